@@ -1,0 +1,23 @@
+// Two Node test tiers: unit (float64 references, finite-difference gradient checks; no GPU) and gpu (WGSL
+// kernels against the references on a real WebGPU adapter via the `webgpu` package). The browser tier is
+// scripts/e2e.mjs (Playwright + headless Chromium).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      {
+        test: {
+          name: 'gpu',
+          include: ['tests/gpu/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
