@@ -1,0 +1,25 @@
+// The engine slice of the store: which adapter the studio runs on and whether the kernels check out on it.
+// Design decision: plain data only (no GPU objects) so the slice can be serialised and shown as is.
+import type { StateCreator } from 'zustand';
+import type { AdapterReport } from '../gpu/device';
+import type { CheckResult } from '../kernels/self-check';
+
+export type EngineStatus = 'idle' | 'starting' | 'checking' | 'passed' | 'failed' | 'unavailable';
+
+export interface EngineSlice {
+  engineStatus: EngineStatus;
+  adapter: AdapterReport | null;
+  checks: CheckResult[];
+  engineError: string | null;
+  setEngine(patch: Partial<Pick<EngineSlice, 'engineStatus' | 'adapter' | 'checks' | 'engineError'>>): void;
+  addCheck(r: CheckResult): void;
+}
+
+export const createEngineSlice: StateCreator<EngineSlice, [], [], EngineSlice> = (set) => ({
+  engineStatus: 'idle',
+  adapter: null,
+  checks: [],
+  engineError: null,
+  setEngine: (patch) => set(patch),
+  addCheck: (r) => set((s) => ({ checks: [...s.checks, r] })),
+});
