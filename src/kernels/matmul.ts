@@ -1,0 +1,230 @@
+// Batched matrix multiply (forward and backward), the linear layer y = x W + b, and the bias gradient. See
+// matmul.wgsl. Design decision: there is ONE tiled GEMM entry point; transposes, batch sharing (stride 0),
+// bias, scale, accumulation and "sum over the batch" are uniforms, so every backward product is that same
+// kernel with the transposes flipped: no transposed copy is ever materialised and no float atomics are needed.
+import type { GpuEngine, GpuTensor } from '../gpu/engine';
+import type { KernelSpec } from '../gpu/kernel';
+import { f32, u32 } from '../gpu/uniforms';
+import wgsl from './matmul.wgsl?raw';
+
+const bindings = ['read', 'read', 'read', 'rw', 'uniform'] as const;
+
+/** A tile configuration: TX x TY invocations, 4 x 4 outputs each, K staged BK at a time. */
+interface Tile {
+  TX: number;
+  TY: number;
+  BK: number;
+}
+const TM = 4;
+const TN = 4;
+
+function gemmSpec(name: string, t: Tile): KernelSpec {
+  return { name, wgsl, entryPoint: 'gemm', bindings, overrides: { TX: t.TX, TY: t.TY, BK: t.BK } };
+}
+
+/** 64 x 64 tiles (256 invocations): the default. */
+export const matmulKernel: KernelSpec = gemmSpec('matmul.gemm', { TX: 16, TY: 16, BK: 16 });
+/** 32 x 32 tiles (64 invocations): for products with few output tiles (e.g. a weight gradient). */
+export const matmulSmallKernel: KernelSpec = gemmSpec('matmul.gemm32', { TX: 8, TY: 8, BK: 16 });
+const BG = { RX: 32, RY: 8 };
+export const biasGradKernel: KernelSpec = { name: 'matmul.bias_grad', wgsl, entryPoint: 'bias_grad', bindings, overrides: BG };
+
+const MAX_GROUPS = 65535;
+
+/** The tile configuration used for an (M, N) output, `zGroups` times over. Exported for tests and benchmarks. */
+export function pickGemmKernel(M: number, N: number, zGroups: number): KernelSpec {
+  // Few output tiles (a weight gradient, a small head): smaller tiles keep more workgroups busy.
+  return Math.ceil(M / 64) * Math.ceil(N / 64) * zGroups >= 32 ? matmulKernel : matmulSmallKernel;
+}
+
+export interface MatmulOptions {
+  /** Number of independent products (default 1). */
+  batch?: number;
+  M: number;
+  K: number;
+  N: number;
+  /** A is stored (batch, K, M) instead of (batch, M, K). */
+  transA?: boolean;
+  /** B is stored (batch, N, K) instead of (batch, K, N). */
+  transB?: boolean;
+  /** A has a batch dimension (default true); false: one A shared by every batch. */
+  aBatched?: boolean;
+  /** B has a batch dimension (default true); false: one B (a weight) shared by every batch. */
+  bBatched?: boolean;
+  /** Added to every row of Y: (N). */
+  bias?: GpuTensor | null;
+  /** Y += result instead of Y = result (parameter gradients). */
+  accumulate?: boolean;
+  /** Scale of the product (default 1); the bias is not scaled. */
+  alpha?: number;
+  /** Sum the batch's products into one Y (M, N) (the gradient of a shared operand). */
+  sumBatch?: boolean;
+}
+
+function checkDim(op: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${v}`);
+}
+
+function checkSize(op: string, t: GpuTensor, want: number, what: string): void {
+  if (t.size !== want) throw new Error(`${op}: "${t.label}" has ${t.size} elements, ${what} needs ${want}`);
+}
+
+function checkDistinct(op: string, out: GpuTensor, inputs: (GpuTensor | null | undefined)[]): void {
+  for (const t of inputs) {
+    if (t && t.buffer === out.buffer) throw new Error(`${op}: output "${out.label}" must not alias input "${t.label}"`);
+  }
+}
+
+/**
+ * Y = alpha * op(A) @ op(B) + bias, batched: Y (batch, M, N) [(M, N) with sumBatch]; A (batch, M, K) or
+ * (batch, K, M) with transA; B (batch, K, N) or (batch, N, K) with transB; a non-batched operand has no batch
+ * dimension. `accumulate` adds into Y instead of overwriting it.
+ */
+export function matmul(e: GpuEngine, A: GpuTensor, B: GpuTensor, Y: GpuTensor, o: MatmulOptions): void {
+  const op = 'matmul';
+  const batch = o.batch ?? 1;
+  for (const [n, v] of [['batch', batch], ['M', o.M], ['K', o.K], ['N', o.N]] as const) checkDim(op, n, v);
+  const { M, K, N } = o;
+  const aBatched = o.aBatched ?? true;
+  const bBatched = o.bBatched ?? true;
+  checkSize(op, A, (aBatched ? batch : 1) * M * K, `A ${o.transA ? '(K, M)' : '(M, K)'}${aBatched && batch > 1 ? ` x batch ${batch}` : ''}`);
+  checkSize(op, B, (bBatched ? batch : 1) * K * N, `B ${o.transB ? '(N, K)' : '(K, N)'}${bBatched && batch > 1 ? ` x batch ${batch}` : ''}`);
+  checkSize(op, Y, (o.sumBatch ? 1 : batch) * M * N, `Y (M, N)${o.sumBatch || batch === 1 ? '' : ` x batch ${batch}`}`);
+  if (o.bias) checkSize(op, o.bias, N, 'bias (N)');
+  checkDistinct(op, Y, [A, B, o.bias]);
+
+  const spec = pickGemmKernel(M, N, o.sumBatch ? 1 : batch);
+  const BM = (spec.overrides!.TY as number) * TM;
+  const BN = (spec.overrides!.TX as number) * TN;
+  const gx = Math.ceil(N / BN);
+  const gy = Math.ceil(M / BM);
+  const gz = o.sumBatch ? 1 : batch;
+  if (gx > MAX_GROUPS || gy > MAX_GROUPS || gz > MAX_GROUPS) {
+    throw new Error(`${op}: shape (batch ${batch}, M ${M}, N ${N}) needs (${gx}, ${gy}, ${gz}) workgroups; at most ${MAX_GROUPS} per dimension`);
+  }
+  e.run(
+    spec,
+    [A, B, o.bias ?? A, Y],
+    [
+      u32(batch),
+      u32(M),
+      u32(K),
+      u32(N),
+      u32(aBatched ? M * K : 0),
+      u32(bBatched ? K * N : 0),
+      u32(M * N),
+      u32(o.transA ? 1 : 0),
+      u32(o.transB ? 1 : 0),
+      u32(o.bias ? 1 : 0),
+      u32(o.accumulate ? 1 : 0),
+      u32(o.sumBatch ? 1 : 0),
+      f32(o.alpha ?? 1),
+    ],
+    [gx, gy, gz],
+  );
+}
+
+export interface MatmulGrads {
+  /** Forward inputs. */
+  A: GpuTensor;
+  B: GpuTensor;
+  /** Upstream gradient (batch, M, N). */
+  dY: GpuTensor;
+  /** Gradient of A, in A's layout; null to skip. */
+  dA: GpuTensor | null;
+  /** Gradient of B, in B's layout (summed over the batch when B is shared); null to skip. */
+  dB: GpuTensor | null;
+}
+
+export interface MatmulBackwardOptions extends Omit<MatmulOptions, 'bias' | 'accumulate' | 'sumBatch' | 'aBatched'> {
+  /** dA += instead of = (default false: an activation gradient). */
+  accumulateDA?: boolean;
+  /** dB += instead of = (default: true when B is shared, i.e. a parameter; false when B is batched). */
+  accumulateDB?: boolean;
+}
+
+/**
+ * Backward of Y = alpha * op(A) @ op(B) (+ bias; its gradient is biasGrad(dY) with rows = batch * M):
+ * dA = alpha * dY op(B)^T laid out like A, dB = alpha * op(A)^T dY laid out like B (summed over the batch when
+ * B is shared). Each is one gemm dispatch with flipped transposes.
+ */
+export function matmulBackward(e: GpuEngine, g: MatmulGrads, o: MatmulBackwardOptions): void {
+  const batch = o.batch ?? 1;
+  const { M, K, N, alpha } = o;
+  const transA = !!o.transA;
+  const transB = !!o.transB;
+  const bBatched = o.bBatched ?? true;
+  const op = 'matmulBackward';
+  checkSize(op, g.dY, batch * M * N, `dY (batch ${batch}, M ${M}, N ${N})`);
+  if (g.dA) {
+    checkDistinct(op, g.dA, [g.A, g.B, g.dY]);
+    const accumulate = o.accumulateDA ?? false;
+    if (!transA) {
+      // dA (M, K) = dY (M, N) @ op(B)^T (N, K)
+      matmul(e, g.dY, g.B, g.dA, { batch, M, K: N, N: K, transB: !transB, bBatched, accumulate, alpha });
+    } else {
+      // dA (K, M) = op(B) (K, N) @ dY^T (N, M)
+      matmul(e, g.B, g.dY, g.dA, { batch, M: K, K: N, N: M, transA: transB, transB: true, aBatched: bBatched, accumulate, alpha });
+    }
+  }
+  if (g.dB) {
+    checkDistinct(op, g.dB, [g.A, g.B, g.dY]);
+    const accumulate = o.accumulateDB ?? !bBatched;
+    // A shared B sums over the batch; with A (batch, M, K) contiguous that is one product over batch*M rows.
+    const fold = !bBatched && !transA;
+    const b = fold ? 1 : batch;
+    const rows = fold ? batch * M : M;
+    const sumBatch = !bBatched && !fold;
+    if (!transB) {
+      // dB (K, N) = op(A)^T (K, M) @ dY (M, N)
+      matmul(e, g.A, g.dY, g.dB, { batch: b, M: K, K: rows, N, transA: !transA, accumulate, alpha, sumBatch });
+    } else {
+      // dB (N, K) = dY^T (N, M) @ op(A) (M, K)
+      matmul(e, g.dY, g.A, g.dB, { batch: b, M: N, K: rows, N: K, transA: true, transB: transA, accumulate, alpha, sumBatch });
+    }
+  }
+}
+
+/** db += column sums of dY (rows, N): the bias gradient (a parameter gradient, so it accumulates). */
+export function biasGrad(e: GpuEngine, dY: GpuTensor, db: GpuTensor, o: { rows: number; N: number }): void {
+  const op = 'biasGrad';
+  checkDim(op, 'rows', o.rows);
+  checkDim(op, 'N', o.N);
+  checkSize(op, dY, o.rows * o.N, `dY (rows ${o.rows}, N ${o.N})`);
+  checkSize(op, db, o.N, 'db (N)');
+  checkDistinct(op, db, [dY]);
+  const gx = Math.ceil(o.N / BG.RX);
+  if (gx > MAX_GROUPS) throw new Error(`${op}: N ${o.N} needs ${gx} workgroups; at most ${MAX_GROUPS}`);
+  // Same Params struct as the gemm (one module, one layout): only M (= rows) and N are read.
+  const params = [u32(1), u32(o.rows), u32(0), u32(o.N), ...[0, 0, 0, 0, 0, 0, 0, 0].map(u32), f32(1)];
+  e.run(biasGradKernel, [dY, dY, dY, db], params, [gx]);
+}
+
+export interface LinearShape {
+  rows: number;
+  K: number;
+  N: number;
+}
+
+/** y (rows, N) = x (rows, K) @ W (K, N) + b (N); b may be null. */
+export function linearForward(e: GpuEngine, x: GpuTensor, W: GpuTensor, b: GpuTensor | null, y: GpuTensor, s: LinearShape): void {
+  matmul(e, x, W, y, { M: s.rows, K: s.K, N: s.N, bias: b });
+}
+
+export interface LinearGrads {
+  x: GpuTensor;
+  W: GpuTensor;
+  dY: GpuTensor;
+  /** dX = dY W^T (overwritten); null to skip (e.g. x is a frozen input). */
+  dX: GpuTensor | null;
+  /** dW += x^T dY (accumulated); null to skip. */
+  dW: GpuTensor | null;
+  /** db += column sums of dY (accumulated); null when the layer has no bias. */
+  db: GpuTensor | null;
+}
+
+/** Backward of y = x W + b: dX = dY W^T, dW += x^T dY, db += sum over rows of dY. */
+export function linearBackward(e: GpuEngine, g: LinearGrads, s: LinearShape): void {
+  matmulBackward(e, { A: g.x, B: g.W, dY: g.dY, dA: g.dX, dB: g.dW }, { M: s.rows, K: s.K, N: s.N, bBatched: false, accumulateDB: true });
+  if (g.db) biasGrad(e, g.dY, g.db, { rows: s.rows, N: s.N });
+}

@@ -1,0 +1,257 @@
+import { describe, expect, it } from 'vitest';
+import { type GpuEngine, type GpuTensor, withErrorScopes } from '../../src/gpu/engine';
+import {
+  biasGrad,
+  linearBackward,
+  linearForward,
+  matmul,
+  matmulBackward,
+  matmulKernel,
+  matmulSmallKernel,
+  pickGemmKernel,
+} from '../../src/kernels/matmul';
+import * as ref from '../../reference/matmul';
+import { expectClose } from '../helpers/close';
+import { testEngine, upload } from '../helpers/gpu';
+import { randn } from '../helpers/rng';
+
+// float32 sums of K products of N(0,1) values: typical error ~ sqrt(K) * 6e-8 * sqrt(K); 2e-6*K leaves a wide
+// margin for that while any indexing or transpose mistake gives O(1) errors.
+const atolFor = (K: number) => 1e-6 + 2e-6 * K;
+const RTOL = 1e-5;
+const SENTINEL = 12345.5; // pre-fills outputs that must be overwritten
+
+const sizeA = (s: ref.MatmulShape) => s.batch * s.M * s.K;
+const sizeB = (s: ref.MatmulShape) => (s.bBatched === false ? 1 : s.batch) * s.K * s.N;
+const filled = (n: number, v: number) => new Float64Array(n).fill(v);
+
+function tag(s: ref.MatmulShape): string {
+  return `b${s.batch} ${s.M}x${s.K}x${s.N}${s.transA ? ' tA' : ''}${s.transB ? ' tB' : ''}${s.bBatched === false ? ' sharedB' : ''}`;
+}
+
+async function gpu<T>(fn: (e: GpuEngine) => Promise<T>): Promise<T> {
+  const e = await testEngine();
+  return withErrorScopes(e.device, () => fn(e));
+}
+
+function release(...ts: (GpuTensor | null)[]): void {
+  for (const t of ts) t?.release();
+}
+
+/** Forward on the GPU vs the reference; Y starts as `y0` (sentinel unless accumulating). */
+async function checkForward(s: ref.MatmulShape, opts: { bias?: boolean; accumulate?: boolean; seed?: number } = {}) {
+  const seed = opts.seed ?? 1;
+  const A = randn(sizeA(s), seed);
+  const B = randn(sizeB(s), seed + 1);
+  const bias = opts.bias ? randn(s.N, seed + 2) : null;
+  const ny = s.batch * s.M * s.N;
+  const y0 = opts.accumulate ? randn(ny, seed + 3) : filled(ny, SENTINEL);
+  await gpu(async (e) => {
+    const tA = upload(e, A, [sizeA(s)], 'A');
+    const tB = upload(e, B, [sizeB(s)], 'B');
+    const tBias = bias ? upload(e, bias, [s.N], 'bias') : null;
+    const tY = upload(e, y0, [ny], 'Y');
+    matmul(e, tA, tB, tY, { ...s, bias: tBias, accumulate: opts.accumulate });
+    const want = ref.matmulForward(A, B, bias, s);
+    if (opts.accumulate) for (let i = 0; i < ny; i++) want[i] += y0[i];
+    expectClose(await tY.read(), want, atolFor(s.K), RTOL, `Y ${tag(s)}`);
+    release(tA, tB, tBias, tY);
+  });
+}
+
+describe('matmul forward (GPU vs float64 reference)', () => {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      for (const bBatched of [true, false]) {
+        for (const bias of [false, true]) {
+          const s: ref.MatmulShape = { batch: 3, M: 37, K: 70, N: 3, transA, transB, bBatched };
+          it(`${tag(s)}${bias ? ' +bias' : ''}`, () => checkForward(s, { bias, seed: 7 }));
+        }
+      }
+    }
+  }
+
+  it('accumulate with alpha and bias (Y += alpha*AB + bias)', async () => {
+    await checkForward({ batch: 3, M: 37, K: 70, N: 3, transA: true, alpha: -0.375 }, { bias: true, accumulate: true, seed: 3 });
+    await checkForward({ batch: 2, M: 5, K: 9, N: 70, transB: true, bBatched: false, alpha: 2 }, { accumulate: true, seed: 4 });
+  });
+
+  for (const s of [
+    { batch: 3, M: 37, K: 1, N: 3 },
+    { batch: 3, M: 37, K: 1, N: 3, transA: true, transB: true },
+    { batch: 3, M: 37, K: 70, N: 1 },
+    { batch: 2, M: 37, K: 70, N: 1, transA: true, transB: true, bBatched: false },
+    { batch: 1, M: 1, K: 70, N: 37 },
+    { batch: 1, M: 1, K: 1, N: 1 },
+  ] as ref.MatmulShape[]) {
+    it(`edge shape ${tag(s)}`, () => checkForward(s, { bias: true, seed: 11 }));
+  }
+
+  it('multiple tiles, 130x257x65 (32x32 tiles) and batch 4 x 130x257x130 (64x64 tiles)', async () => {
+    expect(pickGemmKernel(130, 65, 1)).toBe(matmulSmallKernel);
+    await checkForward({ batch: 1, M: 130, K: 257, N: 65 }, { bias: true, seed: 21 });
+    await checkForward({ batch: 1, M: 130, K: 257, N: 65, transA: true, transB: true }, { seed: 22 });
+    expect(pickGemmKernel(130, 130, 4)).toBe(matmulKernel);
+    await checkForward({ batch: 4, M: 130, K: 257, N: 130, transB: true, bBatched: false }, { bias: true, seed: 23 });
+    await checkForward({ batch: 4, M: 130, K: 257, N: 130, transA: true }, { accumulate: true, seed: 24 });
+  });
+
+  it('sumBatch reduces the batch into one Y', async () => {
+    const s: ref.MatmulShape = { batch: 3, M: 37, K: 70, N: 5, transA: true };
+    const A = randn(sizeA(s), 31);
+    const B = randn(sizeB(s), 32);
+    const y0 = randn(s.M * s.N, 33);
+    await gpu(async (e) => {
+      const tA = upload(e, A, [sizeA(s)], 'A');
+      const tB = upload(e, B, [sizeB(s)], 'B');
+      const tY = upload(e, y0, [s.M * s.N], 'Y');
+      matmul(e, tA, tB, tY, { ...s, sumBatch: true, accumulate: true });
+      const full = ref.matmulForward(A, B, null, s);
+      const want = Float64Array.from(y0);
+      for (let b = 0; b < s.batch; b++) for (let i = 0; i < s.M * s.N; i++) want[i] += full[b * s.M * s.N + i];
+      expectClose(await tY.read(), want, atolFor(s.K * s.batch), RTOL, 'Y summed');
+      release(tA, tB, tY);
+    });
+  });
+});
+
+describe('matmul backward (GPU vs float64 reference)', () => {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      for (const bBatched of [true, false]) {
+        const s: ref.MatmulShape = { batch: 3, M: 37, K: 70, N: 5, transA, transB, bBatched, alpha: 0.5 };
+        // dA always overwrites; dB accumulates by default exactly when B is shared (a parameter).
+        it(`dA, dB ${tag(s)}`, async () => {
+          const A = randn(sizeA(s), 41);
+          const B = randn(sizeB(s), 42);
+          const dY = randn(s.batch * s.M * s.N, 43);
+          const dB0 = bBatched ? filled(sizeB(s), SENTINEL) : randn(sizeB(s), 44);
+          await gpu(async (e) => {
+            const tA = upload(e, A, [sizeA(s)], 'A');
+            const tB = upload(e, B, [sizeB(s)], 'B');
+            const tdY = upload(e, dY, [dY.length], 'dY');
+            const tdA = upload(e, filled(sizeA(s), SENTINEL), [sizeA(s)], 'dA');
+            const tdB = upload(e, dB0, [sizeB(s)], 'dB');
+            matmulBackward(e, { A: tA, B: tB, dY: tdY, dA: tdA, dB: tdB }, s);
+            const want = ref.matmulBackward(A, B, dY, s);
+            if (!bBatched) for (let i = 0; i < dB0.length; i++) want.dB[i] += dB0[i];
+            expectClose(await tdA.read(), want.dA, atolFor(s.N), RTOL, 'dA');
+            expectClose(await tdB.read(), want.dB, atolFor(s.batch * s.M), RTOL, 'dB');
+            release(tA, tB, tdY, tdA, tdB);
+          });
+        });
+      }
+    }
+  }
+
+  it('explicit accumulate flags and skipped gradients', async () => {
+    const s: ref.MatmulShape = { batch: 2, M: 9, K: 4, N: 6, transB: true };
+    const A = randn(sizeA(s), 51);
+    const B = randn(sizeB(s), 52);
+    const dY = randn(s.batch * s.M * s.N, 53);
+    const dA0 = randn(sizeA(s), 54);
+    await gpu(async (e) => {
+      const tA = upload(e, A, [sizeA(s)], 'A');
+      const tB = upload(e, B, [sizeB(s)], 'B');
+      const tdY = upload(e, dY, [dY.length], 'dY');
+      const tdA = upload(e, dA0, [sizeA(s)], 'dA');
+      matmulBackward(e, { A: tA, B: tB, dY: tdY, dA: tdA, dB: null }, { ...s, accumulateDA: true });
+      const want = ref.matmulBackward(A, B, dY, s);
+      for (let i = 0; i < dA0.length; i++) want.dA[i] += dA0[i];
+      expectClose(await tdA.read(), want.dA, atolFor(s.N), RTOL, 'dA accumulated');
+      release(tA, tB, tdY, tdA);
+    });
+  });
+});
+
+describe('linear layer and bias gradient (GPU vs float64 reference)', () => {
+  for (const [rows, K, N, withBias] of [
+    [37, 70, 3, true],
+    [37, 70, 3, false],
+    [130, 257, 65, true],
+    [1, 1, 1, true],
+  ] as [number, number, number, boolean][]) {
+    it(`forward and backward rows=${rows} K=${K} N=${N}${withBias ? ' +b' : ''}`, async () => {
+      const x = randn(rows * K, 61);
+      const W = randn(K * N, 62);
+      const b = withBias ? randn(N, 63) : null;
+      const dY = randn(rows * N, 64);
+      const dW0 = randn(K * N, 65);
+      const db0 = randn(N, 66);
+      await gpu(async (e) => {
+        const tx = upload(e, x, [rows, K], 'x');
+        const tW = upload(e, W, [K, N], 'W');
+        const tb = b ? upload(e, b, [N], 'b') : null;
+        const ty = upload(e, filled(rows * N, SENTINEL), [rows, N], 'y');
+        linearForward(e, tx, tW, tb, ty, { rows, K, N });
+        expectClose(await ty.read(), ref.linearForward(x, W, b, rows, K, N), atolFor(K), RTOL, 'y');
+
+        const tdY = upload(e, dY, [rows, N], 'dY');
+        const tdX = upload(e, filled(rows * K, SENTINEL), [rows, K], 'dX');
+        const tdW = upload(e, dW0, [K, N], 'dW');
+        const tdb = withBias ? upload(e, db0, [N], 'db') : null;
+        linearBackward(e, { x: tx, W: tW, dY: tdY, dX: tdX, dW: tdW, db: tdb }, { rows, K, N });
+        const want = ref.linearBackward(x, W, dY, rows, K, N);
+        expectClose(await tdX.read(), want.dX, atolFor(N), RTOL, 'dX (overwritten)');
+        expectClose(await tdW.read(), want.dW.map((v, i) => v + dW0[i]), atolFor(rows), RTOL, 'dW (accumulated)');
+        if (tdb) expectClose(await tdb.read(), want.db.map((v, i) => v + db0[i]), atolFor(rows), RTOL, 'db (accumulated)');
+
+        // dX skipped (a frozen input): dW accumulates a second time.
+        linearBackward(e, { x: tx, W: tW, dY: tdY, dX: null, dW: tdW, db: null }, { rows, K, N });
+        expectClose(await tdW.read(), want.dW.map((v, i) => 2 * v + dW0[i]), atolFor(rows), RTOL, 'dW twice');
+        release(tx, tW, tb, ty, tdY, tdX, tdW, tdb);
+      });
+    });
+  }
+
+  for (const [rows, N] of [
+    [37, 70],
+    [1, 1],
+    [1000, 3],
+    [5, 33],
+  ]) {
+    it(`biasGrad rows=${rows} N=${N} accumulates column sums`, async () => {
+      const dY = randn(rows * N, 71);
+      const db0 = randn(N, 72);
+      await gpu(async (e) => {
+        const tdY = upload(e, dY, [rows, N], 'dY');
+        const tdb = upload(e, db0, [N], 'db');
+        biasGrad(e, tdY, tdb, { rows, N });
+        const want = ref.biasGrad(dY, rows, N).map((v, i) => v + db0[i]);
+        expectClose(await tdb.read(), want, atolFor(rows), RTOL, 'db');
+        release(tdY, tdb);
+      });
+    });
+  }
+});
+
+describe('matmul wrappers', () => {
+  it('validate sizes and aliasing with clear errors', async () => {
+    await gpu(async (e) => {
+      const A = e.zeros([6], 'A');
+      const B = e.zeros([6], 'B');
+      const Y = e.zeros([4], 'Y');
+      expect(() => matmul(e, A, B, Y, { M: 2, K: 3, N: 2 })).not.toThrow();
+      expect(() => matmul(e, A, B, Y, { batch: 2, M: 1, K: 3, N: 2, bBatched: false })).not.toThrow();
+      expect(() => matmul(e, A, B, Y, { M: 2, K: 3, N: 2, bias: Y })).toThrow(/"Y" has 4 elements, bias \(N\) needs 2/);
+      expect(() => matmul(e, A, B, Y, { M: 2, K: 3, N: 3 })).toThrow(/"B" has 6 elements, B \(K, N\) needs 9/);
+      expect(() => matmul(e, A, B, Y, { M: 3, K: 2, N: 3, transB: true })).toThrow(/"Y" has 4 elements, Y \(M, N\) needs 9/);
+      expect(() => matmul(e, A, B, Y, { batch: 2, M: 1, K: 3, N: 2 })).toThrow(/"B" has 6 elements, B \(K, N\) x batch 2 needs 12/);
+      expect(() => matmul(e, A, B, Y, { M: 0, K: 3, N: 2 })).toThrow(/M must be a positive integer/);
+      expect(() => matmul(e, A, B, Y, { M: 2, K: 1.5, N: 2 })).toThrow(/K must be a positive integer/);
+      const Y6 = e.zeros([6], 'Y6');
+      expect(() => matmul(e, Y6, Y, Y6, { M: 3, K: 2, N: 2 })).toThrow(/output "Y6" must not alias input "Y6"/);
+      expect(() => biasGrad(e, A, Y, { rows: 3, N: 2 })).toThrow(/"Y" has 4 elements, db \(N\) needs 2/);
+      expect(() => matmulBackward(e, { A, B, dY: Y, dA: A, dB: null }, { M: 2, K: 3, N: 2 })).toThrow(/must not alias/);
+      release(A, B, Y, Y6);
+    });
+  });
+
+  it('shapes reuse pipelines: a second shape compiles nothing new', async () => {
+    await checkForward({ batch: 2, M: 8, K: 8, N: 8 }, { bias: true });
+    const e = await testEngine();
+    const before = e.pipelines.compiled;
+    await checkForward({ batch: 3, M: 9, K: 17, N: 5, transA: true, transB: true }, { bias: true });
+    expect(e.pipelines.compiled).toBe(before);
+  });
+});
