@@ -1,0 +1,64 @@
+// Masked mean pooling over time: y (B, C) = sum_t mask * x / max(sum_t mask, 1); backward overwrites dX (B, T, C).
+// Design decision: one thread per output channel (b, c) loops over t — no workgroup reductions, one fixed
+// summation order — so a fully masked example gives exactly y = 0 and dX = 0, and the backward writes every dX
+// element (padding included) in the same pass. See meanpool.wgsl.
+import type { GpuEngine, GpuTensor } from '../gpu/engine';
+import type { KernelSpec } from '../gpu/kernel';
+import { u32 } from '../gpu/uniforms';
+import { grid1d } from './dispatch';
+import wgsl from './meanpool.wgsl?raw';
+
+const WG = 256;
+// Params { B, T, C } at binding 0, then storage buffers in @binding order.
+export const meanPoolForwardKernel: KernelSpec = {
+  name: 'meanpool.forward',
+  wgsl,
+  entryPoint: 'forward',
+  bindings: ['uniform', 'read', 'read', 'rw'], // p, mask, x, y
+  overrides: { WG },
+};
+export const meanPoolBackwardKernel: KernelSpec = {
+  name: 'meanpool.backward',
+  wgsl,
+  entryPoint: 'backward',
+  bindings: ['uniform', 'read', 'read', 'rw'], // p, mask, dY, dX
+  overrides: { WG },
+};
+
+export interface MeanPoolShape {
+  B: number;
+  T: number;
+  C: number;
+}
+
+function check(op: string, shape: MeanPoolShape, sizes: [GpuTensor, number, string][]): void {
+  for (const k of ['B', 'T', 'C'] as const) {
+    const v = shape[k];
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: ${k} must be an integer >= 1, got ${v}`);
+  }
+  for (const [t, n, what] of sizes) {
+    if (t.size !== n) throw new Error(`${op}: "${t.label}" (${what}) has ${t.size} elements, expected ${n}`);
+  }
+}
+
+/** y (B, C) = masked mean over t of x (B, T, C); mask (B, T) holds 1 for valid steps and 0 for padding. */
+export function meanPoolForward(e: GpuEngine, t: { x: GpuTensor; mask: GpuTensor; y: GpuTensor }, shape: MeanPoolShape): void {
+  const { B, T, C } = shape;
+  check('meanpool.forward', shape, [
+    [t.x, B * T * C, 'x (B, T, C)'],
+    [t.mask, B * T, 'mask (B, T)'],
+    [t.y, B * C, 'y (B, C)'],
+  ]);
+  e.run(meanPoolForwardKernel, [t.mask, t.x, t.y], [u32(B), u32(T), u32(C)], grid1d(B * C, WG));
+}
+
+/** dX (B, T, C) = mask * dY / max(count, 1), overwritten (0 at padding and for fully masked examples). */
+export function meanPoolBackward(e: GpuEngine, t: { mask: GpuTensor; dY: GpuTensor; dX: GpuTensor }, shape: MeanPoolShape): void {
+  const { B, T, C } = shape;
+  check('meanpool.backward', shape, [
+    [t.mask, B * T, 'mask (B, T)'],
+    [t.dY, B * C, 'dY (B, C)'],
+    [t.dX, B * T * C, 'dX (B, T, C)'],
+  ]);
+  e.run(meanPoolBackwardKernel, [t.mask, t.dY, t.dX], [u32(B), u32(T), u32(C)], grid1d(B * C, WG));
+}

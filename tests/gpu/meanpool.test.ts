@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { withErrorScopes } from '../../src/gpu/engine';
+import { meanPoolBackward, meanPoolForward } from '../../src/kernels/meanpool';
+import * as ref from '../../reference/meanpool';
+import { expectClose } from '../helpers/close';
+import { testEngine, upload } from '../helpers/gpu';
+import { randn } from '../helpers/rng';
+
+/** Per-example valid ranges [start, end) -> (B, T) mask. */
+function maskFrom(T: number, ranges: [number, number][]): Float64Array {
+  const m = new Float64Array(ranges.length * T);
+  ranges.forEach(([s, e], b) => m.fill(1, b * T + s, b * T + e));
+  return m;
+}
+
+async function runCase(B: number, T: number, C: number, mask: Float64Array, x: Float64Array) {
+  const e = await testEngine();
+  const shape = { B, T, C };
+  const dY = randn(B * C, 77 + B * T * C);
+  const got = await withErrorScopes(e.device, async () => {
+    const t = {
+      x: upload(e, x, [B, T, C], 'x'),
+      mask: upload(e, mask, [B, T], 'mask'),
+      y: upload(e, new Float64Array(B * C).fill(9), [B, C], 'y'), // overwritten
+      dY: upload(e, dY, [B, C], 'dY'),
+      dX: upload(e, new Float64Array(B * T * C).fill(9), [B, T, C], 'dX'), // overwritten
+    };
+    meanPoolForward(e, t, shape);
+    meanPoolBackward(e, t, shape);
+    const out = { y: await t.y.read(), dX: await t.dX.read() };
+    for (const v of Object.values(t)) v.release();
+    return out;
+  });
+  // y sums at most T products; f32 accumulation over T=37 terms stays far inside these tolerances
+  expectClose(got.y, ref.meanPoolForward(x, mask, shape), 1e-6, 1e-5, 'y');
+  expectClose(got.dX, ref.meanPoolBackward(mask, dY, shape), 1e-7, 1e-6, 'dX');
+  return got;
+}
+
+describe('mean pool kernel (GPU vs float64 reference)', () => {
+  it('B=3, T=37, C=70: right padding, left padding, fully masked example', async () => {
+    const [B, T, C] = [3, 37, 70];
+    const mask = maskFrom(T, [
+      [0, 30], // right padding
+      [9, 37], // left padding
+      [0, 0], // nothing valid
+    ]);
+    const x = randn(B * T * C, 1);
+    const got = await runCase(B, T, C, mask, x);
+    for (let c = 0; c < C; c++) expect(got.y[2 * C + c]).toBe(0);
+    for (let i = 2 * T * C; i < 3 * T * C; i++) expect(got.dX[i] === 0, `dX[${i}]`).toBe(true);
+  });
+
+  it('NaN and Inf in padding do not reach y or dX', async () => {
+    const [B, T, C] = [2, 5, 3];
+    const mask = maskFrom(T, [
+      [2, 5],
+      [0, 4],
+    ]);
+    const x = randn(B * T * C, 2);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++) if (mask[b * T + t] === 0) x.fill(t % 2 ? NaN : Infinity, (b * T + t) * C, (b * T + t + 1) * C);
+    const got = await runCase(B, T, C, mask, x);
+    expect([...got.y, ...got.dX].every(Number.isFinite)).toBe(true);
+  });
+
+  it('B=1, T=1, C=1 and a long odd shape B=2, T=129, C=5', async () => {
+    await runCase(1, 1, 1, Float64Array.from([1]), Float64Array.from([0.25]));
+    await runCase(2, 129, 5, maskFrom(129, [[0, 129], [64, 100]]), randn(2 * 129 * 5, 3));
+  });
+});
