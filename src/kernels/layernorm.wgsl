@@ -5,10 +5,11 @@
 //                   dX[r,j] = rstd_r * (g[r,j] - mean_j(g[r,:]) - xhat[r,j] * mean_j(g[r,:] * xhat[r,:]))  (overwrite)
 // backward_params:  dGamma[j] += sum_r dY[r,j] * xhat[r,j];  dBeta[j] += sum_r dY[r,j]  (accumulate)
 //
-// Row kernels (forward, backward_input): one workgroup of WG threads per row, strided over the row, then a tree
-// reduction in workgroup memory (WG a power of two). The statistics use the corrected two-pass algorithm: pass 1
-// gives a provisional mean m0; pass 2 sums d = x - m0 and d^2, and mean = m0 + sum(d)/D, var = sum(d^2)/D - (sum(d)/D)^2.
-// The correction removes the rounding error of m0, so a constant row gets mean == x exactly and y == beta.
+// Row kernels (forward, backward_input): one workgroup of WG threads per row (the host picks WG from D, see
+// rowThreads in layernorm.ts), strided over the row, then a tree reduction in workgroup memory (WG a power of
+// two). The statistics use the corrected two-pass algorithm: pass 1 gives a provisional mean m0; pass 2 sums
+// d = x - m0 and d^2, and mean = m0 + sum(d)/D, var = sum(d^2)/D - (sum(d)/D)^2. The correction removes the
+// rounding error of m0, so a constant row gets mean == x exactly and y == beta.
 // backward_params: one workgroup per tile of TC columns; its TR row lanes each sum a fixed, strided subset of
 // rows and a tree over the lanes combines them. Fixed order everywhere: deterministic, no atomics.
 //

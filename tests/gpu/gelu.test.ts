@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withErrorScopes } from '../../src/gpu/engine';
-import { geluBackward, geluForward } from '../../src/kernels/gelu';
+import { u32 } from '../../src/gpu/uniforms';
+import { geluBackward, geluBackwardKernel, geluForward, geluForwardKernel } from '../../src/kernels/gelu';
 import * as ref from '../../reference/gelu';
 import { expectClose } from '../helpers/close';
 import { testEngine, upload } from '../helpers/gpu';
@@ -77,5 +78,25 @@ describe('gelu kernel (GPU vs float64 reference)', () => {
     expect(Math.abs(y[6])).toBe(0);
     expectClose(y.subarray(0, 5), ref.geluForward(x.subarray(0, 5)), 1e-7, 1e-6, 'y');
     expectClose(dX.subarray(0, 5), ref.geluBackward(x.subarray(0, 5), dY.subarray(0, 5)), 1e-7, 1e-6, 'dX');
+  });
+
+  it('index folded into a 2-D grid (as grid1d does past 65535 groups): n=1000 on a 2 x 3 grid of 256', async () => {
+    const e = await testEngine();
+    const n = 1000;
+    const x = randn(n, 11, 2);
+    const dY = randn(n, 12);
+    const got = await withErrorScopes(e.device, async () => {
+      const tx = upload(e, x, [n], 'x');
+      const tdY = upload(e, dY, [n], 'dY');
+      const ty = upload(e, new Float64Array(n).fill(123), [n], 'y');
+      const tdX = upload(e, new Float64Array(n).fill(123), [n], 'dX');
+      e.run(geluForwardKernel, [tx, ty], [u32(n)], [2, 3]);
+      e.run(geluBackwardKernel, [tx, tdY, tdX], [u32(n)], [2, 3]);
+      const out = { y: await ty.read(), dX: await tdX.read() };
+      for (const t of [tx, tdY, ty, tdX]) t.release();
+      return out;
+    });
+    expectClose(got.y, ref.geluForward(x), 2e-7, 1e-6, 'y');
+    expectClose(got.dX, ref.geluBackward(x, dY), 2e-7, 2e-6, 'dX');
   });
 });

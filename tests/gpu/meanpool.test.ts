@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withErrorScopes } from '../../src/gpu/engine';
-import { meanPoolBackward, meanPoolForward } from '../../src/kernels/meanpool';
+import { u32 } from '../../src/gpu/uniforms';
+import { meanPoolBackward, meanPoolBackwardKernel, meanPoolForward, meanPoolForwardKernel } from '../../src/kernels/meanpool';
 import * as ref from '../../reference/meanpool';
 import { expectClose } from '../helpers/close';
 import { testEngine, upload } from '../helpers/gpu';
@@ -67,5 +68,33 @@ describe('mean pool kernel (GPU vs float64 reference)', () => {
   it('B=1, T=1, C=1 and a long odd shape B=2, T=129, C=5', async () => {
     await runCase(1, 1, 1, Float64Array.from([1]), Float64Array.from([0.25]));
     await runCase(2, 129, 5, maskFrom(129, [[0, 129], [64, 100]]), randn(2 * 129 * 5, 3));
+  });
+
+  it('index folded into a 2-D grid (as grid1d does past 65535 groups): B*C = 900 on a 2 x 2 grid of 256', async () => {
+    const e = await testEngine();
+    const [B, T, C] = [3, 7, 300];
+    const shape = { B, T, C };
+    const mask = maskFrom(T, [
+      [0, 7],
+      [2, 7],
+      [0, 3],
+    ]);
+    const x = randn(B * T * C, 13);
+    const dY = randn(B * C, 14);
+    const got = await withErrorScopes(e.device, async () => {
+      const tm = upload(e, mask, [B, T], 'mask');
+      const tx = upload(e, x, [B, T, C], 'x');
+      const ty = upload(e, new Float64Array(B * C).fill(123), [B, C], 'y');
+      const tdY = upload(e, dY, [B, C], 'dY');
+      const tdX = upload(e, new Float64Array(B * T * C).fill(123), [B, T, C], 'dX');
+      const u = [u32(B), u32(T), u32(C)];
+      e.run(meanPoolForwardKernel, [tm, tx, ty], u, [2, 2]);
+      e.run(meanPoolBackwardKernel, [tm, tdY, tdX], u, [2, 2]);
+      const out = { y: await ty.read(), dX: await tdX.read() };
+      for (const t of [tm, tx, ty, tdY, tdX]) t.release();
+      return out;
+    });
+    expectClose(got.y, ref.meanPoolForward(x, mask, shape), 1e-6, 1e-5, 'y');
+    expectClose(got.dX, ref.meanPoolBackward(mask, dY, shape), 1e-7, 1e-6, 'dX');
   });
 });
