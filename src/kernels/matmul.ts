@@ -9,32 +9,44 @@ import wgsl from './matmul.wgsl?raw';
 
 const bindings = ['read', 'read', 'read', 'rw', 'uniform'] as const;
 
-/** A tile configuration: TX x TY invocations, 4 x 4 outputs each, K staged BK at a time. */
+/** A tile configuration: TX x TY invocations, TM x TN = 8 x 16 outputs each (consts in the WGSL), K staged BK at a time. */
 interface Tile {
   TX: number;
   TY: number;
   BK: number;
 }
-const TM = 4;
-const TN = 4;
+const TM = 8;
+const TN = 16;
 
 function gemmSpec(name: string, t: Tile): KernelSpec {
   return { name, wgsl, entryPoint: 'gemm', bindings, overrides: { TX: t.TX, TY: t.TY, BK: t.BK } };
 }
 
-/** 64 x 64 tiles (256 invocations): the default. */
-export const matmulKernel: KernelSpec = gemmSpec('matmul.gemm', { TX: 16, TY: 16, BK: 16 });
-/** 32 x 32 tiles (64 invocations): for products with few output tiles (e.g. a weight gradient). */
-export const matmulSmallKernel: KernelSpec = gemmSpec('matmul.gemm32', { TX: 8, TY: 8, BK: 16 });
+/** 64 x 128 tiles (64 invocations): the default, fastest of the configurations measured (see the report). */
+export const matmulKernel: KernelSpec = gemmSpec('matmul.gemm', { TX: 8, TY: 8, BK: 16 });
+/** 32 x 64 tiles (16 invocations): less padding for small or thin outputs. */
+export const matmulSmallKernel: KernelSpec = gemmSpec('matmul.gemm_small', { TX: 4, TY: 4, BK: 16 });
 const BG = { RX: 32, RY: 8 };
 export const biasGradKernel: KernelSpec = { name: 'matmul.bias_grad', wgsl, entryPoint: 'bias_grad', bindings, overrides: BG };
 
 const MAX_GROUPS = 65535;
 
-/** The tile configuration used for an (M, N) output, `zGroups` times over. Exported for tests and benchmarks. */
-export function pickGemmKernel(M: number, N: number, zGroups: number): KernelSpec {
-  // Few output tiles (a weight gradient, a small head): smaller tiles keep more workgroups busy.
-  return Math.ceil(M / 64) * Math.ceil(N / 64) * zGroups >= 32 ? matmulKernel : matmulSmallKernel;
+/** Rows and columns of the output tile a gemm kernel computes per workgroup. */
+export function tileOf(spec: KernelSpec): { BM: number; BN: number } {
+  return { BM: (spec.overrides!.TY as number) * TM, BN: (spec.overrides!.TX as number) * TN };
+}
+
+// Per-output cost of the small tiles relative to the big ones when nothing is padded (measured on lavapipe: the
+// small tiles stage operands twice as often).
+const SMALL_TILE_COST = 1.5;
+
+/** The tile configuration for an (M, N) output: the big tiles unless padding to them wastes too much work. */
+export function pickGemmKernel(M: number, N: number): KernelSpec {
+  const padded = (spec: KernelSpec) => {
+    const { BM, BN } = tileOf(spec);
+    return Math.ceil(M / BM) * BM * Math.ceil(N / BN) * BN;
+  };
+  return SMALL_TILE_COST * padded(matmulSmallKernel) < padded(matmulKernel) ? matmulSmallKernel : matmulKernel;
 }
 
 export interface MatmulOptions {
@@ -59,6 +71,8 @@ export interface MatmulOptions {
   alpha?: number;
   /** Sum the batch's products into one Y (M, N) (the gradient of a shared operand). */
   sumBatch?: boolean;
+  /** Tile configuration (default 'auto': pickGemmKernel); forcing one is for tests and benchmarks. */
+  tile?: 'auto' | 'large' | 'small';
 }
 
 function checkDim(op: string, name: string, v: number): void {
@@ -93,9 +107,8 @@ export function matmul(e: GpuEngine, A: GpuTensor, B: GpuTensor, Y: GpuTensor, o
   if (o.bias) checkSize(op, o.bias, N, 'bias (N)');
   checkDistinct(op, Y, [A, B, o.bias]);
 
-  const spec = pickGemmKernel(M, N, o.sumBatch ? 1 : batch);
-  const BM = (spec.overrides!.TY as number) * TM;
-  const BN = (spec.overrides!.TX as number) * TN;
+  const spec = o.tile === 'large' ? matmulKernel : o.tile === 'small' ? matmulSmallKernel : pickGemmKernel(M, N);
+  const { BM, BN } = tileOf(spec);
   const gx = Math.ceil(N / BN);
   const gy = Math.ceil(M / BM);
   const gz = o.sumBatch ? 1 : batch;

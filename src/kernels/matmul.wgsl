@@ -7,11 +7,13 @@
 // bias_grad:  db += sum over rows of dY (rows, N), one column per invocation column, tree-reduced in the group.
 // Backward needs no other entry point: dA and dB are gemms with the transposes flipped (see matmul.ts).
 //
-// Tiling: a workgroup computes a BM x BN tile of Y with TY x TX invocations, each owning TM x TN = 4 x 4
-// outputs at rows ty + i*TY and columns tx + j*TX (strided, so stores are coalesced along x). K is walked in
-// steps of BK; each step stages op(A) as As[k][m] and op(B) as Bs[k][n] in workgroup memory, loading along the
-// operand's contiguous axis whatever the transpose. Out-of-range loads read 0 and stores are guarded, so any
-// shape works.
+// Tiling: a workgroup computes a BM x BN tile of Y with TY x TX invocations, each owning a TM x TN = 8 x 16
+// block (rows ty*TM.., columns tx*TN..) held as vec4 accumulators. K is walked in steps of BK; each step stages
+// op(A) as As[k][m/4] and op(B) as Bs[k][n/4] (vec4 of 4 consecutive rows / columns) in workgroup memory,
+// loading along the operand's contiguous axis whatever the transpose. Out-of-range loads read 0 and stores are
+// guarded, so any shape works. Why 8 x 16 outputs and vec4 tiles: on CPU drivers (lavapipe, SwiftShader) every
+// memory load costs tens of FMAs, so FMAs per load decide speed (2 + 4 vec4 loads per 128 FMAs per k here);
+// on GPUs it is the usual register-blocked SGEMM shape.
 
 struct Params {
   batch: u32,      // byte 0:  number of batches (grid z, or the summed range when sumBatch)
@@ -35,16 +37,34 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;  // (batch, M, N), or (M, N) when sumBatch
 @group(0) @binding(4) var<uniform> p: Params;
 
-override TX: u32 = 16;   // invocations along N
-override TY: u32 = 16;   // invocations along M
+override TX: u32 = 8;    // invocations along N
+override TY: u32 = 8;    // invocations along M
 override BK: u32 = 16;   // K step staged per barrier pair
-const TM: u32 = 4u;      // outputs per invocation along M
-const TN: u32 = 4u;      // outputs per invocation along N
-override BM: u32 = TY * TM;
-override BN: u32 = TX * TN;
+const TM: u32 = 8u;      // outputs per invocation along M (a multiple of 4)
+const TN: u32 = 16u;     // outputs per invocation along N (a multiple of 4)
+const TM4: u32 = TM / 4u;
+const TN4: u32 = TN / 4u;
+override BM: u32 = TY * TM;   // tile rows
+override BN: u32 = TX * TN;   // tile columns
+override BM4: u32 = BM / 4u;
+override BN4: u32 = BN / 4u;
 
-var<workgroup> As: array<f32, BK * BM>;  // (BK, BM): op(A) tile, k-major
-var<workgroup> Bs: array<f32, BK * BN>;  // (BK, BN): op(B) tile, k-major
+var<workgroup> As: array<vec4<f32>, BK * BM4>;  // (BK, BM/4): op(A) tile, k-major, 4 consecutive rows per element
+var<workgroup> Bs: array<vec4<f32>, BK * BN4>;  // (BK, BN/4): op(B) tile, k-major, 4 consecutive columns per element
+
+// op(A)[gm, gk] of the batch at element offset `off`, 0 outside the matrix.
+fn loadA(off: u32, gm: u32, gk: u32) -> f32 {
+  if (gm >= p.M || gk >= p.K) { return 0.0; }
+  if (p.transA != 0u) { return A[off + gk * p.M + gm]; }
+  return A[off + gm * p.K + gk];
+}
+
+// op(B)[gk, gn] of the batch at element offset `off`, 0 outside the matrix.
+fn loadB(off: u32, gk: u32, gn: u32) -> f32 {
+  if (gn >= p.N || gk >= p.K) { return 0.0; }
+  if (p.transB != 0u) { return B[off + gn * p.K + gk]; }
+  return B[off + gk * p.N + gn];
+}
 
 @compute @workgroup_size(TX, TY, 1)
 fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -57,8 +77,9 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let tid = ty * TX + tx;
   let nt = TX * TY;
 
-  var acc: array<array<f32, TN>, TM>;
-  for (var i = 0u; i < TM; i++) { for (var j = 0u; j < TN; j++) { acc[i][j] = 0.0; } }
+  // acc[i][j4] holds Y[m0 + ty*TM + i, n0 + tx*TN + 4*j4 .. +3]
+  var acc: array<array<vec4<f32>, TN4>, TM>;
+  for (var i = 0u; i < TM; i++) { for (var j = 0u; j < TN4; j++) { acc[i][j] = vec4<f32>(0.0); } }
 
   var b0 = wid.z;
   var b1 = wid.z + 1u;
@@ -67,40 +88,33 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let aOff = bb * p.strideA;
     let bOff = bb * p.strideB;
     for (var k0 = 0u; k0 < p.K; k0 += BK) {
-      // Stage op(A)[m0.., k0..] into As[k][m], walking A's contiguous axis with consecutive invocations.
-      for (var l = tid; l < BM * BK; l += nt) {
-        var m: u32;
+      // Stage op(A)[m0.., k0..]: consecutive invocations walk A's contiguous axis (k, or m when transA).
+      for (var l = tid; l < BM4 * BK; l += nt) {
+        var m4: u32;
         var k: u32;
-        if (p.transA != 0u) { m = l % BM; k = l / BM; } else { k = l % BK; m = l / BK; }
-        let gm = m0 + m;
+        if (p.transA != 0u) { m4 = l % BM4; k = l / BM4; } else { k = l % BK; m4 = l / BK; }
+        let gm = m0 + 4u * m4;
         let gk = k0 + k;
-        var v = 0.0;
-        if (gm < p.M && gk < p.K) {
-          if (p.transA != 0u) { v = A[aOff + gk * p.M + gm]; } else { v = A[aOff + gm * p.K + gk]; }
-        }
-        As[k * BM + m] = v;
+        As[k * BM4 + m4] = vec4<f32>(loadA(aOff, gm, gk), loadA(aOff, gm + 1u, gk), loadA(aOff, gm + 2u, gk), loadA(aOff, gm + 3u, gk));
       }
-      // Stage op(B)[k0.., n0..] into Bs[k][n].
-      for (var l = tid; l < BK * BN; l += nt) {
-        var n: u32;
+      // Stage op(B)[k0.., n0..]: walk B's contiguous axis (n, or k when transB).
+      for (var l = tid; l < BN4 * BK; l += nt) {
+        var n4: u32;
         var k: u32;
-        if (p.transB != 0u) { k = l % BK; n = l / BK; } else { n = l % BN; k = l / BN; }
-        let gn = n0 + n;
+        if (p.transB != 0u) { k = l % BK; n4 = l / BK; } else { n4 = l % BN4; k = l / BN4; }
+        let gn = n0 + 4u * n4;
         let gk = k0 + k;
-        var v = 0.0;
-        if (gn < p.N && gk < p.K) {
-          if (p.transB != 0u) { v = B[bOff + gn * p.K + gk]; } else { v = B[bOff + gk * p.N + gn]; }
-        }
-        Bs[k * BN + n] = v;
+        Bs[k * BN4 + n4] = vec4<f32>(loadB(bOff, gk, gn), loadB(bOff, gk, gn + 1u), loadB(bOff, gk, gn + 2u), loadB(bOff, gk, gn + 3u));
       }
       workgroupBarrier();
       for (var k = 0u; k < BK; k++) {
-        var a: array<f32, TM>;
-        var b: array<f32, TN>;
-        for (var i = 0u; i < TM; i++) { a[i] = As[k * BM + ty + i * TY]; }
-        for (var j = 0u; j < TN; j++) { b[j] = Bs[k * BN + tx + j * TX]; }
+        var a: array<vec4<f32>, TM4>;
+        var b: array<vec4<f32>, TN4>;
+        for (var i = 0u; i < TM4; i++) { a[i] = As[k * BM4 + ty * TM4 + i]; }
+        for (var j = 0u; j < TN4; j++) { b[j] = Bs[k * BN4 + tx * TN4 + j]; }
         for (var i = 0u; i < TM; i++) {
-          for (var j = 0u; j < TN; j++) { acc[i][j] = fma(a[i], b[j], acc[i][j]); }
+          let av = vec4<f32>(a[i / 4u][i % 4u]);
+          for (var j = 0u; j < TN4; j++) { acc[i][j] = fma(av, b[j], acc[i][j]); }
         }
       }
       workgroupBarrier();
@@ -110,13 +124,13 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var yOff = wid.z * p.strideY;
   if (p.sumBatch != 0u) { yOff = 0u; }
   for (var i = 0u; i < TM; i++) {
-    let gm = m0 + ty + i * TY;
-    if (gm >= p.M) { continue; }
+    let gm = m0 + ty * TM + i;
+    if (gm >= p.M) { break; }
     for (var j = 0u; j < TN; j++) {
-      let gn = n0 + tx + j * TX;
-      if (gn >= p.N) { continue; }
+      let gn = n0 + tx * TN + j;
+      if (gn >= p.N) { break; }
       let idx = yOff + gm * p.N + gn;
-      var v = p.alpha * acc[i][j];
+      var v = p.alpha * acc[i][j / 4u][j % 4u];
       if (p.hasBias != 0u) { v += bias[gn]; }
       if (p.accumulate != 0u) { v += Y[idx]; }
       Y[idx] = v;

@@ -9,6 +9,7 @@ import {
   matmulKernel,
   matmulSmallKernel,
   pickGemmKernel,
+  tileOf,
 } from '../../src/kernels/matmul';
 import * as ref from '../../reference/matmul';
 import { expectClose } from '../helpers/close';
@@ -39,7 +40,10 @@ function release(...ts: (GpuTensor | null)[]): void {
 }
 
 /** Forward on the GPU vs the reference; Y starts as `y0` (sentinel unless accumulating). */
-async function checkForward(s: ref.MatmulShape, opts: { bias?: boolean; accumulate?: boolean; seed?: number } = {}) {
+async function checkForward(
+  s: ref.MatmulShape,
+  opts: { bias?: boolean; accumulate?: boolean; seed?: number; tile?: 'large' | 'small' } = {},
+) {
   const seed = opts.seed ?? 1;
   const A = randn(sizeA(s), seed);
   const B = randn(sizeB(s), seed + 1);
@@ -51,7 +55,7 @@ async function checkForward(s: ref.MatmulShape, opts: { bias?: boolean; accumula
     const tB = upload(e, B, [sizeB(s)], 'B');
     const tBias = bias ? upload(e, bias, [s.N], 'bias') : null;
     const tY = upload(e, y0, [ny], 'Y');
-    matmul(e, tA, tB, tY, { ...s, bias: tBias, accumulate: opts.accumulate });
+    matmul(e, tA, tB, tY, { ...s, bias: tBias, accumulate: opts.accumulate, tile: opts.tile });
     const want = ref.matmulForward(A, B, bias, s);
     if (opts.accumulate) for (let i = 0; i < ny; i++) want[i] += y0[i];
     expectClose(await tY.read(), want, atolFor(s.K), RTOL, `Y ${tag(s)}`);
@@ -87,14 +91,24 @@ describe('matmul forward (GPU vs float64 reference)', () => {
     it(`edge shape ${tag(s)}`, () => checkForward(s, { bias: true, seed: 11 }));
   }
 
-  it('multiple tiles, 130x257x65 (32x32 tiles) and batch 4 x 130x257x130 (64x64 tiles)', async () => {
-    expect(pickGemmKernel(130, 65, 1)).toBe(matmulSmallKernel);
-    await checkForward({ batch: 1, M: 130, K: 257, N: 65 }, { bias: true, seed: 21 });
-    await checkForward({ batch: 1, M: 130, K: 257, N: 65, transA: true, transB: true }, { seed: 22 });
-    expect(pickGemmKernel(130, 130, 4)).toBe(matmulKernel);
-    await checkForward({ batch: 4, M: 130, K: 257, N: 130, transB: true, bBatched: false }, { bias: true, seed: 23 });
-    await checkForward({ batch: 4, M: 130, K: 257, N: 130, transA: true }, { accumulate: true, seed: 24 });
+  it('tile choice: large tiles unless padding to them wastes work', () => {
+    expect(pickGemmKernel(2048, 128)).toBe(matmulKernel);
+    expect(pickGemmKernel(130, 65)).toBe(matmulKernel);
+    expect(pickGemmKernel(37, 3)).toBe(matmulSmallKernel);
+    expect(pickGemmKernel(2048, 3)).toBe(matmulSmallKernel);
+    expect(tileOf(matmulKernel)).toEqual({ BM: 64, BN: 128 });
+    expect(tileOf(matmulSmallKernel)).toEqual({ BM: 32, BN: 64 });
   });
+
+  // Several tiles in both directions and a partial last tile, for both tile configurations.
+  for (const tile of ['large', 'small'] as const) {
+    it(`multiple tiles with ${tile} tiles: 130x257x65 and batch 2 x 130x257x131`, async () => {
+      await checkForward({ batch: 1, M: 130, K: 257, N: 65 }, { bias: true, seed: 21, tile });
+      await checkForward({ batch: 2, M: 130, K: 257, N: 131, transA: true, transB: true }, { seed: 22, tile });
+      await checkForward({ batch: 2, M: 130, K: 257, N: 131, transB: true, bBatched: false }, { bias: true, accumulate: true, seed: 23, tile });
+      await checkForward({ batch: 2, M: 130, K: 257, N: 131, transA: true }, { seed: 24, tile });
+    });
+  }
 
   it('sumBatch reduces the batch into one Y', async () => {
     const s: ref.MatmulShape = { batch: 3, M: 37, K: 70, N: 5, transA: true };
