@@ -2,7 +2,8 @@
 // the GPU test can train the same network with the WGSL kernels and compare step by step.
 //   layer 1 (cross-attention): M = F Wf + bf (B,T,d); Q = E broadcast over the batch (B,L,d);
 //                              O = attention(Q, K=M, V=M, keyMask) with H heads
-//   layer 2 (scorer):          h = LN(O); a = GELU(h W1 + b1) (B,L,d2); z = a w2 + b2 -> logits (B,L)
+//   layer 2 (scorer):          h = LN(O); a = GELU(h W1 + b1) (B,L,d2); z = a w2 -> logits (B,L) (no bias:
+//                              softmax ignores a shared shift, so its gradient would be pure rounding noise)
 //   loss:                      softmax cross-entropy over the L labels (label smoothing), clip by global norm,
 //                              AdamW (no weight decay on biases and LN parameters).
 import { adamwStep, type AdamWOptions } from '../../reference/adamw';
@@ -17,7 +18,7 @@ import { randn } from './rng';
 export const S = { B: 3, T: 13, C: 10, L: 3, d: 8, H: 2, d2: 12 } as const;
 export const OPT = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxNorm: 1.0, smoothing: 0.05, lnEps: 1e-5, steps: 30 };
 
-export type ParamName = 'Wf' | 'bf' | 'E' | 'gamma' | 'beta' | 'W1' | 'b1' | 'w2' | 'b2';
+export type ParamName = 'Wf' | 'bf' | 'E' | 'gamma' | 'beta' | 'W1' | 'b1' | 'w2';
 export const PARAMS: { name: ParamName; shape: number[]; decay: boolean }[] = [
   { name: 'Wf', shape: [S.C, S.d], decay: true },
   { name: 'bf', shape: [S.d], decay: false },
@@ -27,7 +28,6 @@ export const PARAMS: { name: ParamName; shape: number[]; decay: boolean }[] = [
   { name: 'W1', shape: [S.d, S.d2], decay: true },
   { name: 'b1', shape: [S.d2], decay: false },
   { name: 'w2', shape: [S.d2, 1], decay: true },
-  { name: 'b2', shape: [1], decay: false },
 ];
 export const WEIGHT_DECAY = 0.01;
 
@@ -68,13 +68,12 @@ export function referenceLossAndGrads(p: Record<ParamName, Float64Array>, data: 
   const ln = layerNormForward(att.out, p.gamma, p.beta, { rows: B * L, dim: d }, OPT.lnEps);
   const pre = linearForward(ln.y, p.W1, p.b1, B * L, d, d2); // (B*L, d2)
   const act = geluForward(pre);
-  const z = linearForward(act, p.w2, p.b2, B * L, d2, 1); // (B*L, 1) == logits (B, L)
+  const z = linearForward(act, p.w2, null, B * L, d2, 1); // (B*L, 1) == logits (B, L)
   const ce = softmaxCrossEntropy(z, data.targets, B, L, null, OPT.smoothing);
   // backward
   const g = {} as Record<ParamName, Float64Array>;
   const l3 = linearBackward(act, p.w2, ce.dLogits, B * L, d2, 1);
   g.w2 = l3.dW;
-  g.b2 = l3.db;
   const dPre = geluBackward(pre, l3.dX);
   const l2 = linearBackward(ln.y, p.W1, dPre, B * L, d, d2);
   g.W1 = l2.dW;

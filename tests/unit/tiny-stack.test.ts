@@ -28,6 +28,6 @@ describe('reference tiny stack', () => {
     for (let step = 1; step <= OPT.steps; step++) losses.push(referenceStep(p, m, v, data, step));
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[losses.length - 1]).toBeLessThan(0.7 * losses[0]);
-    expect(PARAMS.length).toBe(9);
+    expect(PARAMS.length).toBe(8);
   });
 });
