@@ -1,41 +1,44 @@
 // Multi-head scaled-dot-product attention core (projections are separate matmuls). See attention.wgsl.
 // Design decision: the forward saves the full probabilities P (B, H, Lq, Lk) — small here (Lq = labels, Lk =
-// tokens) — rather than a logsumexp, so the backward never recomputes scores: it is two dispatches, a per-row
-// softmax backward dS = P * (dP - rowsum(P dP)) into a (B, H, Lq, Lk) workspace, then one invocation per element
-// of dQ, dK and dV (per-output reductions, no atomics). Forward is one dispatch for all heads and queries.
+// tokens) — rather than a logsumexp, so the backward never recomputes scores. Forward is one dispatch for all
+// heads and queries; backward is two: per block of 4 queries, dS = P * (dP - rowsum(P dP)) into a (B, H, Lq, Lk)
+// workspace and dQ; then per 4 keys x 4 columns, dK and dV (per-output reductions, no atomics). Every invocation
+// computes a 4 x 4 register block, so each loaded element feeds 4 multiply-adds (loads dominate everywhere,
+// and on CPU drivers such as lavapipe each lane's load is a separate scalar access).
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import type { KernelSpec } from '../gpu/kernel';
 import { f32, u32 } from '../gpu/uniforms';
 import { grid1d } from './dispatch';
 import wgsl from './attention.wgsl?raw';
 
-/** Invocations per query-row workgroup (forward, backward_scores): a power of two <= 256. */
-const WG_ROW = 64;
-/** Invocations per workgroup of the element-wise gradient kernel. */
+/** Invocations per (b, h, 4 queries) workgroup of forward and backward_query: a power of two <= 64. Each owns
+ *  4 keys of a tile of 4*WG_ROW keys and 4 columns of 4*WG_ROW columns. */
+const WG_ROW = 16;
+/** Invocations per workgroup of backward_keys (one invocation per 4 keys x 4 columns). */
 const WG = 64;
 
 export const attentionForwardKernel: KernelSpec = {
   name: 'attention.forward',
   wgsl,
   entryPoint: 'forward',
-  // p, q, k, v, keyMask, out, probs
-  bindings: ['uniform', 'read', 'read', 'read', 'read', 'rw', 'rw'],
+  // p, keyMask, out, probs, k, v, q
+  bindings: ['uniform', 'read', 'rw', 'rw', 'read', 'read', 'read'],
   overrides: { WG_ROW },
 };
-export const attentionBackwardScoresKernel: KernelSpec = {
-  name: 'attention.backward_scores',
+export const attentionBackwardQueryKernel: KernelSpec = {
+  name: 'attention.backward_query',
   wgsl,
-  entryPoint: 'backward_scores',
-  // p, q (unused), k (unused), v, dOut, saved P, dScores
-  bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'rw'],
+  entryPoint: 'backward_query',
+  // p, dOut, saved P, dScores, k, v, q (unused), dQ
+  bindings: ['uniform', 'read', 'read', 'rw', 'read', 'read', 'read', 'rw'],
   overrides: { WG_ROW },
 };
-export const attentionBackwardInputsKernel: KernelSpec = {
-  name: 'attention.backward_inputs',
+export const attentionBackwardKeysKernel: KernelSpec = {
+  name: 'attention.backward_keys',
   wgsl,
-  entryPoint: 'backward_inputs',
-  // p, q, k, dV, dOut, saved P, dScores, dQ, dK
-  bindings: ['uniform', 'read', 'read', 'rw', 'read', 'read', 'rw', 'rw', 'rw'],
+  entryPoint: 'backward_keys',
+  // p, dOut, saved P, dScores, k (unused), v (unused), q, dK, dV
+  bindings: ['uniform', 'read', 'read', 'rw', 'read', 'read', 'read', 'rw', 'rw'],
   overrides: { WG },
 };
 
@@ -130,7 +133,8 @@ export function attentionForward(e: GpuEngine, t: AttentionForwardTensors, shape
   if (t.keyMask) named.push(['keyMask', t.keyMask]);
   expectDistinct(op, named, 2);
   // Without a mask the binding still needs a buffer: q is bound again (read-only, never read by the shader).
-  e.run(attentionForwardKernel, [t.q, t.k, t.v, t.keyMask ?? t.q, t.out, t.probs], uniforms(s, !!t.keyMask), grid1d(s.B * s.H * s.Lq, 1));
+  const blocks = s.B * s.H * Math.ceil(s.Lq / 4);
+  e.run(attentionForwardKernel, [t.keyMask ?? t.q, t.out, t.probs, t.k, t.v, t.q], uniforms(s, !!t.keyMask), grid1d(blocks, 1));
 }
 
 /**
@@ -158,8 +162,9 @@ export function attentionBackward(e: GpuEngine, t: AttentionBackwardTensors, sha
   expectDistinct(op, named, nWritten);
   const dScores = t.dScores ?? e.tensor([s.B, s.H, s.Lq, s.Lk], 'attention.dScores');
   const u = uniforms(s, false);
-  e.run(attentionBackwardScoresKernel, [t.q, t.k, t.v, t.dOut, t.probs, dScores], u, grid1d(s.B * s.H * s.Lq, 1));
-  e.run(attentionBackwardInputsKernel, [t.q, t.k, t.dV, t.dOut, t.probs, dScores, t.dQ, t.dK], u, grid1d(s.B * (s.Lq + s.Lk) * W, WG));
+  const common = [t.dOut, t.probs, dScores, t.k, t.v, t.q];
+  e.run(attentionBackwardQueryKernel, [...common, t.dQ], u, grid1d(s.B * s.H * Math.ceil(s.Lq / 4), 1));
+  e.run(attentionBackwardKeysKernel, [...common, t.dK, t.dV], u, grid1d(s.B * s.H * Math.ceil(s.Lk / 4) * Math.ceil(s.dh / 4), WG));
   // Commands run in recording order, so a later user of this pooled buffer cannot disturb the two dispatches.
   if (!t.dScores) dScores.release();
 }

@@ -6,15 +6,30 @@
 //   dP = dO_h V_h^T, dS = P * (dP - rowsum(P * dP)),
 //   dQ_h = scale * dS K_h,  dK_h = scale * dS^T Q_h,  dV_h = P^T dO_h   (activation gradients: overwritten).
 //
-// Entry points and their work:
-//   forward          one workgroup per query row (b, h, i): scores, max/sum reductions in workgroup memory,
-//                    normalised P written to `probs`, O = P V in key tiles (any Lk, any dh).
-//   backward_scores  one workgroup per row (b, h, i): dS row (the softmax backward) into `dScores`.
-//   backward_inputs  one invocation per output element of dQ (B, Lq, W) followed by dK and dV (B, Lk, W):
-//                    each is a per-output reduction (over keys for dQ, over queries for dK/dV), no atomics.
+// Register blocking: every invocation computes a 4 x 4 block of outputs (4 queries, carried in the lanes of a
+// vec4, times 4 keys or 4 columns), so each element it loads feeds 4 multiply-adds. Loads are what costs on
+// every target (CPU drivers such as lavapipe gather every loaded element lane by lane).
+//   forward         workgroup per (b, h, 4 queries). Invocation t owns keys j0 + 4t .. +3 of each tile of
+//                   TK = 4*WG_ROW keys: scores, then a per-invocation online max / sum of exponentials, merged
+//                   by one tree reduction. Then per tile: P normalised into workgroup memory and `probs`, and
+//                   O += P V with invocation t owning columns c0 + 4t .. +3 (TK columns per pass).
+//                   When Lk > TK the scores wait in `probs` between the passes; otherwise in registers.
+//   backward_query  same shape: dP = dO V^T and D = rowsum(P dP) (merged by a tree), dS = P (dP - D) into
+//                   `dScores` (the workspace), and dQ = scale dS K.
+//   backward_keys   one invocation per (b, h, 4 keys, 4 columns): dK = scale dS^T Q and dV = P^T dO as
+//                   per-output reductions over the queries (no atomics, no workgroup memory).
+// The row workgroups write P, dS, O and dQ through workgroup memory, consecutive invocations on consecutive
+// elements (coalesced on GPUs, and far less code than per-invocation 4 x 4 scatters, which tripled lavapipe's
+// shader compile time). Loops that contain barriers have workgroup-uniform bounds; out-of-range keys/columns
+// read clamped indices and are never written.
+// Loop-local accumulators are declared with an explicit initialiser (`var o = array<vec4<f32>, 4>();`): a bare
+// `var o: T;` inside a loop was not re-zeroed per iteration by the Dawn + lavapipe stack here.
 //
-// Bindings are per entry point: a binding number can name a different buffer in another entry point (WGSL only
-// forbids two variables on one binding within a single entry point). The uniform is binding 0 everywhere.
+// Bindings are per entry point: a binding number may name another buffer in another entry point (WGSL only
+// forbids two variables on one binding within a single entry point).
+//   forward:        0 p, 1 keyMask, 2 out, 3 probs, 4 k, 5 v, 6 q
+//   backward_query: 0 p, 1 dOut, 2 saved, 3 dScores, 4 k, 5 v, 6 q (unused), 7 dQ
+//   backward_keys:  0 p, 1 dOut, 2 saved, 3 dScores, 4 k (unused), 5 v (unused), 6 q, 7 dK, 8 dV
 
 struct Params {
   B: u32,        // byte 0:  batch
@@ -28,185 +43,348 @@ struct Params {
 };
 
 @group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> keyMask: array<f32>;        // (B, Lk); any buffer when hasMask == 0
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;      // (B, Lq, H*dh)
+@group(0) @binding(3) var<storage, read_write> probs: array<f32>;    // (B, H, Lq, Lk)
+@group(0) @binding(1) var<storage, read> dOut: array<f32>;           // (B, Lq, H*dh)
+@group(0) @binding(2) var<storage, read> saved: array<f32>;          // (B, H, Lq, Lk): P from forward
+@group(0) @binding(3) var<storage, read_write> dScores: array<f32>;  // (B, H, Lq, Lk): dS workspace
+@group(0) @binding(4) var<storage, read> k: array<f32>;              // (B, Lk, H*dh)
+@group(0) @binding(5) var<storage, read> v: array<f32>;              // (B, Lk, H*dh)
+@group(0) @binding(6) var<storage, read> q: array<f32>;              // (B, Lq, H*dh)
+@group(0) @binding(7) var<storage, read_write> dQ: array<f32>;       // (B, Lq, H*dh)
+@group(0) @binding(7) var<storage, read_write> dK: array<f32>;       // (B, Lk, H*dh)
+@group(0) @binding(8) var<storage, read_write> dV: array<f32>;       // (B, Lk, H*dh)
 
-// ---- forward: 0 p, 1 q, 2 k, 3 v, 4 keyMask, 5 out, 6 probs
-@group(0) @binding(1) var<storage, read> q: array<f32>;            // (B, Lq, H*dh)
-@group(0) @binding(2) var<storage, read> k: array<f32>;            // (B, Lk, H*dh)
-@group(0) @binding(3) var<storage, read> v: array<f32>;            // (B, Lk, H*dh)
-@group(0) @binding(4) var<storage, read> keyMask: array<f32>;      // (B, Lk); any buffer when hasMask == 0
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;    // (B, Lq, H*dh)
-@group(0) @binding(6) var<storage, read_write> probs: array<f32>;  // (B, H, Lq, Lk)
+override WG_ROW: u32 = 16;  // invocations per (b, h, 4 queries) workgroup; a power of two
+override WG: u32 = 64;      // invocations per workgroup of backward_keys
 
-// ---- backward_scores: 0 p, 1 q (unused), 2 k (unused), 3 v, 4 dOut, 5 saved, 6 dScores
-// ---- backward_inputs: 0 p, 1 q, 2 k, 3 dV, 4 dOut, 5 saved, 6 dScores, 7 dQ, 8 dK
-@group(0) @binding(4) var<storage, read> dOut: array<f32>;             // (B, Lq, H*dh)
-@group(0) @binding(5) var<storage, read> saved: array<f32>;            // (B, H, Lq, Lk) P from forward
-@group(0) @binding(6) var<storage, read_write> dScores: array<f32>;    // (B, H, Lq, Lk) dS (workspace)
-@group(0) @binding(3) var<storage, read_write> dV: array<f32>;         // (B, Lk, H*dh)
-@group(0) @binding(7) var<storage, read_write> dQ: array<f32>;         // (B, Lq, H*dh)
-@group(0) @binding(8) var<storage, read_write> dK: array<f32>;         // (B, Lk, H*dh)
-
-override WG_ROW: u32 = 64;  // invocations per row workgroup (forward, backward_scores); a power of two
-override WG: u32 = 256;     // invocations per workgroup of backward_inputs
-
-var<workgroup> red: array<f32, WG_ROW>;   // reduction scratch
-var<workgroup> tile: array<f32, WG_ROW>;  // one tile of P (forward)
+var<workgroup> redA: array<vec4<f32>, WG_ROW>;          // reduction scratch: max, or sum
+var<workgroup> redB: array<vec4<f32>, WG_ROW>;          // reduction scratch: sum of exponentials
+var<workgroup> tile: array<vec4<f32>, 4u * WG_ROW>;     // per key of a tile, the 4 queries' S, P, dP or dS
+var<workgroup> stage: array<vec4<f32>, 4u * WG_ROW>;    // per column of a pass, the 4 queries' O or dQ (or P)
 
 const NEG_MAX: f32 = -3.4028234663852886e38;
+const LANE = vec4<u32>(0u, 1u, 2u, 3u);
 
-fn reduceMax(t: u32, x: f32) -> f32 {
-  red[t] = x;
-  workgroupBarrier();
-  for (var s = WG_ROW / 2u; s > 0u; s = s >> 1u) {
-    if (t < s) { red[t] = max(red[t], red[t + s]); }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
+// Which (b, h) and which 4 queries (or keys) block r of n-long rows covers.
+struct Block {
+  b: u32,
+  h: u32,
+  first: u32,      // first query (key) of the block
+  count: u32,      // real entries: 1 ..= 4
+  idx: vec4<u32>,  // first + 0..3, clamped to n - 1 (safe to read)
+};
+
+fn block(r: u32, n: u32) -> Block {
+  let nb = (n + 3u) / 4u;
+  let first = (r % nb) * 4u;
+  let bh = r / nb;
+  return Block(bh / p.H, bh % p.H, first, min(4u, n - first), min(vec4<u32>(first) + LANE, vec4<u32>(n - 1u)));
 }
 
-fn reduceSum(t: u32, x: f32) -> f32 {
-  red[t] = x;
-  workgroupBarrier();
-  for (var s = WG_ROW / 2u; s > 0u; s = s >> 1u) {
-    if (t < s) { red[t] = red[t] + red[t + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
+// Start of row (b, h, first + i, 0) of P / dS (B, H, Lq, Lk), and of row (b, first + i, head h) of Q / O / dQ.
+fn rowP(blk: Block, i: u32) -> u32 { return ((blk.b * p.H + blk.h) * p.Lq + blk.first + i) * p.Lk; }
+fn rowQ(blk: Block, i: u32) -> u32 { return (blk.b * p.Lq + blk.first + i) * p.H * p.dh + blk.h * p.dh; }
 
 fn keepKey(b: u32, j: u32) -> bool {
-  return p.hasMask == 0u || keyMask[b * p.Lk + j] >= 0.5;
+  return j < p.Lk && (p.hasMask == 0u || keyMask[b * p.Lk + j] >= 0.5);
 }
 
-// Each invocation t owns the keys j = t, t + WG_ROW, ... of its row in every pass, so the scores and
-// exponentials it parks in `probs` between passes are read back only by itself (no storage barrier needed).
+fn sumAll(t: u32, x: vec4<f32>) -> vec4<f32> {
+  redA[t] = x;
+  workgroupBarrier();
+  for (var s = WG_ROW / 2u; s > 0u; s = s >> 1u) {
+    if (t < s) { redA[t] = redA[t] + redA[t + s]; }
+    workgroupBarrier();
+  }
+  return redA[0];
+}
+
+// Cooperative copies between a tile (key jj of the tile = vec4 over the block's queries) and rows of a
+// (B, H, Lq, Lk) tensor, for the block's real queries and the tile's nk keys starting at key j0. Consecutive
+// invocations touch consecutive keys; call between barriers.
+fn tileToProbs(blk: Block, t: u32, j0: u32, nk: u32) {
+  for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
+    let i = e / (4u * WG_ROW);  // a power of two: no division
+    let jj = e % (4u * WG_ROW);
+    if (jj >= nk) { continue; }
+    probs[rowP(blk, i) + j0 + jj] = tile[jj][i];
+  }
+}
+fn probsToTile(blk: Block, t: u32, j0: u32, nk: u32) {
+  for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
+    let i = e / (4u * WG_ROW);  // a power of two: no division
+    let jj = e % (4u * WG_ROW);
+    if (jj >= nk) { continue; }
+    tile[jj][i] = probs[rowP(blk, i) + j0 + jj];
+  }
+}
+fn tileToScores(blk: Block, t: u32, j0: u32, nk: u32) {
+  for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
+    let i = e / (4u * WG_ROW);  // a power of two: no division
+    let jj = e % (4u * WG_ROW);
+    if (jj >= nk) { continue; }
+    dScores[rowP(blk, i) + j0 + jj] = tile[jj][i];
+  }
+}
+fn scoresToTile(blk: Block, t: u32, j0: u32, nk: u32) {
+  for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
+    let i = e / (4u * WG_ROW);  // a power of two: no division
+    let jj = e % (4u * WG_ROW);
+    if (jj >= nk) { continue; }
+    tile[jj][i] = dScores[rowP(blk, i) + j0 + jj];
+  }
+}
+fn savedToStage(blk: Block, t: u32, j0: u32, nk: u32) {
+  for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
+    let i = e / (4u * WG_ROW);  // a power of two: no division
+    let jj = e % (4u * WG_ROW);
+    if (jj >= nk) { continue; }
+    stage[jj][i] = saved[rowP(blk, i) + j0 + jj];
+  }
+}
+
 @compute @workgroup_size(WG_ROW)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) t: u32) {
-  let r = wid.x + wid.y * nwg.x;  // row ((b * H + h) * Lq + i) of P
-  if (r >= p.B * p.H * p.Lq) { return; }
-  let i = r % p.Lq;
-  let h = (r / p.Lq) % p.H;
-  let b = r / (p.Lq * p.H);
-  let W = p.H * p.dh;
-  let qo = (b * p.Lq + i) * W + h * p.dh;  // Q[b, i, head h] (and O)
-  let kv0 = b * p.Lk * W + h * p.dh;       // K[b, 0, head h]; key j at kv0 + j * W
-  let pr = r * p.Lk;                       // P[b, h, i, 0]
-
-  // 1. scores of kept keys (parked in probs) and the row max.
-  var m = NEG_MAX;
-  for (var j = t; j < p.Lk; j += WG_ROW) {
-    if (keepKey(b, j)) {
-      let ko = kv0 + j * W;
-      var s = 0.0;
-      for (var c = 0u; c < p.dh; c++) { s += q[qo + c] * k[ko + c]; }
-      s *= p.scale;
-      probs[pr + j] = s;
-      m = max(m, s);
-    }
-  }
-  m = reduceMax(t, m);
-
-  // 2. exponentials (exactly 0 for masked keys) and their sum; the max key gives 1, so sum >= 1 unless all masked.
-  var sum = 0.0;
-  for (var j = t; j < p.Lk; j += WG_ROW) {
-    var ex = 0.0;
-    if (keepKey(b, j)) { ex = exp(probs[pr + j] - m); }
-    probs[pr + j] = ex;
-    sum += ex;
-  }
-  sum = reduceSum(t, sum);
-  let inv = select(0.0, 1.0 / sum, sum > 0.0);
-
-  // 3. normalise and accumulate O = P V one tile of WG_ROW keys at a time.
-  for (var j0 = 0u; j0 < p.Lk; j0 += WG_ROW) {
-    let j = j0 + t;
-    var pj = 0.0;
-    if (j < p.Lk) {
-      pj = probs[pr + j] * inv;
-      probs[pr + j] = pj;
-    }
-    tile[t] = pj;
-    workgroupBarrier();
-    let n = min(WG_ROW, p.Lk - j0);
-    for (var c = t; c < p.dh; c += WG_ROW) {
-      var acc = 0.0;
-      for (var jj = 0u; jj < n; jj++) { acc += tile[jj] * v[kv0 + (j0 + jj) * W + c]; }
-      if (j0 == 0u) { out[qo + c] = acc; } else { out[qo + c] = out[qo + c] + acc; }
-    }
-    workgroupBarrier();
-  }
-}
-
-// dS[b, h, i, :] = P * (dP - sum_j P dP) with dP_j = dO_i . V_j. Invocation ownership of keys as in forward.
-@compute @workgroup_size(WG_ROW)
-fn backward_scores(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                   @builtin(local_invocation_index) t: u32) {
   let r = wid.x + wid.y * nwg.x;
-  if (r >= p.B * p.H * p.Lq) { return; }
-  let i = r % p.Lq;
-  let h = (r / p.Lq) % p.H;
-  let b = r / (p.Lq * p.H);
+  if (r >= p.B * p.H * ((p.Lq + 3u) / 4u)) { return; }
+  let blk = block(r, p.Lq);
+  let b = blk.b;
   let W = p.H * p.dh;
-  let qo = (b * p.Lq + i) * W + h * p.dh;
-  let kv0 = b * p.Lk * W + h * p.dh;
-  let pr = r * p.Lk;
+  let TK = 4u * WG_ROW;
+  let multi = p.Lk > TK;                             // more than one key tile: park the scores in probs
+  let qo = (b * p.Lq + blk.idx) * W + blk.h * p.dh;  // Q[b, i, head h] of the 4 queries (clamped)
+  let kv0 = b * p.Lk * W + blk.h * p.dh;             // K[b, 0, head h]; key j at kv0 + j * W
 
-  var d = 0.0;
-  for (var j = t; j < p.Lk; j += WG_ROW) {
-    let pj = saved[pr + j];
-    var dp = 0.0;
-    if (pj != 0.0) {  // masked (and underflowed) keys: dS = 0 whatever dP is
-      let vo = kv0 + j * W;
-      for (var c = 0u; c < p.dh; c++) { dp += dOut[qo + c] * v[vo + c]; }
+  // 1. Scores s[n] (4 queries) of the keys jb + n this invocation owns, and the online max m and sum
+  //    l = sum exp(s - m) over its kept keys.
+  var s: array<vec4<f32>, 4>;
+  var m = vec4<f32>(NEG_MAX);
+  var l = vec4<f32>(0.0);
+  for (var j0 = 0u; j0 < p.Lk; j0 += TK) {
+    let jb = j0 + 4u * t;
+    if (jb < p.Lk) {
+      let ko = kv0 + min(vec4<u32>(jb) + LANE, vec4<u32>(p.Lk - 1u)) * W;
+      s = array<vec4<f32>, 4>();
+      for (var c = 0u; c < p.dh; c++) {
+        let qv = vec4<f32>(q[qo.x + c], q[qo.y + c], q[qo.z + c], q[qo.w + c]);
+        s[0] += qv * k[ko.x + c];
+        s[1] += qv * k[ko.y + c];
+        s[2] += qv * k[ko.z + c];
+        s[3] += qv * k[ko.w + c];
+      }
+      var kept: vec4<bool>;
+      var mt = m;
+      for (var n = 0u; n < 4u; n++) {
+        s[n] *= p.scale;
+        kept[n] = keepKey(b, jb + n);
+        if (kept[n]) { mt = max(mt, s[n]); }
+      }
+      l *= exp(m - mt);
+      for (var n = 0u; n < 4u; n++) {
+        if (kept[n]) { l += exp(s[n] - mt); }
+      }
+      m = mt;
     }
-    dScores[pr + j] = dp;
-    d += pj * dp;
+    if (multi) {
+      for (var n = 0u; n < 4u; n++) { tile[4u * t + n] = s[n]; }
+      workgroupBarrier();
+      tileToProbs(blk, t, j0, min(TK, p.Lk - j0));
+      workgroupBarrier();
+    }
   }
-  d = reduceSum(t, d);
-  for (var j = t; j < p.Lk; j += WG_ROW) {
-    dScores[pr + j] = saved[pr + j] * (dScores[pr + j] - d);
+  // Merge (m, l) over invocations in one deterministic tree.
+  redA[t] = m;
+  redB[t] = l;
+  workgroupBarrier();
+  for (var w = WG_ROW / 2u; w > 0u; w = w >> 1u) {
+    if (t < w) {
+      let m1 = redA[t];
+      let m2 = redA[t + w];
+      let mn = max(m1, m2);
+      redB[t] = redB[t] * exp(m1 - mn) + redB[t + w] * exp(m2 - mn);
+      redA[t] = mn;
+    }
+    workgroupBarrier();
+  }
+  let mx = redA[0];
+  let sum = redB[0];
+  // The max key contributes exp(0) = 1, so sum >= 1 unless every key is masked (then P = 0, O = 0).
+  let inv = select(vec4<f32>(0.0), 1.0 / sum, sum > vec4<f32>(0.0));
+
+  // 2. Per key tile: P = exp(s - max) / sum (0 for masked keys) into the tile and probs; then O += P V,
+  //    invocation t on columns c0 + 4t .. +3, staged so that O is written by consecutive invocations.
+  for (var j0 = 0u; j0 < p.Lk; j0 += TK) {
+    let jb = j0 + 4u * t;
+    let nk = min(TK, p.Lk - j0);
+    if (multi) {
+      probsToTile(blk, t, j0, nk);
+      workgroupBarrier();
+      for (var n = 0u; n < 4u; n++) { s[n] = tile[4u * t + n]; }
+    }
+    for (var n = 0u; n < 4u; n++) {
+      tile[4u * t + n] = select(vec4<f32>(0.0), exp(s[n] - mx) * inv, keepKey(b, jb + n));
+    }
+    workgroupBarrier();
+    tileToProbs(blk, t, j0, nk);
+    for (var c0 = 0u; c0 < p.dh; c0 += TK) {
+      let cb = c0 + 4u * t;
+      var o = array<vec4<f32>, 4>();
+      if (cb < p.dh) {
+        let cc = min(vec4<u32>(cb) + LANE, vec4<u32>(p.dh - 1u));
+        for (var jj = 0u; jj < nk; jj++) {
+          let pv = tile[jj];
+          let vo = kv0 + (j0 + jj) * W;
+          o[0] += pv * v[vo + cc.x];
+          o[1] += pv * v[vo + cc.y];
+          o[2] += pv * v[vo + cc.z];
+          o[3] += pv * v[vo + cc.w];
+        }
+      }
+      for (var n = 0u; n < 4u; n++) { stage[4u * t + n] = o[n]; }
+      workgroupBarrier();
+      let nc = min(TK, p.dh - c0);
+      for (var e = t; e < blk.count * TK; e += WG_ROW) {
+        let i = e / TK;
+        let c = e % TK;
+        if (c >= nc) { continue; }
+        let at = rowQ(blk, i) + c0 + c;
+        var prev = 0.0;
+        if (j0 > 0u) { prev = out[at]; }
+        out[at] = prev + stage[c][i];
+      }
+      workgroupBarrier();
+    }
   }
 }
 
-// One invocation per element: indices [0, B*Lq*W) are dQ, then [0, B*Lk*W) of dK and dV together.
-@compute @workgroup_size(WG)
-fn backward_inputs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = gid.x + gid.y * nwg.x * WG;
+@compute @workgroup_size(WG_ROW)
+fn backward_query(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) t: u32) {
+  let r = wid.x + wid.y * nwg.x;
+  if (r >= p.B * p.H * ((p.Lq + 3u) / 4u)) { return; }
+  let blk = block(r, p.Lq);
   let W = p.H * p.dh;
-  let nQ = p.B * p.Lq * W;
-  if (idx >= nQ + p.B * p.Lk * W) { return; }
-  if (idx < nQ) {
-    let col = idx % W;
-    let row = idx / W;  // b * Lq + i
-    let b = row / p.Lq;
-    let i = row % p.Lq;
-    let h = col / p.dh;
-    let pr = ((b * p.H + h) * p.Lq + i) * p.Lk;
-    let ko = b * p.Lk * W + col;
-    var acc = 0.0;
-    for (var j = 0u; j < p.Lk; j++) { acc += dScores[pr + j] * k[ko + j * W]; }
-    dQ[idx] = p.scale * acc;
-  } else {
-    let n = idx - nQ;
-    let col = n % W;
-    let row = n / W;  // b * Lk + j
-    let b = row / p.Lk;
-    let j = row % p.Lk;
-    let h = col / p.dh;
-    let pc = (b * p.H + h) * p.Lq * p.Lk + j;  // P[b, h, 0, j]; query i at pc + i * Lk
-    let qo = b * p.Lq * W + col;
-    var ak = 0.0;
-    var av = 0.0;
-    for (var i = 0u; i < p.Lq; i++) {
-      ak += dScores[pc + i * p.Lk] * q[qo + i * W];
-      av += saved[pc + i * p.Lk] * dOut[qo + i * W];
+  let TK = 4u * WG_ROW;
+  let multi = p.Lk > TK;  // more than one key tile: park dP in dScores
+  let qo = (blk.b * p.Lq + blk.idx) * W + blk.h * p.dh;
+  let kv0 = blk.b * p.Lk * W + blk.h * p.dh;
+
+  // 1. dp[n] = dO . V_{jb+n} (4 queries) and P (pp) of the owned keys; D = sum_j P_j dP_j.
+  var dp: array<vec4<f32>, 4>;
+  var pp: array<vec4<f32>, 4>;
+  var d = vec4<f32>(0.0);
+  for (var j0 = 0u; j0 < p.Lk; j0 += TK) {
+    let jb = j0 + 4u * t;
+    let nk = min(TK, p.Lk - j0);
+    savedToStage(blk, t, j0, nk);
+    workgroupBarrier();
+    if (jb < p.Lk) {
+      let vo = kv0 + min(vec4<u32>(jb) + LANE, vec4<u32>(p.Lk - 1u)) * W;
+      dp = array<vec4<f32>, 4>();
+      for (var c = 0u; c < p.dh; c++) {
+        let g = vec4<f32>(dOut[qo.x + c], dOut[qo.y + c], dOut[qo.z + c], dOut[qo.w + c]);
+        dp[0] += g * v[vo.x + c];
+        dp[1] += g * v[vo.y + c];
+        dp[2] += g * v[vo.z + c];
+        dp[3] += g * v[vo.w + c];
+      }
+      for (var n = 0u; n < 4u; n++) {
+        pp[n] = select(vec4<f32>(0.0), stage[4u * t + n], jb + n < p.Lk);
+        d += pp[n] * dp[n];
+      }
     }
-    dK[n] = p.scale * ak;
-    dV[n] = av;
+    if (multi) {
+      for (var n = 0u; n < 4u; n++) { tile[4u * t + n] = dp[n]; }
+      workgroupBarrier();
+      tileToScores(blk, t, j0, nk);
+    }
+    workgroupBarrier();
+  }
+  d = sumAll(t, d);
+
+  // 2. Per key tile: dS = P (dP - D) (0 for masked keys, where P = 0) into the tile and dScores; then
+  //    dQ += scale dS K, invocation t on columns c0 + 4t .. +3, staged.
+  for (var j0 = 0u; j0 < p.Lk; j0 += TK) {
+    let nk = min(TK, p.Lk - j0);
+    if (multi) {
+      scoresToTile(blk, t, j0, nk);
+      savedToStage(blk, t, j0, nk);
+      workgroupBarrier();
+      for (var n = 0u; n < 4u; n++) {
+        dp[n] = tile[4u * t + n];
+        pp[n] = stage[4u * t + n];
+      }
+    }
+    for (var n = 0u; n < 4u; n++) { tile[4u * t + n] = pp[n] * (dp[n] - d); }
+    workgroupBarrier();
+    tileToScores(blk, t, j0, nk);
+    for (var c0 = 0u; c0 < p.dh; c0 += TK) {
+      let cb = c0 + 4u * t;
+      var o = array<vec4<f32>, 4>();
+      if (cb < p.dh) {
+        let cc = min(vec4<u32>(cb) + LANE, vec4<u32>(p.dh - 1u));
+        for (var jj = 0u; jj < nk; jj++) {
+          let g = tile[jj];
+          let ko = kv0 + (j0 + jj) * W;
+          o[0] += g * k[ko + cc.x];
+          o[1] += g * k[ko + cc.y];
+          o[2] += g * k[ko + cc.z];
+          o[3] += g * k[ko + cc.w];
+        }
+      }
+      for (var n = 0u; n < 4u; n++) { stage[4u * t + n] = o[n]; }
+      workgroupBarrier();
+      let nc = min(TK, p.dh - c0);
+      for (var e = t; e < blk.count * TK; e += WG_ROW) {
+        let i = e / TK;
+        let c = e % TK;
+        if (c >= nc) { continue; }
+        let at = rowQ(blk, i) + c0 + c;
+        var prev = 0.0;
+        if (j0 > 0u) { prev = dQ[at]; }
+        dQ[at] = prev + p.scale * stage[c][i];
+      }
+      workgroupBarrier();
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn backward_keys(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = gid.x + gid.y * nwg.x * WG;  // ((b * H + h) * nKB + kb) * nCB + cb
+  let nKB = (p.Lk + 3u) / 4u;
+  let nCB = (p.dh + 3u) / 4u;
+  if (g >= p.B * p.H * nKB * nCB) { return; }
+  let cb = (g % nCB) * 4u;
+  let blk = block(g / nCB, p.Lk);  // 4 keys
+  let W = p.H * p.dh;
+  let cc = min(vec4<u32>(cb) + LANE, vec4<u32>(p.dh - 1u));
+  let pc = (blk.b * p.H + blk.h) * p.Lq * p.Lk + blk.idx;  // P[b, h, 0, j]; query i at pc + i * Lk
+  let q0 = blk.b * p.Lq * W + blk.h * p.dh;                // Q, dO[b, 0, head h]; query i at q0 + i * W
+  var ak: array<vec4<f32>, 4>;  // ak[n] = dK of the 4 keys at column cb + n
+  var av: array<vec4<f32>, 4>;
+  for (var i = 0u; i < p.Lq; i++) {
+    let row = i * p.Lk;
+    let ds = vec4<f32>(dScores[pc.x + row], dScores[pc.y + row], dScores[pc.z + row], dScores[pc.w + row]);
+    let pj = vec4<f32>(saved[pc.x + row], saved[pc.y + row], saved[pc.z + row], saved[pc.w + row]);
+    let o = q0 + i * W;
+    ak[0] += ds * q[o + cc.x];
+    ak[1] += ds * q[o + cc.y];
+    ak[2] += ds * q[o + cc.z];
+    ak[3] += ds * q[o + cc.w];
+    av[0] += pj * dOut[o + cc.x];
+    av[1] += pj * dOut[o + cc.y];
+    av[2] += pj * dOut[o + cc.z];
+    av[3] += pj * dOut[o + cc.w];
+  }
+  let ko = (blk.b * p.Lk + blk.idx) * W + blk.h * p.dh;  // dK, dV[b, j, head h]
+  for (var n = 0u; n < min(4u, p.dh - cb); n++) {
+    for (var j = 0u; j < blk.count; j++) {
+      dK[ko[j] + cb + n] = p.scale * ak[n][j];
+      dV[ko[j] + cb + n] = av[n][j];
+    }
   }
 }
