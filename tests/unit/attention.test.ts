@@ -10,10 +10,10 @@ function rangeMask(B: number, Lk: number, ranges: [number, number][]): Float64Ar
   return m;
 }
 
-function gradcheck(s: AttentionShape, keyMask: Float64Array | null, seed: number, inputScale = 1) {
+function gradcheck(s: AttentionShape, keyMask: Float64Array | null, seed: number, inputScale = 1, qk?: { q: Float64Array; k: Float64Array }) {
   const W = s.H * s.dh;
-  const q = randn(s.B * s.Lq * W, seed, inputScale);
-  const k = randn(s.B * s.Lk * W, seed + 1, inputScale);
+  const q = qk?.q ?? randn(s.B * s.Lq * W, seed, inputScale);
+  const k = qk?.k ?? randn(s.B * s.Lk * W, seed + 1, inputScale);
   const v = randn(s.B * s.Lk * W, seed + 2);
   const w = randn(s.B * s.Lq * W, seed + 3);
   const { probs } = attentionForward(q, k, v, keyMask, s);
@@ -82,7 +82,7 @@ describe('reference attention', () => {
     gradcheck({ B: 1, Lq: 1, Lk: 5, H: 2, dh: 35 }, rangeMask(1, 5, [[1, 4]]), 30);
   });
 
-  it('large logits (scores ~ +-100) stay finite and the gradients still match', () => {
+  it('large logits: saturated rows (|scores| up to ~100) stay finite and the gradients still match', () => {
     const s = { B: 1, Lq: 2, Lk: 6, H: 1, dh: 4, scale: 1 };
     const r = gradcheck(s, null, 40, 5);
     let maxScore = 0;
@@ -95,6 +95,16 @@ describe('reference attention', () => {
     }
     expect(maxScore).toBeGreaterThan(50);
     for (const x of r.probs) expect(Number.isFinite(x)).toBe(true);
+  });
+
+  it('large logits: every score near +100 (head 0) or -100 (head 1) with an O(1) spread', () => {
+    const s = { B: 1, Lq: 2, Lk: 5, H: 2, dh: 3, scale: 1 };
+    const q = randn(2 * 6, 45, 0.1);
+    const k = randn(5 * 6, 46, 0.1);
+    for (let i = 0; i < 2; i++) [q[i * 6], q[i * 6 + 3]] = [10, -10];
+    for (let j = 0; j < 5; j++) [k[j * 6], k[j * 6 + 3]] = [10, 10];
+    const r = gradcheck(s, rangeMask(1, 5, [[1, 5]]), 47, 1, { q, k });
+    expect(Math.max(...r.probs)).toBeLessThan(0.9);
   });
 
   it('a fully masked example gives O = 0, P = 0 and zero gradients, the other example is unaffected', () => {
