@@ -11,28 +11,38 @@ import { f32, u32 } from '../gpu/uniforms';
 import { grid1d } from './dispatch';
 import wgsl from './attention.wgsl?raw';
 
-/** Invocations per (b, h, 4 queries) workgroup of forward and backward_query: a power of two <= 64. Each owns
- *  4 keys of a tile of 4*WG_ROW keys and 4 columns of 4*WG_ROW columns. */
-const WG_ROW = 16;
+/** Invocations per (b, h, 4 queries) workgroup of forward and backward_query, by key count: each invocation
+ *  owns 4 keys of a tile of 4*WG_ROW keys, so Lk <= 64 runs 16 invocations and Lk <= 256 (T = 128 tokens plus
+ *  a pooled token included) 64, in one tile without parking scores in memory. Two sizes only: every size is
+ *  another pipeline, and lavapipe takes seconds to compile each (16 beat 32 and 64 at Lk = 64). */
+const WG_ROW_SIZES = [16, 64] as const;
+export function attentionRowWorkgroup(Lk: number): number {
+  return WG_ROW_SIZES.find((w) => 4 * w >= Lk) ?? WG_ROW_SIZES[WG_ROW_SIZES.length - 1];
+}
 /** Invocations per workgroup of backward_keys (one invocation per 4 keys x 4 columns). */
 const WG = 64;
 
-export const attentionForwardKernel: KernelSpec = {
-  name: 'attention.forward',
-  wgsl,
-  entryPoint: 'forward',
-  // p, keyMask, out, probs, k, v, q
-  bindings: ['uniform', 'read', 'rw', 'rw', 'read', 'read', 'read'],
-  overrides: { WG_ROW },
-};
-export const attentionBackwardQueryKernel: KernelSpec = {
-  name: 'attention.backward_query',
-  wgsl,
-  entryPoint: 'backward_query',
-  // p, dOut, saved P, dScores, k, v, q (unused), dQ
-  bindings: ['uniform', 'read', 'read', 'rw', 'read', 'read', 'read', 'rw'],
-  overrides: { WG_ROW },
-};
+const rowSpecs = new Map<string, KernelSpec>();
+function rowKernel(entryPoint: 'forward' | 'backward_query', WG_ROW: number): KernelSpec {
+  const key = `${entryPoint}:${WG_ROW}`;
+  let spec = rowSpecs.get(key);
+  if (!spec) {
+    spec = {
+      name: `attention.${entryPoint}`,
+      wgsl,
+      entryPoint,
+      bindings:
+        entryPoint === 'forward'
+          ? ['uniform', 'read', 'rw', 'rw', 'read', 'read', 'read'] // p, keyMask, out, probs, k, v, q
+          : ['uniform', 'read', 'read', 'rw', 'read', 'read', 'read', 'rw'], // p, dOut, saved P, dScores, k, v, q (unused), dQ
+      overrides: { WG_ROW },
+    };
+    rowSpecs.set(key, spec);
+  }
+  return spec;
+}
+export const attentionForwardKernel = (Lk: number): KernelSpec => rowKernel('forward', attentionRowWorkgroup(Lk));
+export const attentionBackwardQueryKernel = (Lk: number): KernelSpec => rowKernel('backward_query', attentionRowWorkgroup(Lk));
 export const attentionBackwardKeysKernel: KernelSpec = {
   name: 'attention.backward_keys',
   wgsl,
@@ -134,7 +144,7 @@ export function attentionForward(e: GpuEngine, t: AttentionForwardTensors, shape
   expectDistinct(op, named, 2);
   // Without a mask the binding still needs a buffer: q is bound again (read-only, never read by the shader).
   const blocks = s.B * s.H * Math.ceil(s.Lq / 4);
-  e.run(attentionForwardKernel, [t.keyMask ?? t.q, t.out, t.probs, t.k, t.v, t.q], uniforms(s, !!t.keyMask), grid1d(blocks, 1));
+  e.run(attentionForwardKernel(s.Lk), [t.keyMask ?? t.q, t.out, t.probs, t.k, t.v, t.q], uniforms(s, !!t.keyMask), grid1d(blocks, 1));
 }
 
 /**
@@ -163,7 +173,7 @@ export function attentionBackward(e: GpuEngine, t: AttentionBackwardTensors, sha
   const dScores = t.dScores ?? e.tensor([s.B, s.H, s.Lq, s.Lk], 'attention.dScores');
   const u = uniforms(s, false);
   const common = [t.dOut, t.probs, dScores, t.k, t.v, t.q];
-  e.run(attentionBackwardQueryKernel, [...common, t.dQ], u, grid1d(s.B * s.H * Math.ceil(s.Lq / 4), 1));
+  e.run(attentionBackwardQueryKernel(s.Lk), [...common, t.dQ], u, grid1d(s.B * s.H * Math.ceil(s.Lq / 4), 1));
   e.run(attentionBackwardKeysKernel, [...common, t.dK, t.dV], u, grid1d(s.B * s.H * Math.ceil(s.Lk / 4) * Math.ceil(s.dh / 4), WG));
   // Commands run in recording order, so a later user of this pooled buffer cannot disturb the two dispatches.
   if (!t.dScores) dScores.release();

@@ -13,14 +13,16 @@
 //                   TK = 4*WG_ROW keys: scores, then a per-invocation online max / sum of exponentials, merged
 //                   by one tree reduction. Then per tile: P normalised into workgroup memory and `probs`, and
 //                   O += P V with invocation t owning columns c0 + 4t .. +3 (TK columns per pass).
-//                   When Lk > TK the scores wait in `probs` between the passes; otherwise in registers.
+//                   Scores stay in registers between the passes when Lk <= TK (the host picks WG_ROW = 16 for
+//                   Lk <= 64, else 64), and are recomputed per tile otherwise: parking them in memory put
+//                   barriers inside a data-dependent branch, which cost ~1 s of lavapipe compile per pipeline.
 //   backward_query  same shape: dP = dO V^T and D = rowsum(P dP) (merged by a tree), dS = P (dP - D) into
-//                   `dScores` (the workspace), and dQ = scale dS K.
+//                   `dScores` (the workspace), and dQ = scale dS K. dP likewise recomputed when Lk > TK.
 //   backward_keys   one invocation per (b, h, 4 keys, 4 columns): dK = scale dS^T Q and dV = P^T dO as
 //                   per-output reductions over the queries (no atomics, no workgroup memory).
 // The row workgroups write P, dS, O and dQ through workgroup memory, consecutive invocations on consecutive
-// elements (coalesced on GPUs, and far less code than per-invocation 4 x 4 scatters, which tripled lavapipe's
-// shader compile time). Loops that contain barriers have workgroup-uniform bounds; out-of-range keys/columns
+// elements (coalesced on GPUs, and far less code than per-invocation 4 x 4 scatters, which about doubled
+// lavapipe's shader compile time). Loops that contain barriers have workgroup-uniform bounds; out-of-range keys/columns
 // read clamped indices and are never written.
 // Loop-local accumulators are declared with an explicit initialiser (`var o = array<vec4<f32>, 4>();`): a bare
 // `var o: T;` inside a loop was not re-zeroed per iteration by the Dawn + lavapipe stack here.
@@ -101,9 +103,10 @@ fn sumAll(t: u32, x: vec4<f32>) -> vec4<f32> {
   return redA[0];
 }
 
-// Cooperative copies between a tile (key jj of the tile = vec4 over the block's queries) and rows of a
-// (B, H, Lq, Lk) tensor, for the block's real queries and the tile's nk keys starting at key j0. Consecutive
-// invocations touch consecutive keys; call between barriers.
+// Cooperative copies between workgroup memory (entry jj = key j0 + jj, a vec4 over the block's queries) and
+// rows of a (B, H, Lq, Lk) tensor, for the block's real queries and the tile's nk keys. Consecutive invocations
+// touch consecutive keys; call between barriers. (Components of queries past the block's end stay stale: every
+// vec4 lane is a separate query and those lanes are never written out.)
 fn tileToProbs(blk: Block, t: u32, j0: u32, nk: u32) {
   for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
     let i = e / (4u * WG_ROW);  // a power of two: no division
@@ -112,28 +115,12 @@ fn tileToProbs(blk: Block, t: u32, j0: u32, nk: u32) {
     probs[rowP(blk, i) + j0 + jj] = tile[jj][i];
   }
 }
-fn probsToTile(blk: Block, t: u32, j0: u32, nk: u32) {
-  for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
-    let i = e / (4u * WG_ROW);  // a power of two: no division
-    let jj = e % (4u * WG_ROW);
-    if (jj >= nk) { continue; }
-    tile[jj][i] = probs[rowP(blk, i) + j0 + jj];
-  }
-}
 fn tileToScores(blk: Block, t: u32, j0: u32, nk: u32) {
   for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
     let i = e / (4u * WG_ROW);  // a power of two: no division
     let jj = e % (4u * WG_ROW);
     if (jj >= nk) { continue; }
     dScores[rowP(blk, i) + j0 + jj] = tile[jj][i];
-  }
-}
-fn scoresToTile(blk: Block, t: u32, j0: u32, nk: u32) {
-  for (var e = t; e < blk.count * 4u * WG_ROW; e += WG_ROW) {
-    let i = e / (4u * WG_ROW);  // a power of two: no division
-    let jj = e % (4u * WG_ROW);
-    if (jj >= nk) { continue; }
-    tile[jj][i] = dScores[rowP(blk, i) + j0 + jj];
   }
 }
 fn savedToStage(blk: Block, t: u32, j0: u32, nk: u32) {
@@ -145,6 +132,33 @@ fn savedToStage(blk: Block, t: u32, j0: u32, nk: u32) {
   }
 }
 
+// Dot products over the head's columns of the block's 4 query rows (offsets qo, clamped) with the 4 keys
+// jb .. jb+3 (clamped): qk gives a[n] = Q . K_{jb+n}, dov gives a[n] = dO . V_{jb+n} (vec4 over the queries).
+fn qk(qo: vec4<u32>, kv0: u32, jb: u32) -> array<vec4<f32>, 4> {
+  let ko = kv0 + min(vec4<u32>(jb) + LANE, vec4<u32>(p.Lk - 1u)) * p.H * p.dh;
+  var a = array<vec4<f32>, 4>();
+  for (var c = 0u; c < p.dh; c++) {
+    let x = vec4<f32>(q[qo.x + c], q[qo.y + c], q[qo.z + c], q[qo.w + c]);
+    a[0] += x * k[ko.x + c];
+    a[1] += x * k[ko.y + c];
+    a[2] += x * k[ko.z + c];
+    a[3] += x * k[ko.w + c];
+  }
+  return a;
+}
+fn dov(qo: vec4<u32>, kv0: u32, jb: u32) -> array<vec4<f32>, 4> {
+  let vo = kv0 + min(vec4<u32>(jb) + LANE, vec4<u32>(p.Lk - 1u)) * p.H * p.dh;
+  var a = array<vec4<f32>, 4>();
+  for (var c = 0u; c < p.dh; c++) {
+    let x = vec4<f32>(dOut[qo.x + c], dOut[qo.y + c], dOut[qo.z + c], dOut[qo.w + c]);
+    a[0] += x * v[vo.x + c];
+    a[1] += x * v[vo.y + c];
+    a[2] += x * v[vo.z + c];
+    a[3] += x * v[vo.w + c];
+  }
+  return a;
+}
+
 @compute @workgroup_size(WG_ROW)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) t: u32) {
@@ -154,7 +168,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let b = blk.b;
   let W = p.H * p.dh;
   let TK = 4u * WG_ROW;
-  let multi = p.Lk > TK;                             // more than one key tile: park the scores in probs
+  let multi = p.Lk > TK;                             // more than one key tile: scores are recomputed in pass 2
   let qo = (b * p.Lq + blk.idx) * W + blk.h * p.dh;  // Q[b, i, head h] of the 4 queries (clamped)
   let kv0 = b * p.Lk * W + blk.h * p.dh;             // K[b, 0, head h]; key j at kv0 + j * W
 
@@ -166,15 +180,7 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   for (var j0 = 0u; j0 < p.Lk; j0 += TK) {
     let jb = j0 + 4u * t;
     if (jb < p.Lk) {
-      let ko = kv0 + min(vec4<u32>(jb) + LANE, vec4<u32>(p.Lk - 1u)) * W;
-      s = array<vec4<f32>, 4>();
-      for (var c = 0u; c < p.dh; c++) {
-        let qv = vec4<f32>(q[qo.x + c], q[qo.y + c], q[qo.z + c], q[qo.w + c]);
-        s[0] += qv * k[ko.x + c];
-        s[1] += qv * k[ko.y + c];
-        s[2] += qv * k[ko.z + c];
-        s[3] += qv * k[ko.w + c];
-      }
+      s = qk(qo, kv0, jb);
       var kept: vec4<bool>;
       var mt = m;
       for (var n = 0u; n < 4u; n++) {
@@ -187,12 +193,6 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
         if (kept[n]) { l += exp(s[n] - mt); }
       }
       m = mt;
-    }
-    if (multi) {
-      for (var n = 0u; n < 4u; n++) { tile[4u * t + n] = s[n]; }
-      workgroupBarrier();
-      tileToProbs(blk, t, j0, min(TK, p.Lk - j0));
-      workgroupBarrier();
     }
   }
   // Merge (m, l) over invocations in one deterministic tree.
@@ -220,9 +220,8 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     let jb = j0 + 4u * t;
     let nk = min(TK, p.Lk - j0);
     if (multi) {
-      probsToTile(blk, t, j0, nk);
-      workgroupBarrier();
-      for (var n = 0u; n < 4u; n++) { s[n] = tile[4u * t + n]; }
+      s = qk(qo, kv0, jb);  // recompute: costs one more Q K pass only when Lk > 4 * WG_ROW
+      for (var n = 0u; n < 4u; n++) { s[n] *= p.scale; }
     }
     for (var n = 0u; n < 4u; n++) {
       tile[4u * t + n] = select(vec4<f32>(0.0), exp(s[n] - mx) * inv, keepKey(b, jb + n));
@@ -268,38 +267,22 @@ fn backward_query(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   let blk = block(r, p.Lq);
   let W = p.H * p.dh;
   let TK = 4u * WG_ROW;
-  let multi = p.Lk > TK;  // more than one key tile: park dP in dScores
+  let multi = p.Lk > TK;  // more than one key tile: dP is recomputed in pass 2
   let qo = (blk.b * p.Lq + blk.idx) * W + blk.h * p.dh;
   let kv0 = blk.b * p.Lk * W + blk.h * p.dh;
 
-  // 1. dp[n] = dO . V_{jb+n} (4 queries) and P (pp) of the owned keys; D = sum_j P_j dP_j.
+  // 1. dp[n] = dO . V_{jb+n} (4 queries) of the owned keys, P from the staged tile; D = sum_j P_j dP_j.
   var dp: array<vec4<f32>, 4>;
-  var pp: array<vec4<f32>, 4>;
   var d = vec4<f32>(0.0);
   for (var j0 = 0u; j0 < p.Lk; j0 += TK) {
     let jb = j0 + 4u * t;
-    let nk = min(TK, p.Lk - j0);
-    savedToStage(blk, t, j0, nk);
+    savedToStage(blk, t, j0, min(TK, p.Lk - j0));
     workgroupBarrier();
     if (jb < p.Lk) {
-      let vo = kv0 + min(vec4<u32>(jb) + LANE, vec4<u32>(p.Lk - 1u)) * W;
-      dp = array<vec4<f32>, 4>();
-      for (var c = 0u; c < p.dh; c++) {
-        let g = vec4<f32>(dOut[qo.x + c], dOut[qo.y + c], dOut[qo.z + c], dOut[qo.w + c]);
-        dp[0] += g * v[vo.x + c];
-        dp[1] += g * v[vo.y + c];
-        dp[2] += g * v[vo.z + c];
-        dp[3] += g * v[vo.w + c];
-      }
+      dp = dov(qo, kv0, jb);
       for (var n = 0u; n < 4u; n++) {
-        pp[n] = select(vec4<f32>(0.0), stage[4u * t + n], jb + n < p.Lk);
-        d += pp[n] * dp[n];
+        d += select(vec4<f32>(0.0), stage[4u * t + n], jb + n < p.Lk) * dp[n];
       }
-    }
-    if (multi) {
-      for (var n = 0u; n < 4u; n++) { tile[4u * t + n] = dp[n]; }
-      workgroupBarrier();
-      tileToScores(blk, t, j0, nk);
     }
     workgroupBarrier();
   }
@@ -308,17 +291,15 @@ fn backward_query(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   // 2. Per key tile: dS = P (dP - D) (0 for masked keys, where P = 0) into the tile and dScores; then
   //    dQ += scale dS K, invocation t on columns c0 + 4t .. +3, staged.
   for (var j0 = 0u; j0 < p.Lk; j0 += TK) {
+    let jb = j0 + 4u * t;
     let nk = min(TK, p.Lk - j0);
-    if (multi) {
-      scoresToTile(blk, t, j0, nk);
-      savedToStage(blk, t, j0, nk);
-      workgroupBarrier();
-      for (var n = 0u; n < 4u; n++) {
-        dp[n] = tile[4u * t + n];
-        pp[n] = stage[4u * t + n];
-      }
+    if (multi) { dp = dov(qo, kv0, jb); }  // recompute: one more dO V pass only when Lk > 4 * WG_ROW
+    savedToStage(blk, t, j0, nk);
+    workgroupBarrier();
+    for (var n = 0u; n < 4u; n++) {
+      let pn = select(vec4<f32>(0.0), stage[4u * t + n], jb + n < p.Lk);
+      tile[4u * t + n] = pn * (dp[n] - d);
     }
-    for (var n = 0u; n < 4u; n++) { tile[4u * t + n] = pp[n] * (dp[n] - d); }
     workgroupBarrier();
     tileToScores(blk, t, j0, nk);
     for (var c0 = 0u; c0 < p.dh; c0 += TK) {

@@ -142,10 +142,22 @@ describe('attention kernels (GPU vs float64 reference)', () => {
     for (const x of Object.values(got)) for (const y of x) expect(Number.isFinite(y)).toBe(true);
   });
 
-  it('more keys than a workgroup (Lk=150) and a head wider than one (dh=70, H=1): tiled loops', async () => {
-    const s = { B: 2, Lq: 2, Lk: 150, H: 1, dh: 70 };
-    const mask = rangeMask(2, 150, [[0, 150], [0, 131]]);
-    await check({ name: 'tiles', s, mask }, 600);
+  // Workgroups have 16, 32 or 64 invocations (4*WG_ROW >= Lk when Lk <= 256), each owning 4 keys of a key tile
+  // and 4 columns of a column pass of 4*WG_ROW columns; these shapes take every multi-tile / multi-pass path.
+  it('more keys than one tile (Lk=300: 2 tiles of 256, scores and dP recomputed per tile), with padding', async () => {
+    const s = { B: 2, Lq: 2, Lk: 300, H: 2, dh: 9 };
+    const mask = rangeMask(2, 300, [[0, 300], [40, 290]]);
+    expectMaskedZero(mask, s, await check({ name: 'Lk=300', s, mask }, 600));
+  });
+
+  it('a head wider than one column pass (Lk=20 -> 64 columns per pass, dh=70 -> 2 passes)', async () => {
+    await check({ name: 'dh=70', s: { B: 2, Lq: 3, Lk: 20, H: 1, dh: 70 }, mask: null }, 610);
+  });
+
+  it('T = 128 tokens + 1 pooled token (Lk=129, one tile of 256), dh=16', async () => {
+    const s = { B: 2, Lq: 4, Lk: 129, H: 4, dh: 16 };
+    const mask = rangeMask(2, 129, [[0, 129], [0, 77]]);
+    await check({ name: 'Lk=129', s, mask }, 620);
   });
 
   it('more than 65535 query blocks: the dispatch folds into a 2-D grid', async () => {
