@@ -3,16 +3,13 @@ import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import type { KernelSpec } from '../gpu/kernel';
 import { u32 } from '../gpu/uniforms';
 import { grid1d } from './dispatch';
+import { checkSameSize as checkSame } from './validate';
 import wgsl from './add.wgsl?raw';
 
 const WG = 256;
 const bindings = ['read', 'read', 'rw', 'uniform'] as const;
 export const addForwardKernel: KernelSpec = { name: 'add.forward', wgsl, entryPoint: 'forward', bindings, overrides: { WG } };
 export const addAccumulateKernel: KernelSpec = { name: 'add.accumulate', wgsl, entryPoint: 'accumulate', bindings, overrides: { WG } };
-
-function checkSame(op: string, x: GpuTensor, y: GpuTensor): void {
-  if (x.size !== y.size) throw new Error(`${op}: "${x.label}" has ${x.size} elements, "${y.label}" has ${y.size}`);
-}
 
 /** y = a + b, all of one size. */
 export function addForward(e: GpuEngine, a: GpuTensor, b: GpuTensor, y: GpuTensor): void {

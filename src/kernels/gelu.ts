@@ -6,6 +6,7 @@ import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import type { KernelSpec } from '../gpu/kernel';
 import { u32 } from '../gpu/uniforms';
 import { grid1d } from './dispatch';
+import { checkSameSize as checkSame } from './validate';
 import wgsl from './gelu.wgsl?raw';
 
 const WG = 256;
@@ -24,10 +25,6 @@ export const geluBackwardKernel: KernelSpec = {
   bindings: ['uniform', 'read', 'read', 'rw'], // p, x, dY, dX
   overrides: { WG },
 };
-
-function checkSame(op: string, a: GpuTensor, b: GpuTensor): void {
-  if (a.size !== b.size) throw new Error(`${op}: "${a.label}" has ${a.size} elements, "${b.label}" has ${b.size}`);
-}
 
 /** y = gelu(x), elementwise; x and y of one size (any shape). */
 export function geluForward(e: GpuEngine, x: GpuTensor, y: GpuTensor): void {

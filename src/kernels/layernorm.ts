@@ -8,6 +8,7 @@ import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import type { KernelSpec } from '../gpu/kernel';
 import { f32, u32, type UniformField } from '../gpu/uniforms';
 import { grid1d } from './dispatch';
+import { checkDim, checkSize } from './validate';
 import wgsl from './layernorm.wgsl?raw';
 
 const TC = 32; // backward_params: columns per workgroup
@@ -61,13 +62,9 @@ export interface LayerNormShape {
 }
 
 function checkShape(op: string, { rows, dim, eps }: LayerNormShape): void {
-  if (!Number.isInteger(rows) || rows < 1) throw new Error(`${op}: rows must be an integer >= 1, got ${rows}`);
-  if (!Number.isInteger(dim) || dim < 1) throw new Error(`${op}: dim must be an integer >= 1, got ${dim}`);
+  checkDim(op, 'rows', rows);
+  checkDim(op, 'dim', dim);
   if (eps !== undefined && !(eps >= 0 && Number.isFinite(eps))) throw new Error(`${op}: eps must be finite and >= 0, got ${eps}`);
-}
-
-function checkSize(op: string, t: GpuTensor, n: number, what: string): void {
-  if (t.size !== n) throw new Error(`${op}: "${t.label}" (${what}) has ${t.size} elements, expected ${n}`);
 }
 
 function params({ rows, dim, eps = 1e-5 }: LayerNormShape): UniformField[] {

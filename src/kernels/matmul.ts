@@ -5,6 +5,7 @@
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import type { KernelSpec } from '../gpu/kernel';
 import { f32, u32 } from '../gpu/uniforms';
+import { checkDim, checkDistinct, checkSize } from './validate';
 import wgsl from './matmul.wgsl?raw';
 
 const bindings = ['read', 'read', 'read', 'rw', 'uniform'] as const;
@@ -76,20 +77,6 @@ export interface MatmulOptions {
   sumBatch?: boolean;
   /** Tile configuration (default 'auto': pickGemmKernel); forcing one is for tests and benchmarks. */
   tile?: 'auto' | 'large' | 'small';
-}
-
-function checkDim(op: string, name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${v}`);
-}
-
-function checkSize(op: string, t: GpuTensor, want: number, what: string): void {
-  if (t.size !== want) throw new Error(`${op}: "${t.label}" has ${t.size} elements, ${what} needs ${want}`);
-}
-
-function checkDistinct(op: string, out: GpuTensor, inputs: (GpuTensor | null | undefined)[]): void {
-  for (const t of inputs) {
-    if (t && t.buffer === out.buffer) throw new Error(`${op}: output "${out.label}" must not alias input "${t.label}"`);
-  }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import type { KernelSpec } from '../gpu/kernel';
 import { u32 } from '../gpu/uniforms';
 import { grid1d } from './dispatch';
+import { checkDim, checkSize } from './validate';
 import wgsl from './meanpool.wgsl?raw';
 
 const WG = 256;
@@ -32,13 +33,8 @@ export interface MeanPoolShape {
 }
 
 function check(op: string, shape: MeanPoolShape, sizes: [GpuTensor, number, string][]): void {
-  for (const k of ['B', 'T', 'C'] as const) {
-    const v = shape[k];
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: ${k} must be an integer >= 1, got ${v}`);
-  }
-  for (const [t, n, what] of sizes) {
-    if (t.size !== n) throw new Error(`${op}: "${t.label}" (${what}) has ${t.size} elements, expected ${n}`);
-  }
+  for (const k of ['B', 'T', 'C'] as const) checkDim(op, k, shape[k]);
+  for (const [t, n, what] of sizes) checkSize(op, t, n, what);
 }
 
 /** y (B, C) = masked mean over t of x (B, T, C); mask (B, T) holds 1 for valid steps and 0 for padding. */
