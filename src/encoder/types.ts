@@ -48,3 +48,12 @@ export interface EncodeProgress {
   /** Texts served from the feature cache so far. */
   cached: number;
 }
+
+/**
+ * The feature cache as the encoder sees it (implemented in feature-cache.ts). Keys come from cacheKey():
+ * (model hash, Tmax, SHA-256 of the text or pair). A corrupt entry must read as a miss, never as data.
+ */
+export interface FeatureStore {
+  get(key: string): Promise<EncodedExample | null>;
+  put(key: string, example: EncodedExample): Promise<void>;
+}
