@@ -83,12 +83,14 @@ export function unpadRow(hidden: Float32Array, r: number, seq: number, c: number
   return hidden.slice(start, start + length * c);
 }
 
-/** Mean of the first `length` rows of a (length, C) block (all rows are real tokens: mask 1). */
-export function meanRows(tokens: Float32Array, length: number, c: number): Float32Array {
-  const out = new Float32Array(c);
+/** Masked mean of a (length, C) block: the rows whose mask is 1; a zero vector when no row is (an empty text). */
+export function maskedMeanRows(tokens: Float32Array, mask: readonly number[], c: number): Float32Array {
   const acc = new Float64Array(c);
-  for (let t = 0; t < length; t++) for (let j = 0; j < c; j++) acc[j] += tokens[t * c + j];
-  const n = Math.max(length, 1);
-  for (let j = 0; j < c; j++) out[j] = acc[j] / n;
-  return out;
+  let n = 0;
+  mask.forEach((m, t) => {
+    if (m === 0) return;
+    n++;
+    for (let j = 0; j < c; j++) acc[j] += tokens[t * c + j];
+  });
+  return Float32Array.from(acc, (v) => v / Math.max(n, 1));
 }

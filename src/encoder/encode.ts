@@ -4,10 +4,11 @@
 // - Pairs go through the model's pair input when it has one (one sequence, [CLS] a [SEP] b [SEP]); otherwise
 //   each side is its own sequence, truncated to Tmax on its own, and the example holds both sides' token rows
 //   (A then B, segmentA = A's length) with pooled = A's vector and pooledB = B's.
-// - pooled is the model's own sentence-embedding output where it has one, else the mean of the token states.
+// - pooled is the model's own sentence-embedding output where it has one, else the masked mean of the token
+//   states (a text with no tokens at all is one masked pad token: tokenizer.ts).
 // - Only cache misses are encoded; each finished example is written to the cache before the next batch runs,
 //   so a cancelled run keeps what it paid for. Cancellation is checked between batches (AbortError).
-import { DEFAULT_BATCH, meanRows, padBatch, planBatches, unpadRow } from './batching';
+import { DEFAULT_BATCH, maskedMeanRows, padBatch, planBatches, unpadRow } from './batching';
 import { cacheKey as defaultCacheKey } from './cache-key';
 import { describe } from './model-files';
 import type { EncoderSession } from './session';
@@ -125,7 +126,7 @@ export async function encodeInputs(ctx: EncodeContext, inputs: readonly EncodeIn
       const job = jobs[jobIndex];
       const length = b.lengths[r];
       const tokens = unpadRow(out.hidden, r, b.seq, c, length);
-      const pooled = out.pooled ? out.pooled.slice(r * c, (r + 1) * c) : meanRows(tokens, length, c);
+      const pooled = out.pooled ? out.pooled.slice(r * c, (r + 1) * c) : maskedMeanRows(tokens, job.tokens.attentionMask, c);
       const part: PartResult = { tokens, length, pooled };
       let example: EncodedExample | undefined;
       if (job.part === 'whole') example = part;

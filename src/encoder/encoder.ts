@@ -55,8 +55,8 @@ export class Encoder {
   }
 
   /**
-   * Encode texts (and pairs) in input order. Empty texts are fine: a text with no tokens is encoded as the
-   * single unknown token (tokenizer.ts). See EncodeOptions for cache, progress and cancellation.
+   * Encode texts (and pairs) in input order. Empty texts are fine: a text with no tokens at all is one masked
+   * pad token (length 1; tokenizer.ts). See EncodeOptions for cache, progress and cancellation.
    */
   encode(inputs: readonly EncodeInput[], opts: EncodeOptions = {}): Promise<EncodedExample[]> {
     if (this.disposed) return Promise.reject(new Error(`encoder "${this.info.name}" was disposed`));

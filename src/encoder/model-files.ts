@@ -17,8 +17,9 @@ export interface ModelFiles {
 }
 
 /**
- * The config.json keys the encoder reads. Hugging Face BERT-style configs work as they are; our own
- * converters add `max_tokens` and `pooled_output`.
+ * The config.json keys the encoder reads. Two spellings are accepted: Hugging Face's (`hidden_size`,
+ * `max_position_embeddings`, `pad_token_id`, plus `max_tokens` / `pooled_output`) and our converters'
+ * (`format: "labeltune-encoder-config"`: `hiddenSize`, `maxTokens`, `pooledOutput`, `padTokenId`).
  */
 export interface EncoderConfig {
   /** Width C (`hidden_size`); else taken from the model's output shape. */
@@ -86,23 +87,34 @@ export function validateModelFiles(files: unknown): asserts files is ModelFiles 
 /** Read the keys the encoder uses from config.json, checking their types. */
 export function readEncoderConfig(name: string, config: Record<string, unknown> | undefined): EncoderConfig {
   const c = config ?? {};
-  const int = (key: string): number | undefined => {
-    const v = c[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-      throw new Error(`model "${name}": config.json "${key}" must be a non-negative integer, got ${describe(v)}`);
+  /** The first of `keys` present; every present one must hold the same value. */
+  const pick = (...keys: string[]): { key: string; value: unknown } | undefined => {
+    const present = keys.filter((k) => c[k] !== undefined && c[k] !== null);
+    for (const k of present.slice(1)) {
+      if (c[k] !== c[present[0]]) {
+        throw new Error(`model "${name}": config.json "${present[0]}" (${String(c[present[0]])}) and "${k}" (${String(c[k])}) disagree`);
+      }
     }
-    return v;
+    return present.length ? { key: present[0], value: c[present[0]] } : undefined;
   };
-  const hiddenSize = int('hidden_size');
+  const int = (...keys: string[]): number | undefined => {
+    const p = pick(...keys);
+    if (!p) return undefined;
+    if (typeof p.value !== 'number' || !Number.isInteger(p.value) || p.value < 0) {
+      throw new Error(`model "${name}": config.json "${p.key}" must be a non-negative integer, got ${describe(p.value)}`);
+    }
+    return p.value;
+  };
+  const hiddenSize = int('hiddenSize', 'hidden_size');
   if (hiddenSize === 0) throw new Error(`model "${name}": config.json "hidden_size" is 0`);
-  const maxTokens = int('max_tokens') ?? int('max_position_embeddings') ?? int('model_max_length');
+  // Our explicit token limit wins over the position-table size (a model may mask positions beyond it).
+  const maxTokens = int('maxTokens', 'max_tokens') ?? int('max_position_embeddings') ?? int('model_max_length');
   if (maxTokens === 0) throw new Error(`model "${name}": config.json gives a maximum of 0 tokens`);
-  const pooled = c.pooled_output;
-  if (pooled !== undefined && (typeof pooled !== 'string' || pooled === '')) {
-    throw new Error(`model "${name}": config.json "pooled_output" must be an output name, got ${describe(pooled)}`);
+  const pooled = pick('pooledOutput', 'pooled_output');
+  if (pooled !== undefined && (typeof pooled.value !== 'string' || pooled.value === '')) {
+    throw new Error(`model "${name}": config.json "${pooled.key}" must be an output name, got ${describe(pooled.value)}`);
   }
-  return { hiddenSize, maxTokens, pooledOutput: pooled as string | undefined, padTokenId: int('pad_token_id') };
+  return { hiddenSize, maxTokens, pooledOutput: pooled?.value as string | undefined, padTokenId: int('padTokenId', 'pad_token_id') };
 }
 
 /**

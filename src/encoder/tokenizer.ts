@@ -7,8 +7,10 @@
 //   post-processor template ([CLS] a [SEP] b [SEP] with type ids) is applied. The template is applied to the
 //   *ids* of each side: post-processors only splice their inputs, so the ids pass through untouched and only the
 //   template's own special tokens come back as strings to look up.
-// - A text that yields no tokens at all (USE-lite's tokenizer on "") becomes ONE token, the unknown token (else
-//   the pad id) with attention 1: every sequence has length >= 1 and a real, model-defined state.
+// - A text that yields no tokens at all (USE-lite's tokenizer on "") becomes ONE pad token with attention 0:
+//   every sequence has length >= 1, and the model sees an empty text. For USE-lite that gives exactly what
+//   its TF.js package gives an empty row (normalise(tanh(b))); a model without a pooled output gets the
+//   masked mean over no tokens, a zero vector (encode.ts).
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe } from './model-files';
 
@@ -23,10 +25,8 @@ export interface TokenizedText {
 type PostProcess = (a: unknown[], b: unknown[] | null, addSpecial: boolean) => { tokens: unknown[]; token_type_ids?: number[] };
 
 export class TextTokenizer {
-  /** Id used to pad batches. */
+  /** Id used to pad batches (and the one masked token of a text with no tokens). */
   readonly padId: number;
-  /** Id a no-token text becomes (the unknown token, else padId). */
-  readonly emptyId: number;
   /** Special tokens the template adds to a single text / to a pair. */
   readonly specialsSingle: number;
   readonly specialsPair: number;
@@ -40,8 +40,6 @@ export class TextTokenizer {
     const byToken = (...names: string[]) => names.map((n) => tok.token_to_id(n)).find((id) => id !== undefined);
     const json = (tok as unknown as { tokenizer: { padding?: { pad_id?: number } | null } }).tokenizer;
     this.padId = padId ?? json.padding?.pad_id ?? byToken('[PAD]', '<pad>', '<PAD>') ?? 0;
-    const model = tok.model as unknown as { unk_token_id?: number } | null;
-    this.emptyId = model?.unk_token_id ?? this.padId;
   }
 
   /** Build from a parsed tokenizer.json. `padId` (config.json pad_token_id) overrides the tokenizer's pad token. */
@@ -68,7 +66,7 @@ export class TextTokenizer {
 
   /**
    * Encode a text, or a pair through the template's pair form, truncated to at most `maxTokens` tokens
-   * (specials included; longest-first for pairs). A sequence that would be empty becomes [emptyId].
+   * (specials included; longest-first for pairs). A sequence that would be empty becomes [padId] with mask 0.
    */
   encode(text: string, textPair: string | undefined, maxTokens: number): TokenizedText {
     if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new Error(`maxTokens must be a positive integer, got ${maxTokens}`);
@@ -83,7 +81,7 @@ export class TextTokenizer {
     if (b === null) a = a.slice(0, budget);
     else [a, b] = truncateLongestFirst(a, b, budget);
     const out = this.template(a, b);
-    if (out.ids.length === 0) return { ids: [this.emptyId], typeIds: [0], attentionMask: [1] };
+    if (out.ids.length === 0) return { ids: [this.padId], typeIds: [0], attentionMask: [0] };
     return out;
   }
 

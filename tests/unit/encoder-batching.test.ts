@@ -1,7 +1,7 @@
 // src/encoder/batching.ts: batch plans (every sequence once, longest first, within the token budget and row
 // cap), right padding into int64 tensors, and unpadding/mean pooling of results.
 import { describe, expect, it } from 'vitest';
-import { meanRows, padBatch, planBatches, unpadRow } from '../../src/encoder/batching';
+import { maskedMeanRows, padBatch, planBatches, unpadRow } from '../../src/encoder/batching';
 import type { TokenizedText } from '../../src/encoder/tokenizer';
 import { rng } from '../helpers/rng';
 
@@ -47,7 +47,7 @@ describe('planBatches', () => {
   });
 });
 
-describe('padBatch / unpadRow / meanRows', () => {
+describe('padBatch / unpadRow / maskedMeanRows', () => {
   const seqs: TokenizedText[] = [
     { ids: [5, 6, 7], typeIds: [0, 0, 1], attentionMask: [1, 1, 1] },
     { ids: [9], typeIds: [0], attentionMask: [1] },
@@ -63,7 +63,7 @@ describe('padBatch / unpadRow / meanRows', () => {
     expect(() => padBatch(seqs, { indices: [0], seq: 2 }, 0)).toThrow(/sequence 0 has 3 tokens, more than its batch's length 2/);
   });
 
-  it('unpadRow copies the real rows out; meanRows averages them', () => {
+  it('unpadRow copies the real rows out; maskedMeanRows averages the unmasked ones (zeros when none)', () => {
     const C = 2;
     const hidden = Float32Array.from([1, 2, 3, 4, 99, 99, /* row 1 */ 5, 6, 98, 98, 97, 97]);
     const r0 = unpadRow(hidden, 0, 3, C, 2);
@@ -71,6 +71,8 @@ describe('padBatch / unpadRow / meanRows', () => {
     r0[0] = -1;
     expect(hidden[0]).toBe(1); // a copy, not a view
     expect(Array.from(unpadRow(hidden, 1, 3, C, 1))).toEqual([5, 6]);
-    expect(Array.from(meanRows(Float32Array.from([1, 2, 3, 4]), 2, C))).toEqual([2, 3]);
+    expect(Array.from(maskedMeanRows(Float32Array.from([1, 2, 3, 4]), [1, 1], C))).toEqual([2, 3]);
+    expect(Array.from(maskedMeanRows(Float32Array.from([1, 2, 3, 4, 5, 6]), [1, 0, 1], C))).toEqual([3, 4]);
+    expect(Array.from(maskedMeanRows(Float32Array.from([1, 2]), [0], C))).toEqual([0, 0]);
   });
 });

@@ -72,6 +72,10 @@ describe('validateModelFiles / readEncoderConfig', () => {
       .toEqual({ hiddenSize: 512, maxTokens: 128, pooledOutput: 'sentence_embedding', padTokenId: undefined });
     expect(readEncoderConfig('m', { max_position_embeddings: 512 }).maxTokens).toBe(512);
     expect(() => readEncoderConfig('m', { hidden_size: '32' })).toThrow('model "m": config.json "hidden_size" must be a non-negative integer, got the string "32"');
+    // Our converters' spelling (tools/convert-use-lite.ts writes it).
+    expect(readEncoderConfig('use-lite', { format: 'labeltune-encoder-config', hiddenSize: 512, maxTokens: 128, pooledOutput: 'sentence_embedding' }))
+      .toEqual({ hiddenSize: 512, maxTokens: 128, pooledOutput: 'sentence_embedding', padTokenId: undefined });
+    expect(() => readEncoderConfig('m', { hiddenSize: 512, hidden_size: 256 })).toThrow('model "m": config.json "hiddenSize" (512) and "hidden_size" (256) disagree');
   });
 });
 

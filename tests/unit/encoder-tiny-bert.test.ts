@@ -275,7 +275,7 @@ describe('Encoder on a pair-less model with a pooled output (USE-lite shape)', (
   const { files, E } = pooledModel();
   const row = (id: number, scale = 1) => Array.from(E.slice(id * 4, id * 4 + 4), (v) => v * scale);
 
-  it('pooled is the model\'s sentence_embedding; pairs are encoded side by side; empty text is one unknown token', async () => {
+  it('pooled is the model\'s sentence_embedding; pairs are encoded side by side; empty text is one masked pad token', async () => {
     for (const runtime of ['node', 'web'] as const) {
       const enc = await Encoder.load(files, { runtime, wasmThreads: 1 });
       try {
@@ -293,8 +293,10 @@ describe('Encoder on a pair-less model with a pooled output (USE-lite shape)', (
         expectClose(pair.tokens, [...row(3), ...row(2), ...row(4)], 1e-6, 0, `${runtime} pair tokens`);
         expectClose(pair.pooled, row(3, 2), 1e-6, 0, `${runtime} pooled A`);
         expectClose(pair.pooledB!, row(4, 2), 1e-6, 0, `${runtime} pooled B`);
+        // The model sees a masked pad token: its states (E[pad] * 0) and its own pooled output (zeros here).
         expect(empty).toMatchObject({ length: 2, segmentA: 1 });
-        expectClose(empty.tokens, [...row(0), ...row(0)], 1e-6, 0, `${runtime} empty = unknown token`);
+        expectClose(empty.tokens, new Float32Array(8), 1e-6, 0, `${runtime} empty = masked pad`);
+        expectClose(empty.pooledB!, new Float32Array(4), 1e-6, 0, `${runtime} empty pooled`);
       } finally {
         await enc.dispose();
       }

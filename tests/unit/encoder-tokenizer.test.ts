@@ -109,9 +109,9 @@ describe('TextTokenizer without special tokens (USE-lite style)', () => {
     expect(plain.encode('the movie', 'good', 8)).toEqual({ ids: [1, 2, 3], typeIds: [0, 0, 1], attentionMask: [1, 1, 1] });
   });
 
-  it('an empty text becomes one unknown token with attention 1 (never a 0-length sequence)', () => {
+  it('an empty text becomes one pad token with attention 0 (never a 0-length sequence)', () => {
     expect(plain.tokenIds('')).toEqual([]);
-    expect(plain.emptyId).toBe(0);
-    expect(plain.encode('', undefined, 8)).toEqual({ ids: [0], typeIds: [0], attentionMask: [1] });
+    expect(plain.encode('', undefined, 8)).toEqual({ ids: [plain.padId], typeIds: [0], attentionMask: [0] });
+    expect(TextTokenizer.fromJson('plain', plainUnigramJson(), 7).encode('', undefined, 8).ids).toEqual([7]);
   });
 });
