@@ -5,7 +5,7 @@
 // Design decision: the output is a pure function of the package's files (no timestamps, fixed order), and a
 // file is only rewritten when its bytes change — running the tool twice is a no-op with the same SHA-256.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildUseLiteGraph, ATTENTION_MASK, INPUT_IDS, LAST_HIDDEN_STATE, SENTENCE_EMBEDDING } from './use-lite/build-onnx';
@@ -61,7 +61,12 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 function writeIfChanged(path: string, bytes: Uint8Array): WrittenFile {
   const hash = sha256(bytes);
   const same = existsSync(path) && sha256(readFileSync(path)) === hash;
-  if (!same) writeFileSync(path, bytes);
+  if (!same) {
+    // Write-then-rename: a reader running in parallel (another test file) never sees a half-written file.
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  }
   return { path, bytes: bytes.byteLength, sha256: hash, changed: !same };
 }
 
