@@ -43,7 +43,7 @@ export function entryBytes(length: number, c: number, hasPooledB: boolean): numb
   return ENTRY_HEADER_BYTES + 2 * (length * c + c + (hasPooledB ? c : 0)) + 4;
 }
 
-/** Throws a specific error when `example` is not a well-formed EncodedExample (shapes, NaN). */
+/** Throws a specific error when `example` is not a well-formed EncodedExample (shapes; NaN is found by encodeEntry). */
 export function validateExample(example: EncodedExample, where = 'feature cache put'): void {
   const { tokens, length, pooled, segmentA, pooledB } = example ?? ({} as EncodedExample);
   if (!(pooled instanceof Float32Array) || pooled.length === 0) {
@@ -60,13 +60,6 @@ export function validateExample(example: EncodedExample, where = 'feature cache 
   }
   if (pooledB !== undefined && (!(pooledB instanceof Float32Array) || pooledB.length !== c)) {
     throw new RangeError(`${where}: pooledB must be a Float32Array of width C = ${c} like pooled`);
-  }
-  const fields: [string, Float32Array | undefined][] = [['tokens', tokens], ['pooled', pooled], ['pooledB', pooledB]];
-  for (const [name, a] of fields) {
-    if (!a) continue;
-    for (let i = 0; i < a.length; i++) {
-      if (a[i] !== a[i]) throw new RangeError(`${where}: ${name}[${i}] is NaN; the encoder produced an invalid feature, refusing to cache it`);
-    }
   }
 }
 
@@ -93,9 +86,14 @@ export function encodeEntry(key: string, example: EncodedExample): { bytes: Uint
   bytes.set(keyBytes, 24);
   let off = ENTRY_HEADER_BYTES;
   let clamped = 0;
-  for (const a of [tokens, pooled, pooledB]) {
+  const fields: [string, Float32Array | undefined][] = [['tokens', tokens], ['pooled', pooled], ['pooledB', pooledB]];
+  for (const [name, a] of fields) {
     if (!a) continue;
-    clamped += float32ToFloat16(a, new Uint16Array(bytes.buffer, off, a.length));
+    const r = float32ToFloat16(a, new Uint16Array(bytes.buffer, off, a.length));
+    if (r.firstNaN >= 0) {
+      throw new RangeError(`feature cache put: ${name}[${r.firstNaN}] is NaN; the encoder produced an invalid feature, refusing to cache it`);
+    }
+    clamped += r.clamped;
     off += 2 * a.length;
   }
   view.setUint32(off, crc32(bytes.subarray(0, off)), true);

@@ -87,14 +87,16 @@ export class OpfsCacheStore implements CacheStore {
   }
 
   async write(name: string, bytes: Uint8Array): Promise<void> {
-    try {
-      await this.writeOnce(name, bytes);
-    } catch (e) {
-      // A shard directory removed behind our back (another tab's clear()) leaves a stale handle: retry once.
-      if (!isDomError(e, 'NotFoundError') && !isDomError((e as Error).cause, 'NotFoundError')) throw e;
-      this.shards.delete(shardOf(name));
-      await this.writeOnce(name, bytes);
-    }
+    await whileLocked(`write ${this.location}/${name}`, async () => {
+      try {
+        await this.writeOnce(name, bytes);
+      } catch (e) {
+        // A shard directory removed behind our back (another tab's clear()) leaves a stale handle: retry once.
+        if (!isDomError(e, 'NotFoundError') && !isDomError((e as Error).cause, 'NotFoundError')) throw e;
+        this.shards.delete(shardOf(name));
+        await this.writeOnce(name, bytes);
+      }
+    });
   }
 
   private async writeOnce(name: string, bytes: Uint8Array): Promise<void> {
@@ -113,6 +115,7 @@ export class OpfsCacheStore implements CacheStore {
       await stream.close();
     } catch (e) {
       await stream.abort().catch(() => undefined);
+      if (isDomError(e, 'NoModificationAllowedError')) throw e;
       throw new Error(`OPFS cache store: cannot write ${this.location}/${name}: ${(e as Error).message}`, { cause: e });
     }
   }
@@ -120,13 +123,15 @@ export class OpfsCacheStore implements CacheStore {
   async delete(name: string): Promise<void> {
     const dir = await this.dirOf(name, false);
     if (!dir) return;
-    try {
-      await dir.removeEntry(name);
-    } catch (e) {
-      if (!isDomError(e, 'NotFoundError')) {
+    await whileLocked(`delete ${this.location}/${name}`, async () => {
+      try {
+        await dir.removeEntry(name);
+      } catch (e) {
+        if (isDomError(e, 'NotFoundError')) return;
+        if (isDomError(e, 'NoModificationAllowedError')) throw e;
         throw new Error(`OPFS cache store: cannot delete ${this.location}/${name}: ${(e as Error).message}`, { cause: e });
       }
-    }
+    });
   }
 
   async list(): Promise<CacheStoreEntry[]> {
@@ -166,6 +171,29 @@ async function opfsRoot(): Promise<FileSystemDirectoryHandle> {
     );
   }
   return storage.getDirectory();
+}
+
+/**
+ * Run `op`, retrying while the file is locked: Chromium gives createWritable() a shared lock and removeEntry() an
+ * exclusive one, so a write and a delete of one file from two contexts (a tab and a worker, or two caches on one
+ * store) collide with NoModificationAllowedError for as long as the other operation runs. Six tries, 2-64 ms apart.
+ */
+async function whileLocked(what: string, op: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (!isDomError(e, 'NoModificationAllowedError')) throw e;
+      if (attempt >= 5) {
+        throw new Error(
+          `OPFS cache store: cannot ${what}: the file stayed locked by another writer (another tab or worker, or a ` +
+            `sync access handle) through ${attempt + 1} tries: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 2 << attempt));
+    }
+  }
 }
 
 function isDomError(e: unknown, name: string): boolean {

@@ -5,6 +5,8 @@
 // Operations on one key are serialised (a per-key lock) so concurrent puts/gets/evictions of the same key cannot
 // interleave; different keys proceed in parallel. The LRU index is written lazily (flushDelayMs after a change,
 // and on flush()/close()); losing it costs only LRU order (see cache-index.ts).
+// Values come back rounded to float16 (round-to-nearest-even): relative error <= 2^-11 (~4.9e-4) for
+// |x| >= 6.1e-5, absolute <= 3e-8 below; |x| > 65504 is stored as +-65504 (counted in stats().clampedValues).
 //
 // Usage (Node):   const cache = await FeatureCache.open({ store: new NodeCacheStore() });
 //        (web):   const cache = await FeatureCache.open({ store: new OpfsCacheStore() });
@@ -68,7 +70,7 @@ export class FeatureCache implements FeatureStore {
   private readonly counts = { hits: 0, misses: 0, corrupt: 0, evictions: 0, writes: 0, tooLarge: 0, clampedValues: 0, indexRebuilds: 0 };
   private dirty = false;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  private flushing: Promise<void> = Promise.resolve();
+  private indexChain: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(options: FeatureCacheOptions) {
@@ -107,7 +109,7 @@ export class FeatureCache implements FeatureStore {
         } catch (e) {
           if (!(e instanceof IndexFormatError)) throw e;
           rejected = true;
-          await this.store.delete(INDEX_NAME);
+          await this.indexOp(() => this.store.delete(INDEX_NAME));
         }
       }
       if (rejected || (!indexBytes && entries.length > 0)) this.counts.indexRebuilds++;
@@ -235,8 +237,10 @@ export class FeatureCache implements FeatureStore {
         this.index.remove(key);
       });
     });
-    await this.store.delete(INDEX_NAME);
-    this.dirty = false;
+    await this.indexOp(async () => {
+      await this.store.delete(INDEX_NAME);
+      this.dirty = false;
+    });
   }
 
   /** Write the LRU index now if it changed. */
@@ -245,8 +249,7 @@ export class FeatureCache implements FeatureStore {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
     }
-    // Chain, so two flushes never write the index concurrently and the later snapshot lands last.
-    this.flushing = this.flushing.then(async () => {
+    return this.indexOp(async () => {
       if (!this.dirty) return;
       this.dirty = false;
       try {
@@ -256,7 +259,13 @@ export class FeatureCache implements FeatureStore {
         throw e;
       }
     });
-    return this.flushing;
+  }
+
+  /** Run operations on the index blob one at a time, so the later snapshot lands last and no write meets a delete. */
+  private indexOp(fn: () => Promise<void>): Promise<void> {
+    const run = this.indexChain.then(fn, fn);
+    this.indexChain = run.catch(() => undefined);
+    return run;
   }
 
   /** Flush the index and stop the flush timer; the cache must not be used afterwards. */

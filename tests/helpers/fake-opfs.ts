@@ -1,7 +1,8 @@
 // An in-memory stand-in for the slice of the File System API (OPFS) that OpfsCacheStore uses, so its logic
 // (sharding, NotFound handling, listing) runs in Node. It follows the WHATWG File System spec's observable
 // behaviour for that slice: DOMException names NotFoundError / TypeMismatchError / InvalidModificationError,
-// createWritable() writing to a swap copy that replaces the file only on close() (abort() discards it).
+// createWritable() writing to a swap copy that replaces the file only on close() (abort() discards it), and
+// Chromium's locking: removeEntry() of a file with an open writable fails with NoModificationAllowedError.
 // It is not the browser: the real OPFS is exercised by the browser tier.
 
 type Node = FakeDir | FakeFile;
@@ -11,6 +12,7 @@ class FakeFile {
   data = new Uint8Array(0);
   modified = Date.now();
   removed = false;
+  openWritables = 0;
   constructor(readonly name: string) {}
 }
 
@@ -40,6 +42,11 @@ export class FakeFileHandle {
     let swap = new Uint8Array(0); // keepExistingData defaults to false: the swap starts empty
     let open = true;
     const file = this.file;
+    file.openWritables++;
+    const release = (): void => {
+      if (open) file.openWritables--;
+      open = false;
+    };
     return {
       async write(d: BufferSource) {
         if (!open) throw new TypeError('stream closed');
@@ -51,13 +58,13 @@ export class FakeFileHandle {
       },
       async close() {
         if (!open) throw new TypeError('stream closed');
-        open = false;
+        release();
         if (file.removed) throw domError('NotFoundError', `${file.name} was removed`);
         file.data = swap;
         file.modified = Date.now();
       },
       async abort() {
-        open = false;
+        release();
       },
     };
   }
@@ -101,6 +108,9 @@ export class FakeDirHandle {
   async removeEntry(name: string, options: { recursive?: boolean } = {}): Promise<void> {
     const c = this.child(name);
     if (!c) throw domError('NotFoundError', `no entry ${name}`);
+    if (c.kind === 'file' && c.openWritables > 0) {
+      throw domError('NoModificationAllowedError', `${name} has an open writable stream`);
+    }
     if (c.kind === 'directory' && c.children.size > 0 && !options.recursive) {
       throw domError('InvalidModificationError', `${name} is not empty`);
     }

@@ -91,7 +91,8 @@ describe('float32ToFloat16', () => {
     }
     const src = f32FromBits(bits);
     const got = new Uint16Array(n);
-    const clamped = float32ToFloat16(src, got);
+    const { clamped, firstNaN } = float32ToFloat16(src, got);
+    expect(firstNaN).toBe(src.findIndex((x) => Number.isNaN(x)));
     let expectedClamped = 0;
     for (let i = 0; i < n; i++) {
       const x = src[i];
@@ -117,7 +118,7 @@ describe('float32ToFloat16', () => {
     expect(Number.isNaN(back[7])).toBe(true);
     expect(back[8]).toBe(0);
     // Counted: every |x| > 65504 (1e6, -1e6, 65520, 65519, +-Inf), though 65519 would round to 65504 anyway.
-    expect(float32ToFloat16(src, new Uint16Array(src.length))).toBe(6);
+    expect(float32ToFloat16(src, new Uint16Array(src.length))).toEqual({ clamped: 6, firstNaN: 7 });
   });
 
   it('keeps the documented error bounds (rel 2^-11 for normals, abs 2^-25 below 2^-14)', () => {

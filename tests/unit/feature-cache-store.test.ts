@@ -150,6 +150,24 @@ describe('OpfsCacheStore specifics (fake File System API)', () => {
     expect((await s.read(KEY_NAME))!.length).toBe(5);
   });
 
+  it('retries a delete that meets an open writable (Chromium: NoModificationAllowedError), and gives up on a stuck lock', async () => {
+    const root = new FakeDirHandle();
+    const s = new OpfsCacheStore({ root: root as unknown as FileSystemDirectoryHandle });
+    await s.write('index.ltfi', new Uint8Array(3));
+    const features = await (await root.getDirectoryHandle('labeltune')).getDirectoryHandle('features');
+    const other = await (await features.getFileHandle('index.ltfi')).createWritable(); // another context writing
+    const deleting = s.delete('index.ltfi');
+    await new Promise((r) => setTimeout(r, 5));
+    await other.close(); // the lock goes away while the delete is retrying
+    await deleting;
+    expect(await s.list()).toEqual([]);
+    const stuck = await (await features.getFileHandle('index.ltfi', { create: true })).createWritable();
+    await expect(s.delete('index.ltfi')).rejects.toThrow(/stayed locked by another writer .* 6 tries/);
+    await stuck.close();
+    await s.delete('index.ltfi');
+    expect(await s.list()).toEqual([]);
+  });
+
   it('explains what is missing outside a browser', async () => {
     const s = new OpfsCacheStore();
     await expect(s.list()).rejects.toThrow(/navigator\.storage\.getDirectory\(\) is missing.*NodeCacheStore/);
