@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs what `npm start` / `npm test` need on a fresh clone, and nothing when it is already there:
-//   --app   npm dependencies
-//   --test  npm dependencies + Debian Chromium (/usr/bin/chromium) for the browser tier and WebGPU-in-Chromium.
+//   --app   npm dependencies + the embedded default encoder (USE-lite converted to ONNX by tools/)
+//   --test  all of --app + the tiny test BERT + Debian Chromium (/usr/bin/chromium) for the browser tier.
+// Generated models go to public/models/<name>/ (git-ignored) and are rebuilt only when missing.
 // Design decision: only Node built-ins here, because it runs before node_modules exists.
 import { execSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -9,9 +10,13 @@ import { existsSync, statSync } from 'node:fs';
 const args = new Set(process.argv.slice(2));
 const root = new URL('..', import.meta.url).pathname;
 
+// onnxruntime-node's install script fetches optional GPU binaries from the network (api.nuget.org), which this
+// project never needs (its CPU binary ships inside the npm package): skip it.
+const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip' };
+
 function sh(cmd) {
   console.log(`[setup] ${cmd}`);
-  execSync(cmd, { stdio: 'inherit', cwd: root });
+  execSync(cmd, { stdio: 'inherit', cwd: root, env });
 }
 
 function ensureNodeModules() {
@@ -37,5 +42,16 @@ function ensureChromium() {
   }
 }
 
+/** Run a model tool (tools/<tool>.ts) when its output is missing. */
+function ensureModel(tool, dir) {
+  if (existsSync(`${root}public/models/${dir}/model.onnx`)) return;
+  if (!existsSync(`${root}tools/${tool}.ts`)) throw new Error(`tools/${tool}.ts is missing: cannot build public/models/${dir}`);
+  sh(`npx tsx tools/${tool}.ts --out public/models/${dir}`);
+}
+
 ensureNodeModules();
-if (args.has('--test')) ensureChromium();
+ensureModel('convert-use-lite', 'use-lite');
+if (args.has('--test')) {
+  ensureModel('make-tiny-bert', 'tiny-bert');
+  ensureChromium();
+}
