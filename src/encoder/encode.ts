@@ -122,6 +122,7 @@ export async function encodeInputs(ctx: EncodeContext, inputs: readonly EncodeIn
     throwIfAborted(opts.signal, done, total);
     const b = padBatch(jobs.map((j) => j.tokens), plan, tokenizer.padId);
     const out = await session.run(session.feeds(b.rows, b.seq, b.ids, b.mask, b.typeIds));
+    const puts: Promise<void>[] = [];
     for (const [r, jobIndex] of plan.indices.entries()) {
       const job = jobs[jobIndex];
       const length = b.lengths[r];
@@ -141,11 +142,12 @@ export async function encodeInputs(ctx: EncodeContext, inputs: readonly EncodeIn
       }
       if (--partsLeft[job.input] === 0 && example) {
         results[job.input] = example;
-        if (opts.cache) await opts.cache.put(keys[job.input]!, example);
+        if (opts.cache) puts.push(opts.cache.put(keys[job.input]!, example));
         done++;
         encoded++;
       }
     }
+    await Promise.all(puts);
     report();
   }
   return results as EncodedExample[];

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ortNode from 'onnxruntime-node';
 import { Encoder } from '../../src/encoder/encoder';
+import { MemoryCacheStore } from '../../src/encoder/cache-store-memory';
+import { FeatureCache } from '../../src/encoder/feature-cache';
 import type { ModelFiles } from '../../src/encoder/model-files';
 import type { EncodedExample, EncodeProgress, FeatureStore } from '../../src/encoder/types';
 import { Graph } from '../../tools/onnx';
@@ -174,6 +176,20 @@ describe('Encoder on the tiny BERT', () => {
     expect(cache.puts).toBe(inputs.length + 2);
     await node.encode(inputs.slice(0, 3), { cache, tmax: 8 });
     expect(cache.puts).toBe(inputs.length + 5);
+  });
+
+  it('with the real FeatureCache (float16 entries, memory store) a second encode runs 0 times', async () => {
+    const cache = await FeatureCache.open({ store: new MemoryCacheStore() });
+    try {
+      const inputs = [...INPUTS, ...PAIRS];
+      const first = await node.encode(inputs, { cache });
+      const runs = node.session.runs;
+      const second = await node.encode(inputs, { cache });
+      expect(node.session.runs).toBe(runs);
+      expectExamplesClose(second, first, 2e-3, 'float16 cache'); // |x| <~ 4: float16 rounding <= 2e-3
+    } finally {
+      await cache.close();
+    }
   });
 
   it('a cached entry of the wrong width reads as a miss and is re-encoded', async () => {
