@@ -118,7 +118,10 @@ export class FeatureCache implements FeatureStore {
       this.dirty = !persisted || persisted.size !== entries.length || entries.some((e) => !persisted!.has(e.key));
       await this.evict();
       this.scheduleFlush();
-    })();
+    })().catch((e: unknown) => {
+      this.ready = null; // a store error (permissions, no OPFS) must not stick: the next call tries again
+      throw e;
+    });
     return this.ready;
   }
 
