@@ -119,6 +119,31 @@ describe('FeatureCache basics (disk store)', () => {
   });
 });
 
+describe('FeatureCache index persistence and store errors', () => {
+  it('writes the index by itself flushDelayMs after a change', async () => {
+    const store = new MemoryCacheStore();
+    const cache = await FeatureCache.open({ store, flushDelayMs: 20 });
+    await cache.put(await key('x'), example(2, 4, 1));
+    await new Promise((r) => setTimeout(r, 80));
+    expect((await store.read('index.ltfi'))!.length).toBe(12 + 40 + 4); // one record
+  });
+
+  it('a store error during open is reported, and the next call tries again', async () => {
+    const inner = new MemoryCacheStore();
+    let failures = 1;
+    const store = { ...inner, kind: inner.kind, location: inner.location, defaultBudgetBytes: inner.defaultBudgetBytes,
+      read: inner.read.bind(inner), write: inner.write.bind(inner), delete: inner.delete.bind(inner),
+      list: async () => {
+        if (failures-- > 0) throw new Error('EACCES: permission denied');
+        return inner.list();
+      } };
+    const cache = new FeatureCache({ store });
+    const k = await key('y');
+    await expect(cache.get(k)).rejects.toThrow(/EACCES/);
+    expect(await cache.get(k)).toBeNull();
+  });
+});
+
 describe('FeatureCache LRU eviction', () => {
   it('evicts the least recently used first, and the order survives a re-open', async () => {
     const dir = await tempDir();
