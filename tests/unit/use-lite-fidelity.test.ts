@@ -52,6 +52,7 @@ const HANDPICKED: string[] = [
   ':) smile first',
   ': colon first',
   ' :leading space then colon',
+  'a new line then\n :) a smiley',
   'ends with a colon:',
   'Time is 10:30, then 12:00 sharp.',
   'http://example.com/path?q=1&r=2#frag',

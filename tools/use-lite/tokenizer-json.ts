@@ -4,7 +4,7 @@
 // no special tokens.
 // Design decision: the package's quirks are expressed as data, not code. Null scores become 0 (JS adds null as
 // 0); the reserved ids 1-5 (never matched by the package) get score -100 so no best path uses them; and a
-// pre-tokenizer splits a leading "▁" off before ":" because the package's Viterbi treats a best score of
+// pre-tokenizer splits the text's leading "▁" off before ":" because the package's Viterbi treats a best score of
 // exactly 0 as "unset", so a text starting "▁:" (piece score 0) is read as "▁" + ":".
 export const SPACE_PIECE = '\u2581';
 /** ids below this are reserved in the package's tokenizer (not in its trie); 0 doubles as the unknown id. */
@@ -45,7 +45,9 @@ export function buildTokenizerJson(vocab: Vocabulary): Record<string, unknown> {
     },
     pre_tokenizer: {
       type: 'Split',
-      pattern: { Regex: `^${SPACE_PIECE}(?=:)` },
+      // \A, not ^: both onig (Rust tokenizers) and the JS port read ^ as a line start, which would also split
+      // "\n▁:" — the package only does this at the very start of the text.
+      pattern: { Regex: `\\A${SPACE_PIECE}(?=:)` },
       behavior: 'Isolated',
       invert: false,
     },
