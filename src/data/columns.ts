@@ -1,8 +1,8 @@
 // Which columns hold the text, the optional second text of a pair, and the label — a default the user can
 // override. Design decision: the label column is chosen first, by name (label, class, quality...) and else as
-// the column of fewest distinct short values; the text columns are then the "texty" remaining ones (mostly
-// distinct, not numeric) in column order, and two of them make a sentence-pair task (RTE's sentence1 and
-// sentence2, MRPC's #1 String and #2 String).
+// the column of fewest distinct short values; the text column is then the first "texty" remaining one (mostly
+// distinct, 15+ characters on average, not numeric), and a sentence-pair task is guessed from partner names
+// (sentence1/sentence2, premise/hypothesis, MRPC's '#1 String'/'#2 String') or from a second texty column.
 
 import { DataError, fmtCount } from './errors';
 import { isNumeric } from './header';
@@ -56,8 +56,28 @@ function describe(s: ColumnStats): string {
   return `'${s.name}' (${fmtCount(s.distinct)} distinct values${s.meanLength ? `, ${Math.round(s.meanLength)} characters on average` : ''})`;
 }
 
-function labelCandidate(s: ColumnStats): boolean {
-  return s.filled > 0 && s.distinct >= 2 && !tooManyLabels(s.distinct, s.filled) && s.meanLength <= 40;
+function labelCandidate(s: ColumnStats, minDistinct: number): boolean {
+  return s.filled > 0 && s.distinct >= minDistinct && !tooManyLabels(s.distinct, s.filled) && s.meanLength <= 40;
+}
+
+/** Column-name pairs of sentence-pair tasks, lower case. */
+const PAIR_NAMES: [string, string][] = [
+  ['premise', 'hypothesis'],
+  ['question', 'sentence'],
+  ['question', 'answer'],
+  ['question', 'passage'],
+  ['query', 'passage'],
+  ['query', 'document'],
+  ['title', 'body'],
+];
+
+/** sentence1/sentence2, text_a/text_b, '#1 String'/'#2 String', premise/hypothesis... */
+export function pairNames(a: string, b: string): boolean {
+  const x = a.trim().toLowerCase();
+  const y = b.trim().toLowerCase();
+  if (PAIR_NAMES.some(([p, q]) => p === x && q === y)) return true;
+  if (x.replace('1', '#') === y.replace('2', '#') && x !== y) return true;
+  return /(_|-| )?a$/.test(x) && /(_|-| )?b$/.test(y) && x.slice(0, -1) === y.slice(0, -1) && x.length > 1;
 }
 
 /**
@@ -68,8 +88,10 @@ export function guessColumns(table: ParsedTable, fixed: { text?: string; label?:
   const stats = columnStats(table);
   let label = fixed.label !== undefined ? stats.find((s) => s.name === fixed.label) : undefined;
   if (!label && fixed.label === undefined) {
-    label = stats.find((s) => LABEL_NAMES.includes(s.name.trim().toLowerCase()) && labelCandidate(s));
-    if (!label) for (const s of stats) if (labelCandidate(s) && (!label || s.distinct <= label.distinct)) label = s; // ties: the later column
+    // By name (one distinct value is allowed here, so a one-class file gets its own, clearer error later);
+    // else the column of fewest distinct short values, ties to the later column.
+    label = stats.find((s) => LABEL_NAMES.includes(s.name.trim().toLowerCase()) && labelCandidate(s, 1));
+    if (!label) for (const s of stats) if (labelCandidate(s, 2) && (!label || s.distinct <= label.distinct)) label = s;
   }
   if (!label) {
     throw new DataError(
@@ -85,10 +107,12 @@ export function guessColumns(table: ParsedTable, fixed: { text?: string; label?:
     if (rest.length === 0) {
       throw new DataError('no-text-column', `No column besides the label column '${label.name}' holds text: ${stats.map(describe).join(', ')}. Add a text column, or pick one yourself (--text COLUMN).`);
     }
-    text = texty[0] ?? rest.reduce((a, b) => (b.meanLength > a.meanLength ? b : a));
+    const partnered = rest.find((a, i) => rest.slice(i + 1).some((b) => pairNames(a.name, b.name)));
+    text = partnered ?? texty[0] ?? rest.reduce((a, b) => (b.meanLength > a.meanLength ? b : a));
   }
   const textName = text?.name ?? fixed.text!;
-  // A pair: the text column is the first texty column and another one follows it.
-  const pair = texty[0] === text && texty.length >= 2 ? texty[1] : undefined;
+  // A pair: a later column named as the text column's partner, or else two texty columns, text the first.
+  const after = rest.slice(rest.findIndex((s) => s === text) + 1);
+  const pair = text ? (after.find((s) => pairNames(text.name, s.name)) ?? (texty[0] === text && texty.length >= 2 ? texty[1] : undefined)) : undefined;
   return pair ? { text: textName, textPair: pair.name, label: label.name } : { text: textName, label: label.name };
 }

@@ -42,6 +42,9 @@ function papaRows(sample: string, delimiter: string, truncated: boolean): string
   return rows;
 }
 
+/** A first token that looks like a label by itself: 3, NEG, not_entailment:x, DESC:manner. */
+const LABEL_TOKEN = /^(-?\d+|[A-Z][A-Z0-9_-]*|[^\s:]+:[^\s:]+)$/;
+
 /** `LABEL text` lines: a short first token, few distinct ones, text after it on (nearly) every line. */
 function looksLabelText(lines: readonly string[]): { ok: boolean; reason: string } {
   const n = lines.length;
@@ -58,7 +61,9 @@ function looksLabelText(lines: readonly string[]): { ok: boolean; reason: string
   if (withText < 0.95 * n) return { ok: false, reason: `only ${withText} of ${n} lines have a token then text` };
   if (tokens.some((t) => t.length > 40)) return { ok: false, reason: 'first tokens too long for labels' };
   const distinct = new Set(tokens).size;
-  const limit = n < 20 ? n / 2 : Math.min(100, Math.max(2, 0.2 * n));
+  // Tokens that look like labels (numbers, CAPS, coarse:fine) need no repeats; other words must repeat a lot.
+  const labelLike = tokens.every((t) => LABEL_TOKEN.test(t));
+  const limit = labelLike ? 100 : n < 20 ? n / 2 : Math.min(100, Math.max(2, 0.2 * n));
   if (distinct > limit) return { ok: false, reason: `${distinct} distinct first tokens in ${n} lines: not labels` };
   return { ok: true, reason: `every line starts with one of ${distinct} label tokens` };
 }
