@@ -56,6 +56,11 @@ function describe(s: ColumnStats): string {
   return `'${s.name}' (${fmtCount(s.distinct)} distinct values${s.meanLength ? `, ${Math.round(s.meanLength)} characters on average` : ''})`;
 }
 
+function describeAll(stats: readonly ColumnStats[]): string {
+  const shown = stats.slice(0, 10).map(describe).join(', ');
+  return stats.length > 10 ? `${shown} and ${fmtCount(stats.length - 10)} more columns` : shown;
+}
+
 function labelCandidate(s: ColumnStats, minDistinct: number): boolean {
   return s.filled > 0 && s.distinct >= minDistinct && !tooManyLabels(s.distinct, s.filled) && s.meanLength <= 40;
 }
@@ -96,7 +101,7 @@ export function guessColumns(table: ParsedTable, fixed: { text?: string; label?:
   if (!label) {
     throw new DataError(
       'no-label-column',
-      `No column looks like labels (2 to ${fmtCount(MAX_LABELS)} distinct short values): ${stats.map(describe).join(', ')}. ` +
+      `No column looks like labels (2 to ${fmtCount(MAX_LABELS)} distinct short values): ${describeAll(stats)}. ` +
         'Add a label column, or pick one yourself (--label COLUMN).',
     );
   }
@@ -105,7 +110,7 @@ export function guessColumns(table: ParsedTable, fixed: { text?: string; label?:
   let text = fixed.text !== undefined ? stats.find((s) => s.name === fixed.text) : undefined;
   if (!text && fixed.text === undefined) {
     if (rest.length === 0) {
-      throw new DataError('no-text-column', `No column besides the label column '${label.name}' holds text: ${stats.map(describe).join(', ')}. Add a text column, or pick one yourself (--text COLUMN).`);
+      throw new DataError('no-text-column', `No column besides the label column '${label.name}' holds text: ${describeAll(stats)}. Add a text column, or pick one yourself (--text COLUMN).`);
     }
     const partnered = rest.find((a, i) => rest.slice(i + 1).some((b) => pairNames(a.name, b.name)));
     text = partnered ?? texty[0] ?? rest.reduce((a, b) => (b.meanLength > a.meanLength ? b : a));
