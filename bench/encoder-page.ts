@@ -4,6 +4,7 @@
 // Design decision: the page only measures and reports (wall times, the EP that actually ran, JS heap where the
 // browser exposes performance.memory); it decides nothing — the Node script picks EPs, subsets and prints.
 import type { EncodedExample } from '../src/encoder/types';
+import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { EncoderClient } from '../src/worker/encoder-client';
 import type { LoadedReport } from '../src/worker/protocol';
 
@@ -66,4 +67,14 @@ async function run(cfg: PageRunConfig): Promise<PageRunResult> {
   }
 }
 
-(window as unknown as { encoderBench: { run: typeof run; ready: true } }).encoderBench = { run, ready: true };
+/** The page's WebGPU adapter (the one the worker's WebGPU EP also gets on this machine), in words. */
+async function adapter(): Promise<{ description: string; isFallbackAdapter: boolean; host: string }> {
+  const gpu = await acquireGpu();
+  try {
+    return { description: describeAdapter(gpu.report), isFallbackAdapter: gpu.report.isFallbackAdapter, host: gpu.report.host };
+  } finally {
+    gpu.destroy();
+  }
+}
+
+(window as unknown as { encoderBench: { run: typeof run; adapter: typeof adapter; ready: true } }).encoderBench = { run, adapter, ready: true };
