@@ -1,11 +1,13 @@
 // The feature cache's least-recently-used index: key -> {bytes, lastUsed}, oldest first, and its file format.
-// Design decision: the store's listing is the truth about which entries exist and their sizes; the persisted
-// index only remembers *recency* (lastUsed). On open the two are joined: an entry missing from the index (index
-// lost, garbage, or written by another process) gets its file's modification time, an index record without a
-// file is dropped. So a lost or corrupt index costs LRU precision, never correctness.
+// Design decision: the store's directory listing is the truth about which entries exist; the persisted index adds
+// recency (lastUsed) and sizes, so opening a cache needs no per-file stat when the index covers every entry.
+// When it does not (index lost, garbage, or another process wrote entries since), the full listing with sizes
+// and file times is joined with whatever recency the index has: an entry missing from the index gets its file's
+// modification time, a record without a file is dropped. A lost or corrupt index costs LRU precision, never
+// correctness (a size read from the index only steers eviction; every entry is validated when read).
 //
 // Index file (little-endian): magic "LTFI", u16 version = 1, u16 reserved = 0, u32 count, then count records of
-// 32 raw key bytes + f64 lastUsed (ms since the epoch), then a CRC-32 of everything before it.
+// 32 raw key bytes + f64 lastUsed (ms since the epoch) + u32 bytes, then a CRC-32 of everything before it.
 
 import { keyToBytes, toHex } from './cache-key';
 import { crc32 } from './crc32';
@@ -18,7 +20,7 @@ export interface IndexRecord {
 
 const INDEX_MAGIC = 0x4946544c; // "LTFI"
 const INDEX_VERSION = 1;
-const RECORD_BYTES = 40;
+const RECORD_BYTES = 44;
 
 export class IndexFormatError extends Error {
   constructor(reason: string) {
@@ -116,14 +118,15 @@ export class LruIndex {
     for (const [key, r] of this.records) {
       bytes.set(keyToBytes(key), p);
       view.setFloat64(p + 32, r.lastUsed, true);
+      view.setUint32(p + 40, r.bytes, true);
       p += RECORD_BYTES;
     }
     view.setUint32(p, crc32(bytes.subarray(0, p)), true);
     return bytes;
   }
 
-  /** key -> lastUsed from an index file; throws IndexFormatError on anything malformed. */
-  static parse(bytes: Uint8Array): Map<string, number> {
+  /** key -> record from an index file; throws IndexFormatError on anything malformed. */
+  static parse(bytes: Uint8Array): Map<string, IndexRecord> {
     if (bytes.length < 16) throw new IndexFormatError(`truncated: ${bytes.length} bytes`);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (view.getUint32(0, true) !== INDEX_MAGIC) throw new IndexFormatError('bad magic');
@@ -136,21 +139,30 @@ export class LruIndex {
     if (view.getUint32(expected - 4, true) !== crc32(bytes.subarray(0, expected - 4))) {
       throw new IndexFormatError('checksum mismatch');
     }
-    const out = new Map<string, number>();
+    const out = new Map<string, IndexRecord>();
     for (let i = 0, p = 12; i < n; i++, p += RECORD_BYTES) {
       const lastUsed = view.getFloat64(p + 32, true);
       if (!Number.isFinite(lastUsed) || lastUsed < 0) throw new IndexFormatError(`record ${i}: lastUsed ${lastUsed}`);
-      out.set(toHex(bytes.subarray(p, p + 32)), lastUsed);
+      out.set(toHex(bytes.subarray(p, p + 32)), { lastUsed, bytes: view.getUint32(p + 40, true) });
     }
     return out;
+  }
+
+  /** The index of `keys` (entries known to exist) from persisted records, which must cover every one of them. */
+  static fromRecords(keys: readonly string[], persisted: Map<string, IndexRecord>): LruIndex {
+    return LruIndex.rebuild(keys.map((key) => {
+      const r = persisted.get(key);
+      if (!r) throw new Error(`LruIndex.fromRecords: no record for ${key}`);
+      return { key, bytes: r.bytes, modified: r.lastUsed };
+    }), null);
   }
 
   /**
    * Join a store listing (existing entries with sizes and modification times) with persisted recency.
    * Entries absent from `persisted` take their modification time.
    */
-  static rebuild(entries: { key: string; bytes: number; modified: number }[], persisted: Map<string, number> | null): LruIndex {
-    const rows = entries.map((e) => ({ key: e.key, bytes: e.bytes, lastUsed: persisted?.get(e.key) ?? e.modified }));
+  static rebuild(entries: { key: string; bytes: number; modified: number }[], persisted: Map<string, IndexRecord> | null): LruIndex {
+    const rows = entries.map((e) => ({ key: e.key, bytes: e.bytes, lastUsed: persisted?.get(e.key)?.lastUsed ?? e.modified }));
     rows.sort((a, b) => a.lastUsed - b.lastUsed || (a.key < b.key ? -1 : 1));
     const index = new LruIndex();
     for (const r of rows) index.set(r.key, r.bytes, r.lastUsed);

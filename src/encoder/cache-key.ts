@@ -67,9 +67,11 @@ export async function cacheKey(input: CacheKeyInput): Promise<string> {
   return toHex(digest);
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += bytes[i].toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
   return s;
 }
 
@@ -77,8 +79,13 @@ export function toHex(bytes: Uint8Array): string {
 export function keyToBytes(key: string): Uint8Array {
   if (!isCacheKey(key)) throw new TypeError(`feature cache: a key must be 64 lowercase hex digits from cacheKey(), got ${describe(key)}`);
   const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(key.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < 32; i++) out[i] = (nibble(key.charCodeAt(2 * i)) << 4) | nibble(key.charCodeAt(2 * i + 1));
   return out;
+}
+
+/** Value of a lowercase hex digit's char code ('0'-'9' = 48-57, 'a'-'f' = 97-102). */
+function nibble(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
 }
 
 function subtle(): SubtleCrypto {

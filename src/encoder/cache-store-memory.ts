@@ -31,6 +31,10 @@ export class MemoryCacheStore implements CacheStore {
     this.blobs.delete(name);
   }
 
+  async names(): Promise<string[]> {
+    return [...this.blobs.keys()];
+  }
+
   async list(): Promise<CacheStoreEntry[]> {
     return [...this.blobs].map(([name, b]) => ({ name, bytes: b.bytes.length, modified: b.modified }));
   }

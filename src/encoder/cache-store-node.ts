@@ -82,10 +82,30 @@ export class NodeCacheStore implements CacheStore {
     }
   }
 
+  async names(): Promise<string[]> {
+    return (await this.scan()).blobs.map((b) => b.name);
+  }
+
   async list(): Promise<CacheStoreEntry[]> {
-    const out: CacheStoreEntry[] = [];
+    const { blobs, temps } = await this.scan();
     const now = Date.now();
-    const scan = async (dir: string, shard: string): Promise<void> => {
+    await Promise.all(temps.map(async (path) => {
+      const st = await stat(path).catch(() => null);
+      if (st && now - st.mtimeMs > STALE_TEMP_MS) await unlink(path).catch(() => undefined);
+    }));
+    const out: CacheStoreEntry[] = [];
+    await Promise.all(blobs.map(async ({ name, path }) => {
+      const st = await stat(path).catch(() => null); // null: removed meanwhile
+      if (st) out.push({ name, bytes: st.size, modified: st.mtimeMs });
+    }));
+    return out;
+  }
+
+  /** Blob files and leftover temporaries under the cache directory (directory listings only, no stat). */
+  private async scan(): Promise<{ blobs: { name: string; path: string }[]; temps: string[] }> {
+    const blobs: { name: string; path: string }[] = [];
+    const temps: string[] = [];
+    const walk = async (dir: string, shard: string): Promise<void> => {
       let items;
       try {
         items = await readdir(dir, { withFileTypes: true });
@@ -94,31 +114,19 @@ export class NodeCacheStore implements CacheStore {
         throw new Error(`disk cache store: cannot list ${dir}: ${(e as Error).message}`, { cause: e });
       }
       const subdirs: string[] = [];
-      const files: string[] = [];
       for (const it of items) {
         if (it.isDirectory()) {
           if (shard === '' && isShardName(it.name)) subdirs.push(it.name);
         } else if (it.isFile()) {
-          files.push(it.name);
+          if (it.name.startsWith('.tmp-')) temps.push(join(dir, it.name));
+          // Only names this store could have written, in the directory it would have written them to.
+          else if (STORE_NAME_PATTERN.test(it.name) && shardOf(it.name) === shard) blobs.push({ name: it.name, path: join(dir, it.name) });
         }
       }
-      await Promise.all(files.map(async (f) => {
-        const path = join(dir, f);
-        const st = await stat(path).catch(() => null); // removed meanwhile
-        if (!st) return;
-        if (f.startsWith('.tmp-')) {
-          if (now - st.mtimeMs > STALE_TEMP_MS) await unlink(path).catch(() => undefined);
-          return;
-        }
-        // Only names this store could have written, in the directory it would have written them to.
-        if (STORE_NAME_PATTERN.test(f) && shardOf(f) === shard) {
-          out.push({ name: f, bytes: st.size, modified: st.mtimeMs });
-        }
-      }));
-      for (const s of subdirs) await scan(join(dir, s), s);
+      for (const s of subdirs) await walk(join(dir, s), s);
     };
-    await scan(this.location, '');
-    return out;
+    await walk(this.location, '');
+    return { blobs, temps };
   }
 }
 

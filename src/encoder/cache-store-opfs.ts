@@ -134,30 +134,38 @@ export class OpfsCacheStore implements CacheStore {
     });
   }
 
+  async names(): Promise<string[]> {
+    return (await this.scan()).map((b) => b.name);
+  }
+
   async list(): Promise<CacheStoreEntry[]> {
-    const base = await this.dir();
     const out: CacheStoreEntry[] = [];
-    const scan = async (dir: DirHandle, shard: string): Promise<void> => {
+    await Promise.all((await this.scan()).map(async ({ name, dir }) => {
+      try {
+        const file = await (await dir.getFileHandle(name)).getFile();
+        out.push({ name, bytes: file.size, modified: file.lastModified });
+      } catch (e) {
+        if (!isDomError(e, 'NotFoundError')) throw e; // removed meanwhile
+      }
+    }));
+    return out;
+  }
+
+  /** Blob names with their directories (directory iteration only, no File objects). */
+  private async scan(): Promise<{ name: string; dir: DirHandle }[]> {
+    const out: { name: string; dir: DirHandle }[] = [];
+    const walk = async (dir: DirHandle, shard: string): Promise<void> => {
       const subdirs: string[] = [];
-      const files: string[] = [];
       for await (const [name, handle] of dir.entries()) {
         if (handle.kind === 'directory') {
           if (shard === '' && isShardName(name)) subdirs.push(name);
         } else if (shardOf(name) === shard && STORE_NAME_PATTERN.test(name)) {
-          files.push(name); // other names are not blobs this store wrote (e.g. a browser's swap file)
+          out.push({ name, dir }); // other names are not blobs this store wrote (e.g. a browser's swap file)
         }
       }
-      await Promise.all(files.map(async (name) => {
-        try {
-          const file = await (await dir.getFileHandle(name)).getFile();
-          out.push({ name, bytes: file.size, modified: file.lastModified });
-        } catch (e) {
-          if (!isDomError(e, 'NotFoundError')) throw e; // removed meanwhile
-        }
-      }));
-      for (const s of subdirs) await scan(await dir.getDirectoryHandle(s), s);
+      for (const s of subdirs) await walk(await dir.getDirectoryHandle(s), s);
     };
-    await scan(base, '');
+    await walk(await this.dir(), '');
     return out;
   }
 }

@@ -26,8 +26,10 @@ export interface CacheStore {
   write(name: string, bytes: Uint8Array): Promise<void>;
   /** Remove a blob; removing a missing blob is not an error. */
   delete(name: string): Promise<void>;
-  /** Every blob (order unspecified). Leftover temporary files are not blobs and are never listed. */
+  /** Every blob with its size and time (order unspecified). Leftover temporary files are not blobs. */
   list(): Promise<CacheStoreEntry[]>;
+  /** Every blob's name, without sizes: a directory listing only, much cheaper than list() on disk and OPFS. */
+  names(): Promise<string[]>;
 }
 
 /** Names a store accepts: 1-128 of [A-Za-z0-9._-], not starting with a dot (dot names are temporaries). */

@@ -15,7 +15,7 @@
 
 import { isCacheKey } from './cache-key';
 import { CacheEntryError, encodeEntry, decodeEntry } from './cache-entry';
-import { IndexFormatError, LruIndex } from './cache-index';
+import { IndexFormatError, LruIndex, type IndexRecord } from './cache-index';
 import type { CacheStore } from './cache-store';
 import type { EncodedExample, FeatureStore } from './types';
 
@@ -95,13 +95,9 @@ export class FeatureCache implements FeatureStore {
   /** Load the index: join the store's listing with the persisted recency; evict if over budget. */
   init(): Promise<void> {
     this.ready ??= (async () => {
-      const [listing, indexBytes] = await Promise.all([this.store.list(), this.store.read(INDEX_NAME)]);
-      const entries: { key: string; bytes: number; modified: number }[] = [];
-      for (const e of listing) {
-        const m = ENTRY_NAME.exec(e.name);
-        if (m) entries.push({ key: m[1], bytes: e.bytes, modified: e.modified });
-      }
-      let persisted: Map<string, number> | null = null;
+      const [names, indexBytes] = await Promise.all([this.store.names(), this.store.read(INDEX_NAME)]);
+      const keys = entryKeys(names);
+      let persisted: Map<string, IndexRecord> | null = null;
       let rejected = false;
       if (indexBytes) {
         try {
@@ -112,10 +108,20 @@ export class FeatureCache implements FeatureStore {
           await this.indexOp(() => this.store.delete(INDEX_NAME));
         }
       }
-      if (rejected || (!indexBytes && entries.length > 0)) this.counts.indexRebuilds++;
-      this.index = LruIndex.rebuild(entries, persisted);
-      // Write the index back when it differs from what is stored (rebuilt, or records dropped/added).
-      this.dirty = !persisted || persisted.size !== entries.length || entries.some((e) => !persisted!.has(e.key));
+      if (rejected || (!indexBytes && keys.length > 0)) this.counts.indexRebuilds++;
+      if (persisted && keys.every((k) => persisted!.has(k))) {
+        // Fast path: the index knows every entry (sizes included); records without a file are dropped.
+        this.index = LruIndex.fromRecords(keys, persisted);
+        this.dirty = persisted.size !== keys.length;
+      } else {
+        // Rebuild from the full listing (sizes, file times), keeping whatever recency the index has.
+        const entries = (await this.store.list()).flatMap((e) => {
+          const m = ENTRY_NAME.exec(e.name);
+          return m ? [{ key: m[1], bytes: e.bytes, modified: e.modified }] : [];
+        });
+        this.index = LruIndex.rebuild(entries, persisted);
+        this.dirty = true;
+      }
       await this.evict();
       this.scheduleFlush();
     })().catch((e: unknown) => {
@@ -226,13 +232,7 @@ export class FeatureCache implements FeatureStore {
   /** Delete every entry and the index (everything this cache wrote in its store; foreign blobs are left). */
   async clear(): Promise<void> {
     await this.init();
-    const listing = await this.store.list();
-    const keys = new Set(this.index.keys());
-    for (const e of listing) {
-      const m = ENTRY_NAME.exec(e.name);
-      if (m) keys.add(m[1]);
-    }
-    const all = [...keys];
+    const all = [...new Set([...this.index.keys(), ...entryKeys(await this.store.names())])];
     await pool(all.length, 8, async (i) => {
       const key = all[i];
       await this.withKey(key, async () => {
@@ -322,6 +322,16 @@ export class FeatureCache implements FeatureStore {
     });
     return run;
   }
+}
+
+/** The keys of the entry blobs among `names`. */
+function entryKeys(names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    const m = ENTRY_NAME.exec(n);
+    if (m) out.push(m[1]);
+  }
+  return out;
 }
 
 function checkKey(key: string): void {

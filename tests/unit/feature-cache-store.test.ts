@@ -35,6 +35,7 @@ for (const [label, make] of factories) {
       expect(await s.read(KEY_NAME)).toBeNull();
       expect(await s.read('index.ltfi')).toBeNull();
       expect(await s.list()).toEqual([]);
+      expect(await s.names()).toEqual([]);
       await s.delete(KEY_NAME);
     });
 
@@ -50,6 +51,7 @@ for (const [label, make] of factories) {
       expect(Array.from((await s.read(KEY_NAME))!)).toEqual([7, 7]);
       const listed = (await s.list()).sort((x, y) => x.name.localeCompare(y.name));
       expect(listed.map((e) => [e.name, e.bytes])).toEqual([[KEY_NAME, 2], ['index.ltfi', 3]]);
+      expect((await s.names()).sort()).toEqual([KEY_NAME, 'index.ltfi']);
       for (const e of listed) expect(e.modified).toBeGreaterThanOrEqual(before - 2000);
       await s.delete(KEY_NAME);
       expect(await s.read(KEY_NAME)).toBeNull();
@@ -107,6 +109,8 @@ describe('NodeCacheStore specifics', () => {
     await utimes(stale, old, old);
     await writeFile(join(dir, '3f', 'ab' + 'c'.repeat(62) + '.ltfc'), 'misplaced');
     await writeFile(join(dir, '.DS_Store'), 'x');
+    expect(await s.names()).toEqual([KEY_NAME]);
+    await stat(stale); // names() only lists; list() cleans up
     expect((await s.list()).map((e) => e.name)).toEqual([KEY_NAME]);
     await expect(stat(stale)).rejects.toThrow(/ENOENT/);
     await stat(fresh); // still there: it may belong to a live writer

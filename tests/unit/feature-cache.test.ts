@@ -125,14 +125,42 @@ describe('FeatureCache index persistence and store errors', () => {
     const cache = await FeatureCache.open({ store, flushDelayMs: 20 });
     await cache.put(await key('x'), example(2, 4, 1));
     await new Promise((r) => setTimeout(r, 80));
-    expect((await store.read('index.ltfi'))!.length).toBe(12 + 40 + 4); // one record
+    expect((await store.read('index.ltfi'))!.length).toBe(12 + 44 + 4); // one record
+  });
+
+  it('re-opens from the index alone (no per-entry stat) when it covers every entry, else from the full listing', async () => {
+    const inner = new MemoryCacheStore();
+    let lists = 0;
+    const store: CacheStore = { kind: inner.kind, location: inner.location, defaultBudgetBytes: inner.defaultBudgetBytes,
+      read: (n) => inner.read(n), write: (n, b) => inner.write(n, b), delete: (n) => inner.delete(n), names: () => inner.names(),
+      list: () => (lists++, inner.list()) };
+    const a = await FeatureCache.open({ store });
+    const [k1, k2, k3] = await Promise.all(['1', '2', '3'].map((t) => key(t)));
+    await a.put(k1, example(3, 8, 1));
+    await a.put(k2, example(5, 8, 2));
+    await a.close();
+    lists = 0;
+    const b = await FeatureCache.open({ store });
+    expect(lists).toBe(0);
+    expect(b.stats()).toMatchObject({ entries: 2, bytes: entryBytes(3, 8, false) + entryBytes(5, 8, false), indexRebuilds: 0 });
+    expect(await b.keys()).toEqual([k1, k2]);
+    // Another process adds k3 (later) and never writes its index: the next open sees a file the index lacks.
+    await new Promise((r) => setTimeout(r, 10));
+    await inner.write(`${k3}.ltfc`, (await inner.read(`${k2}.ltfc`))!);
+    const c = await FeatureCache.open({ store });
+    expect(lists).toBe(1);
+    expect(c.stats()).toMatchObject({ entries: 3, indexRebuilds: 0 });
+    expect((await c.keys()).slice(0, 2)).toEqual([k1, k2]); // recency kept from the index
+    expect(await c.get(k3)).toBeNull(); // (a copy of k2's entry: caught by the key check)
+    expect(c.stats().corrupt).toBe(1);
+    await c.close();
   });
 
   it('a store error during open is reported, and the next call tries again', async () => {
     const inner = new MemoryCacheStore();
     let failures = 1;
     const store = { ...inner, kind: inner.kind, location: inner.location, defaultBudgetBytes: inner.defaultBudgetBytes,
-      read: inner.read.bind(inner), write: inner.write.bind(inner), delete: inner.delete.bind(inner),
+      read: inner.read.bind(inner), write: inner.write.bind(inner), delete: inner.delete.bind(inner), names: inner.names.bind(inner),
       list: async () => {
         if (failures-- > 0) throw new Error('EACCES: permission denied');
         return inner.list();
@@ -225,6 +253,7 @@ function withLatency(inner: CacheStore, seed: number): CacheStore {
     write: async (n, b) => (await wait(), inner.write(n, b)),
     delete: async (n) => (await wait(), inner.delete(n)),
     list: async () => (await wait(), inner.list()),
+    names: async () => (await wait(), inner.names()),
   };
 }
 
