@@ -77,4 +77,10 @@ async function adapter(): Promise<{ description: string; isFallbackAdapter: bool
   }
 }
 
-(window as unknown as { encoderBench: { run: typeof run; adapter: typeof adapter; ready: true } }).encoderBench = { run, adapter, ready: true };
+// EncoderClient is exposed too, for ad-hoc checks from the browser console or Playwright.
+(window as unknown as { encoderBench: { run: typeof run; adapter: typeof adapter; EncoderClient: typeof EncoderClient; ready: true } }).encoderBench = {
+  run,
+  adapter,
+  EncoderClient,
+  ready: true,
+};
