@@ -75,7 +75,7 @@ export function hubFileUrl(hubBase: string, repo: string, revision: string, file
   return `${hubBase.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
 }
 
-type Fetched = { kind: 'bytes'; bytes: Uint8Array; url: string } | { kind: 'missing'; url: string };
+type Fetched<T> = { kind: 'ok'; value: T; url: string } | { kind: 'missing'; url: string };
 
 /** Readable advice for an HTTP failure of one hub file. */
 function httpMessage(err: DownloadHttpError, repo: string, revision: string, file: string): ModelSourceError {
@@ -110,19 +110,22 @@ export async function loadHubModel(source: HubSource, opts: HubLoadOptions): Pro
   const variant = source.variant ?? 'auto';
   const headers = source.token ? { authorization: `Bearer ${source.token}` } : undefined;
 
-  /** One file: cache first (validated), then the network; 404 of an optional file is a cached negative entry. */
-  const get = async (file: string, validate: (bytes: Uint8Array, where: string) => void, optional: boolean): Promise<Fetched> => {
+  /**
+   * One file, parsed/validated by `parse`: the cache first (an entry that fails `parse` is deleted and fetched
+   * again), then the network. A 404 of an optional file is kept as a negative entry and reads as 'missing'.
+   */
+  const get = async <T>(file: string, parse: (bytes: Uint8Array, where: string) => T, optional: boolean): Promise<Fetched<T>> => {
     const url = hubFileUrl(hubBase, repo, revision, file);
     if (opts.cache && !opts.refresh) {
-      const cached = await opts.cache.get(url);
-      if (cached && cached.length === 0) return { kind: 'missing', url };
-      if (cached) {
+      const cached = await opts.cache.get(url).catch(() => null); // an unreadable cache is a miss
+      if (cached && cached.length === 0 && optional) return { kind: 'missing', url };
+      if (cached && cached.length > 0) {
         try {
-          validate(cached, `${file} from ${opts.cache.where}`);
+          const value = parse(cached, `${file} from ${opts.cache.where}`);
           opts.onProgress?.({ file, url, loaded: cached.length, total: cached.length, fromCache: true, done: true });
-          return { kind: 'bytes', bytes: cached, url };
+          return { kind: 'ok', value, url };
         } catch {
-          await opts.cache.delete(url); // damaged entry: fetch it again below
+          await opts.cache.delete(url).catch(() => {}); // damaged entry: fetch it again below
         }
       }
     }
@@ -139,7 +142,7 @@ export async function loadHubModel(source: HubSource, opts: HubLoadOptions): Pro
       }
       throw err;
     }
-    validate(bytes, `${file} of ${repo} (${url})`);
+    const value = parse(bytes, `${file} of ${repo} (${url})`);
     if (opts.cache) {
       try {
         await opts.cache.put(url, bytes);
@@ -148,19 +151,22 @@ export async function loadHubModel(source: HubSource, opts: HubLoadOptions): Pro
         console.warn(`Could not keep ${url} in ${opts.cache.where}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return { kind: 'bytes', bytes, url };
+    return { kind: 'ok', value, url };
+  };
+  const onnx = (bytes: Uint8Array, where: string) => {
+    checkOnnxBytes(bytes, where);
+    return bytes;
   };
 
-  const tok = await get('tokenizer.json', (b, where) => void parseTokenizerJson(b, where), false);
-  if (tok.kind !== 'bytes') throw new Error('unreachable: tokenizer.json is required');
-  const tokenizerJson = parseTokenizerJson(tok.bytes, `tokenizer.json of ${repo}`);
-  const cfg = await get('config.json', (b, where) => void parseConfigJson(b, where), true);
-  const config = cfg.kind === 'bytes' ? parseConfigJson(cfg.bytes, `config.json of ${repo}`) : undefined;
+  const tok = await get('tokenizer.json', parseTokenizerJson, false);
+  if (tok.kind !== 'ok') throw new Error('unreachable: tokenizer.json is required');
+  const cfg = await get('config.json', parseConfigJson, true);
+  const config = cfg.kind === 'ok' ? cfg.value : undefined;
 
-  let model: Fetched | null = null;
+  let model: Fetched<Uint8Array> | null = null;
   let quantized = variant === 'quantized';
   if (variant !== 'quantized') {
-    model = await get(ONNX_FP32, checkOnnxBytes, variant === 'auto');
+    model = await get(ONNX_FP32, onnx, variant === 'auto');
     if (model.kind === 'missing') {
       model = null;
       quantized = true;
@@ -168,7 +174,7 @@ export async function loadHubModel(source: HubSource, opts: HubLoadOptions): Pro
   }
   if (!model) {
     try {
-      model = await get(ONNX_QUANTIZED, checkOnnxBytes, false);
+      model = await get(ONNX_QUANTIZED, onnx, false);
     } catch (err) {
       if (variant === 'auto' && err instanceof ModelSourceError && err.code === 'not-found') {
         throw new ModelSourceError(
@@ -181,8 +187,8 @@ export async function loadHubModel(source: HubSource, opts: HubLoadOptions): Pro
       throw err;
     }
   }
-  if (model.kind !== 'bytes') throw new Error('unreachable: the model file is required');
-  return { name: quantized ? `${repo} (quantized)` : repo, model: model.bytes, tokenizerJson, config };
+  if (model.kind !== 'ok') throw new Error('unreachable: the model file is required');
+  return { name: quantized ? `${repo} (quantized)` : repo, model: model.value, tokenizerJson: tok.value, config };
 }
 
 export type { FileProgress };

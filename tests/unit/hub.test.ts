@@ -174,6 +174,9 @@ describe('loadHubModel against a local hub', () => {
     const n = count(hub);
     await loadHubModel({ repo: 'acme/quant-only', hubBase: hub.base }, { cache });
     expect(count(hub)).toBe(n); // the negative entries for model.onnx and config.json spare both requests
+    // A negative entry never stands in for a file that is required: asking for fp32 goes to the hub and fails.
+    const e = await rejection(loadHubModel({ repo: 'acme/quant-only', hubBase: hub.base, variant: 'fp32' }, { cache }));
+    expect(e.message).toMatch(/^onnx\/model\.onnx was not found in acme\/quant-only/);
   });
 
   it('loads the quantized export when asked, and a pinned revision', async () => {
