@@ -49,6 +49,7 @@ export async function loadRuntime(kind: RuntimeKind, opts: RuntimeOptions = {}):
     ort.env.wasm.numThreads = opts.wasmThreads;
   }
   if (opts.wasmPaths !== undefined) ort.env.wasm.wasmPaths = opts.wasmPaths;
+  ort.env.logLevel = 'error'; // see sessionOptionsFor
   return { kind, ort };
 }
 
@@ -74,7 +75,9 @@ export function resolveEp(policy: EpPolicy, kind: RuntimeKind, adapter?: Adapter
 
 /** Session options that allow exactly one EP (onnxruntime would otherwise fall back silently). */
 export function sessionOptionsFor(ep: ExecutionProvider): OrtCommon.InferenceSession.SessionOptions {
-  return { executionProviders: [ep], graphOptimizationLevel: 'all' };
+  // logSeverityLevel 3 (error): onnxruntime otherwise prints node-placement advice as warnings through
+  // console.error; real failures still arrive as exceptions.
+  return { executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 }
 
 /** Throw unless `ep` can run on this runtime, before a session is created. */

@@ -1,9 +1,11 @@
-// The one zustand store, composed of typed slices (engine now; data, encoder and training slices come next).
+// The one zustand store, composed of typed slices (engine, encoder; data and training slices come next).
 import { create } from 'zustand';
+import { createEncoderSlice, type EncoderSlice } from './encoder-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
 
-export type StudioState = EngineSlice;
+export type StudioState = EngineSlice & EncoderSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createEngineSlice(...a),
+  ...createEncoderSlice(...a),
 }));

@@ -1,10 +1,12 @@
 // The studio shell: what LabelTune Studio is, what is coming, and the engine panel (adapter + kernel checks).
 import { useEffect } from 'react';
+import { loadEncoder } from '../store/encoder-workflows';
 import { startEngine } from '../store/workflows';
+import { EncoderPanel } from './EncoderPanel';
 import { EnginePanel } from './EnginePanel';
 
 const ROADMAP = [
-  ['Frozen encoder', 'Universal Sentence Encoder-lite (or any BERT-family ONNX export) runs once per text with onnxruntime-web; features are cached.'],
+  ['Your encoder', 'Any BERT-family ONNX export from the Hugging Face hub or your disk, next to the embedded USE-lite.'],
   ['Label-representation heads', "Y-Tuning's label decoder, L-Tuning's prefix and prompt variants, a linear probe and zero-shot — trained by our WGSL kernels."],
   ['Live training', 'Loss and accuracy charted while the head trains, with early stopping on a dev split.'],
   ['Your data', 'Drop a CSV, TSV, JSON or JSONL file, pick the text and label columns, inspect errors, export the trained head.'],
@@ -13,6 +15,7 @@ const ROADMAP = [
 export function App() {
   useEffect(() => {
     void startEngine();
+    void loadEncoder();
   }, []);
   return (
     <main className="app">
@@ -24,6 +27,7 @@ export function App() {
         </p>
       </header>
       <EnginePanel />
+      <EncoderPanel />
       <section className="roadmap" aria-label="What is coming">
         <h2>What is coming</h2>
         <ul>

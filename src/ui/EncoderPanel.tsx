@@ -1,0 +1,86 @@
+// The frozen encoder: which model and execution provider run it, load progress, and a "try it" box that encodes a
+// text in the encoder worker and shows its pooled vector (a repeat is served from the feature cache).
+import { useState } from 'react';
+import type { EpPolicy } from '../encoder/types';
+import { loadEncoder, tryEncode } from '../store/encoder-workflows';
+import { useStudio } from '../store/store';
+
+function formatBytes(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
+}
+
+export function EncoderPanel() {
+  const s = useStudio();
+  const [text, setText] = useState('A gorgeous, witty, seductive movie.');
+  const busy = s.encoderStatus === 'loading' || s.encoderStatus === 'encoding';
+  const p = s.loadProgress;
+  return (
+    <section className="encoder" aria-label="Frozen encoder">
+      <h2>Frozen encoder</h2>
+      <p>
+        Status: <span data-testid="encoder-status" className={`status ${s.encoderStatus}`}>{s.encoderStatus}</span>{' '}
+        <label>
+          Execution provider{' '}
+          <select
+            data-testid="ep-policy"
+            value={s.epPolicy}
+            disabled={busy}
+            onChange={(e) => void loadEncoder({ kind: 'default' }, e.target.value as EpPolicy)}
+          >
+            <option value="auto">auto (wasm on a CPU adapter, WebGPU on a GPU)</option>
+            <option value="wasm">wasm</option>
+            <option value="webgpu">WebGPU</option>
+          </select>
+        </label>
+      </p>
+      {p && s.encoderStatus === 'loading' && (
+        <p className="progress" data-testid="load-progress">
+          {p.kind === 'download' ? `Downloading ${p.file}: ${formatBytes(p.loaded)}${p.total ? ` of ${formatBytes(p.total)}` : ''}` : p.kind === 'stage' ? `${p.stage}${p.detail ? `: ${p.detail}` : ''}` : ''}
+        </p>
+      )}
+      {s.encoderError && <pre className="error" data-testid="encoder-error">{s.encoderError}</pre>}
+      {s.encoderNotice && <p className="notice" data-testid="encoder-notice">{s.encoderNotice}</p>}
+      {s.encoderInfo && s.encoderReport && (
+        <dl className="adapter" data-testid="encoder-info">
+          <dt>Model</dt>
+          <dd>
+            {s.encoderInfo.name} · {s.encoderInfo.hiddenSize}-d · up to {s.encoderInfo.maxTokens} tokens ·{' '}
+            <code title={s.encoderInfo.hash}>{s.encoderInfo.hash.slice(0, 12)}</code>
+          </dd>
+          <dt>Runs on</dt>
+          <dd data-testid="encoder-ep" data-ep={s.encoderInfo.ep}>
+            {s.encoderReport.epDescription}
+            {s.encoderReport.adapter && ` (adapter: ${s.encoderReport.adapter.description}${s.encoderReport.adapter.isFallbackAdapter ? ', a CPU fallback' : ''})`}
+          </dd>
+          <dt>Load time</dt>
+          <dd>{(s.encoderReport.fetchMs / 1000).toFixed(1)} s fetch + {(s.encoderReport.sessionMs / 1000).toFixed(1)} s session</dd>
+          {s.cacheStats && (
+            <>
+              <dt>Feature cache</dt>
+              <dd data-testid="cache-stats">
+                {s.cacheStats.entries} entries, {formatBytes(s.cacheStats.bytes)} · {s.cacheStats.hits} hits, {s.cacheStats.misses} misses
+              </dd>
+            </>
+          )}
+        </dl>
+      )}
+      <form
+        className="try"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void tryEncode(text);
+        }}
+      >
+        <input data-testid="try-text" value={text} onChange={(e) => setText(e.target.value)} aria-label="Text to encode" />
+        <button type="submit" data-testid="try-encode" disabled={s.encoderStatus !== 'ready'}>Encode</button>
+      </form>
+      {s.tryResult && (
+        <p data-testid="try-result" data-pooled={JSON.stringify(s.tryResult.pooled)} data-cached={s.tryResult.cached}>
+          {s.tryResult.tokens} tokens → {s.tryResult.pooled.length}-d vector [
+          {s.tryResult.pooled.slice(0, 4).map((v) => v.toFixed(4)).join(', ')}, …] in {s.tryResult.ms.toFixed(0)} ms
+          {s.tryResult.cached ? ' (from the feature cache)' : ''}
+        </p>
+      )}
+    </section>
+  );
+}
