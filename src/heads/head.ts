@@ -1,0 +1,43 @@
+// The contract every trainable label head implements, so one trainer drives them all. Design decision: a head
+// only *records* GPU work — forward to logits (B, L), backward from dLogits into its parameter gradients — and
+// never submits or reads back; the trainer owns the loss, the clip + AdamW step and the one command buffer per step.
+import type { GpuEngine, GpuTensor } from '../gpu/engine';
+
+/** One padded batch of cached encoder features, already on the GPU. */
+export interface HeadBatch {
+  /** Examples in the batch. */
+  B: number;
+  /** Padded token count (the longest example in the batch, <= Tmax). */
+  T: number;
+  /** (B, T, C) token states, zero beyond each example's length. */
+  tokens: GpuTensor;
+  /** (B, T) 1 for a real token, 0 for padding. */
+  mask: GpuTensor;
+  /** (B, C) pooled sentence vectors (side A's for pairs encoded side by side). */
+  pooled: GpuTensor;
+  /** (B, C) side B's pooled vectors for pairs encoded side by side; null otherwise. */
+  pooledB: GpuTensor | null;
+}
+
+export interface HeadParam {
+  name: string;
+  value: GpuTensor;
+  /** Gradient of the same shape; accumulates (+=) during backward, zeroed by the optimizer step. */
+  grad: GpuTensor;
+  /** AdamW weight decay applies (false for biases, LayerNorm parameters, embeddings by choice). */
+  decay: boolean;
+}
+
+export interface Head {
+  /** 'linear' | 'label' | 'ytuning' | 'ltuning-prefix' | 'ltuning-prompt' ... */
+  readonly kind: string;
+  /** Number of labels L. */
+  readonly labels: number;
+  readonly params: readonly HeadParam[];
+  /** Record the forward pass; returns logits (B, L) (owned by the head, valid until the next forward). */
+  forward(e: GpuEngine, batch: HeadBatch, train: boolean): GpuTensor;
+  /** Record the backward pass from dLogits (B, L) of the last forward; gradients accumulate into params. */
+  backward(e: GpuEngine, batch: HeadBatch, dLogits: GpuTensor): void;
+  /** Release every GPU buffer the head owns. */
+  dispose(): void;
+}
