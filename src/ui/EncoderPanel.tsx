@@ -58,7 +58,7 @@ export function EncoderPanel() {
             <>
               <dt>Feature cache</dt>
               <dd data-testid="cache-stats">
-                {s.cacheStats.entries} entries, {formatBytes(s.cacheStats.bytes)} · {s.cacheStats.hits} hits, {s.cacheStats.misses} misses
+                {s.cacheStats.entries} {s.cacheStats.entries === 1 ? "entry" : "entries"}, {formatBytes(s.cacheStats.bytes)} · {s.cacheStats.hits} hits, {s.cacheStats.misses} misses
               </dd>
             </>
           )}
