@@ -1,0 +1,122 @@
+// Y-Tuning head (DESIGN.md §1): configuration, the parameter list (names, shapes, weight decay) and the seeded
+// initialisation, shared by the GPU head (src/heads/ytuning.ts) and the float64 reference
+// (reference/heads/ytuning.ts). Design decision: label queries at unit scale — W_s ~ N(0,1) and E ~ N(0, 0.02^2)
+// with label seeds, E ~ N(0,1) without (then there is no W_s/b_s at all); every other weight ~ N(0, 1/fan_in),
+// biases and LN shifts 0, LN scales 1, c = 0. Dropout is not implemented yet: the config field is accepted and
+// ignored, so training runs without dropout.
+
+export interface YTuningConfig {
+  /** Encoder width. */
+  C: number;
+  /** Number of labels. */
+  L: number;
+  /** Head width (default 64). */
+  d?: number;
+  /** Attention heads (default 4); must divide d. */
+  H?: number;
+  /** Decoder layers (default 1). */
+  N?: number;
+  /** FFN width multiplier (default 4). */
+  ffnMult?: number;
+  /** Accepted for the trainer's sake but NOT applied yet (no dropout kernel): training is dropout-free. */
+  dropout?: number;
+  /** (L, C) pooled label-text vectors, or null/absent for random label queries. */
+  labelSeeds?: ArrayLike<number> | null;
+  /** Initialisation seed (default 0). */
+  seed?: number;
+  /** LayerNorm epsilon (default 1e-5). */
+  lnEps?: number;
+}
+
+export interface YTuningResolved {
+  C: number;
+  L: number;
+  d: number;
+  H: number;
+  N: number;
+  ffn: number;
+  seeds: Float64Array | null;
+  seed: number;
+  lnEps: number;
+}
+
+export function resolveYTuning(cfg: YTuningConfig): YTuningResolved {
+  const d = cfg.d ?? 64;
+  const H = cfg.H ?? 4;
+  const N = cfg.N ?? 1;
+  const ffn = d * (cfg.ffnMult ?? 4);
+  for (const [k, v] of [['C', cfg.C], ['L', cfg.L], ['d', d], ['H', H], ['N', N], ['ffn', ffn]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`ytuning: ${k} must be a positive integer, got ${v}`);
+  }
+  if (d % H !== 0) throw new Error(`ytuning: H (${H}) must divide d (${d})`);
+  let seeds: Float64Array | null = null;
+  if (cfg.labelSeeds) {
+    if (cfg.labelSeeds.length !== cfg.L * cfg.C) {
+      throw new Error(`ytuning: labelSeeds has ${cfg.labelSeeds.length} values, expected (L, C) = (${cfg.L}, ${cfg.C})`);
+    }
+    seeds = Float64Array.from(cfg.labelSeeds, (x) => Math.fround(x));
+  }
+  return { C: cfg.C, L: cfg.L, d, H, N, ffn, seeds, seed: cfg.seed ?? 0, lnEps: cfg.lnEps ?? 1e-5 };
+}
+
+export interface YTuningParamSpec {
+  name: string;
+  shape: number[];
+  decay: boolean;
+  /** Initial values: N(0, std^2), or a constant. */
+  init: { std: number } | { value: number };
+}
+
+/** Per-layer parameter names are prefixed `l{i}.`. */
+export function ytuningParamSpecs(r: YTuningResolved): YTuningParamSpec[] {
+  const { C, L, d, N, ffn } = r;
+  const w = (name: string, K: number, M: number, std = 1 / Math.sqrt(K)): YTuningParamSpec => ({ name, shape: [K, M], decay: true, init: { std } });
+  const z = (name: string, n: number): YTuningParamSpec => ({ name, shape: [n], decay: false, init: { value: 0 } });
+  const one = (name: string, n: number): YTuningParamSpec => ({ name, shape: [n], decay: false, init: { value: 1 } });
+  const p: YTuningParamSpec[] = [];
+  if (r.seeds) p.push(w('Ws', C, d, 1), z('bs', d));
+  p.push({ name: 'E', shape: [L, d], decay: false, init: { std: r.seeds ? 0.02 : 1 } });
+  p.push(w('Wf', C, d), z('bf', d), one('mg', d), z('mb', d));
+  p.push(w('Wp', C, d), z('bp', d), one('pg', d), z('pb', d));
+  for (let i = 0; i < N; i++) {
+    const l = `l${i}.`;
+    p.push(one(l + 'ln1g', d), z(l + 'ln1b', d));
+    for (const n of ['sq', 'sk', 'sv', 'so']) p.push(w(l + 'W' + n, d, d), z(l + 'b' + n, d));
+    p.push(one(l + 'ln2g', d), z(l + 'ln2b', d));
+    for (const n of ['cq', 'ck', 'cv', 'co']) p.push(w(l + 'W' + n, d, d), z(l + 'b' + n, d));
+    p.push(one(l + 'ln3g', d), z(l + 'ln3b', d));
+    p.push(w(l + 'W1', d, ffn), z(l + 'b1', ffn), w(l + 'W2', ffn, d), z(l + 'b2', d));
+  }
+  p.push(one('lnfg', d), z('lnfb', d));
+  p.push({ name: 'u', shape: [d, 1], decay: true, init: { std: 1 / Math.sqrt(d) } });
+  p.push(z('c', L));
+  return p;
+}
+
+/** Seeded normal samples (mulberry32 + Box-Muller), rounded through float32 so GPU and reference agree. */
+function normals(n: number, seed: number, std: number): Float64Array {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(next(), 1e-12);
+    out[i] = Math.fround(std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next()));
+  }
+  return out;
+}
+
+/** The initial parameters for a config (deterministic in `seed`). */
+export function ytuningInit(r: YTuningResolved): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  ytuningParamSpecs(r).forEach((spec, i) => {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    out[spec.name] = 'std' in spec.init ? normals(n, (r.seed * 1000003 + 7919 * (i + 1)) >>> 0, spec.init.std) : new Float64Array(n).fill(spec.init.value);
+  });
+  return out;
+}
