@@ -1,14 +1,7 @@
 // Seeded random numbers for tests (mulberry32 + Box-Muller): every test input is reproducible.
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/data/random';
+
+export const rng = mulberry32;
 
 /** n normal samples * scale, in float64, rounded through float32 so GPU and reference see identical inputs. */
 export function randn(n: number, seed: number, scale = 1): Float64Array {

@@ -2,6 +2,7 @@
 // Design decision: not BERT's N(0, 0.02) init — dense weights ~ N(0, 1/fan_in), embeddings ~ N(0, 1) and
 // layer-norm gains/biases perturbed away from 1/0 — so every parameter visibly moves the output and a wiring
 // mistake in the ONNX graph cannot hide behind near-zero weights. Matrices are stored (in, out): y = x W + b.
+import { mulberry32 } from '../../src/data/random';
 
 export interface TinyBertConfig {
   vocabSize: number;
@@ -45,22 +46,10 @@ export const TINY_BERT_DEFAULTS: Omit<TinyBertConfig, 'vocabSize'> = {
   seed: 1234,
 };
 
-/** mulberry32: a small seeded uniform generator in [0, 1). */
-function uniform01(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function tinyBertWeights(cfg: TinyBertConfig): TinyBertWeights {
   const { vocabSize: V, hidden: C, intermediate: I, maxPositions: P, typeVocab: T } = cfg;
   if (C % cfg.heads !== 0) throw new Error(`tiny BERT: hidden ${C} is not divisible by heads ${cfg.heads}`);
-  const u = uniform01(cfg.seed);
+  const u = mulberry32(cfg.seed);
   const normal = (n: number, std: number, mean = 0) =>
     Float32Array.from({ length: n }, () => mean + std * Math.sqrt(-2 * Math.log(Math.max(u(), 1e-12))) * Math.cos(2 * Math.PI * u()));
   const dense = (inp: number, out: number) => normal(inp * out, 1 / Math.sqrt(inp));
