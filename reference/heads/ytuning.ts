@@ -3,8 +3,8 @@
 // token (row T), key mask (B, T+1) with the pooled token always kept.
 //   Q0 = s Ws + bs + E (L, d) (Q0 = E without label seeds), X = Q0 broadcast over the batch (B, L, d)
 //   M  = [LN_m(F Wf + bf) ; LN_p(f Wp + bp)] (B, T+1, d)
-//   per layer (pre-LN): X += SelfAttn(LN1 X); X += CrossAttn(LN2 X, M, mask); X += W2 GELU(W1 LN3 X)
-//   z[b, l] = <LN_f(X[b, l]), u> + c[l]   (B, L)
+//   per layer (pre-LN; the key projections have no bias): X += SelfAttn(LN1 X); X += CrossAttn(LN2 X, M, mask); X += W2 GELU(W1 LN3 X)
+//   z[b, l] = <LN_f(X[b, l]), u> + c[l]   (B, L)   (LN_f has a scale, no shift)
 import { attentionBackward, attentionForward } from '../attention';
 import { geluBackward, geluForward } from '../gelu';
 import { layerNormBackward, layerNormForward } from '../layernorm';
@@ -43,7 +43,7 @@ export function ytuningForwardRef(r: YTuningResolved, p: P, batch: YTuningRefBat
   const dh = d / H;
   const Tm = T + 1;
   const Q0 = r.seeds ? add(linearForward(r.seeds, p.Ws, p.bs, L, C, d), p.E) : Float64Array.from(p.E);
-  let X = new Float64Array(B * L * d);
+  let X: Float64Array = new Float64Array(B * L * d);
   for (let b = 0; b < B; b++) X.set(Q0, b * L * d);
   const tok = ln(linearForward(batch.F, p.Wf, p.bf, B * T, C, d), p.mg, p.mb, B * T, d, eps);
   const pool = ln(linearForward(batch.pooled, p.Wp, p.bp, B, C, d), p.pg, p.pb, B, d, eps);
@@ -62,13 +62,13 @@ export function ytuningForwardRef(r: YTuningResolved, p: P, batch: YTuningRefBat
     const X0 = X;
     const a1 = ln(X0, p[l + 'ln1g'], p[l + 'ln1b'], rows, d, eps);
     const sq = linearForward(a1.y, p[l + 'Wsq'], p[l + 'bsq'], rows, d, d);
-    const sk = linearForward(a1.y, p[l + 'Wsk'], p[l + 'bsk'], rows, d, d);
+    const sk = linearForward(a1.y, p[l + 'Wsk'], null, rows, d, d);
     const sv = linearForward(a1.y, p[l + 'Wsv'], p[l + 'bsv'], rows, d, d);
     const sa = attentionForward(sq, sk, sv, null, { B, Lq: L, Lk: L, H, dh });
     const X1 = add(X0, linearForward(sa.out, p[l + 'Wso'], p[l + 'bso'], rows, d, d));
     const a2 = ln(X1, p[l + 'ln2g'], p[l + 'ln2b'], rows, d, eps);
     const cq = linearForward(a2.y, p[l + 'Wcq'], p[l + 'bcq'], rows, d, d);
-    const ck = linearForward(M, p[l + 'Wck'], p[l + 'bck'], B * Tm, d, d);
+    const ck = linearForward(M, p[l + 'Wck'], null, B * Tm, d, d);
     const cv = linearForward(M, p[l + 'Wcv'], p[l + 'bcv'], B * Tm, d, d);
     const ca = attentionForward(cq, ck, cv, mask, { B, Lq: L, Lk: Tm, H, dh });
     const X2 = add(X1, linearForward(ca.out, p[l + 'Wco'], p[l + 'bco'], rows, d, d));
@@ -78,7 +78,7 @@ export function ytuningForwardRef(r: YTuningResolved, p: P, batch: YTuningRefBat
     X = add(X2, linearForward(act, p[l + 'W2'], p[l + 'b2'], rows, ffn, d));
     layers.push({ a1, sq, sk, sv, sa, a2, cq, ck, cv, ca, a3, pre, act });
   }
-  const fin = ln(X, p.lnfg, p.lnfb, rows, d, eps);
+  const fin = ln(X, p.lnfg, new Float64Array(d), rows, d, eps); // no shift (see ytuning-config.ts)
   const logits = linearForward(fin.y, p.u, null, rows, d, 1);
   for (let b = 0; b < B; b++) for (let k = 0; k < L; k++) logits[b * L + k] += p.c[k];
   return { logits, cache: { batch, tok, pool, M, mask, layers, fin } };
@@ -100,7 +100,6 @@ export function ytuningBackwardRef(r: YTuningResolved, p: P, cache: YTuningRefCa
   acc(g, 'u', lu.dW);
   const fb = layerNormBackward(cache.fin.x, p.lnfg, cache.fin.mean, cache.fin.rstd, lu.dX, { rows, dim: d });
   acc(g, 'lnfg', fb.dGamma);
-  acc(g, 'lnfb', fb.dBeta);
   let dX = fb.dX;
   const dM = new Float64Array(B * Tm * d);
   const lnb = (a: LN, gn: string, bn: string, dY: Float64Array, rws = rows) => {
@@ -127,14 +126,14 @@ export function ytuningBackwardRef(r: YTuningResolved, p: P, cache: YTuningRefCa
     const dCa = lin(c.ca.out, l + 'Wco', l + 'bco', dX, rows, d, d);
     const cb = attentionBackward(c.cq, c.ck, c.cv, c.ca.probs, dCa, { B, Lq: L, Lk: Tm, H, dh });
     const dA2 = lin(c.a2.y, l + 'Wcq', l + 'bcq', cb.dQ, rows, d, d);
-    const dMk = lin(cache.M, l + 'Wck', l + 'bck', cb.dK, B * Tm, d, d);
+    const dMk = lin(cache.M, l + 'Wck', null, cb.dK, B * Tm, d, d);
     const dMv = lin(cache.M, l + 'Wcv', l + 'bcv', cb.dV, B * Tm, d, d);
     for (let j = 0; j < dM.length; j++) dM[j] += dMk[j] + dMv[j];
     dX = add(dX, lnb(c.a2, l + 'ln2g', l + 'ln2b', dA2));
     // self-attention block
     const dSa = lin(c.sa.out, l + 'Wso', l + 'bso', dX, rows, d, d);
     const sb = attentionBackward(c.sq, c.sk, c.sv, c.sa.probs, dSa, { B, Lq: L, Lk: L, H, dh });
-    const dA1 = add(add(lin(c.a1.y, l + 'Wsq', l + 'bsq', sb.dQ, rows, d, d), lin(c.a1.y, l + 'Wsk', l + 'bsk', sb.dK, rows, d, d)), lin(c.a1.y, l + 'Wsv', l + 'bsv', sb.dV, rows, d, d));
+    const dA1 = add(add(lin(c.a1.y, l + 'Wsq', l + 'bsq', sb.dQ, rows, d, d), lin(c.a1.y, l + 'Wsk', null, sb.dK, rows, d, d)), lin(c.a1.y, l + 'Wsv', l + 'bsv', sb.dV, rows, d, d));
     dX = add(dX, lnb(c.a1, l + 'ln1g', l + 'ln1b', dA1));
   }
   // queries: dQ0 = sum over the batch

@@ -81,13 +81,17 @@ export function ytuningParamSpecs(r: YTuningResolved): YTuningParamSpec[] {
   for (let i = 0; i < N; i++) {
     const l = `l${i}.`;
     p.push(one(l + 'ln1g', d), z(l + 'ln1b', d));
-    for (const n of ['sq', 'sk', 'sv', 'so']) p.push(w(l + 'W' + n, d, d), z(l + 'b' + n, d));
+    // No key biases: softmax over keys ignores a shift shared by every key, so their gradient is exactly 0 in
+    // exact arithmetic and pure rounding noise on the GPU, which Adam would turn into full-size random steps.
+    for (const n of ['sq', 'sk', 'sv', 'so']) p.push(w(l + 'W' + n, d, d), ...(n === 'sk' ? [] : [z(l + 'b' + n, d)]));
     p.push(one(l + 'ln2g', d), z(l + 'ln2b', d));
-    for (const n of ['cq', 'ck', 'cv', 'co']) p.push(w(l + 'W' + n, d, d), z(l + 'b' + n, d));
+    for (const n of ['cq', 'ck', 'cv', 'co']) p.push(w(l + 'W' + n, d, d), ...(n === 'ck' ? [] : [z(l + 'b' + n, d)]));
     p.push(one(l + 'ln3g', d), z(l + 'ln3b', d));
     p.push(w(l + 'W1', d, ffn), z(l + 'b1', ffn), w(l + 'W2', ffn, d), z(l + 'b2', d));
   }
-  p.push(one('lnfg', d), z('lnfb', d));
+  // The final LN has a scale but no shift: <beta, u> would add the same number to every label's score, which the
+  // softmax ignores (again a gradient that is exactly 0, i.e. noise).
+  p.push(one('lnfg', d));
   p.push({ name: 'u', shape: [d, 1], decay: true, init: { std: 1 / Math.sqrt(d) } });
   p.push(z('c', L));
   return p;

@@ -1,0 +1,159 @@
+// The Y-Tuning head on the GPU vs its float64 reference (reference/heads/ytuning.ts): logits and every parameter
+// gradient on padded batches (label seeds / random queries, N = 1 / 2, a shape change between calls), and a few
+// AdamW steps (clip + AdamW kernels as the trainer will use them) following the reference loss curve.
+import { describe, expect, it } from 'vitest';
+import { adamwStep as refAdamw } from '../../reference/adamw';
+import { softmaxCrossEntropy as refCE } from '../../reference/cross-entropy';
+import { clipScale, globalGradNorm } from '../../reference/grad-norm';
+import { ytuningBackwardRef, ytuningForwardRef, type YTuningRefBatch } from '../../reference/heads/ytuning';
+import { withErrorScopes, type GpuEngine } from '../../src/gpu/engine';
+import type { HeadBatch } from '../../src/heads/head';
+import { YTuningHead } from '../../src/heads/ytuning';
+import { resolveYTuning, ytuningInit, type YTuningConfig } from '../../src/heads/ytuning-config';
+import { adamwStep } from '../../src/kernels/adamw';
+import { softmaxCrossEntropy } from '../../src/kernels/cross-entropy';
+import { zero } from '../../src/kernels/fill';
+import { createGradNormPartials, gradNorm } from '../../src/kernels/grad-norm';
+import { expectClose } from '../helpers/close';
+import { testEngine, upload } from '../helpers/gpu';
+import { randn } from '../helpers/rng';
+
+/** A padded batch: example 1 keeps `len1` tokens, example 2 (if any) keeps 1 token; padding rows are zero. */
+function makeBatch(B: number, T: number, C: number, seed: number, len1: number): YTuningRefBatch {
+  const mask = new Float64Array(B * T).fill(1);
+  for (let t = len1; t < T; t++) mask[1 * T + t] = 0;
+  if (B > 2) for (let t = 1; t < T; t++) mask[2 * T + t] = 0;
+  const F = randn(B * T * C, seed);
+  for (let i = 0; i < B * T; i++) if (!mask[i]) F.fill(0, i * C, (i + 1) * C);
+  return { B, T, F, mask, pooled: randn(B * C, seed + 1) };
+}
+
+function toGpu(e: GpuEngine, b: YTuningRefBatch, C: number): HeadBatch {
+  return {
+    B: b.B,
+    T: b.T,
+    tokens: upload(e, b.F, [b.B, b.T, C], 'tokens'),
+    mask: upload(e, b.mask, [b.B, b.T], 'mask'),
+    pooled: upload(e, b.pooled, [b.B, C], 'pooled'),
+    pooledB: null,
+  };
+}
+
+function releaseBatch(b: HeadBatch): void {
+  b.tokens.release();
+  b.mask.release();
+  b.pooled.release();
+}
+
+/** Parameters moved off their init (zero biases, unit LN scales) so every path carries a generic signal. */
+function perturbed(cfg: YTuningConfig): Record<string, Float64Array> {
+  const p = ytuningInit(resolveYTuning(cfg));
+  Object.keys(p).forEach((k, i) => {
+    const noise = randn(p[k].length, 900 + i, 0.2);
+    p[k] = p[k].map((x, j) => Math.fround(x + noise[j]));
+  });
+  return p;
+}
+
+async function checkGrads(cfg: YTuningConfig, batches: YTuningRefBatch[], atol: number, rtol: number): Promise<void> {
+  const e = await testEngine();
+  const r = resolveYTuning(cfg);
+  const p = perturbed(cfg);
+  await withErrorScopes(e.device, async () => {
+    const head = new YTuningHead(e, cfg, p);
+    for (const [bi, rb] of batches.entries()) {
+      const batch = toGpu(e, rb, r.C);
+      const w = randn(rb.B * r.L, 77 + bi);
+      const dZ = upload(e, w, [rb.B, r.L], 'dZ');
+      for (const hp of head.params) zero(e, hp.grad);
+      const z = head.forward(e, batch, true);
+      head.backward(e, batch, dZ);
+      const ref = ytuningForwardRef(r, p, rb);
+      const g = ytuningBackwardRef(r, p, ref.cache, w);
+      expectClose(await z.read(), ref.logits, atol, rtol, `batch ${bi} logits`);
+      for (const hp of head.params) {
+        const scale = Math.max(...g[hp.name].map(Math.abs));
+        expectClose(await hp.grad.read(), g[hp.name], atol * Math.max(1, scale), rtol, `batch ${bi} d${hp.name}`);
+      }
+      dZ.release();
+      releaseBatch(batch);
+    }
+    head.dispose();
+  });
+}
+
+describe('Y-Tuning head on the GPU vs the float64 reference', () => {
+  it('tiny shape with label seeds: logits and every gradient; then a shorter batch reuses the head', async () => {
+    const cfg: YTuningConfig = { C: 6, d: 8, H: 2, L: 3, labelSeeds: randn(18, 5), seed: 1 };
+    await checkGrads(cfg, [makeBatch(2, 5, 6, 10, 3), makeBatch(3, 4, 6, 20, 2)], 2e-5, 1e-4);
+  });
+
+  it('random queries, N = 2, odd shapes (C = 70, T = 37, L = 3, d = 16, H = 4)', async () => {
+    const cfg: YTuningConfig = { C: 70, d: 16, H: 4, L: 3, N: 2, seed: 2 };
+    await checkGrads(cfg, [makeBatch(3, 37, 70, 30, 20)], 5e-5, 2e-4);
+  });
+
+  it('AdamW steps lower the loss identically on the GPU and in the reference', async () => {
+    const e = await testEngine();
+    const cfg: YTuningConfig = { C: 10, d: 8, H: 2, L: 3, labelSeeds: randn(30, 6), seed: 3 };
+    const r = resolveYTuning(cfg);
+    const rb = makeBatch(3, 7, r.C, 40, 4);
+    const targets = Uint32Array.from([2, 0, 1]);
+    const O = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxNorm: 1, wd: 0.01, smoothing: 0.05, steps: 12 };
+    // reference
+    const p = ytuningInit(r);
+    const m: Record<string, Float64Array> = {};
+    const v: Record<string, Float64Array> = {};
+    for (const k of Object.keys(p)) {
+      m[k] = new Float64Array(p[k].length);
+      v[k] = new Float64Array(p[k].length);
+    }
+    const refLosses: number[] = [];
+    await withErrorScopes(e.device, async () => {
+      const head = new YTuningHead(e, cfg);
+      const decay = new Map(head.params.map((hp) => [hp.name, hp.decay]));
+      for (let step = 1; step <= O.steps; step++) {
+        const f = ytuningForwardRef(r, p, rb);
+        const ce = refCE(f.logits, targets, rb.B, r.L, null, O.smoothing);
+        refLosses.push(ce.mean);
+        const g = ytuningBackwardRef(r, p, f.cache, ce.dLogits);
+        const scale = clipScale(globalGradNorm(head.params.map((hp) => g[hp.name])), O.maxNorm);
+        for (const hp of head.params) {
+          refAdamw(p[hp.name], g[hp.name], m[hp.name], v[hp.name], { lr: O.lr, beta1: O.beta1, beta2: O.beta2, eps: O.eps, weightDecay: decay.get(hp.name) ? O.wd : 0, step }, scale);
+        }
+      }
+      // GPU
+      const batch = toGpu(e, rb, r.C);
+      const t = (shape: number[], label: string, init?: Uint32Array) => e.tensor(shape, label, init);
+      const a = { targets: t([3], 'targets', targets), loss: t([3], 'loss'), correct: t([3], 'correct'), stats: t([2], 'stats'), dZ: t([3, r.L], 'dZ'), clip: t([2], 'clip') };
+      const ms = head.params.map((hp) => e.zeros(hp.value.shape, `m.${hp.name}`));
+      const vs = head.params.map((hp) => e.zeros(hp.value.shape, `v.${hp.name}`));
+      const grads = head.params.map((hp) => hp.grad);
+      const partials = createGradNormPartials(e, grads);
+      const gpuLosses: number[] = [];
+      const before = e.dispatchCount;
+      let headDispatches = 0;
+      for (let step = 1; step <= O.steps; step++) {
+        const d0 = e.dispatchCount;
+        const z = head.forward(e, batch, true);
+        softmaxCrossEntropy(e, { logits: z, targets: a.targets, weights: null, loss: a.loss, dLogits: a.dZ, correct: a.correct, stats: a.stats }, { labelSmoothing: O.smoothing });
+        const d1 = e.dispatchCount;
+        head.backward(e, batch, a.dZ);
+        headDispatches = e.dispatchCount - d1 + (d1 - d0 - 2);
+        gradNorm(e, grads, a.clip, partials, O.maxNorm);
+        head.params.forEach((hp, i) => {
+          adamwStep(e, { param: hp.value, grad: hp.grad, m: ms[i], v: vs[i], clip: a.clip }, { lr: O.lr, beta1: O.beta1, beta2: O.beta2, eps: O.eps, weightDecay: hp.decay ? O.wd : 0, step, zeroGrad: true });
+        });
+        gpuLosses.push((await a.stats.read())[0]);
+      }
+      console.info(
+        `[ytuning] head forward+backward ${headDispatches} dispatches, whole step ${(e.dispatchCount - before) / O.steps}; loss ${gpuLosses[0].toFixed(4)} -> ${gpuLosses.at(-1)!.toFixed(4)}`,
+      );
+      expect(gpuLosses.at(-1)!).toBeLessThan(0.8 * gpuLosses[0]);
+      expectClose(gpuLosses, refLosses, 1e-4, 1e-4, 'loss curve');
+      for (const hp of head.params) expectClose(await hp.value.read(), p[hp.name], 2e-4, 2e-3, `final ${hp.name}`);
+      head.dispose();
+      releaseBatch(batch);
+    });
+  });
+});
