@@ -1,0 +1,294 @@
+// The trainer: drives any Head over cached features with softmax cross-entropy, global-norm clipping and AdamW
+// (warmup + decay), evaluates on the dev set each epoch, stops early with the best checkpoint restored, and stops
+// a diverging run (NaN/Inf loss) with a clear message, keeping its best checkpoint. Design decision: one training
+// step is one command buffer (forward, loss, backward, clip, AdamW — nothing read back); the loss is read back
+// only every `readEvery` steps, which is all the live charts need.
+import type { GpuEngine, GpuTensor } from '../gpu/engine';
+import { adamwStep } from '../kernels/adamw';
+import { softmaxCrossEntropy } from '../kernels/cross-entropy';
+import { createGradNormPartials, gradNorm } from '../kernels/grad-norm';
+import type { Head } from '../heads/head';
+import { epochBatches, evalBatches, packBatch, type GpuBatch, type TrainExample } from './batches';
+import { metricsFromLogits, type Metrics } from './metrics';
+import { learningRate, type DecayKind } from './schedule';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Fraction of all steps spent warming up. */
+  warmupFraction: number;
+  decay: DecayKind;
+  /** Global gradient-norm clip; 0 or Infinity disables it. */
+  maxGradNorm: number;
+  labelSmoothing: number;
+  seed: number;
+  /** Epochs without a better dev score before stopping (0 = never stop early). */
+  patience: number;
+  /** Token rows per example given to the head (longer cached features are cut). */
+  tmax: number;
+  /** Read the training loss back every this many steps (for charts and divergence checks). */
+  readEvery: number;
+  /** Also evaluate on dev every this many steps within an epoch (0 = only at epoch ends). */
+  evalEverySteps: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  epochs: 10,
+  batchSize: 32,
+  lr: 1e-3,
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  warmupFraction: 0.06,
+  decay: 'linear',
+  maxGradNorm: 1,
+  labelSmoothing: 0,
+  seed: 0,
+  patience: 3,
+  tmax: 128,
+  readEvery: 10,
+  evalEverySteps: 0,
+};
+
+export interface StepRecord {
+  step: number;
+  epoch: number;
+  /** Mean training loss of the batch read back at this step. */
+  loss: number;
+  lr: number;
+  /** Training examples per second since the previous record. */
+  examplesPerSecond: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  epoch: number;
+  loss: number;
+  metrics: Metrics;
+}
+
+export type StopReason = 'epochs' | 'early-stopping' | 'diverged' | 'aborted';
+
+export interface TrainResult {
+  stoppedBy: StopReason;
+  /** A sentence for the user (why it stopped, what was kept). */
+  message: string;
+  steps: number;
+  best: EvalRecord | null;
+  train: StepRecord[];
+  dev: EvalRecord[];
+  seconds: number;
+}
+
+export interface TrainCallbacks {
+  onStep?: (r: StepRecord) => void;
+  onEval?: (r: EvalRecord) => void;
+  signal?: AbortSignal;
+}
+
+/** Dev score used for model selection: accuracy, then lower loss. */
+function better(a: EvalRecord, b: EvalRecord | null): boolean {
+  if (!b) return true;
+  if (a.metrics.accuracy !== b.metrics.accuracy) return a.metrics.accuracy > b.metrics.accuracy;
+  return a.loss < b.loss;
+}
+
+export class Trainer {
+  readonly options: TrainOptions;
+  private readonly m: GpuTensor[];
+  private readonly v: GpuTensor[];
+  private readonly best: GpuTensor[];
+  private readonly clip: GpuTensor;
+  private readonly partials: GpuTensor | null;
+  private scratch: { B: number; loss: GpuTensor; dLogits: GpuTensor; correct: GpuTensor; stats: GpuTensor } | null = null;
+  private stepCount = 0;
+
+  constructor(
+    private readonly e: GpuEngine,
+    readonly head: Head,
+    options: Partial<TrainOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+    const o = this.options;
+    for (const k of ['epochs', 'batchSize', 'readEvery'] as const) {
+      if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`training option ${k} must be a positive integer, got ${o[k]}`);
+    }
+    if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) throw new Error(`labelSmoothing must be in [0, 1), got ${o.labelSmoothing}`);
+    this.m = head.params.map((p) => e.zeros(p.value.shape, `adamw.m.${p.name}`));
+    this.v = head.params.map((p) => e.zeros(p.value.shape, `adamw.v.${p.name}`));
+    this.best = head.params.map((p) => e.tensor(p.value.shape, `best.${p.name}`));
+    this.clip = e.tensor([2], 'trainer.clip', [0, 1]);
+    // A head without parameters (zero-shot) can be evaluated but not trained.
+    this.partials = head.params.length ? createGradNormPartials(e, head.params.map((p) => p.grad)) : null;
+  }
+
+  private lossScratch(B: number) {
+    if (this.scratch?.B !== B) {
+      if (this.scratch) for (const t of [this.scratch.loss, this.scratch.dLogits, this.scratch.correct, this.scratch.stats]) t.release();
+      const L = this.head.labels;
+      this.scratch = {
+        B,
+        loss: this.e.tensor([B], 'trainer.loss'),
+        dLogits: this.e.tensor([B, L], 'trainer.dLogits'),
+        correct: this.e.tensor([B], 'trainer.correct'),
+        stats: this.e.tensor([2], 'trainer.stats'),
+      };
+    }
+    return this.scratch;
+  }
+
+  /** Record and submit one training step on a packed batch; returns the learning rate it used. */
+  step(batch: GpuBatch, totalSteps: number): number {
+    const { e, head, options: o } = this;
+    if (!this.partials) throw new Error(`the ${head.kind} head has no parameters to train: evaluate it instead`);
+    const logits = head.forward(e, batch, true);
+    const s = this.lossScratch(batch.B);
+    softmaxCrossEntropy(
+      e,
+      { logits, targets: batch.targets, weights: null, loss: s.loss, dLogits: s.dLogits, correct: s.correct, stats: s.stats },
+      { labelSmoothing: o.labelSmoothing },
+    );
+    head.backward(e, batch, s.dLogits);
+    gradNorm(e, head.params.map((p) => p.grad), this.clip, this.partials, o.maxGradNorm);
+    const lr = learningRate(this.stepCount, {
+      lr: o.lr,
+      totalSteps: totalSteps,
+      warmupSteps: Math.round(o.warmupFraction * totalSteps),
+      decay: o.decay,
+    });
+    this.stepCount++;
+    head.params.forEach((p, i) => {
+      adamwStep(
+        e,
+        { param: p.value, grad: p.grad, m: this.m[i], v: this.v[i], clip: this.clip },
+        { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: p.decay ? o.weightDecay : 0, step: this.stepCount, zeroGrad: true },
+      );
+    });
+    e.submit();
+    return lr;
+  }
+
+  /** Mean loss of the last step (one small readback). */
+  async lastLoss(): Promise<number> {
+    if (!this.scratch) throw new Error('lastLoss: no step has run');
+    return (await this.scratch.stats.read())[0];
+  }
+
+  /** Loss and metrics of the head on labelled examples (no parameter change). */
+  async evaluate(examples: readonly TrainExample[]): Promise<{ loss: number; metrics: Metrics; logits: Float32Array }> {
+    const { e, head, options: o } = this;
+    const L = head.labels;
+    const logitsAll = new Float32Array(examples.length * L);
+    let lossSum = 0;
+    let offset = 0;
+    for (const idx of evalBatches(examples.length, Math.max(o.batchSize, 64))) {
+      const batch = packBatch(e, examples, idx, o.tmax);
+      try {
+        const logits = head.forward(e, batch, false);
+        const s = this.lossScratch(batch.B);
+        softmaxCrossEntropy(e, { logits, targets: batch.targets, weights: null, loss: s.loss, dLogits: s.dLogits, correct: s.correct, stats: s.stats });
+        const [z, stats] = await Promise.all([logits.read(), s.stats.read()]);
+        logitsAll.set(z.subarray(0, batch.B * L), offset * L);
+        lossSum += stats[0] * batch.B;
+        offset += batch.B;
+      } finally {
+        batch.release();
+      }
+    }
+    const targets = examples.map((x) => x.label);
+    return { loss: lossSum / Math.max(1, examples.length), metrics: metricsFromLogits(logitsAll, targets, L), logits: logitsAll };
+  }
+
+  private snapshot(): void {
+    this.head.params.forEach((p, i) => this.e.copy(p.value, this.best[i]));
+    this.e.submit();
+  }
+
+  private restore(): void {
+    this.head.params.forEach((p, i) => this.e.copy(this.best[i], p.value));
+    this.e.submit();
+  }
+
+  /** Train on `train`, select on `dev`; the head ends with the best dev checkpoint's parameters. */
+  async fit(train: readonly TrainExample[], dev: readonly TrainExample[], cb: TrainCallbacks = {}): Promise<TrainResult> {
+    const o = this.options;
+    if (train.length === 0) throw new Error('fit: the training set is empty');
+    if (dev.length === 0) throw new Error('fit: the dev set is empty (use a dev split or a dev file)');
+    const t0 = performance.now();
+    const lengths = train.map((x) => x.features.length);
+    const stepsPerEpoch = Math.ceil(train.length / o.batchSize);
+    const totalSteps = stepsPerEpoch * o.epochs;
+    const history: { train: StepRecord[]; dev: EvalRecord[] } = { train: [], dev: [] };
+    let best: EvalRecord | null = null;
+    let sinceBest = 0;
+    let lastRead = performance.now();
+    let examplesSinceRead = 0;
+    const finish = (stoppedBy: StopReason, message: string): TrainResult => {
+      if (best) this.restore();
+      return { stoppedBy, message, steps: this.stepCount, best, ...history, seconds: (performance.now() - t0) / 1000 };
+    };
+    const evaluateDev = async (epoch: number): Promise<boolean> => {
+      const r = await this.evaluate(dev);
+      const rec: EvalRecord = { step: this.stepCount, epoch, loss: r.loss, metrics: r.metrics };
+      history.dev.push(rec);
+      cb.onEval?.(rec);
+      if (!Number.isFinite(r.loss)) return false;
+      if (better(rec, best)) {
+        best = rec;
+        sinceBest = 0;
+        this.snapshot();
+      }
+      return true;
+    };
+    const diverged = (where: string) =>
+      finish(
+        'diverged',
+        `Training diverged (${where} loss is not finite) at step ${this.stepCount}. ` +
+          (best ? `Kept the best checkpoint (epoch ${best.epoch + 1}, dev accuracy ${(best.metrics.accuracy * 100).toFixed(1)}%). ` : 'No checkpoint was kept. ') +
+          'Try a lower learning rate or stronger gradient clipping.',
+      );
+
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      for (const idx of epochBatches(lengths, o.batchSize, o.seed, epoch)) {
+        if (cb.signal?.aborted) return finish('aborted', 'Training was stopped; the best checkpoint so far is kept.');
+        const batch = packBatch(this.e, train, idx, o.tmax);
+        let lr: number;
+        try {
+          lr = this.step(batch, totalSteps);
+        } finally {
+          batch.release();
+        }
+        examplesSinceRead += batch.B;
+        if (this.stepCount % o.readEvery === 0) {
+          const loss = await this.lastLoss();
+          const now = performance.now();
+          const rec: StepRecord = { step: this.stepCount, epoch, loss, lr, examplesPerSecond: (examplesSinceRead * 1000) / Math.max(1e-3, now - lastRead) };
+          lastRead = now;
+          examplesSinceRead = 0;
+          history.train.push(rec);
+          cb.onStep?.(rec);
+          if (!Number.isFinite(loss)) return diverged('training');
+        }
+        if (o.evalEverySteps > 0 && this.stepCount % o.evalEverySteps === 0 && !(await evaluateDev(epoch))) return diverged('dev');
+      }
+      if (!(await evaluateDev(epoch))) return diverged('dev');
+      if (history.dev.at(-1) !== best) sinceBest++;
+      if (o.patience > 0 && sinceBest >= o.patience) {
+        return finish('early-stopping', `Stopped early: no better dev score for ${o.patience} epochs; restored epoch ${best!.epoch + 1}.`);
+      }
+    }
+    return finish('epochs', best ? `Trained ${o.epochs} epochs; restored the best dev epoch (${best.epoch + 1}).` : `Trained ${o.epochs} epochs.`);
+  }
+
+  dispose(): void {
+    for (const t of [...this.m, ...this.v, ...this.best, this.clip, this.partials]) t?.release();
+    if (this.scratch) for (const t of [this.scratch.loss, this.scratch.dLogits, this.scratch.correct, this.scratch.stats]) t.release();
+    this.scratch = null;
+  }
+}
