@@ -225,13 +225,14 @@ export class Trainer {
     const stepsPerEpoch = Math.ceil(train.length / o.batchSize);
     const totalSteps = stepsPerEpoch * o.epochs;
     const history: { train: StepRecord[]; dev: EvalRecord[] } = { train: [], dev: [] };
-    let best: EvalRecord | null = null;
+    // Held in an object: closures below update it, which TypeScript's narrowing of a plain `let` would not see.
+    const sel: { best: EvalRecord | null } = { best: null };
     let sinceBest = 0;
     let lastRead = performance.now();
     let examplesSinceRead = 0;
     const finish = (stoppedBy: StopReason, message: string): TrainResult => {
-      if (best) this.restore();
-      return { stoppedBy, message, steps: this.stepCount, best, ...history, seconds: (performance.now() - t0) / 1000 };
+      if (sel.best) this.restore();
+      return { stoppedBy, message, steps: this.stepCount, best: sel.best, ...history, seconds: (performance.now() - t0) / 1000 };
     };
     const evaluateDev = async (epoch: number): Promise<boolean> => {
       const r = await this.evaluate(dev);
@@ -239,8 +240,8 @@ export class Trainer {
       history.dev.push(rec);
       cb.onEval?.(rec);
       if (!Number.isFinite(r.loss)) return false;
-      if (better(rec, best)) {
-        best = rec;
+      if (better(rec, sel.best)) {
+        sel.best = rec;
         sinceBest = 0;
         this.snapshot();
       }
@@ -250,7 +251,7 @@ export class Trainer {
       finish(
         'diverged',
         `Training diverged (${where} loss is not finite) at step ${this.stepCount}. ` +
-          (best ? `Kept the best checkpoint (epoch ${best.epoch + 1}, dev accuracy ${(best.metrics.accuracy * 100).toFixed(1)}%). ` : 'No checkpoint was kept. ') +
+          (sel.best ? `Kept the best checkpoint (epoch ${sel.best.epoch + 1}, dev accuracy ${(sel.best.metrics.accuracy * 100).toFixed(1)}%). ` : 'No checkpoint was kept. ') +
           'Try a lower learning rate or stronger gradient clipping.',
       );
 
@@ -278,12 +279,12 @@ export class Trainer {
         if (o.evalEverySteps > 0 && this.stepCount % o.evalEverySteps === 0 && !(await evaluateDev(epoch))) return diverged('dev');
       }
       if (!(await evaluateDev(epoch))) return diverged('dev');
-      if (history.dev.at(-1) !== best) sinceBest++;
+      if (history.dev.at(-1) !== sel.best) sinceBest++;
       if (o.patience > 0 && sinceBest >= o.patience) {
-        return finish('early-stopping', `Stopped early: no better dev score for ${o.patience} epochs; restored epoch ${best!.epoch + 1}.`);
+        return finish('early-stopping', `Stopped early: no better dev score for ${o.patience} epochs; restored epoch ${sel.best!.epoch + 1}.`);
       }
     }
-    return finish('epochs', best ? `Trained ${o.epochs} epochs; restored the best dev epoch (${best.epoch + 1}).` : `Trained ${o.epochs} epochs.`);
+    return finish('epochs', sel.best ? `Trained ${o.epochs} epochs; restored the best dev epoch (${sel.best.epoch + 1}).` : `Trained ${o.epochs} epochs.`);
   }
 
   dispose(): void {
