@@ -156,4 +156,26 @@ describe('Y-Tuning head on the GPU vs the float64 reference', () => {
       releaseBatch(batch);
     });
   });
+
+  it('rejects a batch of the wrong width, a backward before its forward, and a wrong init size', async () => {
+    const e = await testEngine();
+    const cfg: YTuningConfig = { C: 6, d: 8, H: 2, L: 3, seed: 1 };
+    await withErrorScopes(e.device, async () => {
+      const head = new YTuningHead(e, cfg);
+      const good = toGpu(e, makeBatch(2, 5, 6, 10, 3), 6);
+      const wide = toGpu(e, makeBatch(2, 5, 7, 10, 3), 7);
+      const dZ = e.tensor([2, 3], 'dZ');
+      expect(() => head.forward(e, { ...wide, pooled: good.pooled }, true)).toThrow(/batch.tokens .* expected 60/);
+      expect(() => head.backward(e, good, dZ)).toThrow(/no forward/);
+      head.forward(e, good, true);
+      const dZ3 = e.tensor([3, 3], 'dZ3');
+      expect(() => head.backward(e, good, dZ3)).toThrow(/dLogits/);
+      dZ3.release();
+      expect(() => new YTuningHead(e, cfg, { E: new Float64Array(5) })).toThrow(/init for E/);
+      head.dispose();
+      releaseBatch(good);
+      releaseBatch(wide);
+      dZ.release();
+    });
+  });
 });
