@@ -1,0 +1,79 @@
+// The labeltune command in-process on the tiny test BERT: `train --json` prints one JSON object with metrics,
+// timings, adapter and EP; a second run encodes nothing (feature cache); bad input is one line and a non-zero exit.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main';
+import { writeTinyBert } from '../../tools/make-tiny-bert';
+
+const dir = mkdtempSync(join(tmpdir(), 'labeltune-cli-'));
+const model = join(dir, 'tiny-bert');
+const data = join(dir, 'data.tsv');
+const dev = join(dir, 'dev.tsv');
+
+function rows(n: number, offset: number): string {
+  const good = ['good great fun', 'a great movie', 'fun and good'];
+  const bad = ['bad boring film', 'a bad movie', 'boring and bad'];
+  return Array.from({ length: n }, (_, i) => {
+    const pos = (i + offset) % 2 === 0;
+    return `${(pos ? good : bad)[(i + offset) % 3]} ${i}\t${pos ? 'pos' : 'neg'}`;
+  }).join('\n');
+}
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  try {
+    const code = await main(args);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  process.env.LABELTUNE_CACHE_DIR = join(dir, 'cache');
+  await writeTinyBert(model);
+  writeFileSync(data, `text\tlabel\n${rows(60, 0)}\n`);
+  writeFileSync(dev, `text\tlabel\n${rows(20, 1)}\n`);
+});
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('labeltune command', () => {
+  it('train --json reports metrics, timings, adapter and EP; a rerun hits the feature cache', async () => {
+    const args = ['train', '--data', data, '--dev', dev, '--model', model, '--head', 'linear', '--epochs', '3', '--lr', '0.05', '--json'];
+    const r = await run(args);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report).toMatchObject({ command: 'train', head: 'linear', labels: ['neg', 'pos'], train_examples: 60, dev_examples: 20 });
+    expect(report.dev.accuracy).toBeGreaterThan(0.5);
+    expect(report.encoder.ep).toBe('cpu');
+    expect(typeof report.adapter.isFallbackAdapter).toBe('boolean');
+    expect(report.timings.cached_train).toBe(0);
+    const again = JSON.parse((await run(args)).out);
+    expect(again.timings.cached_train).toBe(60);
+    expect(again.timings.cached_dev).toBe(20);
+  });
+
+  it('bad input is one line on stderr and a non-zero exit', async () => {
+    const cases: [string[], number, RegExp][] = [
+      [['train', '--data', join(dir, 'missing.csv'), '--model', model], 2, /cannot read .*missing\.csv: no such file/],
+      [['train', '--data', data, '--model', model, '--label', 'nope'], 1, /nope/],
+      [['train', '--data', data, '--model', model, '--head', 'gpt'], 2, /unknown --head "gpt"/],
+      [['train', '--data', data, '--model', model, '--epochs', 'many'], 2, /--epochs must be a non-negative integer/],
+      [['fly'], 2, /unknown command "fly"/],
+    ];
+    for (const [args, code, msg] of cases) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.err).toMatch(msg);
+      expect(r.err.split('\n')[0]).toMatch(/^labeltune: /);
+    }
+  });
+});
