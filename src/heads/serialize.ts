@@ -1,0 +1,260 @@
+// Export / import of a trained head as ONE .safetensors file (container: ./safetensors.ts). Tensors are named
+// `param.<name>` (the head's trainable parameters, read back from the GPU) and `config.<name>` (large constant
+// inputs: Y-Tuning's label seeds, zero-shot's seeds); everything else lives in the string metadata, structured
+// values JSON-encoded. Design decision: import validates everything before touching the GPU — format/version,
+// a known kind, a config that rebuilds the head, the exact tensor set and shapes, finite values, and the ENCODER:
+// a head trained on another encoder (different ONNX SHA-256) is refused, never silently run on wrong features.
+// All four kinds round-trip, 'zeroshot' included (it has no parameters; its seeds and scale are stored instead).
+import type { GpuEngine } from '../gpu/engine';
+import type { Head } from './head';
+import { LabelTuningHead } from './label-tuning';
+import { LinearHead } from './linear';
+import { readSafetensors, writeSafetensors, type F32Tensor } from './safetensors';
+import { YTuningHead } from './ytuning';
+import { resolveYTuning, ytuningParamSpecs, type YTuningConfig } from './ytuning-config';
+import { ZeroShotHead } from './zero-shot';
+
+export const HEAD_FORMAT = 'labeltune-head';
+export const HEAD_FORMAT_VERSION = '1';
+export const EXPORTABLE_KINDS = ['linear', 'label', 'ytuning', 'zeroshot'] as const;
+export type ExportableKind = (typeof EXPORTABLE_KINDS)[number];
+
+/** How pairs reach the encoder: single texts only, two texts encoded separately, or the model's pair input. */
+export type PairHandling = 'none' | 'side-by-side' | 'pair-input';
+
+/** What the caller knows about a head beyond its parameters (all of it stored in the file's metadata). */
+export interface HeadMeta {
+  /** Label names, index = class id (length L). */
+  labels: string[];
+  /** The text each label's seed was encoded from (length L; the names themselves by default). */
+  labelTexts: string[];
+  encoder: { name: string; hash: string };
+  tokenizer: { tmax: number; pair: PairHandling };
+  /** Training settings (epochs, lr, batch size, seed, ...), free-form JSON. */
+  training: Record<string, unknown>;
+  /** Dev metrics of the exported head. */
+  metrics: { accuracy: number; macroF1: number } & Record<string, unknown>;
+  /** ISO-8601 time of export (set by exportHead when absent). */
+  createdAt?: string;
+}
+
+/** What the loaded head must match. */
+export interface ImportOptions {
+  /** SHA-256 of the loaded encoder's ONNX file (EncoderInfo.hash). */
+  encoderHash: string;
+  /** The loaded encoder's name, for the refusal message. */
+  encoderName?: string;
+}
+
+export class HeadFileError extends Error {
+  constructor(message: string) {
+    super(`head file: ${message}`);
+    this.name = 'HeadFileError';
+  }
+}
+
+type Config = Record<string, unknown>;
+
+function kindAndConfig(head: Head): { kind: ExportableKind; config: Config; extra: Record<string, F32Tensor> } {
+  if (head instanceof LinearHead) return { kind: 'linear', config: { C: head.config.C, labels: head.labels, pair: head.config.pair }, extra: {} };
+  if (head instanceof LabelTuningHead) {
+    return { kind: 'label', config: { C: head.config.C, labels: head.labels, scale: head.scale, decay: head.config.decay ?? false }, extra: {} };
+  }
+  if (head instanceof YTuningHead) {
+    const r = head.config;
+    const config = { C: r.C, L: r.L, d: r.d, H: r.H, N: r.N, ffn: r.ffn, seed: r.seed, lnEps: r.lnEps, labelSeeds: r.seeds !== null };
+    return { kind: 'ytuning', config, extra: r.seeds ? { 'config.labelSeeds': { shape: [r.L, r.C], data: Float32Array.from(r.seeds) } } : {} };
+  }
+  if (head instanceof ZeroShotHead) {
+    const { C, labels: L, seeds } = head.config;
+    return { kind: 'zeroshot', config: { C, labels: L, scale: head.scale }, extra: { 'config.seeds': { shape: [L, C], data: Float32Array.from(seeds) } } };
+  }
+  throw new HeadFileError(`cannot export a head of kind "${head.kind}": exportable kinds are ${EXPORTABLE_KINDS.join(', ')}`);
+}
+
+/** Serialise a head (parameters read back from the GPU) and its metadata to one .safetensors file. */
+export async function exportHead(head: Head, meta: HeadMeta): Promise<Uint8Array> {
+  const { kind, config, extra } = kindAndConfig(head);
+  if (meta.labels.length !== head.labels) throw new HeadFileError(`meta.labels has ${meta.labels.length} names but the head has ${head.labels} labels`);
+  if (meta.labelTexts.length !== head.labels) throw new HeadFileError(`meta.labelTexts has ${meta.labelTexts.length} texts but the head has ${head.labels} labels`);
+  const tensors: Record<string, F32Tensor> = {};
+  for (const p of head.params) {
+    const data = await p.value.read();
+    tensors[`param.${p.name}`] = { shape: [...p.value.shape], data: data.length === p.value.size ? data : data.subarray(0, p.value.size) };
+  }
+  Object.assign(tensors, extra);
+  const metadata: Record<string, string> = {
+    format: HEAD_FORMAT,
+    version: HEAD_FORMAT_VERSION,
+    kind,
+    config: JSON.stringify(config),
+    labels: JSON.stringify(meta.labels),
+    label_texts: JSON.stringify(meta.labelTexts),
+    encoder_name: meta.encoder.name,
+    encoder_hash: meta.encoder.hash,
+    tokenizer: JSON.stringify(meta.tokenizer),
+    training: JSON.stringify(meta.training),
+    metrics: JSON.stringify(meta.metrics),
+    created_at: meta.createdAt ?? new Date().toISOString(),
+  };
+  return writeSafetensors(tensors, metadata);
+}
+
+// --- import --------------------------------------------------------------------------------------------------
+
+function need(md: Record<string, string>, key: string): string {
+  const v = md[key];
+  if (v === undefined) throw new HeadFileError(`metadata "${key}" is missing (not a complete labeltune head export)`);
+  return v;
+}
+
+function json(md: Record<string, string>, key: string): unknown {
+  const raw = need(md, key);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HeadFileError(`metadata "${key}" is not valid JSON: ${raw.slice(0, 80)}`);
+  }
+}
+
+function obj(v: unknown, what: string): Config {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HeadFileError(`${what} must be a JSON object`);
+  return v as Config;
+}
+
+function int(c: Config, key: string, what: string): number {
+  const v = c[key];
+  if (!Number.isInteger(v) || (v as number) < 1) throw new HeadFileError(`${what}.${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+function finiteNum(c: Config, key: string, what: string): number {
+  const v = c[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new HeadFileError(`${what}.${key} must be a finite number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(c: Config, key: string, what: string): boolean {
+  const v = c[key];
+  if (typeof v !== 'boolean') throw new HeadFileError(`${what}.${key} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function strings(v: unknown, n: number, what: string): string[] {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new HeadFileError(`${what} must be a JSON array of strings`);
+  if (v.length !== n) throw new HeadFileError(`${what} has ${v.length} entries but the head has ${n} labels`);
+  return v;
+}
+
+const short = (h: string) => (h.length > 12 ? `${h.slice(0, 12)}…` : h);
+
+/** The tensors a kind + config must carry, by name, with their shapes. */
+function expectedTensors(kind: ExportableKind, c: Config): { L: number; shapes: Map<string, number[]> } {
+  const shapes = new Map<string, number[]>();
+  const w = `config (${kind})`;
+  switch (kind) {
+    case 'linear': {
+      const C = int(c, 'C', w);
+      const L = int(c, 'labels', w);
+      const D = bool(c, 'pair', w) ? 4 * C : C;
+      shapes.set('param.W', [D, L]).set('param.b', [L]);
+      return { L, shapes };
+    }
+    case 'label': {
+      const C = int(c, 'C', w);
+      const L = int(c, 'labels', w);
+      if (finiteNum(c, 'scale', w) === 0) throw new HeadFileError(`${w}.scale must be non-zero`);
+      bool(c, 'decay', w);
+      shapes.set('param.S', [L, C]);
+      return { L, shapes };
+    }
+    case 'zeroshot': {
+      const C = int(c, 'C', w);
+      const L = int(c, 'labels', w);
+      finiteNum(c, 'scale', w);
+      shapes.set('config.seeds', [L, C]);
+      return { L, shapes };
+    }
+    case 'ytuning': {
+      const r = resolveYTuning(ytuningConfig(c, null));
+      if (r.ffn !== int(c, 'ffn', w)) throw new HeadFileError(`${w}.ffn ${c.ffn} is not a multiple the head can rebuild from d ${r.d}`);
+      if (c.labelSeeds) shapes.set('config.labelSeeds', [r.L, r.C]);
+      for (const s of ytuningParamSpecs({ ...r, seeds: c.labelSeeds ? new Float64Array(0) : null })) shapes.set(`param.${s.name}`, s.shape);
+      return { L: r.L, shapes };
+    }
+  }
+}
+
+function ytuningConfig(c: Config, seeds: Float32Array | null): YTuningConfig {
+  const w = 'config (ytuning)';
+  const d = int(c, 'd', w);
+  const cfg: YTuningConfig = { C: int(c, 'C', w), L: int(c, 'L', w), d, H: int(c, 'H', w), N: int(c, 'N', w), ffnMult: int(c, 'ffn', w) / d, seed: finiteNum(c, 'seed', w), lnEps: finiteNum(c, 'lnEps', w) };
+  bool(c, 'labelSeeds', w);
+  if (seeds) cfg.labelSeeds = seeds;
+  return cfg;
+}
+
+/** Parse and validate a head file; builds the head on `e` only when every check passed. */
+export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions): { head: Head; meta: HeadMeta } {
+  const { tensors, metadata: md } = readSafetensors(bytes);
+  const format = md.format;
+  if (format !== HEAD_FORMAT) throw new HeadFileError(`format is ${JSON.stringify(format ?? null)}, expected "${HEAD_FORMAT}" (not a labeltune head export)`);
+  const version = need(md, 'version');
+  if (version !== HEAD_FORMAT_VERSION) throw new HeadFileError(`format version ${version} is not supported (this build reads version ${HEAD_FORMAT_VERSION}); re-export the head`);
+  const encoder = { name: need(md, 'encoder_name'), hash: need(md, 'encoder_hash') };
+  if (encoder.hash !== opts.encoderHash) {
+    const loaded = opts.encoderName ?? 'the loaded encoder';
+    throw new HeadFileError(
+      `this head was trained on ${encoder.name} (hash ${short(encoder.hash)}), the loaded encoder is ${loaded} (${short(opts.encoderHash)}); load ${encoder.name} or retrain`,
+    );
+  }
+  const kind = need(md, 'kind');
+  if (!(EXPORTABLE_KINDS as readonly string[]).includes(kind)) throw new HeadFileError(`unknown head kind "${kind}" (known: ${EXPORTABLE_KINDS.join(', ')})`);
+  const k = kind as ExportableKind;
+  const config = obj(json(md, 'config'), 'metadata "config"');
+  let expected: { L: number; shapes: Map<string, number[]> };
+  try {
+    expected = expectedTensors(k, config);
+  } catch (err) {
+    if (err instanceof HeadFileError) throw err;
+    throw new HeadFileError(`config does not rebuild a ${k} head: ${(err as Error).message}`);
+  }
+  const L = expected.L;
+  const labels = strings(json(md, 'labels'), L, 'metadata "labels"');
+  const labelTexts = strings(json(md, 'label_texts'), L, 'metadata "label_texts"');
+  const tok = obj(json(md, 'tokenizer'), 'metadata "tokenizer"');
+  const tmax = int(tok, 'tmax', 'tokenizer');
+  if (!['none', 'side-by-side', 'pair-input'].includes(tok.pair as string)) throw new HeadFileError(`tokenizer.pair must be "none", "side-by-side" or "pair-input", got ${JSON.stringify(tok.pair)}`);
+  const training = obj(json(md, 'training'), 'metadata "training"');
+  const metrics = obj(json(md, 'metrics'), 'metadata "metrics"') as HeadMeta['metrics'];
+  const createdAt = need(md, 'created_at');
+  // The exact tensor set, shapes and finite values.
+  for (const name of Object.keys(tensors)) if (!expected.shapes.has(name)) throw new HeadFileError(`unexpected tensor "${name}" for a ${k} head`);
+  for (const [name, shape] of expected.shapes) {
+    const t = tensors[name];
+    if (!t) throw new HeadFileError(`tensor "${name}" is missing`);
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) throw new HeadFileError(`tensor "${name}" has shape [${t.shape}], the config needs [${shape}]`);
+    const bad = t.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new HeadFileError(`tensor "${name}" holds a non-finite value (${t.data[bad]}) at index ${bad}`);
+  }
+  const p = (name: string) => tensors[`param.${name}`].data;
+  let head: Head;
+  switch (k) {
+    case 'linear':
+      head = new LinearHead(e, { C: config.C as number, labels: L, pair: config.pair as boolean, W: p('W'), b: p('b') });
+      break;
+    case 'label':
+      head = new LabelTuningHead(e, { C: config.C as number, labels: L, seeds: p('S'), scale: config.scale as number, decay: config.decay as boolean });
+      break;
+    case 'zeroshot':
+      head = new ZeroShotHead(e, { C: config.C as number, labels: L, seeds: tensors['config.seeds'].data, scale: config.scale as number });
+      break;
+    case 'ytuning': {
+      const init: Record<string, Float32Array> = {};
+      for (const name of expected.shapes.keys()) if (name.startsWith('param.')) init[name.slice(6)] = tensors[name].data;
+      head = new YTuningHead(e, ytuningConfig(config, config.labelSeeds ? tensors['config.labelSeeds'].data : null), init);
+      break;
+    }
+  }
+  return { head, meta: { labels, labelTexts, encoder, tokenizer: { tmax, pair: tok.pair as PairHandling }, training, metrics, createdAt } };
+}

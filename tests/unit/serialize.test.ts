@@ -1,0 +1,127 @@
+// The safetensors container (round trip, byte layout, every malformed-file error) and the head-file validation
+// that runs before any GPU work (format, version, encoder identity, kind, config, tensor set, shapes, finite
+// values). The GPU round trips of real heads are in tests/gpu/serialize.test.ts.
+import { describe, expect, it } from 'vitest';
+import type { GpuEngine } from '../../src/gpu/engine';
+import { importHead } from '../../src/heads/serialize';
+import { readSafetensors, writeSafetensors, type F32Tensor } from '../../src/heads/safetensors';
+
+/** A raw file from a header object and a data section (for malformed cases the writer refuses to produce). */
+function raw(header: unknown, data = new Uint8Array(0), headerText?: string): Uint8Array {
+  const json = new TextEncoder().encode(headerText ?? JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}
+
+describe('safetensors container', () => {
+  it('round-trips tensors and metadata bit for bit, header 8-byte aligned, data little-endian', () => {
+    const a = Float32Array.from([1.5, -0, Number.MIN_VALUE, 3.4e38, -7.25, 1 / 3]);
+    const b = Float32Array.from([42]);
+    const file = writeSafetensors({ a: { shape: [2, 3], data: a }, b: { shape: [1], data: b }, empty: { shape: [0, 4], data: new Float32Array(0) } }, { x: 'y', 'ü': '{"k":[1]}' });
+    const n = new DataView(file.buffer).getUint32(0, true);
+    expect(new DataView(file.buffer).getUint32(4, true)).toBe(0);
+    expect((8 + n) % 8).toBe(0);
+    const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + n)));
+    expect(header.a).toEqual({ dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] });
+    expect(header.b.data_offsets).toEqual([24, 28]);
+    expect(new DataView(file.buffer).getFloat32(8 + n + 24, true)).toBe(42);
+    const r = readSafetensors(file);
+    expect(r.metadata).toEqual({ x: 'y', 'ü': '{"k":[1]}' });
+    expect(r.tensors.a.shape).toEqual([2, 3]);
+    expect(new Uint32Array(r.tensors.a.data.buffer)).toEqual(new Uint32Array(a.buffer));
+    expect(Array.from(r.tensors.b.data)).toEqual([42]);
+    expect(r.tensors.empty).toEqual({ shape: [0, 4], data: new Float32Array(0) });
+    // A view into a larger, unaligned buffer parses the same.
+    const shifted = new Uint8Array(file.length + 3);
+    shifted.set(file, 3);
+    expect(readSafetensors(shifted.subarray(3)).tensors.a.data).toEqual(r.tensors.a.data);
+  });
+
+  it('the writer refuses a shape/size mismatch and non-string metadata', () => {
+    expect(() => writeSafetensors({ a: { shape: [2, 2], data: new Float32Array(3) } }, {})).toThrow(/"a" has 3 values but shape \[2,2\] needs 4/);
+    expect(() => writeSafetensors({}, { n: 1 as unknown as string })).toThrow(/metadata "n" must be a string/);
+  });
+
+  const ok = (shape: number[], off: [number, number], dtype = 'F32') => ({ dtype, shape, data_offsets: off });
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['too short', new Uint8Array(5), /5 bytes, too short for the 8-byte header length/],
+    ['header length past the end', (() => { const f = raw({}); new DataView(f.buffer).setUint32(0, 999, true); return f; })(), /header length 999 does not fit a file of \d+ bytes/],
+    ['huge header length', (() => { const f = raw({}); new DataView(f.buffer).setUint32(4, 1, true); return f; })(), /header length 4294967\d+ does not fit/],
+    ['header not JSON', raw(null, undefined, '{"a": nope}'), /header \(11 bytes\) is not valid UTF-8 JSON/],
+    ['header not an object', raw([1, 2]), /header is not a JSON object/],
+    ['dtype not F32', raw({ a: ok([1], [0, 2], 'F16') }, new Uint8Array(2)), /"a" has dtype "F16"; only F32 is supported/],
+    ['bad shape', raw({ a: ok([-1], [0, 4]) }, new Uint8Array(4)), /"a" has an invalid shape \[-1\]/],
+    ['bad offsets', raw({ a: { dtype: 'F32', shape: [1], data_offsets: [0] } }, new Uint8Array(4)), /"a" has invalid data_offsets \[0\]/],
+    ['offsets out of range', raw({ a: ok([2], [0, 8]) }, new Uint8Array(4)), /"a" data_offsets \[0, 8\] are out of range for 4 data bytes/],
+    ['shape/size mismatch', raw({ a: ok([3], [0, 8]) }, new Uint8Array(8)), /"a" spans 8 bytes but F32 shape \[3\] needs 12/],
+    ['overlap', raw({ a: ok([2], [0, 8]), b: ok([1], [4, 8]) }, new Uint8Array(8)), /"a" and "b" overlap/],
+    ['gap', raw({ a: ok([1], [4, 8]) }, new Uint8Array(8)), /gap of 4 unindexed data bytes before tensor "a"/],
+    ['trailing bytes', raw({ a: ok([1], [0, 4]) }, new Uint8Array(12)), /8 data bytes after the last tensor/],
+    ['metadata not strings', raw({ __metadata__: { v: 1 } }), /metadata "v" is a number, the format allows strings only/],
+  ];
+  for (const [name, bytes, re] of cases) {
+    it(`rejects: ${name}`, () => {
+      expect(() => readSafetensors(bytes)).toThrow(re);
+    });
+  }
+
+  it('rejects a truncated file', () => {
+    const f = writeSafetensors({ a: { shape: [4], data: new Float32Array(4) } }, { k: 'v' });
+    expect(() => readSafetensors(f.subarray(0, f.length - 1))).toThrow(/out of range for 15 data bytes \(truncated file\?\)/);
+    expect(() => readSafetensors(f.subarray(0, 20))).toThrow(/does not fit a file of 20 bytes/);
+  });
+});
+
+describe('head file validation (before any GPU work)', () => {
+  const C = 3;
+  const L = 2;
+  const meta = (over: Record<string, string> = {}): Record<string, string> => ({
+    format: 'labeltune-head',
+    version: '1',
+    kind: 'linear',
+    config: JSON.stringify({ C, labels: L, pair: false }),
+    labels: '["neg","pos"]',
+    label_texts: '["negative","positive"]',
+    encoder_name: 'use-lite',
+    encoder_hash: 'a'.repeat(64),
+    tokenizer: '{"tmax":128,"pair":"none"}',
+    training: '{}',
+    metrics: '{"accuracy":0.5,"macroF1":0.5}',
+    created_at: '2026-01-01T00:00:00.000Z',
+    ...over,
+  });
+  const params = (): Record<string, F32Tensor> => ({ 'param.W': { shape: [C, L], data: new Float32Array(C * L) }, 'param.b': { shape: [L], data: new Float32Array(L) } });
+  // No GPU: every case below must fail before the engine is touched.
+  const noEngine = new Proxy({}, { get: () => { throw new Error('engine touched'); } }) as GpuEngine;
+  const load = (t: Record<string, F32Tensor>, md: Record<string, string>, hash = 'a'.repeat(64)) => importHead(noEngine, writeSafetensors(t, md), { encoderHash: hash, encoderName: 'minilm' });
+
+  it('refuses a head for another encoder, naming both', () => {
+    expect(() => load(params(), meta(), 'b'.repeat(64))).toThrow(
+      'this head was trained on use-lite (hash aaaaaaaaaaaa…), the loaded encoder is minilm (bbbbbbbbbbbb…); load use-lite or retrain',
+    );
+  });
+
+  const bad: [string, Record<string, F32Tensor>, Record<string, string>, RegExp][] = [
+    ['wrong format', params(), meta({ format: 'other' }), /format is "other", expected "labeltune-head"/],
+    ['newer version', params(), meta({ version: '2' }), /format version 2 is not supported \(this build reads version 1\)/],
+    ['unknown kind', params(), meta({ kind: 'mystery' }), /unknown head kind "mystery"/],
+    ['config not JSON', params(), meta({ config: '{C:' }), /metadata "config" is not valid JSON/],
+    ['config field wrong', params(), meta({ config: JSON.stringify({ C, labels: 0, pair: false }) }), /config \(linear\)\.labels must be a positive integer, got 0/],
+    ['ytuning config unbuildable', params(), meta({ kind: 'ytuning', config: JSON.stringify({ C, L, d: 6, H: 4, N: 1, ffn: 24, seed: 0, lnEps: 1e-5, labelSeeds: false }) }), /config does not rebuild a ytuning head: ytuning: H \(4\) must divide d \(6\)/],
+    ['labels count', params(), meta({ labels: '["a"]' }), /metadata "labels" has 1 entries but the head has 2 labels/],
+    ['missing metadata', params(), (() => { const m = meta(); delete m.created_at; return m; })(), /metadata "created_at" is missing/],
+    ['tokenizer pair', params(), meta({ tokenizer: '{"tmax":128,"pair":"glued"}' }), /tokenizer\.pair must be/],
+    ['missing tensor', { 'param.W': params()['param.W'] }, meta(), /tensor "param\.b" is missing/],
+    ['extra tensor', { ...params(), 'param.X': { shape: [1], data: new Float32Array(1) } }, meta(), /unexpected tensor "param\.X" for a linear head/],
+    ['wrong shape', { ...params(), 'param.W': { shape: [L, C], data: new Float32Array(C * L) } }, meta(), /"param\.W" has shape \[2,3\], the config needs \[3,2\]/],
+    ['non-finite value', { ...params(), 'param.b': { shape: [L], data: Float32Array.from([0, NaN]) } }, meta(), /"param\.b" holds a non-finite value \(NaN\) at index 1/],
+  ];
+  for (const [name, t, md, re] of bad) {
+    it(`rejects: ${name}`, () => {
+      expect(() => load(t, md)).toThrow(re);
+    });
+  }
+});
