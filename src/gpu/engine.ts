@@ -34,7 +34,17 @@ export class GpuTensor {
   write(data: ArrayLike<number> | Float32Array | Uint32Array | Int32Array): void {
     this.engine.write(this, data);
   }
+  /** The same buffer under another shape with as many elements (a view: never released on its own). */
+  view(shape: readonly number[], label = `${this.label}.view`): GpuTensor {
+    const v = new GpuTensor(this.engine, this.buffer, shape, label);
+    if (v.size !== this.size) throw new Error(`view of "${this.label}": shape [${shape.join(', ')}] has ${v.size} elements, the tensor has ${this.size}`);
+    v.isView = true;
+    return v;
+  }
+  private isView = false;
+
   release(): void {
+    if (this.isView) throw new Error(`tensor "${this.label}" is a view: release the tensor it views instead`);
     if (this.released) throw new Error(`tensor "${this.label}" released twice`);
     this.released = true;
     this.engine.pool.release(this.buffer);
@@ -59,6 +69,8 @@ export class GpuEngine {
   nextPassTimestamps: GPUComputePassTimestampWrites | null = null;
   /** Dispatches recorded since the engine was created (for tests and benchmarks). */
   dispatchCount = 0;
+  /** Command buffers submitted since the engine was created (a training step should add exactly one). */
+  submitCount = 0;
 
   constructor(readonly gpu: Gpu) {
     this.device = gpu.device;
@@ -178,6 +190,7 @@ export class GpuEngine {
     const cb = this.encoder.finish();
     this.encoder = null;
     this.device.queue.submit([cb]);
+    this.submitCount++;
     for (const u of this.pendingUniforms) this.pool.release(u);
     this.pendingUniforms = [];
   }

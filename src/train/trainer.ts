@@ -5,7 +5,8 @@
 // only every `readEvery` steps, which is all the live charts need.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { adamwStep } from '../kernels/adamw';
-import { softmaxCrossEntropy } from '../kernels/cross-entropy';
+import { binaryCrossEntropy, softmaxCrossEntropy } from '../kernels/cross-entropy';
+import { mulberry32 } from '../data/random';
 import { createGradNormPartials, gradNorm } from '../kernels/grad-norm';
 import type { Head } from '../heads/head';
 import { epochBatches, evalBatches, packBatch, type GpuBatch, type TrainExample } from './batches';
@@ -35,6 +36,12 @@ export interface TrainOptions {
   readEvery: number;
   /** Also evaluate on dev every this many steps within an epoch (0 = only at epoch ends). */
   evalEverySteps: number;
+  /**
+   * 'softmax': cross-entropy over the L logits. 'match' (L-Tuning): each logit scores a (text, label) pair;
+   * sigmoid cross-entropy on the true label's logit (target 1) and one random wrong label's (target 0), seeded.
+   * Prediction is the argmax over labels either way; the reported loss is the softmax one.
+   */
+  objective: 'softmax' | 'match';
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -54,6 +61,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   tmax: 128,
   readEvery: 10,
   evalEverySteps: 0,
+  objective: 'softmax',
 };
 
 export interface StepRecord {
@@ -107,6 +115,7 @@ export class Trainer {
   private readonly clip: GpuTensor;
   private readonly partials: GpuTensor | null;
   private scratch: { B: number; loss: GpuTensor; dLogits: GpuTensor; correct: GpuTensor; stats: GpuTensor } | null = null;
+  private matchScratch: { B: number; targets: GpuTensor; weights: GpuTensor; loss: GpuTensor; dLogits: GpuTensor; correct: GpuTensor } | null = null;
   private stepCount = 0;
 
   constructor(
@@ -143,18 +152,57 @@ export class Trainer {
     return this.scratch;
   }
 
+  /**
+   * Upload the match objective's targets and weights for a batch: the true pair and one seeded random wrong pair.
+   * Called before the step's forward is recorded (an upload submits recorded work; a step is one command buffer).
+   */
+  private matchTargets(batch: GpuBatch): void {
+    const L = this.head.labels;
+    const n = batch.B * L;
+    if (this.matchScratch?.B !== batch.B) {
+      if (this.matchScratch) for (const t of Object.values(this.matchScratch)) if (typeof t !== 'number') t.release();
+      const t = (label: string) => this.e.tensor([n], `trainer.match.${label}`);
+      this.matchScratch = { B: batch.B, targets: t('targets'), weights: t('weights'), loss: t('loss'), dLogits: t('dLogits'), correct: t('correct') };
+    }
+    const rand = mulberry32((Math.imul(this.options.seed, 0x9e3779b1) + this.stepCount) >>> 0);
+    const targets = new Float32Array(n);
+    const weights = new Float32Array(n);
+    batch.labels.forEach((y, b) => {
+      targets[b * L + y] = 1;
+      weights[b * L + y] = 1;
+      if (L > 1) weights[b * L + ((y + 1 + Math.floor(rand() * (L - 1))) % L)] = 1;
+    });
+    this.matchScratch.targets.write(targets);
+    this.matchScratch.weights.write(weights);
+  }
+
+  /** Record the match objective's sigmoid cross-entropy; returns dLogits as (B, L). */
+  private matchLoss(batch: GpuBatch, logits: GpuTensor): GpuTensor {
+    const s = this.matchScratch!;
+    const n = batch.B * this.head.labels;
+    const stats = this.lossScratch(batch.B).stats;
+    binaryCrossEntropy(this.e, { logits: logits.view([n]), targets: s.targets, weights: s.weights, loss: s.loss, dLogits: s.dLogits, correct: s.correct, stats });
+    return s.dLogits.view([batch.B, this.head.labels]);
+  }
+
   /** Record and submit one training step on a packed batch; returns the learning rate it used. */
   step(batch: GpuBatch, totalSteps: number): number {
     const { e, head, options: o } = this;
     if (!this.partials) throw new Error(`the ${head.kind} head has no parameters to train: evaluate it instead`);
+    if (o.objective === 'match') this.matchTargets(batch);
     const logits = head.forward(e, batch, true);
-    const s = this.lossScratch(batch.B);
-    softmaxCrossEntropy(
-      e,
-      { logits, targets: batch.targets, weights: null, loss: s.loss, dLogits: s.dLogits, correct: s.correct, stats: s.stats },
-      { labelSmoothing: o.labelSmoothing },
-    );
-    head.backward(e, batch, s.dLogits);
+    let dLogits: GpuTensor;
+    if (o.objective === 'match') dLogits = this.matchLoss(batch, logits);
+    else {
+      const s = this.lossScratch(batch.B);
+      softmaxCrossEntropy(
+        e,
+        { logits, targets: batch.targets, weights: null, loss: s.loss, dLogits: s.dLogits, correct: s.correct, stats: s.stats },
+        { labelSmoothing: o.labelSmoothing },
+      );
+      dLogits = s.dLogits;
+    }
+    head.backward(e, batch, dLogits);
     gradNorm(e, head.params.map((p) => p.grad), this.clip, this.partials, o.maxGradNorm);
     const lr = learningRate(this.stepCount, {
       lr: o.lr,
@@ -290,6 +338,8 @@ export class Trainer {
   dispose(): void {
     for (const t of [...this.m, ...this.v, ...this.best, this.clip, this.partials]) t?.release();
     if (this.scratch) for (const t of [this.scratch.loss, this.scratch.dLogits, this.scratch.correct, this.scratch.stats]) t.release();
+    if (this.matchScratch) for (const t of Object.values(this.matchScratch)) if (typeof t !== 'number') t.release();
     this.scratch = null;
+    this.matchScratch = null;
   }
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EncodedExample } from '../../src/encoder/types';
 import { LinearHead } from '../../src/heads/linear';
-import type { TrainExample } from '../../src/train/batches';
+import { packBatch, type TrainExample } from '../../src/train/batches';
 import { Trainer } from '../../src/train/trainer';
 import { testEngine } from '../helpers/gpu';
 import { randn } from '../helpers/rng';
@@ -79,6 +79,24 @@ describe('trainer (linear probe on synthetic features)', () => {
     expect(after.metrics.accuracy).toBe(result.best!.metrics.accuracy);
     trainer.dispose();
     head.dispose();
+  });
+
+  it('trains with the match objective (true pair vs a random wrong pair), one command buffer per step', async () => {
+    const e = await testEngine();
+    for (const objective of ['softmax', 'match'] as const) {
+      const head = new LinearHead(e, { C, labels: L, pair: false });
+      const trainer = new Trainer(e, head, { ...opts, objective });
+      const batch = packBatch(e, train, [0, 1, 2, 3, 4], 8);
+      await e.sync();
+      const before = e.submitCount;
+      trainer.step(batch, 100);
+      expect(e.submitCount - before, objective).toBe(1);
+      batch.release();
+      const result = await trainer.fit(train, dev);
+      expect(result.best!.metrics.accuracy, objective).toBeGreaterThan(0.9);
+      trainer.dispose();
+      head.dispose();
+    }
   });
 
   it('stops when aborted, keeping the best checkpoint so far', async () => {
