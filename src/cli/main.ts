@@ -2,7 +2,7 @@
 // the `webgpu` package for the heads). Design decision: every command goes file -> src/data -> src/encoder (with
 // the on-disk feature cache) -> src/heads + src/train, exactly the modules the browser uses; bad input is one
 // line on stderr and exit code 1 (usage errors 2), never a stack trace.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alignDev, DataError, loadDataset, splitDataset, type Dataset } from '../data';
 import { Encoder } from '../encoder/encoder';
@@ -13,6 +13,7 @@ import { loadModelSourceNode } from '../encoder/sources-node';
 import type { EncodedExample, EncodeProgress } from '../encoder/types';
 import { acquireGpu, describeAdapter } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
+import { exportHead } from '../heads/serialize';
 import { buildHead, HEAD_KINDS, type HeadKind } from './heads';
 import type { TrainExample } from '../train/batches';
 import { Trainer } from '../train/trainer';
@@ -22,7 +23,7 @@ const USAGE = `labeltune — train label-representation heads on a frozen text e
 Usage:
   labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL]
                   [--head ${HEAD_KINDS.join('|')}] [--model default|DIR] [--epochs N] [--batch N] [--lr X]
-                  [--seed S] [--tmax N] [--no-cache] [--json]
+                  [--seed S] [--tmax N] [--no-cache] [--out head.safetensors] [--json]
   labeltune encode --data FILE [--text COL] [--text-pair COL] [--label COL] [--model default|DIR] [--json]
 
 Files: CSV, TSV (with or without header), JSON, JSONL, or "LABEL text" lines; columns are detected when omitted.`;
@@ -107,6 +108,7 @@ async function train(argv: string[]): Promise<void> {
       seed: { type: 'string', default: '0' },
       tmax: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
+      out: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -169,6 +171,18 @@ async function train(argv: string[]): Promise<void> {
       : null;
     const final = await trainer.evaluate(devEx);
     const trainSeconds = (performance.now() - t0) / 1000;
+    // The trainer restored the best dev checkpoint, so h holds the best head.
+    if (values.out) {
+      const meta = {
+        labels: trainSet.labels,
+        labelTexts: trainSet.labels,
+        encoder: { name: encoder.info.name, hash: encoder.info.hash },
+        tokenizer: { tmax: encoder.tmax, pair: pair ? 'side-by-side' : encoder.info.hasPairInput && trainSet.examples.some((x) => x.textPair !== undefined) ? 'pair-input' : 'none' } as const,
+        training: { data: c.data, epochs: num('epochs', values.epochs, true), batch: num('batch', values.batch, true), lr: values.lr === undefined ? null : Number(values.lr), seed: num('seed', values.seed, true), best_epoch: result?.best ? result.best.epoch + 1 : null },
+        metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
+      };
+      writeFileSync(values.out, await exportHead(h, meta));
+    }
     const report = {
       command: 'train',
       head,
@@ -182,6 +196,7 @@ async function train(argv: string[]): Promise<void> {
       best_epoch: result?.best ? result.best.epoch + 1 : null,
       timings: { encode_train_s: enc.seconds, encode_dev_s: encDev.seconds, cached_train: enc.cached, cached_dev: encDev.cached, train_s: trainSeconds },
       encoder: { name: encoder.info.name, hash: encoder.info.hash, ep: encoder.info.ep, tmax: encoder.tmax },
+      out: values.out ?? null,
       adapter: { ...gpu.report, limits: undefined, features: undefined, description: describeAdapter(gpu.report) },
     };
     if (c.json) console.log(JSON.stringify(report));

@@ -1,10 +1,12 @@
 // The labeltune command in-process on the tiny test BERT: `train --json` prints one JSON object with metrics,
 // timings, adapter and EP; a second run encodes nothing (feature cache); bad input is one line and a non-zero exit.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main';
+import { importHead } from '../../src/heads/serialize';
+import { testEngine } from '../helpers/gpu';
 import { writeTinyBert } from '../../tools/make-tiny-bert';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-cli-'));
@@ -59,6 +61,22 @@ describe('labeltune command', () => {
     const again = JSON.parse((await run(args)).out);
     expect(again.timings.cached_train).toBe(60);
     expect(again.timings.cached_dev).toBe(20);
+  });
+
+  it('train --out writes the best head as one .safetensors file that imports for the same encoder only', async () => {
+    const out = join(dir, 'head.safetensors');
+    const r = await run(['train', '--data', data, '--dev', dev, '--model', model, '--head', 'ytuning', '--epochs', '2', '--out', out, '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.out).toBe(out);
+    const e = await testEngine();
+    const { head, meta } = importHead(e, new Uint8Array(readFileSync(out)), { encoderHash: report.encoder.hash });
+    expect(head.kind).toBe('ytuning');
+    expect(meta).toMatchObject({ labels: ['neg', 'pos'], encoder: { name: report.encoder.name, hash: report.encoder.hash }, tokenizer: { tmax: report.encoder.tmax, pair: 'none' } });
+    expect(meta.metrics.accuracy).toBe(report.dev.accuracy);
+    head.dispose();
+    expect(() => importHead(e, new Uint8Array(readFileSync(out)), { encoderHash: '0'.repeat(64), encoderName: 'other' })).toThrow(/the loaded encoder is other .*retrain/);
   });
 
   it('bad input is one line on stderr and a non-zero exit', async () => {
