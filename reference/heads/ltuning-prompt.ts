@@ -4,7 +4,7 @@
 //   M = LN_m(F Wf + bf) (B, T, d); one attention layer where each prompt attends over ITS text's tokens only
 //   (keys M Wk without bias, values M Wv + bv, key padding mask; the prompt is not one of its own keys):
 //   h[b, l] = x[l] + MHA(x Wq + bq, keys_b, values_b)[l] Wo + bo      (B, L, d)
-//   z[b, l] = <LN_f(h[b, l]), u> + c   (c one scalar)
+//   z[b, l] = <LN_f(h[b, l]), u> + c   (LN_f has a scale, no shift; c is one scalar)
 import { attentionBackward, attentionForward } from '../attention';
 import { layerNormBackward, layerNormForward } from '../layernorm';
 import { linearBackward, linearForward } from '../matmul';
@@ -29,7 +29,7 @@ export function ltuningPromptForwardRef(r: LTuningResolved, p: P, batch: LTuning
   const o = linearForward(att.out, p.Wo, p.bo, B * L, d, d);
   const h = new Float64Array(B * L * d);
   for (let b = 0; b < B; b++) for (let i = 0; i < L * d; i++) h[b * L * d + i] = x[i] + o[b * L * d + i];
-  const fin = layerNormForward(h, p.lnfg, p.lnfb, { rows: B * L, dim: d }, eps);
+  const fin = layerNormForward(h, p.lnfg, new Float64Array(d), { rows: B * L, dim: d }, eps);
   const logits = linearForward(fin.y, p.u, p.c, B * L, d, 1);
   return { logits, cache: { batch, e, x, q, tokPre, tok, k, v, att, h, fin } };
 }
@@ -48,7 +48,6 @@ export function ltuningPromptBackwardRef(r: LTuningResolved, p: P, cache: LTunin
   acc('c', lu.db);
   const fb = layerNormBackward(cache.h, p.lnfg, cache.fin.mean, cache.fin.rstd, lu.dX, { rows: B * L, dim: d });
   acc('lnfg', fb.dGamma);
-  acc('lnfb', fb.dBeta);
   const ob = linearBackward(cache.att.out, p.Wo, fb.dX, B * L, d, d);
   acc('Wo', ob.dW);
   acc('bo', ob.db);

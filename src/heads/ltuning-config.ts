@@ -109,7 +109,7 @@ export function ltuningParamSpecs(r: LTuningResolved): LTuningParamSpec[] {
     p.push({ name: 'G', shape: [C, C], decay: false, init: { identity: C } });
     p.push(w('Wf', C, d), z('bf', d), one('mg', d), z('mb', d));
     p.push(w('Wq', d, d), z('bq', d), w('Wk', d, d), w('Wv', d, d), z('bv', d), w('Wo', d, d), z('bo', d));
-    p.push(one('lnfg', d), z('lnfb', d));
+    p.push(one('lnfg', d));
   }
   p.push({ name: 'u', shape: [d, 1], decay: true, init: { std: 1 / Math.sqrt(d) } });
   p.push(z('c', 1));
