@@ -14,7 +14,7 @@ import type { EncodedExample, EncodeProgress } from '../encoder/types';
 import { acquireGpu, describeAdapter } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
 import { exportHead } from '../heads/serialize';
-import { buildHead, HEAD_KINDS, type HeadKind } from './heads';
+import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from './heads';
 import type { TrainExample } from '../train/batches';
 import { Trainer } from '../train/trainer';
 
@@ -151,12 +151,13 @@ async function train(argv: string[]): Promise<void> {
     const seeds = await encoder.encode(trainSet.labels.map((text) => ({ text })));
     await cache?.close();
     const pair = trainSet.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
-    const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, seeds: seeds.map((s) => s.pooled), seed: Number(values.seed) });
+    const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: Number(values.seed) });
     const trainer = new Trainer(engine, h, {
       epochs: num('epochs', values.epochs, true)!,
       batchSize: num('batch', values.batch, true)!,
       seed: num('seed', values.seed, true)!,
       tmax: encoder.tmax,
+      ...headTrainDefaults(head),
       ...(values.lr !== undefined ? { lr: num('lr', values.lr, false)! } : {}),
     });
     const trainEx = toExamples(trainSet, enc.features);

@@ -79,6 +79,17 @@ describe('labeltune command', () => {
     expect(() => importHead(e, new Uint8Array(readFileSync(out)), { encoderHash: '0'.repeat(64), encoderName: 'other' })).toThrow(/the loaded encoder is other .*retrain/);
   });
 
+  it('trains the L-Tuning heads with the match objective', async () => {
+    for (const head of ['ltuning-prefix', 'ltuning-prompt']) {
+      const r = await run(['train', '--data', data, '--dev', dev, '--model', model, '--head', head, '--epochs', '2', '--json']);
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(r.out);
+      expect(report.head).toBe(head);
+      expect(Number.isFinite(report.dev.loss)).toBe(true); // trained without diverging; learning is tested in tests/gpu/ltuning.test.ts
+      expect(report.stopped_by).toBe('epochs');
+    }
+  });
+
   it('bad input is one line on stderr and a non-zero exit', async () => {
     const cases: [string[], number, RegExp][] = [
       [['train', '--data', join(dir, 'missing.csv'), '--model', model], 2, /cannot read .*missing\.csv: no such file/],
