@@ -23,7 +23,8 @@ const USAGE = `labeltune — train label-representation heads on a frozen text e
 Usage:
   labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL]
                   [--head ${HEAD_KINDS.join('|')}] [--model default|DIR] [--epochs N] [--batch N] [--lr X]
-                  [--seed S] [--tmax N] [--no-cache] [--out head.safetensors] [--json]
+                  [--seed S] [--tmax N] [--label-texts "name=text,..."] [--out head.safetensors]
+                  [--no-cache] [--json]
   labeltune encode --data FILE [--text COL] [--text-pair COL] [--label COL] [--model default|DIR] [--json]
 
 Files: CSV, TSV (with or without header), JSON, JSONL, or "LABEL text" lines; columns are detected when omitted.`;
@@ -49,6 +50,26 @@ function readDataset(path: string, c: Common): Dataset {
     throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   return loadDataset(bytes, path, { textColumn: c.text, textPairColumn: c.textPair, labelColumn: c.label }).dataset;
+}
+
+/**
+ * Label texts (what the encoder reads for each label's seed): the names, or `name=text` pairs separated by commas
+ * (e.g. "0=description,1=entity"); every named label must exist, unnamed ones keep their name.
+ */
+export function parseLabelTexts(spec: string | undefined, labels: readonly string[]): string[] {
+  const texts = [...labels];
+  if (!spec) return texts;
+  for (const part of spec.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 1) throw new UsageError(`--label-texts: "${part}" is not name=text (e.g. --label-texts "pos=positive review,neg=negative review")`);
+    const name = part.slice(0, eq).trim();
+    const text = part.slice(eq + 1).trim();
+    const k = labels.indexOf(name);
+    if (k < 0) throw new UsageError(`--label-texts: no label "${name}" in the data (labels: ${labels.join(', ')})`);
+    if (!text) throw new UsageError(`--label-texts: the text for "${name}" is empty`);
+    texts[k] = text;
+  }
+  return texts;
 }
 
 function progressBar(label: string, quiet: boolean): (p: EncodeProgress) => void {
@@ -109,6 +130,7 @@ async function train(argv: string[]): Promise<void> {
       tmax: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       out: { type: 'string' },
+      'label-texts': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -148,7 +170,8 @@ async function train(argv: string[]): Promise<void> {
     const enc = await encodeDataset(encoder, cache, trainSet, 'encode train', c.json);
     const encDev = await encodeDataset(encoder, cache, devSet, 'encode dev  ', c.json);
     // Label seeds: each label's text (its name) through the same frozen encoder.
-    const seeds = await encoder.encode(trainSet.labels.map((text) => ({ text })));
+    const labelTexts = parseLabelTexts(values['label-texts'], trainSet.labels);
+    const seeds = await encoder.encode(labelTexts.map((text) => ({ text })));
     await cache?.close();
     const pair = trainSet.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
     const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: Number(values.seed) });
@@ -176,7 +199,7 @@ async function train(argv: string[]): Promise<void> {
     if (values.out) {
       const meta = {
         labels: trainSet.labels,
-        labelTexts: trainSet.labels,
+        labelTexts,
         encoder: { name: encoder.info.name, hash: encoder.info.hash },
         tokenizer: { tmax: encoder.tmax, pair: pair ? 'side-by-side' : encoder.info.hasPairInput && trainSet.examples.some((x) => x.textPair !== undefined) ? 'pair-input' : 'none' } as const,
         training: { data: c.data, epochs: num('epochs', values.epochs, true), batch: num('batch', values.batch, true), lr: values.lr === undefined ? null : Number(values.lr), seed: num('seed', values.seed, true), best_epoch: result?.best ? result.best.epoch + 1 : null },

@@ -97,6 +97,8 @@ describe('labeltune command', () => {
       [['train', '--data', data, '--model', model, '--head', 'gpt'], 2, /unknown --head "gpt"/],
       [['train', '--data', data, '--model', model, '--epochs', 'many'], 2, /--epochs must be a non-negative integer/],
       [['fly'], 2, /unknown command "fly"/],
+      [['train', '--data', data, '--model', model, '--label-texts', 'pos=good,maybe=so-so'], 2, /--label-texts: no label "maybe" in the data \(labels: neg, pos\)/],
+      [['train', '--data', data, '--model', model, '--label-texts', 'positive'], 2, /--label-texts: "positive" is not name=text/],
     ];
     for (const [args, code, msg] of cases) {
       const r = await run(args);
@@ -104,5 +106,13 @@ describe('labeltune command', () => {
       expect(r.err).toMatch(msg);
       expect(r.err.split('\n')[0]).toMatch(/^labeltune: /);
     }
+  });
+});
+
+describe('label texts', () => {
+  it('default to the names; name=text pairs replace them and are exported with the head', async () => {
+    const { parseLabelTexts } = await import('../../src/cli/main');
+    expect(parseLabelTexts(undefined, ['neg', 'pos'])).toEqual(['neg', 'pos']);
+    expect(parseLabelTexts('pos=a positive review', ['neg', 'pos'])).toEqual(['neg', 'a positive review']);
   });
 });
