@@ -6,6 +6,7 @@
 // Parameters with an exactly-zero gradient by construction (key biases, LN shifts before a linear score) are left
 // out. Weights ~ N(0, 1/fan_in) except the prefix map Z (unit scale, as the Y-Tuning label queries), biases and
 // LN shifts 0, LN scales 1, the prompt transform G = identity.
+import { seededNormals } from './init';
 
 export type LTuningKind = 'ltuning-prefix' | 'ltuning-prompt';
 
@@ -116,30 +117,12 @@ export function ltuningParamSpecs(r: LTuningResolved): LTuningParamSpec[] {
   return p;
 }
 
-/** Seeded normal samples (mulberry32 + Box-Muller), rounded through float32 so GPU and reference agree. */
-function normals(n: number, seed: number, std: number): Float64Array {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.max(next(), 1e-12);
-    out[i] = Math.fround(std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next()));
-  }
-  return out;
-}
-
 export function ltuningInit(r: LTuningResolved): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
   ltuningParamSpecs(r).forEach((spec, i) => {
     const n = spec.shape.reduce((a, b) => a * b, 1);
     const init = spec.init;
-    if ('std' in init) out[spec.name] = normals(n, (r.seed * 1000003 + 7919 * (i + 1)) >>> 0, init.std);
+    if ('std' in init) out[spec.name] = seededNormals(n, (r.seed * 1000003 + 7919 * (i + 1)) >>> 0, init.std);
     else if ('value' in init) out[spec.name] = new Float64Array(n).fill(init.value);
     else {
       const x = new Float64Array(n);

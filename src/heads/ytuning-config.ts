@@ -4,6 +4,7 @@
 // with label seeds, E ~ N(0,1) without (then there is no W_s/b_s at all); every other weight ~ N(0, 1/fan_in),
 // biases and LN shifts 0, LN scales 1, c = 0. Dropout is not implemented yet: the config field is accepted and
 // ignored, so training runs without dropout.
+import { seededNormals } from './init';
 
 export interface YTuningConfig {
   /** Encoder width. */
@@ -97,30 +98,12 @@ export function ytuningParamSpecs(r: YTuningResolved): YTuningParamSpec[] {
   return p;
 }
 
-/** Seeded normal samples (mulberry32 + Box-Muller), rounded through float32 so GPU and reference agree. */
-function normals(n: number, seed: number, std: number): Float64Array {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.max(next(), 1e-12);
-    out[i] = Math.fround(std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next()));
-  }
-  return out;
-}
-
 /** The initial parameters for a config (deterministic in `seed`). */
 export function ytuningInit(r: YTuningResolved): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
   ytuningParamSpecs(r).forEach((spec, i) => {
     const n = spec.shape.reduce((a, b) => a * b, 1);
-    out[spec.name] = 'std' in spec.init ? normals(n, (r.seed * 1000003 + 7919 * (i + 1)) >>> 0, spec.init.std) : new Float64Array(n).fill(spec.init.value);
+    out[spec.name] = 'std' in spec.init ? seededNormals(n, (r.seed * 1000003 + 7919 * (i + 1)) >>> 0, spec.init.std) : new Float64Array(n).fill(spec.init.value);
   });
   return out;
 }
