@@ -11,6 +11,11 @@ let loading: Promise<void> | null = null;
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** The page's encoder worker client (null until the first load starts). */
+export function getEncoderClient(): EncoderClient | null {
+  return client;
+}
+
 /** Load a model (default: the embedded USE-lite) with an EP policy; concurrent calls share one load. */
 export function loadEncoder(source: ModelSource = { kind: 'default' }, epPolicy?: EpPolicy): Promise<void> {
   loading ??= doLoad(source, epPolicy).finally(() => {

@@ -8,6 +8,11 @@ import { useStudio } from './store';
 let engine: GpuEngine | null = null;
 let starting: Promise<void> | null = null;
 
+/** The studio's GPU engine once startEngine() has acquired a device (null before, or after a device loss). */
+export function getEngine(): GpuEngine | null {
+  return engine;
+}
+
 /** Acquire the GPU and run the kernel self-check; concurrent calls share one run. */
 export function startEngine(): Promise<void> {
   starting ??= doStartEngine().finally(() => {

@@ -1,16 +1,18 @@
-// The studio shell: what LabelTune Studio is, what is coming, and the engine panel (adapter + kernel checks).
+// The studio shell: status strip, then the flow a user follows top to bottom — model, data, train, results, use,
+// history — plus the engine self-check. Design decision: components only read the store and call workflows
+// (src/store/*-workflows.ts); no logic lives here.
 import { useEffect } from 'react';
 import { loadEncoder } from '../store/encoder-workflows';
 import { startEngine } from '../store/workflows';
+import { DataPanel } from './data/DataPanel';
 import { EncoderPanel } from './EncoderPanel';
 import { EnginePanel } from './EnginePanel';
-
-const ROADMAP = [
-  ['Your encoder', 'Any BERT-family ONNX export from the Hugging Face hub or your disk, next to the embedded USE-lite.'],
-  ['Label-representation heads', "Y-Tuning's label decoder, L-Tuning's prefix and prompt variants, a linear probe and zero-shot — trained by our WGSL kernels."],
-  ['Live training', 'Loss and accuracy charted while the head trains, with early stopping on a dev split.'],
-  ['Your data', 'Drop a CSV, TSV, JSON or JSONL file, pick the text and label columns, inspect errors, export the trained head.'],
-];
+import { StatusStrip } from './shell/StatusStrip';
+import { ModelPanel } from './shell/ModelPanel';
+import { ResultsPanel } from './train/ResultsPanel';
+import { TrainPanel } from './train/TrainPanel';
+import { HistoryPanel } from './use/HistoryPanel';
+import { UsePanel } from './use/UsePanel';
 
 export function App() {
   useEffect(() => {
@@ -26,18 +28,15 @@ export function App() {
           your browser, on your own GPU.
         </p>
       </header>
-      <EnginePanel />
+      <StatusStrip />
+      <ModelPanel />
+      <DataPanel />
+      <TrainPanel />
+      <ResultsPanel />
+      <UsePanel />
+      <HistoryPanel />
       <EncoderPanel />
-      <section className="roadmap" aria-label="What is coming">
-        <h2>What is coming</h2>
-        <ul>
-          {ROADMAP.map(([title, text]) => (
-            <li key={title}>
-              <strong>{title}.</strong> {text}
-            </li>
-          ))}
-        </ul>
-      </section>
+      <EnginePanel />
     </main>
   );
 }

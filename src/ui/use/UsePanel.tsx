@@ -1,0 +1,4 @@
+// UsePanel (being written; see /work/notes/ui-contract.md).
+export function UsePanel() {
+  return null;
+}
