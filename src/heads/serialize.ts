@@ -4,11 +4,15 @@
 // values JSON-encoded. Design decision: import validates everything before touching the GPU — format/version,
 // a known kind, a config that rebuilds the head, the exact tensor set and shapes, finite values, and the ENCODER:
 // a head trained on another encoder (different ONNX SHA-256) is refused, never silently run on wrong features.
-// All four kinds round-trip, 'zeroshot' included (it has no parameters; its seeds and scale are stored instead).
+// Every kind round-trips, 'zeroshot' included (it has no parameters; its seeds and scale are stored instead);
+// the L-Tuning heads store their fixed label inputs (prefix: label token states + mask; prompt: seeds) as config.*.
 import type { GpuEngine } from '../gpu/engine';
 import type { Head } from './head';
 import { LabelTuningHead } from './label-tuning';
 import { LinearHead } from './linear';
+import { ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind } from './ltuning-config';
+import { LTuningPrefixHead } from './ltuning-prefix';
+import { LTuningPromptHead } from './ltuning-prompt';
 import { readSafetensors, writeSafetensors, type F32Tensor } from './safetensors';
 import { YTuningHead } from './ytuning';
 import { resolveYTuning, ytuningParamSpecs, type YTuningConfig } from './ytuning-config';
@@ -16,7 +20,7 @@ import { ZeroShotHead } from './zero-shot';
 
 export const HEAD_FORMAT = 'labeltune-head';
 export const HEAD_FORMAT_VERSION = '1';
-export const EXPORTABLE_KINDS = ['linear', 'label', 'ytuning', 'zeroshot'] as const;
+export const EXPORTABLE_KINDS = ['linear', 'label', 'ytuning', 'zeroshot', 'ltuning-prefix', 'ltuning-prompt'] as const;
 export type ExportableKind = (typeof EXPORTABLE_KINDS)[number];
 
 /** How pairs reach the encoder: single texts only, two texts encoded separately, or the model's pair input. */
@@ -68,6 +72,15 @@ function kindAndConfig(head: Head): { kind: ExportableKind; config: Config; extr
   if (head instanceof ZeroShotHead) {
     const { C, labels: L, seeds } = head.config;
     return { kind: 'zeroshot', config: { C, labels: L, scale: head.scale }, extra: { 'config.seeds': { shape: [L, C], data: Float32Array.from(seeds) } } };
+  }
+  if (head instanceof LTuningPrefixHead || head instanceof LTuningPromptHead) {
+    const r = head.config;
+    const config = { C: r.C, L: r.L, d: r.d, H: r.H, m: r.m, Tl: r.Tl, seed: r.seed, lnEps: r.lnEps };
+    const extra: Record<string, F32Tensor> =
+      r.kind === 'ltuning-prefix'
+        ? { 'config.labelTokens': { shape: [r.L, r.Tl, r.C], data: Float32Array.from(r.labelTokens!) }, 'config.labelMask': { shape: [r.L, r.Tl], data: Float32Array.from(r.labelMask!) } }
+        : { 'config.labelSeeds': { shape: [r.L, r.C], data: Float32Array.from(r.seeds!) } };
+    return { kind: r.kind, config, extra };
   }
   throw new HeadFileError(`cannot export a head of kind "${head.kind}": exportable kinds are ${EXPORTABLE_KINDS.join(', ')}`);
 }
@@ -182,7 +195,36 @@ function expectedTensors(kind: ExportableKind, c: Config): { L: number; shapes: 
       for (const s of ytuningParamSpecs({ ...r, seeds: c.labelSeeds ? new Float64Array(0) : null })) shapes.set(`param.${s.name}`, s.shape);
       return { L: r.L, shapes };
     }
+    case 'ltuning-prefix':
+    case 'ltuning-prompt': {
+      // Placeholder label inputs of the right size: resolveLTuning checks the numbers, the file's tensors come later.
+      const r = resolveLTuning(kind, ltuningConfig(kind, c, null));
+      if (kind === 'ltuning-prefix') shapes.set('config.labelTokens', [r.L, r.Tl, r.C]).set('config.labelMask', [r.L, r.Tl]);
+      else shapes.set('config.labelSeeds', [r.L, r.C]);
+      for (const s of ltuningParamSpecs(r)) shapes.set(`param.${s.name}`, s.shape);
+      return { L: r.L, shapes };
+    }
   }
+}
+
+/**
+ * An L-Tuning config from the stored JSON plus its label inputs (null: zero placeholders with every label token
+ * kept, enough to validate the numbers and derive the tensor shapes).
+ */
+function ltuningConfig(k: LTuningKind, c: Config, labelInputs: Record<string, Float32Array> | null): LTuningConfig {
+  const w = `config (${k})`;
+  const C = int(c, 'C', w);
+  const L = int(c, 'L', w);
+  const Tl = int(c, 'Tl', w);
+  if (k === 'ltuning-prompt' && Tl !== 1) throw new HeadFileError(`${w}.Tl must be 1 for a prompt head, got ${Tl}`);
+  const cfg: LTuningConfig = { C, L, d: int(c, 'd', w), H: int(c, 'H', w), m: int(c, 'm', w), Tl, seed: finiteNum(c, 'seed', w), lnEps: finiteNum(c, 'lnEps', w) };
+  if (k === 'ltuning-prefix') {
+    cfg.labelTokens = labelInputs ? labelInputs.labelTokens : new Float32Array(L * Tl * C);
+    cfg.labelMask = labelInputs ? labelInputs.labelMask : new Float32Array(L * Tl).fill(1);
+  } else {
+    cfg.labelSeeds = labelInputs ? labelInputs.labelSeeds : new Float32Array(L * C);
+  }
+  return cfg;
 }
 
 function ytuningConfig(c: Config, seeds: Float32Array | null): YTuningConfig {
@@ -253,6 +295,28 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
       const init: Record<string, Float32Array> = {};
       for (const name of expected.shapes.keys()) if (name.startsWith('param.')) init[name.slice(6)] = tensors[name].data;
       head = new YTuningHead(e, ytuningConfig(config, config.labelSeeds ? tensors['config.labelSeeds'].data : null), init);
+      break;
+    }
+    case 'ltuning-prefix':
+    case 'ltuning-prompt': {
+      const init: Record<string, Float32Array> = {};
+      const labelInputs: Record<string, Float32Array> = {};
+      for (const name of expected.shapes.keys()) {
+        if (name.startsWith('param.')) init[name.slice(6)] = tensors[name].data;
+        else labelInputs[name.slice(7)] = tensors[name].data;
+      }
+      if (k === 'ltuning-prefix') {
+        const mask = labelInputs.labelMask;
+        const bad = mask.findIndex((x) => x !== 0 && x !== 1);
+        if (bad >= 0) throw new HeadFileError(`tensor "config.labelMask" must hold 0 or 1, got ${mask[bad]} at index ${bad}`);
+      }
+      try {
+        const cfg = ltuningConfig(k, config, labelInputs);
+        head = k === 'ltuning-prefix' ? new LTuningPrefixHead(e, cfg, init) : new LTuningPromptHead(e, cfg, init);
+      } catch (err) {
+        if (err instanceof HeadFileError) throw err;
+        throw new HeadFileError(`the stored ${k} head does not rebuild: ${(err as Error).message}`);
+      }
       break;
     }
   }

@@ -1,5 +1,5 @@
 // Head export/import on the GPU: for every kind (linear single + side-by-side pairs, label, Y-Tuning with and
-// without label seeds, zero-shot) a head with random parameters is exported, imported into a fresh head, and
+// without label seeds, zero-shot, L-Tuning prefix and prompt) a head with random parameters is exported, imported into a fresh head, and
 // must give BIT-identical float32 logits on the same batch; plus the refusals (another encoder, a truncated file).
 import { describe, expect, it } from 'vitest';
 import type { GpuEngine } from '../../src/gpu/engine';
@@ -7,6 +7,9 @@ import { withErrorScopes } from '../../src/gpu/engine';
 import type { Head, HeadBatch } from '../../src/heads/head';
 import { LabelTuningHead } from '../../src/heads/label-tuning';
 import { LinearHead } from '../../src/heads/linear';
+import { ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind } from '../../src/heads/ltuning-config';
+import { LTuningPrefixHead } from '../../src/heads/ltuning-prefix';
+import { LTuningPromptHead } from '../../src/heads/ltuning-prompt';
 import { exportHead, importHead, type HeadMeta } from '../../src/heads/serialize';
 import { YTuningHead } from '../../src/heads/ytuning';
 import { resolveYTuning, ytuningParamSpecs } from '../../src/heads/ytuning-config';
@@ -47,6 +50,16 @@ const ytuningInitRandom = (withSeeds: boolean) => {
   return Object.fromEntries(ytuningParamSpecs(r).map((s, i) => [s.name, randn(s.shape.reduce((a, b) => a * b, 1), 100 + i)]));
 };
 
+// L-Tuning: the prefix head's label token states (L, Tl, C) with ragged label lengths 3, 1, 2 of Tl = 3.
+const Tl = 3;
+const labelMask = Float32Array.from([1, 1, 1, 1, 0, 0, 1, 1, 0]);
+const ltCfg = (kind: LTuningKind): LTuningConfig =>
+  kind === 'ltuning-prefix'
+    ? { C, L, d: 8, H: 2, m: 2, Tl, labelTokens: randn(L * Tl * C, 20), labelMask, seed: 3 }
+    : { C, L, d: 8, H: 2, labelSeeds: randn(L * C, 21), seed: 5 };
+const ltuningInitRandom = (kind: LTuningKind) =>
+  Object.fromEntries(ltuningParamSpecs(resolveLTuning(kind, ltCfg(kind))).map((s, i) => [s.name, randn(s.shape.reduce((a, b) => a * b, 1), 200 + i)]));
+
 const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
   ['linear', false, (e) => new LinearHead(e, { C, labels: L, pair: false, W: randn(C * L, 1), b: randn(L, 2) })],
   ['linear (side-by-side pairs)', true, (e) => new LinearHead(e, { C, labels: L, pair: true, W: randn(4 * C * L, 3), b: randn(L, 4) })],
@@ -54,6 +67,9 @@ const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
   ['ytuning (label seeds)', false, (e) => new YTuningHead(e, { C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: randn(L * C, 6), seed: 9 }, ytuningInitRandom(true))],
   ['ytuning (random queries)', false, (e) => new YTuningHead(e, { C, L, d: 8, H: 2, N: 2, ffnMult: 2, seed: 4 }, ytuningInitRandom(false))],
   ['zeroshot', false, (e) => new ZeroShotHead(e, { C, labels: L, seeds: randn(L * C, 8), scale: 20 })],
+  ['ltuning-prefix', false, (e) => new LTuningPrefixHead(e, ltCfg('ltuning-prefix'), ltuningInitRandom('ltuning-prefix'))],
+  ['ltuning-prompt', false, (e) => new LTuningPromptHead(e, ltCfg('ltuning-prompt'), ltuningInitRandom('ltuning-prompt'))],
+  ['ltuning-prompt (side-by-side pairs)', true, (e) => new LTuningPromptHead(e, ltCfg('ltuning-prompt'), ltuningInitRandom('ltuning-prompt'))],
 ];
 
 const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
