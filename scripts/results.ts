@@ -1,0 +1,302 @@
+// Reproduces docs/RESULTS.md: trains every head on the benchmark sets in ../shared/data with the default encoder
+// and evaluates each on the set's held-out evaluation file, appending one JSON line per (set, head, seed) to
+// .cache/results/results.jsonl; `--render` turns those lines into docs/RESULTS.md (mean and spread over seeds).
+// Design decision: model selection never sees the evaluation file. Each set's training file gives a fixed
+// (seed 0) stratified 10% selection split for early stopping; the reported number is on the evaluation file
+// (SST-2/RTE/MRPC dev, TREC test, AG News test), scored once with the kept checkpoint. One process per
+// (set, seed) encodes once (through the on-disk feature cache) and trains every head over the same features.
+//
+//   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --set trec --seed 0 [--heads ytuning,linear]
+//   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --render
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { alignDev, loadDataset, splitDataset, type Dataset } from '../src/data';
+import { Encoder } from '../src/encoder/encoder';
+import { NodeCacheStore } from '../src/encoder/cache-store-node';
+import { cacheKey } from '../src/encoder/cache-key';
+import { FeatureCache } from '../src/encoder/feature-cache';
+import { loadModelSourceNode } from '../src/encoder/sources-node';
+import type { EncodedExample } from '../src/encoder/types';
+import { acquireGpu, describeAdapter } from '../src/gpu/device';
+import { GpuEngine } from '../src/gpu/engine';
+import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from '../src/cli/heads';
+import { Trainer } from '../src/train/trainer';
+import type { TrainExample } from '../src/train/batches';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = process.env.LABELTUNE_DATA ?? resolve(root, '../shared/data');
+const outFile = join(root, '.cache/results/results.jsonl');
+
+interface SetSpec {
+  title: string;
+  train: string;
+  evalFile: string;
+  evalName: string;
+  /** Cap on training examples (a fixed stratified subset), to fit the CPU budget; null = all. */
+  trainLimit: number | null;
+  /** Descriptive label texts by label name (label names alone carry no meaning for digits). */
+  labelTexts: Record<string, string>;
+  /** Epochs for the attention heads (probes always get 10, with early stopping). */
+  epochs: number;
+}
+
+export const SETS: Record<string, SetSpec> = {
+  sst2: {
+    title: 'SST-2',
+    train: 'sst2/train.tsv',
+    evalFile: 'sst2/dev.tsv',
+    evalName: 'dev (872)',
+    trainLimit: 5000,
+    labelTexts: { '0': 'This review is negative.', '1': 'This review is positive.' },
+    epochs: 4,
+  },
+  trec: {
+    title: 'TREC-6',
+    train: 'trec/train.txt',
+    evalFile: 'trec/test.txt',
+    evalName: 'test (500)',
+    trainLimit: null,
+    labelTexts: {
+      '0': 'a question asking for a description',
+      '1': 'a question asking for an entity',
+      '2': 'a question asking for an abbreviation',
+      '3': 'a question asking for a person',
+      '4': 'a question asking for a location',
+      '5': 'a question asking for a number',
+    },
+    epochs: 4,
+  },
+  agnews: {
+    title: 'AG News',
+    train: 'agnews/dev.tsv',
+    evalFile: 'agnews/test.tsv',
+    evalName: 'test (7,600)',
+    trainLimit: 4000,
+    labelTexts: { World: 'World news', Sports: 'Sports news', Business: 'Business news', 'Sci/Tech': 'Science and technology news' },
+    epochs: 4,
+  },
+  rte: {
+    title: 'RTE',
+    train: 'rte/train.tsv',
+    evalFile: 'rte/dev.tsv',
+    evalName: 'dev (277)',
+    trainLimit: null,
+    labelTexts: { entailment: 'The second sentence follows from the first.', not_entailment: 'The second sentence does not follow from the first.' },
+    epochs: 6,
+  },
+  mrpc: {
+    title: 'MRPC',
+    train: 'mrpc/train.tsv',
+    evalFile: 'mrpc/dev.tsv',
+    evalName: 'dev (408)',
+    trainLimit: null,
+    labelTexts: { '0': 'The two sentences mean different things.', '1': 'The two sentences mean the same thing.' },
+    epochs: 5,
+  },
+};
+
+export interface ResultRow {
+  set: string;
+  head: HeadKind;
+  seed: number;
+  accuracy: number;
+  macroF1: number;
+  selectionAccuracy: number | null;
+  bestEpoch: number | null;
+  epochs: number;
+  stoppedBy: string;
+  trainExamples: number;
+  selectionExamples: number;
+  evalExamples: number;
+  /** Seconds to encode train + selection + eval texts in this process (cache hits are cheap). */
+  encodeSeconds: number;
+  cachedTexts: number;
+  trainSeconds: number;
+  adapter: string;
+  ep: string;
+  commit: string;
+  time: string;
+}
+
+function readSet(spec: SetSpec): { train: Dataset; selection: Dataset; evaluation: Dataset } {
+  const full = loadDataset(readFileSync(join(dataDir, spec.train)), spec.train).dataset;
+  let pool = full;
+  if (spec.trainLimit !== null && full.examples.length > spec.trainLimit) {
+    // A fixed stratified subset: the "dev" side of a seeded split sized to the limit.
+    pool = splitDataset(full, { devFraction: spec.trainLimit / full.examples.length, seed: 0 }).dev;
+  }
+  const { train, dev: selection } = splitDataset(pool, { devFraction: 0.1, seed: 0 });
+  const evaluation = alignDev(full, loadDataset(readFileSync(join(dataDir, spec.evalFile)), spec.evalFile).dataset);
+  return { train, selection, evaluation };
+}
+
+function commitId(): string {
+  try {
+    const head = readFileSync(join(root, '.git/HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref:')) return head.slice(0, 10);
+    return readFileSync(join(root, '.git', head.slice(5)), 'utf8').trim().slice(0, 10);
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function run(setName: string, seed: number, heads: HeadKind[]): Promise<void> {
+  const spec = SETS[setName];
+  if (!spec) throw new Error(`unknown --set "${setName}"; choose one of ${Object.keys(SETS).join(', ')}`);
+  const { train, selection, evaluation } = readSet(spec);
+  const encoder = await Encoder.load(await loadModelSourceNode({ kind: 'default' }), { runtime: 'node', epPolicy: 'auto' });
+  const cache = await FeatureCache.open({ store: new NodeCacheStore(), budgetBytes: 8 * 2 ** 30 });
+  let cachedTexts = 0;
+  const t0 = performance.now();
+  const encode = async (ds: Dataset): Promise<EncodedExample[]> =>
+    encoder.encode(
+      ds.examples.map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair })),
+      {
+        cache,
+        cacheKey: (i) => cacheKey({ modelHash: encoder.info.hash, tmax: encoder.tmax, text: i.text, textPair: i.textPair }),
+        onProgress: (p) => {
+          if (p.done === p.total) cachedTexts += p.cached;
+        },
+      },
+    );
+  const [fTrain, fSel, fEval] = [await encode(train), await encode(selection), await encode(evaluation)];
+  const labelTexts = train.labels.map((l) => spec.labelTexts[l] ?? l);
+  const seeds = await encoder.encode(labelTexts.map((text) => ({ text })));
+  const encodeSeconds = (performance.now() - t0) / 1000;
+  await cache.close();
+  const toEx = (ds: Dataset, f: EncodedExample[]): TrainExample[] => ds.examples.map((x, i) => ({ features: f[i], label: x.label }));
+  const exTrain = toEx(train, fTrain);
+  const exSel = toEx(selection, fSel);
+  const exEval = toEx(evaluation, fEval);
+  const pair = train.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
+  const gpu = await acquireGpu();
+  const engine = new GpuEngine(gpu);
+  mkdirSync(dirname(outFile), { recursive: true });
+  try {
+    for (const kind of heads) {
+      const head = buildHead(engine, kind, { C: encoder.info.hiddenSize, labels: train.labels.length, pair, labelFeatures: seeds, seed });
+      const probe = kind === 'linear' || kind === 'label';
+      const epochs = probe ? 10 : spec.epochs;
+      const trainer = new Trainer(engine, head, { epochs, seed, tmax: encoder.tmax, patience: 3, ...headTrainDefaults(kind) });
+      const t1 = performance.now();
+      const result = head.params.length ? await trainer.fit(exTrain, exSel) : null;
+      const trainSeconds = (performance.now() - t1) / 1000;
+      const final = await trainer.evaluate(exEval);
+      const row: ResultRow = {
+        set: setName,
+        head: kind,
+        seed,
+        accuracy: final.metrics.accuracy,
+        macroF1: final.metrics.macroF1,
+        selectionAccuracy: result?.best?.metrics.accuracy ?? null,
+        bestEpoch: result?.best ? result.best.epoch + 1 : null,
+        epochs,
+        stoppedBy: result?.stoppedBy ?? 'no-training',
+        trainExamples: exTrain.length,
+        selectionExamples: exSel.length,
+        evalExamples: exEval.length,
+        encodeSeconds,
+        cachedTexts,
+        trainSeconds,
+        adapter: describeAdapter(gpu.report),
+        ep: encoder.info.ep,
+        commit: commitId(),
+        time: new Date().toISOString(),
+      };
+      appendFileSync(outFile, JSON.stringify(row) + '\n');
+      console.log(`${setName} ${kind} seed ${seed}: ${(row.accuracy * 100).toFixed(2)}% (macro-F1 ${(row.macroF1 * 100).toFixed(2)}), best epoch ${row.bestEpoch}, train ${trainSeconds.toFixed(1)} s`);
+      trainer.dispose();
+      head.dispose();
+    }
+  } finally {
+    await encoder.dispose();
+    engine.destroy();
+    gpu.destroy();
+  }
+}
+
+function meanSd(xs: number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd };
+}
+
+/** The markdown table body: one row per head, one column per set (accuracy mean ± sd over seeds, n). */
+export function renderTable(rows: ResultRow[], sets: string[], heads: readonly string[]): string {
+  const fmt = (xs: number[]) => {
+    if (!xs.length) return '—';
+    const { mean, sd } = meanSd(xs.map((x) => x * 100));
+    return `${mean.toFixed(1)} ± ${sd.toFixed(1)}${xs.length < 3 ? ` (n=${xs.length})` : ''}`;
+  };
+  const lines = [`| head | ${sets.map((s) => `${SETS[s].title} ${SETS[s].evalName}`).join(' | ')} |`, `|---|${sets.map(() => '---').join('|')}|`];
+  for (const h of heads) {
+    const cells = sets.map((s) => {
+      const r = rows.filter((x) => x.set === s && x.head === h);
+      return r.length ? `${fmt(r.map((x) => x.accuracy))}<br><sub>F1 ${fmt(r.map((x) => x.macroF1))}</sub>` : '—';
+    });
+    lines.push(`| ${h} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Per (set, head): train size, epochs, mean train seconds, mean best epoch, encode seconds of the first seed. */
+export function renderTimings(rows: ResultRow[], sets: string[], heads: readonly string[]): string {
+  const lines = ['| set | head | train examples | max epochs | mean best epoch | train s (mean) | seeds | command |', '|---|---|---|---|---|---|---|---|'];
+  for (const s of sets) {
+    for (const h of heads) {
+      const r = rows.filter((x) => x.set === s && x.head === h);
+      if (!r.length) continue;
+      const be = r.filter((x) => x.bestEpoch !== null).map((x) => x.bestEpoch as number);
+      lines.push(
+        `| ${SETS[s].title} | ${h} | ${r[0].trainExamples} | ${r[0].epochs} | ${be.length ? meanSd(be).mean.toFixed(1) : '—'} | ${meanSd(r.map((x) => x.trainSeconds)).mean.toFixed(1)} | ${r.map((x) => x.seed).join(',')} | \`npm run results -- --set ${s} --heads ${h} --seed ${r[0].seed}\` |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function render(): void {
+  if (!existsSync(outFile)) throw new Error(`no results yet: ${outFile} is missing (run --set first)`);
+  const rows = readFileSync(outFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ResultRow);
+  // The newest row wins for a (set, head, seed) triple run twice.
+  const latest = new Map<string, ResultRow>();
+  for (const r of rows) latest.set(`${r.set}/${r.head}/${r.seed}`, r);
+  const kept = [...latest.values()];
+  const sets = Object.keys(SETS).filter((s) => kept.some((r) => r.set === s));
+  const encodeLines = sets.map((s) => {
+    const r = kept.filter((x) => x.set === s);
+    const first = r.reduce((a, b) => (a.cachedTexts <= b.cachedTexts ? a : b));
+    return `- ${SETS[s].title}: ${first.trainExamples + first.selectionExamples + first.evalExamples} texts, ${first.encodeSeconds.toFixed(1)} s with ${first.cachedTexts} from the feature cache (${first.ep})`;
+  });
+  const tpl = readFileSync(join(root, 'docs/RESULTS.template.md'), 'utf8');
+  const out = tpl
+    .replace('{{TABLE}}', renderTable(kept, sets, HEAD_KINDS))
+    .replace('{{TIMINGS}}', renderTimings(kept, sets, HEAD_KINDS))
+    .replace('{{ENCODE}}', encodeLines.join('\n'))
+    .replace('{{ADAPTER}}', kept[0]?.adapter ?? 'unknown')
+    .replace('{{COMMITS}}', [...new Set(kept.map((r) => r.commit))].join(', '))
+    .replace('{{ROWS}}', String(kept.length));
+  writeFileSync(join(root, 'docs/RESULTS.md'), out);
+  console.log(`wrote docs/RESULTS.md from ${kept.length} rows`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { set: { type: 'string' }, seed: { type: 'string', default: '0' }, heads: { type: 'string' }, render: { type: 'boolean', default: false } },
+  });
+  if (values.render) return render();
+  if (!values.set) throw new Error('give --set NAME (or --render)');
+  const heads = (values.heads ? values.heads.split(',') : [...HEAD_KINDS]) as HeadKind[];
+  for (const h of heads) if (!HEAD_KINDS.includes(h)) throw new Error(`unknown head "${h}"; choose from ${HEAD_KINDS.join(', ')}`);
+  for (const s of values.set.split(',')) for (const seed of values.seed.split(',').map(Number)) await run(s, seed, heads);
+}
+
+main().catch((err) => {
+  console.error(`results: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
