@@ -8,6 +8,7 @@
 //
 //   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --set trec --seed 0 [--heads ytuning,linear]
 //   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --render
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -134,9 +135,7 @@ function readSet(spec: SetSpec): { train: Dataset; selection: Dataset; evaluatio
 
 function commitId(): string {
   try {
-    const head = readFileSync(join(root, '.git/HEAD'), 'utf8').trim();
-    if (!head.startsWith('ref:')) return head.slice(0, 10);
-    return readFileSync(join(root, '.git', head.slice(5)), 'utf8').trim().slice(0, 10);
+    return execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
