@@ -5,10 +5,13 @@
 //   M  = [LN_m(F Wf + bf) ; LN_p(f Wp + bp)] (B, T+1, d)
 //   per layer (pre-LN; the key projections have no bias): X += SelfAttn(LN1 X); X += CrossAttn(LN2 X, M, mask); X += W2 GELU(W1 LN3 X)
 //   z[b, l] = <LN_f(X[b, l]), u> + c[l]   (B, L)   (LN_f has a scale, no shift)
+// Pair heads (r.pair, pairs encoded side by side): g = [u, v, |u-v|, u*v] (B, 4C) from pooled (u) and pooledB (v);
+//   the pooled token is LN_p(g Wp + bp) with Wp (4C, d), and z += g Wsc with Wsc (4C, L).
 import { attentionBackward, attentionForward } from '../attention';
 import { geluBackward, geluForward } from '../gelu';
 import { layerNormBackward, layerNormForward } from '../layernorm';
 import { linearBackward, linearForward } from '../matmul';
+import { pairFeatures } from '../pair-features';
 import type { YTuningResolved } from '../../src/heads/ytuning-config';
 
 export interface YTuningRefBatch {
@@ -17,6 +20,8 @@ export interface YTuningRefBatch {
   F: Float64Array; // (B, T, C)
   mask: Float64Array; // (B, T)
   pooled: Float64Array; // (B, C)
+  /** (B, C) side B's pooled vectors: required by a pair head, refused by any other. */
+  pooledB?: Float64Array | null;
 }
 
 type P = Record<string, Float64Array>;
@@ -36,17 +41,25 @@ function acc(g: P, name: string, v: Float64Array): void {
   for (let i = 0; i < v.length; i++) t[i] += v[i];
 }
 
+/** The pooled token's input: f (B, C), or for a pair head g = [u, v, |u-v|, u*v] (B, 4C). */
+function pooledInput(r: YTuningResolved, batch: YTuningRefBatch): { x: Float64Array; K: number } {
+  if (r.pair && !batch.pooledB) throw new Error('ytuning ref: a pair head needs batch.pooledB');
+  if (!r.pair && batch.pooledB) throw new Error('ytuning ref: a single-text head was given batch.pooledB');
+  return r.pair ? { x: pairFeatures(batch.pooled, batch.pooledB!, batch.B, r.C), K: 4 * r.C } : { x: batch.pooled, K: r.C };
+}
+
 /** Forward; returns logits (B, L) and everything the backward needs. */
 export function ytuningForwardRef(r: YTuningResolved, p: P, batch: YTuningRefBatch) {
   const { C, L, d, H, N, ffn, lnEps: eps } = r;
   const { B, T } = batch;
   const dh = d / H;
   const Tm = T + 1;
+  const g = pooledInput(r, batch);
   const Q0 = r.seeds ? add(linearForward(r.seeds, p.Ws, p.bs, L, C, d), p.E) : Float64Array.from(p.E);
   let X: Float64Array = new Float64Array(B * L * d);
   for (let b = 0; b < B; b++) X.set(Q0, b * L * d);
   const tok = ln(linearForward(batch.F, p.Wf, p.bf, B * T, C, d), p.mg, p.mb, B * T, d, eps);
-  const pool = ln(linearForward(batch.pooled, p.Wp, p.bp, B, C, d), p.pg, p.pb, B, d, eps);
+  const pool = ln(linearForward(g.x, p.Wp, p.bp, B, g.K, d), p.pg, p.pb, B, d, eps);
   const M = new Float64Array(B * Tm * d);
   const mask = new Float64Array(B * Tm);
   for (let b = 0; b < B; b++) {
@@ -81,7 +94,11 @@ export function ytuningForwardRef(r: YTuningResolved, p: P, batch: YTuningRefBat
   const fin = ln(X, p.lnfg, new Float64Array(d), rows, d, eps); // no shift (see ytuning-config.ts)
   const logits = linearForward(fin.y, p.u, null, rows, d, 1);
   for (let b = 0; b < B; b++) for (let k = 0; k < L; k++) logits[b * L + k] += p.c[k];
-  return { logits, cache: { batch, tok, pool, M, mask, layers, fin } };
+  if (r.pair) {
+    const sc = linearForward(g.x, p.Wsc, null, B, g.K, L);
+    for (let j = 0; j < B * L; j++) logits[j] += sc[j];
+  }
+  return { logits, cache: { batch, g, tok, pool, M, mask, layers, fin } };
 }
 
 export type YTuningRefCache = ReturnType<typeof ytuningForwardRef>['cache'];
@@ -149,6 +166,7 @@ export function ytuningBackwardRef(r: YTuningResolved, p: P, cache: YTuningRefCa
     dPool.set(dM.subarray((b * Tm + T) * d, (b * Tm + T + 1) * d), b * d);
   }
   lin(cache.batch.F, 'Wf', 'bf', lnb(cache.tok, 'mg', 'mb', dTok, B * T), B * T, C, d);
-  lin(cache.batch.pooled, 'Wp', 'bp', lnb(cache.pool, 'pg', 'pb', dPool, B), B, C, d);
+  lin(cache.g.x, 'Wp', 'bp', lnb(cache.pool, 'pg', 'pb', dPool, B), B, cache.g.K, d);
+  if (r.pair) lin(cache.g.x, 'Wsc', null, dLogits, B, cache.g.K, L);
   return g;
 }

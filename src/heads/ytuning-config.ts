@@ -3,7 +3,9 @@
 // (reference/heads/ytuning.ts). Design decision: label queries at unit scale — W_s ~ N(0,1) and E ~ N(0, 0.02^2)
 // with label seeds, E ~ N(0,1) without (then there is no W_s/b_s at all); every other weight ~ N(0, 1/fan_in),
 // biases and LN shifts 0, LN scales 1, c = 0. Dropout is not implemented yet: the config field is accepted and
-// ignored, so training runs without dropout.
+// ignored, so training runs without dropout. Pair heads (`pair: true`, pairs encoded side by side) take
+// g = [u, v, |u-v|, u*v] (4C): Wp becomes (4C, d) and a zero-initialised shortcut Wsc (4C, L) is appended last,
+// so a single-text head's parameter list and seeded values are exactly those of a head without the flag.
 import { seededNormals } from './init';
 
 export interface YTuningConfig {
@@ -27,6 +29,11 @@ export interface YTuningConfig {
   seed?: number;
   /** LayerNorm epsilon (default 1e-5). */
   lnEps?: number;
+  /**
+   * Pairs encoded side by side (default false): every batch must then carry pooledB, the memory's pooled token is
+   * LN_p(g Wp + bp) with g = [u, v, |u-v|, u*v] (B, 4C), and a linear shortcut adds g Wsc to the scores.
+   */
+  pair?: boolean;
 }
 
 export interface YTuningResolved {
@@ -39,6 +46,7 @@ export interface YTuningResolved {
   seeds: Float64Array | null;
   seed: number;
   lnEps: number;
+  pair: boolean;
 }
 
 export function resolveYTuning(cfg: YTuningConfig): YTuningResolved {
@@ -57,7 +65,9 @@ export function resolveYTuning(cfg: YTuningConfig): YTuningResolved {
     }
     seeds = Float64Array.from(cfg.labelSeeds, (x) => Math.fround(x));
   }
-  return { C: cfg.C, L: cfg.L, d, H, N, ffn, seeds, seed: cfg.seed ?? 0, lnEps: cfg.lnEps ?? 1e-5 };
+  const pair = cfg.pair ?? false;
+  if (typeof pair !== 'boolean') throw new Error(`ytuning: pair must be true or false, got ${String(pair)}`);
+  return { C: cfg.C, L: cfg.L, d, H, N, ffn, seeds, seed: cfg.seed ?? 0, lnEps: cfg.lnEps ?? 1e-5, pair };
 }
 
 export interface YTuningParamSpec {
@@ -78,7 +88,8 @@ export function ytuningParamSpecs(r: YTuningResolved): YTuningParamSpec[] {
   if (r.seeds) p.push(w('Ws', C, d, 1), z('bs', d));
   p.push({ name: 'E', shape: [L, d], decay: false, init: { std: r.seeds ? 0.02 : 1 } });
   p.push(w('Wf', C, d), z('bf', d), one('mg', d), z('mb', d));
-  p.push(w('Wp', C, d), z('bp', d), one('pg', d), z('pb', d));
+  // The pooled token's projection: from f (C), or for pairs from g = [u, v, |u-v|, u*v] (4C).
+  p.push(w('Wp', r.pair ? 4 * C : C, d), z('bp', d), one('pg', d), z('pb', d));
   for (let i = 0; i < N; i++) {
     const l = `l${i}.`;
     p.push(one(l + 'ln1g', d), z(l + 'ln1b', d));
@@ -95,6 +106,8 @@ export function ytuningParamSpecs(r: YTuningResolved): YTuningParamSpec[] {
   p.push(one('lnfg', d));
   p.push({ name: 'u', shape: [d, 1], decay: true, init: { std: 1 / Math.sqrt(d) } });
   p.push(z('c', L));
+  // Pairs: the zero-initialised linear shortcut g Wsc added to the scores (last, so the seeds of all above stay put).
+  if (r.pair) p.push({ name: 'Wsc', shape: [4 * C, L], decay: true, init: { value: 0 } });
   return p;
 }
 

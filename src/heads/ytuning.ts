@@ -6,6 +6,9 @@
 //   M  (B, T+1, d)  = S @ LN_m(F Wf + bf) + e_T @ LN_p(f Wp + bp)   with S (T+1, T) = [I_T; 0], e_T (T+1, 1)
 //   mask (B, T+1)   = S @ mask + e_T @ [1]     (the pooled token is always kept)
 //   z (B, L)        = LN_f(X) u + I_L @ c      (LN_f without shift; key projections without bias)
+// Pair heads (config.pair, pairs encoded side by side): g (B, 4C) = [u, v, |u-v|, u*v] of pooled and pooledB
+// (pair-features kernel, kept in the workspace for the backward) replaces f in the pooled token, Wp (4C, d),
+// and z += g Wsc. Inputs are frozen, so g needs no gradient.
 // S and e_T depend on T; they are uploaded once per distinct T (an upload flushes recorded work, so the first
 // batch of a new length costs one extra submit). Activations live in a workspace sized for the last (B, T) and
 // are reallocated when the batch shape changes. Dropout is not implemented (config.dropout is ignored).
@@ -15,6 +18,7 @@ import { attentionBackward, attentionForward, attentionSaved } from '../kernels/
 import { geluBackward, geluForward } from '../kernels/gelu';
 import { layerNormBackward, layerNormForward } from '../kernels/layernorm';
 import { biasGrad, linearBackward, linearForward, matmul, matmulBackward } from '../kernels/matmul';
+import { pairFeatures } from '../kernels/pair-features';
 import type { Head, HeadBatch, HeadParam } from './head';
 import { resolveYTuning, ytuningInit, ytuningParamSpecs, type YTuningConfig, type YTuningResolved } from './ytuning-config';
 
@@ -56,6 +60,8 @@ interface Workspace {
   T: number;
   all: GpuTensor[];
   X0: GpuTensor;
+  /** (B, 4C) pair features [u, v, |u-v|, u*v] (pair heads only). */
+  G: GpuTensor | null;
   tok: LnSaved;
   pool: LnSaved;
   M: GpuTensor;
@@ -207,6 +213,7 @@ export class YTuningHead implements Head {
       T,
       all,
       X0,
+      G: this.config.pair ? t([B, 4 * this.config.C], 'G') : null,
       tok: ln(t([B * T, d], 'tokPre'), B * T, 'tok'),
       pool: ln(t([B, d], 'poolPre'), B, 'pool'),
       M: t([B, Tm, d], 'M'),
@@ -238,8 +245,15 @@ export class YTuningHead implements Head {
 
   private checkBatch(batch: HeadBatch): void {
     const { B, T } = batch;
-    const { C } = this.config;
+    const { C, pair } = this.config;
+    if (pair && !batch.pooledB) {
+      throw new Error('ytuning: this head was built for pairs encoded side by side (pair: true) but batch.pooledB is null; give side B\'s pooled vectors, or build the head without pair');
+    }
+    if (!pair && batch.pooledB) {
+      throw new Error('ytuning: this head was built for single texts but the batch holds pairs (batch.pooledB); build the head with pair: true');
+    }
     const want: [string, GpuTensor, number][] = [['tokens', batch.tokens, B * T * C], ['mask', batch.mask, B * T], ['pooled', batch.pooled, B * C]];
+    if (batch.pooledB) want.push(['pooledB', batch.pooledB, B * C]);
     for (const [name, x, n] of want) {
       if (x.size !== n) throw new Error(`ytuning: batch.${name} "${x.label}" has ${x.size} elements, expected ${n} for B ${B}, T ${T}, C ${C}`);
     }
@@ -283,7 +297,12 @@ export class YTuningHead implements Head {
     // memory: token rows, then the pooled token; key mask likewise
     linearForward(e, batch.tokens, p.Wf, p.bf, w.tok.x, { rows: B * T, K: C, N: d });
     this.lnF(w.tok, 'mg', 'mb', B * T);
-    linearForward(e, batch.pooled, p.Wp, p.bp, w.pool.x, { rows: B, K: C, N: d });
+    if (w.G) {
+      pairFeatures(e, batch.pooled, batch.pooledB!, w.G, { B, C });
+      linearForward(e, w.G, p.Wp, p.bp, w.pool.x, { rows: B, K: 4 * C, N: d });
+    } else {
+      linearForward(e, batch.pooled, p.Wp, p.bp, w.pool.x, { rows: B, K: C, N: d });
+    }
     this.lnF(w.pool, 'pg', 'pb', B);
     matmul(e, S, w.tok.y, w.M, { batch: B, M: Tm, K: T, N: d, aBatched: false });
     matmul(e, eT, w.pool.y, w.M, { batch: B, M: Tm, K: 1, N: d, aBatched: false, accumulate: true });
@@ -318,10 +337,12 @@ export class YTuningHead implements Head {
     this.lnF(w.fin, 'lnfg', null, rows);
     linearForward(e, w.fin.y, p.u, null, w.Z, { rows, K: d, N: 1 });
     matmul(e, this.eyeL, p.c, w.Z, { batch: B, M: L, K: L, N: 1, aBatched: false, bBatched: false, accumulate: true });
+    if (w.G) matmul(e, w.G, p.Wsc, w.Z, { M: B, K: 4 * C, N: L, accumulate: true }); // the pair shortcut
     return w.Z;
   }
 
   backward(e: GpuEngine, batch: HeadBatch, dLogits: GpuTensor): void {
+    this.checkBatch(batch);
     const w = this.ws;
     if (!w || w.B !== batch.B || w.T !== batch.T) throw new Error('ytuning.backward: no forward of this batch shape to differentiate');
     const { B, T } = batch;
@@ -380,7 +401,12 @@ export class YTuningHead implements Head {
     this.lnB(w.tok, 'mg', 'mb', w.dTok, w.dTokPre, B * T);
     linearBackward(e, { x: batch.tokens, W: p.Wf, dY: w.dTokPre, dX: null, dW: g.Wf, db: g.bf }, { rows: B * T, K: C, N: d });
     this.lnB(w.pool, 'pg', 'pb', w.dPool, w.dPoolPre, B);
-    linearBackward(e, { x: batch.pooled, W: p.Wp, dY: w.dPoolPre, dX: null, dW: g.Wp, db: g.bp }, { rows: B, K: C, N: d });
+    if (w.G) {
+      linearBackward(e, { x: w.G, W: p.Wp, dY: w.dPoolPre, dX: null, dW: g.Wp, db: g.bp }, { rows: B, K: 4 * C, N: d });
+      linearBackward(e, { x: w.G, W: p.Wsc, dY: dLogits, dX: null, dW: g.Wsc, db: null }, { rows: B, K: 4 * C, N: L });
+    } else {
+      linearBackward(e, { x: batch.pooled, W: p.Wp, dY: w.dPoolPre, dX: null, dW: g.Wp, db: g.bp }, { rows: B, K: C, N: d });
+    }
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 // The Y-Tuning head on the GPU vs its float64 reference (reference/heads/ytuning.ts): logits and every parameter
-// gradient on padded batches (label seeds / random queries, N = 1 / 2, a shape change between calls), and a few
-// AdamW steps (clip + AdamW kernels as the trainer will use them) following the reference loss curve.
+// gradient on padded batches (label seeds / random queries, N = 1 / 2, a shape change between calls, single texts
+// and pairs encoded side by side), and a few AdamW steps (clip + AdamW kernels as the trainer will use them)
+// following the reference loss curve, for a single-text and a pair head.
 import { describe, expect, it } from 'vitest';
 import { adamwStep as refAdamw } from '../../reference/adamw';
 import { softmaxCrossEntropy as refCE } from '../../reference/cross-entropy';
@@ -18,14 +19,17 @@ import { expectClose } from '../helpers/close';
 import { testEngine, upload } from '../helpers/gpu';
 import { randn } from '../helpers/rng';
 
-/** A padded batch: example 1 keeps `len1` tokens, example 2 (if any) keeps 1 token; padding rows are zero. */
-function makeBatch(B: number, T: number, C: number, seed: number, len1: number): YTuningRefBatch {
+/** A padded batch: example 1 keeps `len1` tokens, example 2 (if any) keeps 1 token; padding rows are zero.
+ *  `pair`: side B's pooled vectors too (one entry equal to side A's, so |u - v| has a zero). */
+function makeBatch(B: number, T: number, C: number, seed: number, len1: number, pair = false): YTuningRefBatch {
   const mask = new Float64Array(B * T).fill(1);
   for (let t = len1; t < T; t++) mask[1 * T + t] = 0;
   if (B > 2) for (let t = 1; t < T; t++) mask[2 * T + t] = 0;
   const F = randn(B * T * C, seed);
   for (let i = 0; i < B * T; i++) if (!mask[i]) F.fill(0, i * C, (i + 1) * C);
-  return { B, T, F, mask, pooled: randn(B * C, seed + 1) };
+  const pooled = randn(B * C, seed + 1);
+  const pooledB = pair ? randn(B * C, seed + 2).map((x, i) => (i === 0 ? pooled[0] : x)) : null;
+  return { B, T, F, mask, pooled, pooledB };
 }
 
 function toGpu(e: GpuEngine, b: YTuningRefBatch, C: number): HeadBatch {
@@ -35,7 +39,7 @@ function toGpu(e: GpuEngine, b: YTuningRefBatch, C: number): HeadBatch {
     tokens: upload(e, b.F, [b.B, b.T, C], 'tokens'),
     mask: upload(e, b.mask, [b.B, b.T], 'mask'),
     pooled: upload(e, b.pooled, [b.B, C], 'pooled'),
-    pooledB: null,
+    pooledB: b.pooledB ? upload(e, b.pooledB, [b.B, C], 'pooledB') : null,
   };
 }
 
@@ -43,6 +47,7 @@ function releaseBatch(b: HeadBatch): void {
   b.tokens.release();
   b.mask.release();
   b.pooled.release();
+  b.pooledB?.release();
 }
 
 /** Parameters moved off their init (zero biases, unit LN scales) so every path carries a generic signal. */
@@ -82,6 +87,72 @@ async function checkGrads(cfg: YTuningConfig, batches: YTuningRefBatch[], atol: 
   });
 }
 
+async function checkAdamw(cfg: YTuningConfig, rb: YTuningRefBatch, tag: string): Promise<void> {
+  const e = await testEngine();
+  const r = resolveYTuning(cfg);
+  const targets = Uint32Array.from([2, 0, 1]);
+  const O = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxNorm: 1, wd: 0.01, smoothing: 0.05, steps: 12 };
+  // reference
+  const p = ytuningInit(r);
+  const m: Record<string, Float64Array> = {};
+  const v: Record<string, Float64Array> = {};
+  for (const k of Object.keys(p)) {
+    m[k] = new Float64Array(p[k].length);
+    v[k] = new Float64Array(p[k].length);
+  }
+  const refLosses: number[] = [];
+  await withErrorScopes(e.device, async () => {
+    const head = new YTuningHead(e, cfg);
+    const decay = new Map(head.params.map((hp) => [hp.name, hp.decay]));
+    for (let step = 1; step <= O.steps; step++) {
+      const f = ytuningForwardRef(r, p, rb);
+      const ce = refCE(f.logits, targets, rb.B, r.L, null, O.smoothing);
+      refLosses.push(ce.mean);
+      const g = ytuningBackwardRef(r, p, f.cache, ce.dLogits);
+      const scale = clipScale(globalGradNorm(head.params.map((hp) => g[hp.name])), O.maxNorm);
+      for (const hp of head.params) {
+        refAdamw(p[hp.name], g[hp.name], m[hp.name], v[hp.name], { lr: O.lr, beta1: O.beta1, beta2: O.beta2, eps: O.eps, weightDecay: decay.get(hp.name) ? O.wd : 0, step }, scale);
+      }
+    }
+    // GPU
+    const batch = toGpu(e, rb, r.C);
+    const t = (shape: number[], label: string, init?: Uint32Array) => e.tensor(shape, label, init);
+    const a = { targets: t([3], 'targets', targets), loss: t([3], 'loss'), correct: t([3], 'correct'), stats: t([2], 'stats'), dZ: t([3, r.L], 'dZ'), clip: t([2], 'clip') };
+    const ms = head.params.map((hp) => e.zeros(hp.value.shape, `m.${hp.name}`));
+    const vs = head.params.map((hp) => e.zeros(hp.value.shape, `v.${hp.name}`));
+    const grads = head.params.map((hp) => hp.grad);
+    const partials = createGradNormPartials(e, grads);
+    const gpuLosses: number[] = [];
+    const before = e.dispatchCount;
+    let headDispatches = 0;
+    for (let step = 1; step <= O.steps; step++) {
+      const d0 = e.dispatchCount;
+      const z = head.forward(e, batch, true);
+      softmaxCrossEntropy(e, { logits: z, targets: a.targets, weights: null, loss: a.loss, dLogits: a.dZ, correct: a.correct, stats: a.stats }, { labelSmoothing: O.smoothing });
+      const d1 = e.dispatchCount;
+      head.backward(e, batch, a.dZ);
+      headDispatches = e.dispatchCount - d1 + (d1 - d0 - 2);
+      gradNorm(e, grads, a.clip, partials, O.maxNorm);
+      head.params.forEach((hp, i) => {
+        adamwStep(e, { param: hp.value, grad: hp.grad, m: ms[i], v: vs[i], clip: a.clip }, { lr: O.lr, beta1: O.beta1, beta2: O.beta2, eps: O.eps, weightDecay: hp.decay ? O.wd : 0, step, zeroGrad: true });
+      });
+      gpuLosses.push((await a.stats.read())[0]);
+    }
+    console.info(
+      `[ytuning${tag}] head forward+backward ${headDispatches} dispatches, whole step ${(e.dispatchCount - before) / O.steps}; loss ${gpuLosses[0].toFixed(4)} -> ${gpuLosses.at(-1)!.toFixed(4)}`,
+    );
+    expect(gpuLosses.at(-1)!).toBeLessThan(0.8 * gpuLosses[0]);
+    expectClose(gpuLosses, refLosses, 1e-4, 1e-4, 'loss curve');
+    for (const hp of head.params) expectClose(await hp.value.read(), p[hp.name], 2e-4, 2e-3, `final ${hp.name}`);
+    if (r.pair) {
+      const Wsc = await head.params.find((hp) => hp.name === 'Wsc')!.value.read();
+      expect(Math.max(...Wsc.map(Math.abs)), 'the zero-initialised shortcut Wsc moved').toBeGreaterThan(1e-3);
+    }
+    head.dispose();
+    releaseBatch(batch);
+  });
+}
+
 describe('Y-Tuning head on the GPU vs the float64 reference', () => {
   it('tiny shape with label seeds: logits and every gradient; then a shorter batch reuses the head', async () => {
     const cfg: YTuningConfig = { C: 6, d: 8, H: 2, L: 3, labelSeeds: randn(18, 5), seed: 1 };
@@ -94,67 +165,21 @@ describe('Y-Tuning head on the GPU vs the float64 reference', () => {
   });
 
   it('AdamW steps lower the loss identically on the GPU and in the reference', async () => {
-    const e = await testEngine();
-    const cfg: YTuningConfig = { C: 10, d: 8, H: 2, L: 3, labelSeeds: randn(30, 6), seed: 3 };
-    const r = resolveYTuning(cfg);
-    const rb = makeBatch(3, 7, r.C, 40, 4);
-    const targets = Uint32Array.from([2, 0, 1]);
-    const O = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxNorm: 1, wd: 0.01, smoothing: 0.05, steps: 12 };
-    // reference
-    const p = ytuningInit(r);
-    const m: Record<string, Float64Array> = {};
-    const v: Record<string, Float64Array> = {};
-    for (const k of Object.keys(p)) {
-      m[k] = new Float64Array(p[k].length);
-      v[k] = new Float64Array(p[k].length);
-    }
-    const refLosses: number[] = [];
-    await withErrorScopes(e.device, async () => {
-      const head = new YTuningHead(e, cfg);
-      const decay = new Map(head.params.map((hp) => [hp.name, hp.decay]));
-      for (let step = 1; step <= O.steps; step++) {
-        const f = ytuningForwardRef(r, p, rb);
-        const ce = refCE(f.logits, targets, rb.B, r.L, null, O.smoothing);
-        refLosses.push(ce.mean);
-        const g = ytuningBackwardRef(r, p, f.cache, ce.dLogits);
-        const scale = clipScale(globalGradNorm(head.params.map((hp) => g[hp.name])), O.maxNorm);
-        for (const hp of head.params) {
-          refAdamw(p[hp.name], g[hp.name], m[hp.name], v[hp.name], { lr: O.lr, beta1: O.beta1, beta2: O.beta2, eps: O.eps, weightDecay: decay.get(hp.name) ? O.wd : 0, step }, scale);
-        }
-      }
-      // GPU
-      const batch = toGpu(e, rb, r.C);
-      const t = (shape: number[], label: string, init?: Uint32Array) => e.tensor(shape, label, init);
-      const a = { targets: t([3], 'targets', targets), loss: t([3], 'loss'), correct: t([3], 'correct'), stats: t([2], 'stats'), dZ: t([3, r.L], 'dZ'), clip: t([2], 'clip') };
-      const ms = head.params.map((hp) => e.zeros(hp.value.shape, `m.${hp.name}`));
-      const vs = head.params.map((hp) => e.zeros(hp.value.shape, `v.${hp.name}`));
-      const grads = head.params.map((hp) => hp.grad);
-      const partials = createGradNormPartials(e, grads);
-      const gpuLosses: number[] = [];
-      const before = e.dispatchCount;
-      let headDispatches = 0;
-      for (let step = 1; step <= O.steps; step++) {
-        const d0 = e.dispatchCount;
-        const z = head.forward(e, batch, true);
-        softmaxCrossEntropy(e, { logits: z, targets: a.targets, weights: null, loss: a.loss, dLogits: a.dZ, correct: a.correct, stats: a.stats }, { labelSmoothing: O.smoothing });
-        const d1 = e.dispatchCount;
-        head.backward(e, batch, a.dZ);
-        headDispatches = e.dispatchCount - d1 + (d1 - d0 - 2);
-        gradNorm(e, grads, a.clip, partials, O.maxNorm);
-        head.params.forEach((hp, i) => {
-          adamwStep(e, { param: hp.value, grad: hp.grad, m: ms[i], v: vs[i], clip: a.clip }, { lr: O.lr, beta1: O.beta1, beta2: O.beta2, eps: O.eps, weightDecay: hp.decay ? O.wd : 0, step, zeroGrad: true });
-        });
-        gpuLosses.push((await a.stats.read())[0]);
-      }
-      console.info(
-        `[ytuning] head forward+backward ${headDispatches} dispatches, whole step ${(e.dispatchCount - before) / O.steps}; loss ${gpuLosses[0].toFixed(4)} -> ${gpuLosses.at(-1)!.toFixed(4)}`,
-      );
-      expect(gpuLosses.at(-1)!).toBeLessThan(0.8 * gpuLosses[0]);
-      expectClose(gpuLosses, refLosses, 1e-4, 1e-4, 'loss curve');
-      for (const hp of head.params) expectClose(await hp.value.read(), p[hp.name], 2e-4, 2e-3, `final ${hp.name}`);
-      head.dispose();
-      releaseBatch(batch);
-    });
+    await checkAdamw({ C: 10, d: 8, H: 2, L: 3, labelSeeds: randn(30, 6), seed: 3 }, makeBatch(3, 7, 10, 40, 4), '');
+  });
+
+  it('pair head: logits and every gradient (Wp (4C, d), the Wsc shortcut), then a shorter batch', async () => {
+    const cfg: YTuningConfig = { C: 6, d: 8, H: 2, L: 3, labelSeeds: randn(18, 5), seed: 4, pair: true };
+    await checkGrads(cfg, [makeBatch(2, 5, 6, 50, 3, true), makeBatch(3, 4, 6, 60, 2, true)], 2e-5, 1e-4);
+  });
+
+  it('pair head, random queries, N = 2, odd shapes (C = 35, T = 19, L = 5)', async () => {
+    const cfg: YTuningConfig = { C: 35, d: 16, H: 4, L: 5, N: 2, seed: 5, pair: true };
+    await checkGrads(cfg, [makeBatch(3, 19, 35, 70, 11, true)], 5e-5, 2e-4);
+  });
+
+  it('pair head: AdamW steps (the zero-initialised shortcut learns) match the reference', async () => {
+    await checkAdamw({ C: 10, d: 8, H: 2, L: 3, labelSeeds: randn(30, 8), seed: 6, pair: true }, makeBatch(3, 7, 10, 80, 4, true), ' pair');
   });
 
   it('rejects a batch of the wrong width, a backward before its forward, and a wrong init size', async () => {
@@ -172,6 +197,16 @@ describe('Y-Tuning head on the GPU vs the float64 reference', () => {
       expect(() => head.backward(e, good, dZ3)).toThrow(/dLogits/);
       dZ3.release();
       expect(() => new YTuningHead(e, cfg, { E: new Float64Array(5) })).toThrow(/init for E/);
+      // pairs: a pair head needs pooledB (of the right size), a single-text head refuses it
+      const pairHead = new YTuningHead(e, { ...cfg, pair: true });
+      const pairs = toGpu(e, makeBatch(2, 5, 6, 10, 3, true), 6);
+      expect(() => head.forward(e, pairs, true)).toThrow(/built for single texts.*batch.pooledB/);
+      expect(() => pairHead.forward(e, good, true)).toThrow(/pair: true.*batch.pooledB is null/);
+      expect(() => pairHead.forward(e, { ...pairs, pooledB: wide.pooled }, true)).toThrow(/batch.pooledB .* expected 12/);
+      expect(() => pairHead.backward(e, good, dZ)).toThrow(/pooledB is null/);
+      pairHead.forward(e, pairs, true);
+      pairHead.dispose();
+      releaseBatch(pairs);
       head.dispose();
       releaseBatch(good);
       releaseBatch(wide);
