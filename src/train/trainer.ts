@@ -2,7 +2,8 @@
 // (warmup + decay), evaluates on the dev set each epoch, stops early with the best checkpoint restored, and stops
 // a diverging run (NaN/Inf loss) with a clear message, keeping its best checkpoint. Design decision: one training
 // step is one command buffer (forward, loss, backward, clip, AdamW — nothing read back); the loss is read back
-// only every `readEvery` steps, which is all the live charts need.
+// only every `readEvery` steps, which is all the live charts need. An optional pause gate is awaited between
+// steps (pause/resume, and the studio's yield to the event loop when it trains on the page's main thread).
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { adamwStep } from '../kernels/adamw';
 import { binaryCrossEntropy, softmaxCrossEntropy } from '../kernels/cross-entropy';
@@ -98,6 +99,12 @@ export interface TrainCallbacks {
   onStep?: (r: StepRecord) => void;
   onEval?: (r: EvalRecord) => void;
   signal?: AbortSignal;
+  /**
+   * Awaited before every training step: a caller pauses the run by returning a promise that resolves on resume
+   * (and keeps a page responsive by yielding to the event loop here). It changes nothing the run computes, so a
+   * paused and resumed run equals an uninterrupted one bit for bit. Abort while paused: abort, then resolve.
+   */
+  pauseGate?: () => Promise<void>;
 }
 
 /** Dev score used for model selection: accuracy, then lower loss. */
@@ -305,6 +312,7 @@ export class Trainer {
 
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       for (const idx of epochBatches(lengths, o.batchSize, o.seed, epoch)) {
+        if (cb.pauseGate) await cb.pauseGate();
         if (cb.signal?.aborted) return finish('aborted', 'Training was stopped; the best checkpoint so far is kept.');
         const batch = packBatch(this.e, train, idx, o.tmax);
         let lr: number;
