@@ -24,6 +24,17 @@ import { resolveYTuning, ytuningInit, ytuningParamSpecs, type YTuningConfig, typ
 
 export type { YTuningConfig } from './ytuning-config';
 
+/** The last decoder layer's cross-attention of one batch (for the playground's attention view). */
+export interface CrossAttentionMap {
+  /** (B, H, L, Tm) probabilities: query label l of head h over key j; keys 0..T-1 are tokens, key T the pooled token. */
+  weights: Float32Array;
+  B: number;
+  H: number;
+  L: number;
+  /** Keys per example: T tokens + 1 pooled token. Padded token keys have weight exactly 0. */
+  Tm: number;
+}
+
 interface LnSaved {
   x: GpuTensor;
   y: GpuTensor;
@@ -407,6 +418,18 @@ export class YTuningHead implements Head {
     } else {
       linearBackward(e, { x: batch.pooled, W: p.Wp, dY: w.dPoolPre, dX: null, dW: g.Wp, db: g.bp }, { rows: B, K: C, N: d });
     }
+  }
+
+  /**
+   * Run a forward of `batch` (inference: no dropout, no gradients) and read back the last decoder layer's
+   * cross-attention probabilities, which the attention kernel saves for the backward anyway. Submits the recorded
+   * work (a readback); the head's workspace then holds this batch's forward.
+   */
+  async crossAttention(e: GpuEngine, batch: HeadBatch): Promise<CrossAttentionMap> {
+    this.forward(e, batch, false);
+    const { H, L, N } = this.config;
+    const weights = await this.ws!.layers[N - 1].cP.read();
+    return { weights, B: batch.B, H, L, Tm: batch.T + 1 };
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 // The Y-Tuning head on the GPU vs its float64 reference (reference/heads/ytuning.ts): logits and every parameter
 // gradient on padded batches (label seeds / random queries, N = 1 / 2, a shape change between calls, single texts
 // and pairs encoded side by side), and a few AdamW steps (clip + AdamW kernels as the trainer will use them)
-// following the reference loss curve, for a single-text and a pair head.
+// following the reference loss curve, for a single-text and a pair head; the cross-attention readout.
 import { describe, expect, it } from 'vitest';
 import { adamwStep as refAdamw } from '../../reference/adamw';
 import { softmaxCrossEntropy as refCE } from '../../reference/cross-entropy';
@@ -180,6 +180,50 @@ describe('Y-Tuning head on the GPU vs the float64 reference', () => {
 
   it('pair head: AdamW steps (the zero-initialised shortcut learns) match the reference', async () => {
     await checkAdamw({ C: 10, d: 8, H: 2, L: 3, labelSeeds: randn(30, 8), seed: 6, pair: true }, makeBatch(3, 7, 10, 80, 4, true), ' pair');
+  });
+
+  it('crossAttention reads the last layer\'s cross-attention (B, H, L, T+1): the reference P, rows sum to 1, padding gets 0', async () => {
+    const e = await testEngine();
+    const cases: [YTuningConfig, YTuningRefBatch][] = [
+      [{ C: 6, d: 8, H: 2, L: 3, N: 2, labelSeeds: randn(18, 9), seed: 7 }, makeBatch(3, 6, 6, 90, 4)],
+      [{ C: 6, d: 8, H: 4, L: 4, seed: 8, pair: true }, makeBatch(3, 5, 6, 91, 2, true)],
+    ];
+    await withErrorScopes(e.device, async () => {
+      for (const [cfg, rb] of cases) {
+        const r = resolveYTuning(cfg);
+        const p = perturbed(cfg);
+        const head = new YTuningHead(e, cfg, p);
+        const batch = toGpu(e, rb, r.C);
+        const submits = e.submitCount;
+        const map = await head.crossAttention(e, batch);
+        expect(e.submitCount - submits, 'one readback submit').toBe(1);
+        const { B, T } = rb;
+        const Tm = T + 1;
+        expect({ B: map.B, H: map.H, L: map.L, Tm: map.Tm }).toEqual({ B, H: r.H, L: r.L, Tm });
+        expect(map.weights.length).toBe(B * r.H * r.L * Tm);
+        const ref = ytuningForwardRef(r, p, rb).cache.layers[r.N - 1].ca.probs;
+        expectClose(map.weights, ref, 1e-5, 1e-4, `pair ${r.pair}: cross-attention P`);
+        for (let b = 0; b < B; b++) {
+          for (let row = 0; row < r.H * r.L; row++) {
+            const o = (b * r.H * r.L + row) * Tm;
+            let sum = 0;
+            for (let j = 0; j < Tm; j++) {
+              const kept = j === T || rb.mask[b * T + j] === 1;
+              if (!kept) expect(map.weights[o + j], `b ${b} row ${row} padded key ${j}`).toBe(0);
+              else expect(map.weights[o + j]).toBeGreaterThan(0);
+              sum += map.weights[o + j];
+            }
+            expect(sum).toBeCloseTo(1, 5);
+          }
+        }
+        // The readout leaves a usable forward behind: a backward of the same batch works.
+        const dZ = upload(e, randn(B * r.L, 5), [B, r.L], 'dZ');
+        head.backward(e, batch, dZ);
+        dZ.release();
+        head.dispose();
+        releaseBatch(batch);
+      }
+    });
   });
 
   it('rejects a batch of the wrong width, a backward before its forward, and a wrong init size', async () => {
