@@ -64,6 +64,11 @@ export class TextTokenizer {
     return text === '' ? [] : this.tok.encode(text, { add_special_tokens: false }).ids;
   }
 
+  /** The vocabulary string of a token id (for showing tokens, e.g. the playground's attention view). */
+  idToToken(id: number): string {
+    return this.tok.id_to_token(id) ?? `[${id}]`;
+  }
+
   /**
    * Encode a text, or a pair through the template's pair form, truncated to at most `maxTokens` tokens
    * (specials included; longest-first for pairs). A sequence that would be empty becomes [padId] with mask 0.

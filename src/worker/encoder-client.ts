@@ -110,6 +110,12 @@ export class EncoderClient {
     return report.examples;
   }
 
+  /** Token strings of each input, one per token row of its encoding (same Tmax rule as encode). */
+  async tokenize(inputs: readonly EncodeInput[], opts: { tmax?: number } = {}): Promise<string[][]> {
+    const plain = inputs.map((i) => (i.textPair === undefined ? { text: i.text } : { text: i.text, textPair: i.textPair }));
+    return (await this.request({ type: 'tokenize', inputs: plain, options: { tmax: opts.tmax } })) as string[][];
+  }
+
   /** Empty the worker's feature cache. */
   async clearCache(): Promise<FeatureCacheStats | null> {
     return (await this.request({ type: 'clear-cache' })) as FeatureCacheStats | null;
@@ -172,6 +178,9 @@ export class EncoderClient {
         break;
       case 'encoded':
         this.settle(msg.id, (p) => p.resolve(msg.report));
+        break;
+      case 'tokenized':
+        this.settle(msg.id, (p) => p.resolve(msg.tokens));
         break;
       case 'cache-cleared':
         this.settle(msg.id, (p) => p.resolve(msg.stats));

@@ -8,6 +8,7 @@
 // - A feature cache that cannot open (no OPFS) is a warning on the encode that needed it, not a failure.
 import { Encoder } from '../encoder/encoder';
 import type { FeatureCache } from '../encoder/feature-cache';
+import { tokenRows } from '../encoder/token-rows';
 import type { ModelFiles } from '../encoder/model-files';
 import type { OrtRuntime, RuntimeKind } from '../encoder/runtime';
 import { describeSource, type ModelSource, type ProgressCallback } from '../encoder/sources';
@@ -46,6 +47,9 @@ export class EncoderHost {
         break;
       case 'encode':
         work = this.encode(req, controller.signal);
+        break;
+      case 'tokenize':
+        work = this.tokenize(req);
         break;
       case 'clear-cache':
         work = this.clearCache(req.id);
@@ -144,6 +148,16 @@ export class EncoderHost {
     });
     await cache?.flush();
     this.post({ type: 'encoded', id: req.id, report: { examples, cache: cache ? cache.stats() : null } }, transferablesOf(examples));
+  }
+
+  private async tokenize(req: Extract<WorkerRequest, { type: 'tokenize' }>): Promise<void> {
+    const enc = await this.encoder.catch(() => null);
+    if (!enc) throw new Error('No model is loaded in the encoder worker: load a model before tokenizing.');
+    const t = req.options.tmax;
+    if (t !== undefined && (!Number.isInteger(t) || t < 1)) throw new Error(`tmax must be a positive integer (a token limit), got ${t}`);
+    const tmax = t === undefined ? enc.tmax : Math.min(t, enc.info.maxTokens);
+    const tokens = req.inputs.map((inp) => tokenRows(enc.tokenizer, enc.info.hasPairInput, inp, tmax));
+    this.post({ type: 'tokenized', id: req.id, tokens });
   }
 
   private async clearCache(id: number): Promise<void> {

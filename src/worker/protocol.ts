@@ -34,6 +34,8 @@ export interface WorkerEncodeOptions {
 export type WorkerRequest =
   | { type: 'load'; id: number; source: ModelSource; options: WorkerLoadOptions }
   | { type: 'encode'; id: number; inputs: EncodeInput[]; options: WorkerEncodeOptions }
+  /** The token strings of each input, one per token row its encoding has (A's then B's for side-by-side pairs). */
+  | { type: 'tokenize'; id: number; inputs: EncodeInput[]; options: { tmax?: number } }
   /** Cancel request `target` (a load or an encode); answered by that request's AbortError. */
   | { type: 'cancel'; id: number; target: number }
   | { type: 'dispose'; id: number }
@@ -79,6 +81,7 @@ export type WorkerResponse =
   | { type: 'progress'; id: number; progress: WorkerProgress }
   | { type: 'loaded'; id: number; report: LoadedReport }
   | { type: 'encoded'; id: number; report: EncodedReport }
+  | { type: 'tokenized'; id: number; tokens: string[][] }
   | { type: 'disposed'; id: number }
   | { type: 'cache-cleared'; id: number; stats: FeatureCacheStats | null }
   | { type: 'error'; id: number; error: WorkerError };

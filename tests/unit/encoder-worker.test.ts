@@ -10,6 +10,7 @@ import { FeatureCache } from '../../src/encoder/feature-cache';
 import { ModelSourceError } from '../../src/encoder/model-check';
 import { loadModelSourceNode } from '../../src/encoder/sources-node';
 import type { LocalFilesSource } from '../../src/encoder/sources';
+import { tokenRows } from '../../src/encoder/token-rows';
 import type { EncodeProgress } from '../../src/encoder/types';
 import { EncoderClient, type WorkerLike } from '../../src/worker/encoder-client';
 import { EncoderHost, type HostDeps } from '../../src/worker/encoder-host';
@@ -151,6 +152,33 @@ describe('EncoderClient <-> EncoderHost over a MessageChannel', () => {
     expect(out.length).toBe(1);
     expect(client.cacheStats).toBeNull();
     expect(notices).toContainEqual({ kind: 'warning', message: 'The feature cache is unavailable, encoding without it: OPFS is not available here' });
+  });
+
+  it('tokenizes: one token string per row of the encoding (singles and pairs), same Tmax rule as encode', async () => {
+    const { client } = rig();
+    await expect(client.tokenize([{ text: 'x' }])).rejects.toThrow(/No model is loaded in the encoder worker: load a model before tokenizing/);
+    await client.load(source);
+    const inputs = [...TEXTS.map((text) => ({ text })), { text: 'the movie', textPair: 'was great' }];
+    const [tokens, encoded] = await Promise.all([client.tokenize(inputs), client.encode(inputs, { cache: false })]);
+    expect(tokens.map((t) => t.length)).toEqual(encoded.map((e) => e.length));
+    expect(tokens[2][0]).toBe('[CLS]');
+    expect(tokens[2].at(-1)).toBe('[SEP]');
+    expect(tokens[3]).toEqual(['[CLS]', '[SEP]']); // the empty text: just the template's specials
+    expect(tokens[5].filter((t) => t === '[SEP]').length).toBe(2); // [CLS] a [SEP] b [SEP]
+    const short = await client.tokenize([{ text: TEXTS[4] }], { tmax: 4 });
+    expect(short[0].length).toBe(4);
+    expect((await client.encode([{ text: TEXTS[4] }], { tmax: 4, cache: false }))[0].length).toBe(4);
+    // An encoder without a pair input encodes the sides separately: A's rows then B's, each with its own template.
+    const direct = await Encoder.load(await loadModelSourceNode(source), { runtime: 'node' });
+    try {
+      const sides = tokenRows(direct.tokenizer, false, { text: 'the movie', textPair: 'was great' }, 16);
+      const a = tokenRows(direct.tokenizer, false, { text: 'the movie' }, 16);
+      const b = tokenRows(direct.tokenizer, false, { text: 'was great' }, 16);
+      expect(sides).toEqual([...a, ...b]);
+      expect(direct.tokenizer.idToToken(direct.tokenizer.encode('hello world', undefined, 16).ids[1])).toBe(tokens[2][1]);
+    } finally {
+      await direct.dispose();
+    }
   });
 
   it('refuses requests after dispose', async () => {
