@@ -3,6 +3,7 @@
 // Design decision: every value is named by a string and checked when it is used — a node may only read a
 // graph input, an initializer or an earlier node's output — so a wiring mistake fails here, with the node and
 // the missing name, instead of as an opaque onnxruntime load error. Tensors are stored as little-endian raw_data.
+// No Node imports: it runs in the browser (studio head export) as well as in the tools (tools/onnx re-exports it).
 //
 //   const g = new Graph('tiny');
 //   const x = g.input('x', 'float', ['batch', 4]);
