@@ -47,7 +47,7 @@ export function buildHead(e: GpuEngine, kind: HeadKind, ctx: HeadContext): Head 
   const scale = 20 / Math.max(meanSq, 1e-6);
   switch (kind) {
     case 'ytuning':
-      return new YTuningHead(e, { C: ctx.C, L: ctx.labels, labelSeeds: seeds, seed: ctx.seed });
+      return new YTuningHead(e, { C: ctx.C, L: ctx.labels, labelSeeds: seeds, seed: ctx.seed, pair: ctx.pair });
     case 'ltuning-prefix': {
       // Label token states, zero-padded to the longest label text, with their mask.
       const Tl = Math.max(1, ...ctx.labelFeatures.map((f) => f.length));
