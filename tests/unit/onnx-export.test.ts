@@ -95,10 +95,12 @@ describe('head ONNX export matches the float64 references', () => {
       await check(headFile('zeroshot', { C, labels: L, scale: 20 }, t, meta), pair, (b) => zeroShotForward(f64(t['config.seeds']), b.pooled, pair ? b.pooledB : null, b.B, C, L, 20));
     });
 
-    for (const withSeeds of [true, false]) {
-      it(`ytuning, ${withSeeds ? 'label seeds' : 'random queries'}, N 2 (${mode}, pooled token from side A)`, async () => {
+    const ytVariants: [boolean, boolean][] = pair ? [[true, false], [false, false], [true, true], [false, true]] : [[true, false], [false, false]];
+    for (const [withSeeds, ytPair] of ytVariants) {
+      const how = ytPair ? 'pair head: g = [u, v, |u-v|, u*v] token + shortcut' : 'pooled token from side A';
+      it(`ytuning, ${withSeeds ? 'label seeds' : 'random queries'}, N 2 (${mode}, ${how})`, async () => {
         const seeds = withSeeds ? randn(L * C, 5) : null;
-        const r = resolveYTuning({ C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: seeds, seed: 1 });
+        const r = resolveYTuning({ C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: seeds, seed: 1, pair: ytPair });
         const p: Record<string, Float64Array> = {};
         const t: Record<string, { shape: number[]; data: Float64Array }> = {};
         ytuningParamSpecs(r).forEach((s, i) => {
@@ -106,8 +108,10 @@ describe('head ONNX export matches the float64 references', () => {
           p[s.name] = t[`param.${s.name}`].data;
         });
         if (seeds) t['config.labelSeeds'] = { shape: [L, C], data: seeds };
-        const config = { C, L, d: 8, H: 2, N: 2, ffn: 16, seed: 1, lnEps: 1e-5, labelSeeds: withSeeds };
-        await check(headFile('ytuning', config, t, meta), pair, (b) => ytuningForwardRef(r, p, { B: b.B, T: b.T, F: b.F, mask: b.mask, pooled: b.pooled }).logits);
+        const config = { C, L, d: 8, H: 2, N: 2, ffn: 16, seed: 1, lnEps: 1e-5, labelSeeds: withSeeds, ...(ytPair ? { pair: true } : {}) };
+        await check(headFile('ytuning', config, t, meta), pair, (b) =>
+          ytuningForwardRef(r, p, { B: b.B, T: b.T, F: b.F, mask: b.mask, pooled: b.pooled, pooledB: ytPair ? b.pooledB : null }).logits,
+        );
       });
     }
 
@@ -160,6 +164,7 @@ describe('head ONNX export refusals and metadata', () => {
     ['a corrupt file', () => headFile('linear', {}, {}, meta).map((x, i) => (i === 20 ? 0 : x)), /safetensors: header \(\d+ bytes\) is not valid UTF-8 JSON/],
     ['a safetensors file that is not a head', () => writeSafetensors({}, { format: 'other' }), /head file: format is "other", expected "labeltune-head"/],
     ['an unknown kind', () => headFile('mystery', {}, {}, meta), /unknown head kind "mystery"/],
+    ['a pair Y-Tuning head for single texts', () => headFile('ytuning', { C, L, d: 8, H: 2, N: 1, ffn: 16, seed: 0, lnEps: 1e-5, labelSeeds: false, pair: true }, {}, meta), /a pair Y-Tuning head needs pairs encoded side by side, but tokenizer\.pair is "none"/],
     ['a bad ytuning config', () => headFile('ytuning', { C, L, d: 6, H: 4, N: 1, ffn: 24, seed: 0, lnEps: 1e-5, labelSeeds: false }, {}, meta), /config \(ytuning\): H \(4\) must divide d \(6\)/],
   ];
   for (const [name, file, re] of bad) {
