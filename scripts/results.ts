@@ -256,6 +256,26 @@ export function renderTimings(rows: ResultRow[], sets: string[], heads: readonly
   return lines.join('\n');
 }
 
+/** The issue's goals, checked on the means: Y-Tuning > linear on every set; both L-Tuning > linear on pairs. */
+export function renderGoals(rows: ResultRow[], sets: string[]): string {
+  const mean = (s: string, h: string) => {
+    const r = rows.filter((x) => x.set === s && x.head === h);
+    return r.length ? meanSd(r.map((x) => x.accuracy * 100)).mean : NaN;
+  };
+  const lines: string[] = [];
+  for (const s of sets) {
+    const lin = mean(s, 'linear');
+    const pairSet = s === 'rte' || s === 'mrpc';
+    const challengers = pairSet ? ['ytuning', 'ltuning-prefix', 'ltuning-prompt'] : ['ytuning'];
+    const parts = challengers.map((h) => {
+      const d = mean(s, h) - lin;
+      return Number.isNaN(d) ? `${h}: not run` : `${h} ${d >= 0 ? '+' : ''}${d.toFixed(1)} points vs linear (${d > 0 ? 'beats it' : 'does not beat it'})`;
+    });
+    lines.push(`- ${SETS[s].title}: ${parts.join('; ')}`);
+  }
+  return lines.join('\n');
+}
+
 function render(): void {
   if (!existsSync(outFile)) throw new Error(`no results yet: ${outFile} is missing (run --set first)`);
   const rows = readFileSync(outFile, 'utf8')
@@ -276,6 +296,7 @@ function render(): void {
   const out = tpl
     .replace('{{TABLE}}', renderTable(kept, sets, HEAD_KINDS))
     .replace('{{TIMINGS}}', renderTimings(kept, sets, HEAD_KINDS))
+    .replace('{{GOALS}}', renderGoals(kept, sets))
     .replace('{{ENCODE}}', encodeLines.join('\n'))
     .replace('{{ADAPTER}}', kept[0]?.adapter ?? 'unknown')
     .replace('{{COMMITS}}', [...new Set(kept.map((r) => r.commit))].join(', '))
