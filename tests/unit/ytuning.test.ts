@@ -7,6 +7,9 @@ import { ytuningBackwardRef, ytuningForwardRef, type YTuningRefBatch } from '../
 import { resolveYTuning, ytuningInit, ytuningParamSpecs, type YTuningConfig } from '../../src/heads/ytuning-config';
 import { randn } from '../helpers/rng';
 
+// Finite differences of every parameter take ~1-2 s alone; allow for a loaded shared CPU.
+const FD_TIMEOUT = 60_000;
+
 function tinyBatch(B: number, T: number, C: number, pair = false): YTuningRefBatch {
   const mask = new Float64Array(B * T).fill(1);
   for (let t = 3; t < T; t++) mask[1 * T + t] = 0; // example 1: 3 real tokens
@@ -43,19 +46,19 @@ function check(cfg: YTuningConfig, B: number, T: number) {
 describe('reference Y-Tuning head', () => {
   it('with label seeds (N = 1): every parameter gradient matches finite differences', () => {
     check({ C: 6, d: 8, H: 2, L: 3, labelSeeds: randn(3 * 6, 7), seed: 3 }, 2, 5);
-  });
+  }, FD_TIMEOUT);
 
   it('without label seeds (N = 2, ffnMult 2): every parameter gradient matches finite differences', () => {
     check({ C: 6, d: 8, H: 2, L: 3, N: 2, ffnMult: 2, seed: 4 }, 2, 5);
-  });
+  }, FD_TIMEOUT);
 
   it('pair head with label seeds (N = 1): every gradient, Wp (4C, d) and the Wsc shortcut included', () => {
     check({ C: 6, d: 8, H: 2, L: 3, labelSeeds: randn(3 * 6, 7), seed: 3, pair: true }, 2, 5);
-  });
+  }, FD_TIMEOUT);
 
   it('pair head without label seeds (N = 2): every gradient matches finite differences', () => {
     check({ C: 5, d: 8, H: 2, L: 4, N: 2, ffnMult: 2, seed: 8, pair: true }, 3, 4);
-  });
+  }, FD_TIMEOUT);
 
   it('pair head: shapes, same seeded init elsewhere, the shortcut adds exactly g Wsc, batch checks', () => {
     const single = resolveYTuning({ C: 6, d: 8, H: 2, L: 3, seed: 2 });
