@@ -226,6 +226,34 @@ describe('Y-Tuning head on the GPU vs the float64 reference', () => {
     });
   });
 
+  it('a batch of a new length records forward + backward into the open command buffer (no upload, no submit)', async () => {
+    const e = await testEngine();
+    const cfg: YTuningConfig = { C: 6, d: 8, H: 2, L: 3, seed: 9, pair: true };
+    const r = resolveYTuning(cfg);
+    const p = perturbed(cfg);
+    await withErrorScopes(e.device, async () => {
+      const head = new YTuningHead(e, cfg, p);
+      for (const [bi, rb] of [makeBatch(2, 5, 6, 100, 3, true), makeBatch(3, 8, 6, 101, 6, true)].entries()) {
+        const batch = toGpu(e, rb, r.C);
+        const dZ = upload(e, randn(rb.B * r.L, 3), [rb.B, r.L], 'dZ');
+        e.submit();
+        const submits = e.submitCount;
+        for (const hp of head.params) zero(e, hp.grad); // work already recorded, as in a trainer step
+        const z = head.forward(e, batch, true);
+        head.backward(e, batch, dZ);
+        expect(e.submitCount, `batch ${bi} (new T ${rb.T}): nothing submitted while recording`).toBe(submits);
+        const ref = ytuningForwardRef(r, p, rb);
+        expectClose(await z.read(), ref.logits, 2e-5, 1e-4, `batch ${bi} logits`);
+        const g = ytuningBackwardRef(r, p, ref.cache, randn(rb.B * r.L, 3));
+        const Wf = head.params.find((hp) => hp.name === 'Wf')!;
+        expectClose(await Wf.grad.read(), g.Wf, 2e-5 * Math.max(1, ...g.Wf.map(Math.abs)), 1e-4, `batch ${bi} dWf`);
+        dZ.release();
+        releaseBatch(batch);
+      }
+      head.dispose();
+    });
+  });
+
   it('rejects a batch of the wrong width, a backward before its forward, and a wrong init size', async () => {
     const e = await testEngine();
     const cfg: YTuningConfig = { C: 6, d: 8, H: 2, L: 3, seed: 1 };
