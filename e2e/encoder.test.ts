@@ -33,6 +33,8 @@ async function waitStatus(want: RegExp, timeout = 240_000): Promise<string> {
 }
 
 async function encodeInPage(text = TEXT): Promise<{ pooled: number[]; cached: boolean }> {
+  // The try box sits in the folded "Encoder details" at the bottom of the studio.
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
   await page.getByTestId('try-text').fill(text);
   await page.getByTestId('try-encode').click();
   await expect.poll(async () => (await page.getByTestId('try-result').count()) > 0 && (await waitStatus(/ready|error/)) === 'ready', { timeout: 240_000 }).toBe(true);
@@ -86,8 +88,11 @@ describe('encoder in headless Chromium', () => {
 
   it('runs on the WebGPU EP when asked, and says so', async () => {
     await page.getByTestId('ep-policy').selectOption('webgpu');
+    // The new EP loads in a fresh worker while the old one stays in use: wait for the switch (or a load error).
+    await expect
+      .poll(async () => ((await page.getByTestId('model-error').count()) ? await page.getByTestId('model-error').textContent() : await page.getByTestId('encoder-ep').getAttribute('data-ep')), { timeout: 240_000, interval: 250 })
+      .toBe('webgpu');
     expect(await waitStatus(/ready|error/)).toBe('ready');
-    expect(await page.getByTestId('encoder-ep').getAttribute('data-ep')).toBe('webgpu');
     // A new text so the cache cannot answer; WebGPU on SwiftShader is slow but one sentence is fine.
     const r = await encodeInPage(TEXT2);
     expect(r.cached).toBe(false);

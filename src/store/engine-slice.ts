@@ -11,7 +11,9 @@ export interface EngineSlice {
   adapter: AdapterReport | null;
   checks: CheckResult[];
   engineError: string | null;
-  setEngine(patch: Partial<Pick<EngineSlice, 'engineStatus' | 'adapter' | 'checks' | 'engineError'>>): void;
+  /** The GPU device was lost (driver reset, another tab, a crash): the message the browser gave. Null while fine. */
+  deviceLost: string | null;
+  setEngine(patch: Partial<Pick<EngineSlice, 'engineStatus' | 'adapter' | 'checks' | 'engineError' | 'deviceLost'>>): void;
   addCheck(r: CheckResult): void;
 }
 
@@ -20,6 +22,7 @@ export const createEngineSlice: StateCreator<EngineSlice, [], [], EngineSlice> =
   adapter: null,
   checks: [],
   engineError: null,
+  deviceLost: null,
   setEngine: (patch) => set(patch),
   addCheck: (r) => set((s) => ({ checks: [...s.checks, r] })),
 });

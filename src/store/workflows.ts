@@ -23,13 +23,13 @@ export function startEngine(): Promise<void> {
 
 async function doStartEngine(): Promise<void> {
   const { setEngine, addCheck } = useStudio.getState();
-  setEngine({ engineStatus: 'starting', engineError: null, checks: [] });
+  setEngine({ engineStatus: 'starting', engineError: null, checks: [], deviceLost: null });
   try {
     if (!engine) {
       const gpu = await acquireGpu({
         onLost: (msg) => {
           engine = null;
-          useStudio.getState().setEngine({ engineStatus: 'failed', engineError: msg });
+          useStudio.getState().setEngine({ engineStatus: 'failed', engineError: msg, deviceLost: msg });
         },
       });
       engine = new GpuEngine(gpu);

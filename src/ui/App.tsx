@@ -1,42 +1,111 @@
-// The studio shell: status strip, then the flow a user follows top to bottom — model, data, train, results, use,
-// history — plus the engine self-check. Design decision: components only read the store and call workflows
-// (src/store/*-workflows.ts); no logic lives here.
-import { useEffect } from 'react';
+// The studio shell: a header with the step list, the sticky status strip, then the flow a user follows top to
+// bottom — model, data, train, results, use, history — and, folded at the bottom, the encoder and engine
+// details. Design decision: components only read the store and call workflows (src/store/*-workflows.ts); each
+// step is wrapped here in an anchored, numbered slot so the panels themselves stay free of layout.
+import { useEffect, type ReactNode } from 'react';
 import { loadEncoder } from '../store/encoder-workflows';
+import { watchCacheStats } from '../store/model-workflows';
+import { useStudio } from '../store/store';
 import { startEngine } from '../store/workflows';
 import { DataPanel } from './data/DataPanel';
 import { EncoderPanel } from './EncoderPanel';
 import { EnginePanel } from './EnginePanel';
-import { StatusStrip } from './shell/StatusStrip';
 import { ModelPanel } from './shell/ModelPanel';
+import { StatusStrip } from './shell/StatusStrip';
 import { ResultsPanel } from './train/ResultsPanel';
 import { TrainPanel } from './train/TrainPanel';
 import { HistoryPanel } from './use/HistoryPanel';
 import { UsePanel } from './use/UsePanel';
 
+const STEPS = [
+  { id: 'model', title: 'Model' },
+  { id: 'data', title: 'Data' },
+  { id: 'train', title: 'Train' },
+  { id: 'results', title: 'Results' },
+  { id: 'use', title: 'Use' },
+  { id: 'history', title: 'History' },
+] as const;
+
+type StepId = (typeof STEPS)[number]['id'];
+
+/** Which steps are done, from what the store holds (read loosely: other slices may not publish every field). */
+function useDoneSteps(): Set<StepId> {
+  const s = useStudio() as unknown as Record<string, unknown> & { encoderStatus: string; activeHead: unknown };
+  const done = new Set<StepId>();
+  if (s.encoderStatus === 'ready' || s.encoderStatus === 'encoding') done.add('model');
+  if (s.dataset) done.add('data');
+  if (s.trainStatus === 'done') done.add('train');
+  if (s.activeHead) {
+    done.add('results');
+    done.add('use');
+  }
+  return done;
+}
+
+function Step({ id, n, children }: { id: StepId; n: number; children: ReactNode }) {
+  return (
+    <div className="flow-step" id={`step-${id}`} data-step={n}>
+      {children}
+    </div>
+  );
+}
+
 export function App() {
   useEffect(() => {
     void startEngine();
     void loadEncoder();
+    return watchCacheStats();
   }, []);
+  const done = useDoneSteps();
   return (
-    <main className="app">
-      <header>
-        <h1>LabelTune Studio</h1>
-        <p className="tagline">
-          Adapt a frozen pre-trained text encoder to your classification task by learning label representations — in
-          your browser, on your own GPU.
-        </p>
+    <>
+      <header className="app-header">
+        <div className="app-header-inner">
+          <div className="brand">
+            <span className="brand-mark" aria-hidden="true">◆</span>
+            <div>
+              <h1>LabelTune Studio</h1>
+              <p className="tagline">
+                Adapt a frozen pre-trained text encoder to your classification task by learning label representations —
+                in your browser, on your own GPU.
+              </p>
+            </div>
+          </div>
+          <nav className="stepper" aria-label="Steps">
+            {STEPS.map((st, i) => (
+              <a key={st.id} href={`#step-${st.id}`} className={done.has(st.id) ? 'done' : ''}>
+                <span className="stepper-n">{done.has(st.id) ? '✓' : i + 1}</span>
+                {st.title}
+              </a>
+            ))}
+          </nav>
+        </div>
       </header>
       <StatusStrip />
-      <ModelPanel />
-      <DataPanel />
-      <TrainPanel />
-      <ResultsPanel />
-      <UsePanel />
-      <HistoryPanel />
-      <EncoderPanel />
-      <EnginePanel />
-    </main>
+      <main className="app">
+        <div className="flow">
+          <Step id="model" n={1}><ModelPanel /></Step>
+          <Step id="data" n={2}><DataPanel /></Step>
+          <Step id="train" n={3}><TrainPanel /></Step>
+          <Step id="results" n={4}><ResultsPanel /></Step>
+          <Step id="use" n={5}><UsePanel /></Step>
+          <Step id="history" n={6}><HistoryPanel /></Step>
+        </div>
+        <div className="details-group">
+          <details className="card details" data-testid="encoder-details">
+            <summary>Encoder details <span className="muted">— status, EP, load times, feature cache, try a text</span></summary>
+            <EncoderPanel />
+          </details>
+          <details className="card details" data-testid="engine-details">
+            <summary>Engine self-check <span className="muted">— the WebGPU adapter and every kernel against its float64 reference</span></summary>
+            <EnginePanel />
+          </details>
+        </div>
+        <footer className="app-footer muted small">
+          LabelTune Studio · Y-Tuning (Liu et al., 2022) and L-Tuning (Kowsher et al., 2024) heads, trained with WGSL on
+          WebGPU · your data never leaves this page.
+        </footer>
+      </main>
+    </>
   );
 }

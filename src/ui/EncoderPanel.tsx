@@ -1,37 +1,20 @@
-// The frozen encoder: which model and execution provider run it, load progress, and a "try it" box that encodes a
-// text in the encoder worker and shows its pooled vector (a repeat is served from the feature cache).
+// Encoder details (folded at the bottom of the studio): status, the EP that runs the model and the adapter
+// "auto" looked at, load times, feature-cache counters, and a "try it" box that encodes a text in the encoder
+// worker and shows its pooled vector (a repeat is served from the feature cache). The EP choice and model loads
+// live in the Model step (shell/ModelPanel.tsx).
 import { useState } from 'react';
-import type { EpPolicy } from '../encoder/types';
-import { loadEncoder, tryEncode } from '../store/encoder-workflows';
+import { tryEncode } from '../store/encoder-workflows';
 import { useStudio } from '../store/store';
-
-function formatBytes(n: number): string {
-  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
-}
+import { formatBytes } from './shell/status-text';
 
 export function EncoderPanel() {
   const s = useStudio();
   const [text, setText] = useState('A gorgeous, witty, seductive movie.');
-  const busy = s.encoderStatus === 'loading' || s.encoderStatus === 'encoding';
   const p = s.loadProgress;
   return (
-    <section className="encoder" aria-label="Frozen encoder">
-      <h2>Frozen encoder</h2>
+    <div className="encoder" aria-label="Frozen encoder">
       <p>
-        Status: <span data-testid="encoder-status" className={`status ${s.encoderStatus}`}>{s.encoderStatus}</span>{' '}
-        <label>
-          Execution provider{' '}
-          <select
-            data-testid="ep-policy"
-            value={s.epPolicy}
-            disabled={busy}
-            onChange={(e) => void loadEncoder({ kind: 'default' }, e.target.value as EpPolicy)}
-          >
-            <option value="auto">auto (wasm on a CPU adapter, WebGPU on a GPU)</option>
-            <option value="wasm">wasm</option>
-            <option value="webgpu">WebGPU</option>
-          </select>
-        </label>
+        Status: <span data-testid="encoder-status" className={`status ${s.encoderStatus}`}>{s.encoderStatus}</span>
       </p>
       {p && s.encoderStatus === 'loading' && (
         <p className="progress" data-testid="load-progress">
@@ -72,7 +55,7 @@ export function EncoderPanel() {
         }}
       >
         <input data-testid="try-text" value={text} onChange={(e) => setText(e.target.value)} aria-label="Text to encode" />
-        <button type="submit" data-testid="try-encode" disabled={s.encoderStatus !== 'ready'}>Encode</button>
+        <button type="submit" className="btn btn-primary" data-testid="try-encode" disabled={s.encoderStatus !== 'ready'}>Encode</button>
       </form>
       {s.tryResult && (
         <p data-testid="try-result" data-pooled={JSON.stringify(s.tryResult.pooled)} data-cached={s.tryResult.cached}>
@@ -81,6 +64,6 @@ export function EncoderPanel() {
           {s.tryResult.cached ? ' (from the feature cache)' : ''}
         </p>
       )}
-    </section>
+    </div>
   );
 }

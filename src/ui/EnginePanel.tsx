@@ -1,16 +1,16 @@
-// Shows the WebGPU adapter the studio runs on and the result of the kernel self-check against float64 references.
+// Engine details (folded at the bottom of the studio): the WebGPU adapter the studio runs on and the result of
+// the kernel self-check against float64 references.
 import { useStudio } from '../store/store';
 import { startEngine } from '../store/workflows';
 
 export function EnginePanel() {
   const { engineStatus, adapter, checks, engineError } = useStudio();
   return (
-    <section className="engine" aria-label="Training engine">
-      <h2>Training engine</h2>
+    <div className="engine" aria-label="Training engine">
       <p>
         Status: <span data-testid="engine-status" className={`status ${engineStatus}`}>{engineStatus}</span>
         {(engineStatus === 'failed' || engineStatus === 'unavailable') && (
-          <button onClick={() => void startEngine()}>Retry</button>
+          <button className="btn btn-sm" onClick={() => void startEngine()}>Retry</button>
         )}
       </p>
       {engineError && <pre className="error" data-testid="engine-error">{engineError}</pre>}
@@ -31,7 +31,7 @@ export function EnginePanel() {
         </dl>
       )}
       {checks.length > 0 && (
-        <table className="checks" data-testid="checks">
+        <table className="table checks" data-testid="checks">
           <thead>
             <tr><th>Kernel check</th><th>Result</th><th>Worst error / tolerance</th><th>Time</th></tr>
           </thead>
@@ -47,6 +47,6 @@ export function EnginePanel() {
           </tbody>
         </table>
       )}
-    </section>
+    </div>
   );
 }
