@@ -1,0 +1,58 @@
+// Shared argument handling of the labeltune commands: the usage error type, number and list flags, and reading a
+// dataset file. Design decision: a usage problem (a flag, a missing file) is a UsageError (exit code 2), a problem
+// with the data's content is the data module's DataError (exit code 1); both print as one line from main.ts.
+import { readFileSync } from 'node:fs';
+import { loadDataset, sniff, parse, type Dataset, type ParsedTable } from '../data';
+
+export class UsageError extends Error {}
+
+/** Options every command that reads a dataset shares. */
+export interface Common {
+  data: string;
+  text?: string;
+  textPair?: string;
+  label?: string;
+  model: string;
+  json: boolean;
+  cache: boolean;
+  tmax?: number;
+}
+
+/** A non-negative number flag (integer when `int`); undefined when the flag is absent. */
+export function numFlag(name: string, v: string | undefined, int: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n)) || n < 0) {
+    throw new UsageError(`--${name} must be a ${int ? 'non-negative integer' : 'number'}, got "${v}"`);
+  }
+  return n;
+}
+
+/** "a,b, c" -> ['a', 'b', 'c']; an empty entry or a repeated one is a usage error. */
+export function listFlag(name: string, v: string): string[] {
+  const items = v.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new UsageError(`--${name} "${v}" has an empty entry (write a comma-separated list, e.g. a,b)`);
+  const dup = items.find((s, i) => items.indexOf(s) !== i);
+  if (dup !== undefined) throw new UsageError(`--${name} lists "${dup}" twice`);
+  return items;
+}
+
+export function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`);
+  }
+}
+
+/** A labelled dataset from a file (columns from the flags, else detected). */
+export function readDataset(path: string, c: { text?: string; textPair?: string | null; label?: string }, labelOrder?: readonly string[]): Dataset {
+  return loadDataset(readBytes(path), path, { textColumn: c.text, textPairColumn: c.textPair, labelColumn: c.label, labelOrder }).dataset;
+}
+
+/** A parsed table (no label column needed: what `predict` reads). */
+export function readTable(path: string): ParsedTable {
+  const s = sniff(readBytes(path), path);
+  return parse(s.text, s, path);
+}

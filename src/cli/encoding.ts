@@ -1,0 +1,94 @@
+// The encoder side of the labeltune commands: load the model, encode texts through the on-disk feature cache
+// with a progress bar, and pair the features with labels. Design decision: several datasets that share texts
+// (train and dev, or one dataset per label column) are encoded as ONE list of distinct inputs, so each text goes
+// through the encoder (or the cache) once per command.
+import type { Dataset, Example } from '../data';
+import { Encoder } from '../encoder/encoder';
+import { NodeCacheStore } from '../encoder/cache-store-node';
+import { cacheKey } from '../encoder/cache-key';
+import { FeatureCache } from '../encoder/feature-cache';
+import { loadModelSourceNode } from '../encoder/sources-node';
+import type { EncodedExample } from '../encoder/types';
+import type { TrainExample } from '../train/batches';
+import { encodeProgress } from './progress';
+
+export interface EncoderSession {
+  encoder: Encoder;
+  cache: FeatureCache | null;
+}
+
+export async function openEncoder(o: { model: string; tmax?: number; cache: boolean }): Promise<EncoderSession> {
+  const files = await loadModelSourceNode(o.model === 'default' ? { kind: 'default' } : { kind: 'paths', model: o.model });
+  const encoder = await Encoder.load(files, { runtime: 'node', epPolicy: 'auto', tmax: o.tmax });
+  const cache = o.cache ? await FeatureCache.open({ store: new NodeCacheStore() }) : null;
+  return { encoder, cache };
+}
+
+export interface TextInput {
+  text: string;
+  textPair?: string;
+}
+
+export interface Encoded {
+  features: EncodedExample[];
+  seconds: number;
+  /** Inputs served from the feature cache. */
+  cached: number;
+}
+
+/** Encode inputs in order through the feature cache (when there is one), drawing `label`'s progress bar on a TTY. */
+export async function encodeInputs(s: EncoderSession, inputs: readonly TextInput[], label: string, quiet: boolean): Promise<Encoded> {
+  const { encoder, cache } = s;
+  const t0 = performance.now();
+  let cached = 0;
+  const draw = encodeProgress(label, quiet);
+  const features = await encoder.encode(
+    inputs.map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair })),
+    {
+      cache: cache ?? undefined,
+      cacheKey: cache ? (i) => cacheKey({ modelHash: encoder.info.hash, tmax: encoder.tmax, text: i.text, textPair: i.textPair }) : undefined,
+      onProgress: (p) => {
+        cached = p.cached;
+        draw(p);
+      },
+    },
+  );
+  return { features, seconds: (performance.now() - t0) / 1000, cached };
+}
+
+function inputOf(x: Example): TextInput {
+  return x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair };
+}
+
+/** The key under which an input's features are shared (text and second text, unambiguous). */
+function inputKey(x: TextInput): string {
+  return x.textPair === undefined ? `1\u0000${x.text}` : `2\u0000${x.text}\u0000${x.textPair}`;
+}
+
+/**
+ * Encode the examples of several datasets once: the distinct inputs are encoded (in first-seen order) and every
+ * dataset gets its examples' features back, in its own order.
+ */
+export async function encodeDatasets(s: EncoderSession, sets: readonly Dataset[], label: string, quiet: boolean): Promise<{ features: EncodedExample[][]; encoded: Encoded; distinct: number }> {
+  const index = new Map<string, number>();
+  const inputs: TextInput[] = [];
+  const positions = sets.map((ds) =>
+    ds.examples.map((x) => {
+      const input = inputOf(x);
+      const key = inputKey(input);
+      let k = index.get(key);
+      if (k === undefined) {
+        k = inputs.length;
+        index.set(key, k);
+        inputs.push(input);
+      }
+      return k;
+    }),
+  );
+  const encoded = await encodeInputs(s, inputs, label, quiet);
+  return { features: positions.map((ps) => ps.map((k) => encoded.features[k])), encoded, distinct: inputs.length };
+}
+
+export function toExamples(ds: Dataset, features: readonly EncodedExample[]): TrainExample[] {
+  return ds.examples.map((x, i) => ({ features: features[i], label: x.label }));
+}

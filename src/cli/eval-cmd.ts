@@ -1,0 +1,122 @@
+// `labeltune eval --head-file head.safetensors --data FILE`: a trained head on a labelled file — accuracy,
+// macro-F1, per-class precision/recall/F1 and the confusion matrix (or one JSON object with metrics, timings,
+// adapter and EP). Design decision: the file's labels are mapped onto the HEAD's label order (a label the head
+// never saw is a one-line error), and a head trained on single texts never reads a guessed second text column.
+import { parseArgs } from 'node:util';
+import { DataError, type Dataset } from '../data';
+import { metricsFromLogits } from '../train/metrics';
+import { numFlag, readDataset, UsageError } from './args';
+import { encodeInputs, openEncoder } from './encoding';
+import { metricsReport } from './format';
+import { adapterJson, withGpu } from './gpu-session';
+import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
+import { headLogits, meanCrossEntropy } from './infer';
+
+export const EVAL_USAGE = `  labeltune eval --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
+                 [--model default|DIR] [--batch N] [--no-cache] [--json]`;
+
+/** Column options for a file read against a head: a single-text head never takes a guessed second text column. */
+export function headColumns(peeked: PeekedHead, text: string | undefined, textPair: string | undefined): { text?: string; textPair?: string | null } {
+  if (peeked.pair === 'none' && textPair !== undefined) {
+    throw new UsageError(`--text-pair: the head in ${peeked.path} was trained on single texts, not text pairs; leave --text-pair out`);
+  }
+  return { text, textPair: textPair ?? (peeked.pair === 'none' ? null : undefined) };
+}
+
+/** Checks that a dataset's texts fit the head (pairs for a pair head, single texts otherwise). */
+export function checkPairs(peeked: PeekedHead, hasPairs: boolean, file: string): void {
+  if (peeked.pair !== undefined && peeked.pair !== 'none' && !hasPairs) {
+    throw new UsageError(`the head in ${peeked.path} was trained on text pairs, but ${file} gives one text per row; name the second text column with --text-pair COL`);
+  }
+}
+
+/** Loads the labelled file in the head's label order; a label the head does not know is one line. */
+function readAgainstHead(path: string, peeked: PeekedHead, cols: { text?: string; textPair?: string | null; label?: string }): Dataset {
+  try {
+    return readDataset(path, cols, peeked.labels);
+  } catch (err) {
+    if (err instanceof DataError && err.code === 'unseen-label') {
+      const detail = err.message
+        .replace(/^The dev set has (a label|labels) the training set never has: /, '')
+        .replace(/\.? The training labels are .*$/, '');
+      throw new DataError('unseen-label', `${path} has labels the head was not trained on: ${detail}. The head's labels are ${peeked.labels!.join(', ')}; drop those rows or use a head trained with them.`, err.lines);
+    }
+    throw err;
+  }
+}
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'head-file': { type: 'string' },
+      data: { type: 'string' },
+      text: { type: 'string' },
+      'text-pair': { type: 'string' },
+      label: { type: 'string' },
+      model: { type: 'string', default: 'default' },
+      batch: { type: 'string', default: '64' },
+      'no-cache': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (!values['head-file']) throw new UsageError('eval needs --head-file FILE (a head from "labeltune train --out")');
+  if (!values.data) throw new UsageError('eval needs --data FILE (labelled examples)');
+  const batch = numFlag('batch', values.batch, true)!;
+  if (batch < 1) throw new UsageError('--batch must be at least 1');
+  const json = values.json!;
+  const peeked = peekHeadFile(values['head-file']);
+  const cols = headColumns(peeked, values.text, values['text-pair']);
+  const ds = readAgainstHead(values.data, peeked, { ...cols, label: values.label });
+  checkPairs(peeked, ds.examples.some((x) => x.textPair !== undefined), values.data);
+  const session = await openEncoder({ model: values.model!, tmax: peeked.tmax, cache: !values['no-cache'] });
+  const { encoder } = session;
+  try {
+    await withGpu(async (engine, gpu) => {
+      const { head, meta } = loadHead(engine, peeked, encoder.info);
+      try {
+        const enc = await encodeInputs(session, ds.examples, 'encode', json);
+        await session.cache?.close();
+        const t0 = performance.now();
+        const logits = await headLogits(engine, head, enc.features, encoder.tmax, batch);
+        const evalSeconds = (performance.now() - t0) / 1000;
+        const targets = ds.examples.map((x) => x.label);
+        const L = meta.labels.length;
+        const m = metricsFromLogits(logits, targets, L);
+        const loss = meanCrossEntropy(logits, targets, L);
+        if (json) {
+          const report = {
+            command: 'eval',
+            head_file: peeked.path,
+            head: head.kind,
+            data: values.data,
+            labels: meta.labels,
+            examples: ds.examples.length,
+            skipped_rows: ds.skipped.length,
+            metrics: {
+              accuracy: m.accuracy,
+              macro_f1: m.macroF1,
+              loss,
+              per_class: Object.fromEntries(meta.labels.map((l, k) => [l, { precision: m.perClass[k].precision, recall: m.perClass[k].recall, f1: m.perClass[k].f1, support: m.perClass[k].support }])),
+              confusion: m.confusion,
+            },
+            timings: { encode_s: enc.seconds, cached: enc.cached, eval_s: evalSeconds },
+            encoder: { name: encoder.info.name, hash: encoder.info.hash, ep: encoder.info.ep, tmax: encoder.tmax },
+            adapter: adapterJson(gpu),
+          };
+          console.log(JSON.stringify(report));
+        } else {
+          if (ds.skipped.length) console.error(`labeltune: skipped ${ds.skipped.length} rows with an empty text or label (first: ${ds.skipped[0].message})`);
+          console.log(`${head.kind} head from ${peeked.path} on ${values.data}`);
+          for (const line of metricsReport(meta.labels, m)) console.log(line);
+          console.log('');
+          console.log(`loss ${loss.toFixed(4)}; encode ${enc.seconds.toFixed(1)} s (${enc.cached} cached, ${encoder.info.ep}), eval ${evalSeconds.toFixed(2)} s`);
+        }
+      } finally {
+        head.dispose();
+      }
+    });
+  } finally {
+    await encoder.dispose();
+  }
+}

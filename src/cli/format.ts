@@ -1,0 +1,75 @@
+// Plain-text tables for the labeltune command's human output: per-class precision/recall/F1, the confusion matrix
+// and the several-heads comparison. Design decision: pure functions from numbers to lines (tested on their own);
+// columns are padded to their widest cell, numbers right-aligned, names left-aligned, percentages with 2 decimals.
+import type { Metrics } from '../train/metrics';
+
+/** A table with a header row and a rule; `right[j]` right-aligns column j. */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[] = []): string[] {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, j) => (right[j] ? c.padStart(widths[j]) : c.padEnd(widths[j])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
+export const pct = (x: number) => `${(x * 100).toFixed(2)}`;
+
+/** Per-class precision / recall / F1 / support, one row per label. */
+export function perClassTable(labels: readonly string[], m: Metrics): string[] {
+  const rows = labels.map((name, k) => {
+    const c = m.perClass[k];
+    return [name, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)];
+  });
+  return textTable(['label', 'precision', 'recall', 'F1', 'support'], rows, [false, true, true, true, true]);
+}
+
+/** The confusion matrix: rows are true labels, columns predicted labels. */
+export function confusionTable(labels: readonly string[], m: Metrics): string[] {
+  const rows = labels.map((name, t) => [name, ...m.confusion[t].map(String)]);
+  return textTable(['true \\ predicted', ...labels], rows, [false, ...labels.map(() => true)]);
+}
+
+/** Accuracy, macro-F1, the per-class table and the confusion matrix, as printed by `eval`. */
+export function metricsReport(labels: readonly string[], m: Metrics): string[] {
+  return [
+    `accuracy ${pct(m.accuracy)}%  macro-F1 ${pct(m.macroF1)}  (${m.n} examples, ${labels.length} labels)`,
+    '',
+    ...perClassTable(labels, m),
+    '',
+    ...confusionTable(labels, m),
+  ];
+}
+
+export interface RunSummary {
+  /** The label column trained on (several tasks) or '' (one task). */
+  task: string;
+  head: string;
+  accuracy: number;
+  macroF1: number;
+  loss: number;
+  bestEpoch: number | null;
+  trainSeconds: number;
+  out: string | null;
+}
+
+/** The comparison of several heads (and/or label columns) trained over the same encoded texts. */
+export function comparisonTable(runs: readonly RunSummary[]): string[] {
+  const tasks = runs.some((r) => r.task !== '');
+  const best = new Map<string, number>();
+  for (const r of runs) best.set(r.task, Math.max(best.get(r.task) ?? -Infinity, r.accuracy));
+  const rows = runs.map((r) => [
+    ...(tasks ? [r.task] : []),
+    r.head,
+    `${pct(r.accuracy)}${r.accuracy === best.get(r.task) ? ' *' : '  '}`,
+    pct(r.macroF1),
+    r.loss.toFixed(4),
+    r.bestEpoch === null ? '-' : String(r.bestEpoch),
+    r.trainSeconds.toFixed(2),
+    r.out ?? '',
+  ]);
+  const header = [...(tasks ? ['label column'] : []), 'head', 'dev acc %', 'macro-F1', 'dev loss', 'best epoch', 'train s', 'file'];
+  const right = [...(tasks ? [false] : []), false, true, true, true, true, true, false];
+  return [...textTable(header, rows, right), `(* best dev accuracy${tasks ? ' per label column' : ''})`];
+}

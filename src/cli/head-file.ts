@@ -1,0 +1,70 @@
+// Reading a head file (.safetensors from `train --out` or the studio's export) for `eval` and `predict`.
+// Design decision: two steps — `peekHeadFile` checks the container and the format marker and reads the token
+// limit BEFORE the encoder loads (a file that is not a head fails in milliseconds, and the encoder is opened with
+// the head's Tmax), then `loadHead` runs the full validation of importHead on the GPU, which refuses a head
+// trained on another encoder with its own message.
+import type { GpuEngine } from '../gpu/engine';
+import type { Head } from '../heads/head';
+import { HEAD_FORMAT, HeadFileError, importHead, type HeadMeta } from '../heads/serialize';
+import { readSafetensors, SafetensorsError } from '../heads/safetensors';
+import type { EncoderInfo } from '../encoder/types';
+import { readBytes } from './args';
+
+export interface PeekedHead {
+  path: string;
+  bytes: Uint8Array;
+  kind: string;
+  encoderName: string;
+  /** The token limit the head was trained with (undefined when unreadable; loadHead then says why). */
+  tmax?: number;
+  /** Label names (undefined when unreadable; loadHead then says why). */
+  labels?: string[];
+  /** How the head's texts reached the encoder ('none': single texts). */
+  pair?: string;
+}
+
+function jsonEntry(metadata: Record<string, string>, key: string): unknown {
+  try {
+    return JSON.parse(metadata[key] ?? 'null');
+  } catch {
+    return null; // importHead reports a broken entry with its own message.
+  }
+}
+
+export function peekHeadFile(path: string): PeekedHead {
+  const bytes = readBytes(path);
+  let metadata: Record<string, string>;
+  try {
+    metadata = readSafetensors(bytes).metadata;
+  } catch (err) {
+    if (err instanceof SafetensorsError) throw new HeadFileError(`${path} is not a labeltune head (.safetensors from "labeltune train --out"): ${err.message}`);
+    throw err;
+  }
+  if (metadata.format !== HEAD_FORMAT) {
+    throw new HeadFileError(`${path} is a safetensors file but not a labeltune head (its format is ${JSON.stringify(metadata.format ?? null)}, expected "${HEAD_FORMAT}")`);
+  }
+  const tok = jsonEntry(metadata, 'tokenizer') as { tmax?: unknown; pair?: unknown } | null;
+  const labels = jsonEntry(metadata, 'labels');
+  return {
+    path,
+    bytes,
+    kind: metadata.kind ?? '?',
+    encoderName: metadata.encoder_name ?? '?',
+    tmax: Number.isInteger(tok?.tmax) && (tok!.tmax as number) > 0 ? (tok!.tmax as number) : undefined,
+    labels: Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : undefined,
+    pair: typeof tok?.pair === 'string' ? tok.pair : undefined,
+  };
+}
+
+/** Full validation and import on the GPU; refuses a head trained on another encoder (names the fix: --model). */
+export function loadHead(e: GpuEngine, peeked: PeekedHead, encoder: EncoderInfo): { head: Head; meta: HeadMeta } {
+  try {
+    return importHead(e, peeked.bytes, { encoderHash: encoder.hash, encoderName: encoder.name });
+  } catch (err) {
+    if (err instanceof HeadFileError) {
+      const hint = /the loaded encoder is/.test(err.message) ? ' (choose the model with --model DIR)' : '';
+      throw new HeadFileError(`${peeked.path}: ${err.message.replace(/^head file: /, '')}${hint}`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,258 @@
+// `labeltune train`: heads trained on cached encoder features, selected on a dev set, optionally exported.
+// Several heads (`--head ytuning,linear,label`) and/or several tasks (`--label colA,colB`) run over ONE encoder
+// pass: the distinct texts of every task are encoded once (through the feature cache), then each (task, head)
+// run builds, trains and evaluates its head on those features. Design decision: one task and one head keep the
+// original output exactly (three lines, or one JSON object); several runs print a comparison table (or a JSON
+// array of the same per-run objects) and write `out.<label>.<head>.safetensors`-style files.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { alignDev, splitDataset, type Dataset } from '../data';
+import { describeAdapter } from '../gpu/device';
+import { EXPORTABLE_KINDS, exportHead } from '../heads/serialize';
+import { Trainer, type EvalRecord } from '../train/trainer';
+import { listFlag, numFlag, readDataset, UsageError, type Common } from './args';
+import { encodeDatasets, openEncoder, toExamples } from './encoding';
+import { comparisonTable, type RunSummary } from './format';
+import { adapterJson, withGpu } from './gpu-session';
+import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from './heads';
+import { trainProgress } from './progress';
+
+export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL[,COL...]]
+                  [--head KIND[,KIND...]] [--model default|DIR] [--epochs N] [--batch N] [--lr X]
+                  [--seed S] [--tmax N] [--label-texts "name=text,..."] [--out head.safetensors]
+                  [--no-cache] [--json]
+      head kinds: ${HEAD_KINDS.join(', ')} (default linear)
+      Several heads (--head ytuning,linear,label) and/or several label columns (--label topic,sentiment) train
+      over one encoder pass and print a comparison table; --lr then applies to every head (default: per head).
+      --out with several runs writes one file per run: --out h.safetensors -> h.ytuning.safetensors,
+      h.linear.safetensors (several label columns: h.topic.safetensors, or h.topic.ytuning.safetensors for both).`;
+
+/**
+ * Label texts (what the encoder reads for each label's seed): the names, or `name=text` pairs separated by commas
+ * (e.g. "0=description,1=entity"); every named label must exist, unnamed ones keep their name.
+ */
+export function parseLabelTexts(spec: string | undefined, labels: readonly string[]): string[] {
+  return labelTexts(parseLabelTextSpec(spec), [labels])[0];
+}
+
+function parseLabelTextSpec(spec: string | undefined): [string, string][] {
+  if (!spec) return [];
+  return spec.split(',').map((part) => {
+    const eq = part.indexOf('=');
+    if (eq < 1) throw new UsageError(`--label-texts: "${part}" is not name=text (e.g. --label-texts "pos=positive review,neg=negative review")`);
+    const name = part.slice(0, eq).trim();
+    const text = part.slice(eq + 1).trim();
+    if (!text) throw new UsageError(`--label-texts: the text for "${name}" is empty`);
+    return [name, text];
+  });
+}
+
+/** Label texts for each task's labels; a named label must exist in at least one task. */
+function labelTexts(pairs: readonly [string, string][], taskLabels: readonly (readonly string[])[]): string[][] {
+  for (const [name] of pairs) {
+    if (!taskLabels.some((labels) => labels.includes(name))) {
+      const all = [...new Set(taskLabels.flat())];
+      throw new UsageError(`--label-texts: no label "${name}" in the data (labels: ${all.join(', ')})`);
+    }
+  }
+  return taskLabels.map((labels) => labels.map((l) => pairs.find(([name]) => name === l)?.[1] ?? l));
+}
+
+/** `h.safetensors` + ['topic', 'ytuning'] -> `h.topic.ytuning.safetensors` (names made file-safe). */
+export function runOutPath(out: string, parts: readonly string[]): string {
+  if (parts.length === 0) return out;
+  const safe = parts.map((p) => p.replace(/[^A-Za-z0-9_-]+/g, '_'));
+  const m = /^(.*?)(\.safetensors)?$/i.exec(out)!;
+  return `${m[1]}.${safe.join('.')}${m[2] ?? '.safetensors'}`;
+}
+
+interface Task {
+  /** The label column (several tasks) or '' (one task, column chosen by --label or detected). */
+  name: string;
+  train: Dataset;
+  dev: Dataset;
+}
+
+function parseTrainArgs(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      dev: { type: 'string' },
+      'dev-split': { type: 'string' },
+      text: { type: 'string' },
+      'text-pair': { type: 'string' },
+      label: { type: 'string' },
+      head: { type: 'string', default: 'linear' },
+      model: { type: 'string', default: 'default' },
+      epochs: { type: 'string', default: '10' },
+      batch: { type: 'string', default: '32' },
+      lr: { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      tmax: { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      'label-texts': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.data) throw new UsageError('train needs --data FILE');
+  if (values.dev && values['dev-split']) throw new UsageError('use either --dev FILE or --dev-split FRACTION, not both');
+  const heads = listFlag('head', values.head!);
+  for (const h of heads) if (!(HEAD_KINDS as readonly string[]).includes(h)) throw new UsageError(`unknown --head "${h}"; choose one of ${HEAD_KINDS.join(', ')}`);
+  const labelColumns = values.label === undefined ? [undefined] : listFlag('label', values.label);
+  if (values.out) {
+    const bad = heads.find((h) => !(EXPORTABLE_KINDS as readonly string[]).includes(h));
+    if (bad) throw new UsageError(`--out: a ${bad} head cannot be exported yet (exportable: ${EXPORTABLE_KINDS.join(', ')}); leave it out of --head or drop --out`);
+  }
+  const epochs = numFlag('epochs', values.epochs, true)!;
+  const batch = numFlag('batch', values.batch, true)!;
+  const seed = numFlag('seed', values.seed, true)!;
+  const lr = numFlag('lr', values.lr, false);
+  const devSplit = numFlag('dev-split', values['dev-split'], false);
+  const c: Common = {
+    data: values.data,
+    text: values.text,
+    textPair: values['text-pair'],
+    label: values.label,
+    model: values.model!,
+    json: values.json!,
+    cache: !values['no-cache'],
+    tmax: numFlag('tmax', values.tmax, true),
+  };
+  return { c, heads: heads as HeadKind[], labelColumns, epochs, batch, seed, lr, devSplit, dev: values.dev, out: values.out, labelTextSpec: values['label-texts'] };
+}
+
+/** One dataset per label column; every task reads the same text column(s) as the first (texts encoded once). */
+function readTasks(a: ReturnType<typeof parseTrainArgs>): Task[] {
+  const tasks: Task[] = [];
+  let text = a.c.text;
+  let textPair: string | null | undefined = a.c.textPair;
+  for (const column of a.labelColumns) {
+    const cols = { text, textPair, label: column };
+    const full = readDataset(a.c.data, cols);
+    text = full.columns.text;
+    textPair = full.columns.textPair ?? null;
+    const split = a.dev
+      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.columns.label })) }
+      : splitDataset(full, { devFraction: a.devSplit ?? 0.1, seed: a.seed });
+    tasks.push({ name: a.labelColumns.length > 1 ? full.columns.label : '', ...split });
+  }
+  return tasks;
+}
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const a = parseTrainArgs(argv);
+  const { c } = a;
+  const tasks = readTasks(a);
+  const texts = labelTexts(parseLabelTextSpec(a.labelTextSpec), tasks.map((t) => t.train.labels));
+  const several = tasks.length > 1 || a.heads.length > 1;
+  const session = await openEncoder(c);
+  const { encoder } = session;
+  try {
+    await withGpu(async (engine, gpu) => {
+      // One task: train and dev encoded separately (their timings and cache hits are reported apart). Several
+      // runs: every task's train and dev texts in ONE pass, each distinct text encoded (or read from cache) once.
+      const encAll = several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json) : null;
+      const encTrain = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.train), 'encode train', c.json));
+      const encDev = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.dev), 'encode dev  ', c.json));
+      const trainFeatures = encAll ? tasks.map((_, i) => encAll.features[2 * i]) : encTrain.features;
+      const devFeatures = encAll ? tasks.map((_, i) => encAll.features[2 * i + 1]) : encDev.features;
+      await session.cache?.close();
+      const reports: Record<string, unknown>[] = [];
+      const summaries: RunSummary[] = [];
+      for (const [ti, task] of tasks.entries()) {
+        const { train: trainSet, dev: devSet } = task;
+        // Label seeds: each label's text (its name by default) through the same frozen encoder.
+        const seeds = await encoder.encode(texts[ti].map((text) => ({ text })));
+        const pair = trainSet.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
+        const trainEx = toExamples(trainSet, trainFeatures[ti]);
+        const devEx = toExamples(devSet, devFeatures[ti]);
+        for (const head of a.heads) {
+          const run = [task.name, a.heads.length > 1 ? head : ''].filter(Boolean);
+          const runName = run.join('/');
+          const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: a.seed });
+          const trainer = new Trainer(engine, h, {
+            epochs: a.epochs,
+            batchSize: a.batch,
+            seed: a.seed,
+            tmax: encoder.tmax,
+            ...headTrainDefaults(head),
+            ...(a.lr !== undefined ? { lr: a.lr } : {}),
+          });
+          try {
+            const progress = trainProgress(runName, a.epochs, c.json);
+            const epochLine = (r: EvalRecord) =>
+              `${runName ? `[${runName}] ` : ''}epoch ${r.epoch + 1}: dev loss ${r.loss.toFixed(4)}  accuracy ${(r.metrics.accuracy * 100).toFixed(2)}%  macro-F1 ${(r.metrics.macroF1 * 100).toFixed(2)}`;
+            const t0 = performance.now();
+            const result = h.params.length
+              ? await trainer.fit(trainEx, devEx, {
+                  onStep: (r) => progress.onStep(r),
+                  onEval: (r) => {
+                    if (progress.active) progress.onEval(r);
+                    else if (!c.json) console.error(epochLine(r));
+                  },
+                })
+              : null;
+            const final = await trainer.evaluate(devEx);
+            const trainSeconds = (performance.now() - t0) / 1000;
+            const out = a.out ? runOutPath(a.out, several ? run : []) : null;
+            // The trainer restored the best dev checkpoint, so h holds the best head.
+            if (out) {
+              const meta = {
+                labels: trainSet.labels,
+                labelTexts: texts[ti],
+                encoder: { name: encoder.info.name, hash: encoder.info.hash },
+                tokenizer: { tmax: encoder.tmax, pair: pair ? 'side-by-side' : encoder.info.hasPairInput && trainSet.examples.some((x) => x.textPair !== undefined) ? 'pair-input' : 'none' } as const,
+                training: { data: c.data, label_column: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: a.lr ?? null, seed: a.seed, best_epoch: result?.best ? result.best.epoch + 1 : null },
+                metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
+              };
+              writeFileSync(out, await exportHead(h, meta));
+            }
+            const report = {
+              command: 'train',
+              head,
+              ...(tasks.length > 1 ? { label_column: task.name } : {}),
+              data: c.data,
+              labels: trainSet.labels,
+              train_examples: trainSet.examples.length,
+              dev_examples: devSet.examples.length,
+              dev: { accuracy: final.metrics.accuracy, macro_f1: final.metrics.macroF1, loss: final.loss, confusion: final.metrics.confusion },
+              stopped_by: result?.stoppedBy ?? 'no-training',
+              message: result?.message ?? 'The zero-shot head has nothing to train: evaluated as is.',
+              best_epoch: result?.best ? result.best.epoch + 1 : null,
+              timings: encAll
+                ? { encode_s: encAll.encoded.seconds, distinct_texts: encAll.distinct, cached: encAll.encoded.cached, train_s: trainSeconds }
+                : { encode_train_s: encTrain.encoded.seconds, encode_dev_s: encDev.encoded.seconds, cached_train: encTrain.encoded.cached, cached_dev: encDev.encoded.cached, train_s: trainSeconds },
+              encoder: { name: encoder.info.name, hash: encoder.info.hash, ep: encoder.info.ep, tmax: encoder.tmax },
+              out,
+              adapter: adapterJson(gpu),
+            };
+            reports.push(report);
+            summaries.push({ task: task.name, head, accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss, bestEpoch: report.best_epoch, trainSeconds, out });
+            if (!c.json && !several) {
+              console.log(report.message);
+              console.log(`dev accuracy ${(final.metrics.accuracy * 100).toFixed(2)}%, macro-F1 ${(final.metrics.macroF1 * 100).toFixed(2)} (${devSet.examples.length} examples, ${trainSet.labels.length} labels)`);
+            }
+          } finally {
+            trainer.dispose();
+            h.dispose();
+          }
+        }
+      }
+      if (c.json) console.log(JSON.stringify(several ? reports : reports[0]));
+      else if (!encAll) {
+        console.log(`encode ${encTrain.encoded.seconds.toFixed(1)} s + ${encDev.encoded.seconds.toFixed(1)} s (${encoder.info.ep}), train ${summaries[0].trainSeconds.toFixed(1)} s on ${describeAdapter(gpu.report)}`);
+      } else {
+        for (const line of comparisonTable(summaries)) console.log(line);
+        const trainTotal = summaries.reduce((s, r) => s + r.trainSeconds, 0);
+        console.log(
+          `encode ${encAll.encoded.seconds.toFixed(1)} s (${encoder.info.ep}): ${encAll.distinct} distinct texts, ${encAll.encoded.cached} from the feature cache, shared by ${summaries.length} runs; ` +
+            `train ${trainTotal.toFixed(1)} s on ${describeAdapter(gpu.report)}`,
+        );
+      }
+    });
+  } finally {
+    await encoder.dispose();
+  }
+}
