@@ -10,6 +10,17 @@ const DB_VERSION = 1;
 const STORE = 'runs';
 
 let opening: Promise<IDBDatabase> | null = null;
+const listeners = new Set<() => void>();
+
+/** Call `cb` after every save or delete (the history panel re-reads); returns the unsubscribe function. */
+export function onRunsChanged(cb: () => void): () => void {
+  listeners.add(cb);
+  return () => listeners.delete(cb);
+}
+
+function changed(): void {
+  for (const cb of listeners) cb();
+}
 
 function openDb(): Promise<IDBDatabase> {
   if (typeof indexedDB === 'undefined') {
@@ -56,6 +67,7 @@ export async function saveRun(r: RunRecord): Promise<void> {
   const db = await openDb();
   const tx = db.transaction(STORE, 'readwrite');
   await done(tx.objectStore(STORE).put(record), tx, `saving run "${record.id}"`);
+  changed();
 }
 
 export interface RunListing {
@@ -94,6 +106,7 @@ export async function deleteRun(id: string): Promise<void> {
   const db = await openDb();
   const tx = db.transaction(STORE, 'readwrite');
   await done(tx.objectStore(STORE).delete(id), tx, `deleting run "${id}"`);
+  changed();
 }
 
 /**
@@ -104,4 +117,5 @@ export async function putRawRecordForTest(x: unknown): Promise<void> {
   const db = await openDb();
   const tx = db.transaction(STORE, 'readwrite');
   await done(tx.objectStore(STORE).put(x), tx, 'storing a raw record');
+  changed();
 }

@@ -1,0 +1,38 @@
+// The playground's attention view: which tokens each label attended to, from a Y-Tuning head's last-layer
+// cross-attention (B, H, L, T+1) (YTuningHead.crossAttention). Design decision: weights are averaged over the H
+// heads (each head's row sums to 1, so the mean does too) and split into the T token keys and the one extra key
+// the head adds (the pooled sentence token), which is reported on its own rather than painted on any token.
+import type { CrossAttentionMap } from '../heads/ytuning';
+
+export interface LabelAttention {
+  /** perLabel[l][t]: mean over heads of label l's weight on token t (t < the example's token count). */
+  perLabel: number[][];
+  /** pooled[l]: mean over heads of label l's weight on the pooled sentence token. */
+  pooled: number[];
+}
+
+/** Head-averaged attention of example `b` over its first `tokens` token keys (padding keys dropped). */
+export function labelTokenAttention(map: CrossAttentionMap, b: number, tokens: number): LabelAttention {
+  const { B, H, L, Tm } = map;
+  const T = Tm - 1;
+  if (!Number.isInteger(b) || b < 0 || b >= B) throw new Error(`labelTokenAttention: example ${b} is not in the batch of ${B}`);
+  if (!Number.isInteger(tokens) || tokens < 0 || tokens > T) throw new Error(`labelTokenAttention: ${tokens} tokens, the batch has ${T} token keys`);
+  if (map.weights.length < B * H * L * Tm) throw new Error(`labelTokenAttention: ${map.weights.length} weights, (B ${B}, H ${H}, L ${L}, ${Tm}) needs ${B * H * L * Tm}`);
+  const perLabel = Array.from({ length: L }, () => new Array<number>(tokens).fill(0));
+  const pooled = new Array<number>(L).fill(0);
+  for (let h = 0; h < H; h++) {
+    for (let l = 0; l < L; l++) {
+      const base = ((b * H + h) * L + l) * Tm;
+      for (let t = 0; t < tokens; t++) perLabel[l][t] += map.weights[base + t] / H;
+      pooled[l] += map.weights[base + T] / H;
+    }
+  }
+  return { perLabel, pooled };
+}
+
+/** A tokenizer's piece as readable text: SentencePiece's "▁" and byte-level BPE's "Ġ" become a space, WordPiece's "##" joins. */
+export function displayToken(piece: string): { text: string; space: boolean } {
+  if (piece.startsWith('##')) return { text: piece.slice(2), space: false };
+  if (piece.startsWith('▁') || piece.startsWith('Ġ')) return { text: piece.slice(1), space: true };
+  return { text: piece, space: true };
+}

@@ -1,0 +1,49 @@
+// Which columns of a dropped file hold the texts to predict (batch prediction). Design decision: a file to
+// predict may have no label column at all, so this does not need one: it uses the data module's own guess when
+// the file has a label-like column, else the texty columns (non-numeric, longest on average, a named partner
+// for pairs); the user can always change the choice in the panel.
+import { columnStats, guessColumns, pairNames } from '../data/columns';
+import { DataError } from '../data/errors';
+import type { ParsedTable } from '../data/types';
+
+export interface PredictColumns {
+  text: string;
+  /** Second text column, for heads that read sentence pairs. */
+  textPair?: string;
+}
+
+/** Default text column(s) for predicting with a single-text (`pair` false) or pair head. */
+export function predictColumns(table: ParsedTable, pair: boolean): PredictColumns {
+  if (table.columns.length === 0) throw new DataError('no-text-column', 'The file has no columns to read texts from.');
+  if (pair && table.columns.length < 2) {
+    throw new DataError('no-text-column', `This head reads sentence pairs, but the file has one column ('${table.columns[0]}'): give it two text columns.`);
+  }
+  try {
+    const g = guessColumns(table);
+    if (!pair) return { text: g.text };
+    if (g.textPair) return { text: g.text, textPair: g.textPair };
+  } catch {
+    // No label-like column: fall through to the text columns alone.
+  }
+  const stats = columnStats(table);
+  const texty = stats.filter((s) => s.filled > 0 && s.numeric < 0.5);
+  const pool = texty.length > 0 ? texty : stats;
+  if (!pair) return { text: pool.reduce((a, b) => (b.meanLength > a.meanLength ? b : a)).name };
+  for (const [i, a] of pool.entries()) {
+    const partner = pool.slice(i + 1).find((b) => pairNames(a.name, b.name));
+    if (partner) return { text: a.name, textPair: partner.name };
+  }
+  // The two longest texty columns, in file order.
+  const two = [...pool].sort((a, b) => b.meanLength - a.meanLength).slice(0, 2);
+  const [x, y] = two.length === 2 ? two : [stats[0], stats[1]];
+  return table.columns.indexOf(x.name) < table.columns.indexOf(y.name) ? { text: x.name, textPair: y.name } : { text: y.name, textPair: x.name };
+}
+
+/** The texts of the chosen columns, row by row (blank texts are kept: the encoder reads an empty text). */
+export function predictInputs(table: ParsedTable, cols: PredictColumns): { text: string; textPair?: string }[] {
+  const ti = table.columns.indexOf(cols.text);
+  if (ti < 0) throw new DataError('unknown-column', `The file has no column '${cols.text}' (columns: ${table.columns.join(', ')}).`);
+  const pi = cols.textPair === undefined ? -1 : table.columns.indexOf(cols.textPair);
+  if (cols.textPair !== undefined && pi < 0) throw new DataError('unknown-column', `The file has no column '${cols.textPair}' (columns: ${table.columns.join(', ')}).`);
+  return table.rows.map((r) => (pi < 0 ? { text: r[ti] ?? '' } : { text: r[ti] ?? '', textPair: r[pi] ?? '' }));
+}
