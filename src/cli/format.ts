@@ -57,6 +57,7 @@ export interface RunSummary {
 /** The comparison of several heads (and/or label columns) trained over the same encoded texts. */
 export function comparisonTable(runs: readonly RunSummary[]): string[] {
   const tasks = runs.some((r) => r.task !== '');
+  const files = runs.some((r) => r.out !== null);
   const best = new Map<string, number>();
   for (const r of runs) best.set(r.task, Math.max(best.get(r.task) ?? -Infinity, r.accuracy));
   const rows = runs.map((r) => [
@@ -67,9 +68,9 @@ export function comparisonTable(runs: readonly RunSummary[]): string[] {
     r.loss.toFixed(4),
     r.bestEpoch === null ? '-' : String(r.bestEpoch),
     r.trainSeconds.toFixed(2),
-    r.out ?? '',
+    ...(files ? [r.out ?? ''] : []),
   ]);
-  const header = [...(tasks ? ['label column'] : []), 'head', 'dev acc %', 'macro-F1', 'dev loss', 'best epoch', 'train s', 'file'];
-  const right = [...(tasks ? [false] : []), false, true, true, true, true, true, false];
+  const header = [...(tasks ? ['label column'] : []), 'head', 'dev acc %', 'macro-F1', 'dev loss', 'best epoch', 'train s', ...(files ? ['file'] : [])];
+  const right = [...(tasks ? [false] : []), false, true, true, true, true, true, ...(files ? [false] : [])];
   return [...textTable(header, rows, right), `(* best dev accuracy${tasks ? ' per label column' : ''})`];
 }

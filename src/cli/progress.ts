@@ -31,11 +31,12 @@ export function encodeBar(label: string, p: EncodeProgress, width = 24): string 
 }
 
 /**
- * "[ytuning] epoch 2/10 step 40  loss 0.4132  dev loss 0.3900 acc 81.20% macro-F1 80.95  1534 ex/s": the last
- * training-loss readback (when there is one this epoch) and the epoch's dev evaluation (once known).
+ * "[ytuning] epoch 2/10 step 40  loss 0.4132  dev loss 0.3900 acc 81.20% macro-F1 80.95  1534 ex/s": the epoch
+ * and last training-loss readback (when there is one), and the latest dev evaluation (the previous epoch's while
+ * an epoch runs, this epoch's at its end).
  */
 export function trainLine(run: string, epochs: number, step: StepRecord | null, dev: EvalRecord | null): string {
-  const parts = [`${run ? `[${run}] ` : ''}epoch ${(dev?.epoch ?? step?.epoch ?? 0) + 1}/${epochs}${step ? ` step ${step.step}` : ''}`];
+  const parts = [`${run ? `[${run}] ` : ''}epoch ${(step?.epoch ?? dev?.epoch ?? 0) + 1}/${epochs}${step ? ` step ${step.step}` : ''}`];
   if (step) parts.push(`loss ${step.loss.toFixed(4)}`);
   if (dev) parts.push(`dev loss ${dev.loss.toFixed(4)} acc ${(dev.metrics.accuracy * 100).toFixed(2)}% macro-F1 ${(dev.metrics.macroF1 * 100).toFixed(2)}`);
   if (step) parts.push(`${step.examplesPerSecond.toFixed(0)} ex/s`);
@@ -56,7 +57,7 @@ export class LiveLine {
 
   draw(text: string): void {
     if (!this.active) return;
-    const cols = Math.max(20, (this.stream.columns ?? 100) - 1);
+    const cols = Math.max(20, (this.stream.columns || 100) - 1); // a pty may report 0 columns
     const line = text.length > cols ? text.slice(0, cols) : text.padEnd(cols);
     this.stream.write(`\r${line}`);
     this.drawn = true;

@@ -33,7 +33,8 @@ describe('tables', () => {
   it('the comparison marks the best accuracy per label column', () => {
     const run = (task: string, head: string, accuracy: number) => ({ task, head, accuracy, macroF1: accuracy, loss: 0.5, bestEpoch: 2, trainSeconds: 1.234, out: null });
     const one = comparisonTable([run('', 'ytuning', 0.8), run('', 'linear', 0.9)]);
-    expect(one[0]).toMatch(/^head\s+dev acc %/);
+    expect(one[0]).toMatch(/^head\s+dev acc %\s+macro-F1\s+dev loss\s+best epoch\s+train s$/);
+    expect(comparisonTable([{ ...run('', 'linear', 0.9), out: 'h.linear.safetensors' }])[2]).toMatch(/  1\.23  h\.linear\.safetensors$/);
     expect(one[2]).toMatch(/^ytuning\s+80\.00  /);
     expect(one[3]).toMatch(/^linear\s+90\.00 \*/);
     const two = comparisonTable([run('topic', 'linear', 0.7), run('mood', 'linear', 0.6), run('mood', 'label', 0.5)]);
