@@ -15,7 +15,7 @@
 import { HEAD_FORMAT, HEAD_FORMAT_VERSION, EXPORTABLE_KINDS, HeadFileError, type ExportableKind, type HeadMeta, type PairHandling } from '../heads/serialize';
 import { readSafetensors, type F32Tensor } from '../heads/safetensors';
 import { normalizedSeeds } from '../heads/zero-shot';
-import { attention, batchDim, broadcastBatch, gelu, keyMaskBias, layerNorm, linear, onesColumn, pairFeatures } from './onnx-blocks';
+import { attention, batchDim, broadcastBatch, gelu, keyMaskBias, layerNorm, linear, onesColumn, pairFeatures, reduceSum } from './onnx-blocks';
 import { Graph } from './onnx-graph';
 
 /** ModelProto.metadata_props "format" of a head ONNX model. */
@@ -166,7 +166,7 @@ export function buildHeadNodes(g: Graph, src: HeadSource, io: HeadInputs): { log
       const snT = new Float32Array(C * L);
       for (let l = 0; l < L; l++) for (let j = 0; j < C; j++) snT[j * L + l] = sn[l * C + j];
       const f = sideBySide ? g.node('Add', [io.pooled, io.pooledB!]) : io.pooled;
-      const norm = g.node('Max', [g.node('Sqrt', [g.node('ReduceSumSquare', [f], { axes: [-1], keepdims: 1 })]), g.constFloat([1e-12], [])]);
+      const norm = g.node('Max', [g.node('Sqrt', [reduceSum(g, g.node('Mul', [f, f]), -1, true)]), g.constFloat([1e-12], [])]);
       const z = g.node('MatMul', [g.node('Div', [f, norm]), g.initializer('zeroshot.seedsT', snT, [C, L])]);
       out = { logits: g.node('Mul', [z, g.constFloat([scale], [])]), L, C };
       break;
@@ -257,7 +257,7 @@ function ltuningNodes(g: Graph, P: Params, src: HeadSource, io: HeadInputs): { l
     const q = broadcastBatch(g, Pq, B, L * m, d); // (B, L*m, d)
     const att = attention(g, q, linear(g, M, p('Wk', [d, d]), null), linear(g, M, p('Wv', [d, d]), null), bias, mha);
     const hq = g.node('Reshape', [g.node('Add', [q, att]), g.constInt64([0, L, m, d])]);
-    h = g.node('ReduceMean', [hq], { axes: [2], keepdims: 0 });
+    h = g.node('Mul', [reduceSum(g, hq, 2, false), g.constFloat([1 / m], [])]);
   } else {
     if (Tl !== 1) throw new HeadOnnxError(`config (ltuning-prompt).Tl must be 1, got ${Tl}`);
     // prompts x = (s G) Wf + bf (L, d); each attends over its text's tokens; h = x + MHA(...) Wo + bo

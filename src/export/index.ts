@@ -5,6 +5,10 @@
 //       the head's parameters read back from the GPU -> a head-only ONNX model (via its .safetensors export)
 //   exportHeadOnnxFromFile(headFile: Uint8Array): Uint8Array
 //       a head .safetensors file (src/heads/serialize.ts) -> the same head-only ONNX model, no GPU needed
+//   exportCombinedOnnx(encoderModel: Uint8Array, head: Uint8Array, opts?: CombinedOptions): Promise<Uint8Array>
+//       the encoder's model.onnx + the head (its .safetensors file OR its head-only .onnx) -> one model from token
+//       ids to probabilities (./combined-onnx.ts: inputs, pooling, side-by-side pairs); async only for the
+//       SHA-256 check of the encoder against the head's encoder_hash (crypto.subtle)
 //
 // Head-only model (opset 17): inputs token_states (batch, tokens, C) f32, attention_mask (batch, tokens) f32
 // (1 = token, 0 = padding), pooled (batch, C) f32, pooled_b (batch, C) f32 only for pairs encoded side by side;
@@ -14,7 +18,10 @@
 // of a head, so the studio and the CLI cannot drift apart.
 import type { Head } from '../heads/head';
 import { exportHead, type HeadMeta } from '../heads/serialize';
+import { combineEncoderAndHead, type CombinedOptions } from './combined-onnx';
 import { headSourceToOnnx, readHeadFile } from './head-onnx';
+
+export { CombinedOnnxError, type CombinedOptions } from './combined-onnx';
 
 export { HEAD_ONNX_FORMAT, HeadOnnxError, readHeadFile, type HeadSource } from './head-onnx';
 
@@ -26,4 +33,16 @@ export function exportHeadOnnxFromFile(headFile: Uint8Array): Uint8Array {
 /** A trained head on the GPU (+ what the caller knows about it) -> a head-only ONNX model. */
 export async function exportHeadOnnx(head: Head, meta: HeadMeta): Promise<Uint8Array> {
   return exportHeadOnnxFromFile(await exportHead(head, meta));
+}
+
+/** A .safetensors file starts with its header length (u64 LE) and a JSON header; an ONNX model never does. */
+function isSafetensors(bytes: Uint8Array): boolean {
+  if (bytes.length < 10 || bytes[8] !== 0x7b) return false;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return v.getUint32(4, true) === 0 && v.getUint32(0, true) + 8 <= bytes.length;
+}
+
+/** Encoder model.onnx + a head (.safetensors export or head-only .onnx) -> one model from token ids to probabilities. */
+export async function exportCombinedOnnx(encoderModel: Uint8Array, head: Uint8Array, opts: CombinedOptions = {}): Promise<Uint8Array> {
+  return combineEncoderAndHead(encoderModel, isSafetensors(head) ? exportHeadOnnxFromFile(head) : head, opts);
 }

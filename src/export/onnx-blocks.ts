@@ -2,7 +2,9 @@
 // wasm EP runs them too). Shapes use symbolic batch/token dims; every block reads and returns value names.
 // Design decision: attention masks a key by ADDING -1e9 to its score (Where on mask >= 0.5, as the reference's
 // keep rule) instead of -inf: the masked probability still underflows to exactly 0 in float32, and a row with
-// no kept key cannot turn into NaN. Multi-head attention is Reshape/Transpose + two batched MatMuls.
+// no kept key cannot turn into NaN. Multi-head attention is Reshape/Transpose + two batched MatMuls. Reductions
+// use ReduceSum with its axes as an INPUT (the form of opsets 13..21), never the Reduce* ops whose axes moved from
+// attribute to input in opset 18, so a head merges into an encoder graph of any opset from 17 on.
 import type { Graph } from './onnx-graph';
 
 /** x (..., K) @ W (K, N) (+ b (N)). */
@@ -21,6 +23,11 @@ export function gelu(g: Graph, x: string): string {
   const e = g.node('Erf', [g.node('Mul', [x, g.constFloat([Math.SQRT1_2], [])])]);
   const half = g.node('Mul', [g.node('Add', [e, g.constFloat([1], [])]), g.constFloat([0.5], [])]);
   return g.node('Mul', [x, half]);
+}
+
+/** Sum over one axis (axes as an input: valid from opset 13 on). */
+export function reduceSum(g: Graph, x: string, axis: number, keepdims: boolean): string {
+  return g.node('ReduceSum', [x, g.constInt64([axis])], { keepdims: keepdims ? 1 : 0 });
 }
 
 /** The batch size of a value whose first dim is the batch, as an int64 (1) tensor. */
