@@ -52,7 +52,8 @@ function decode(bytes: Uint8Array, what: string): ModelProto {
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes.slice().buffer);
+  // A fresh Uint8Array copy: `bytes` may be a Node Buffer VIEW into a larger pool (Buffer.slice does not copy).
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new Uint8Array(bytes));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
