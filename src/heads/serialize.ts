@@ -66,7 +66,7 @@ function kindAndConfig(head: Head): { kind: ExportableKind; config: Config; extr
   }
   if (head instanceof YTuningHead) {
     const r = head.config;
-    const config = { C: r.C, L: r.L, d: r.d, H: r.H, N: r.N, ffn: r.ffn, seed: r.seed, lnEps: r.lnEps, labelSeeds: r.seeds !== null };
+    const config = { C: r.C, L: r.L, d: r.d, H: r.H, N: r.N, ffn: r.ffn, seed: r.seed, lnEps: r.lnEps, labelSeeds: r.seeds !== null, pair: r.pair };
     return { kind: 'ytuning', config, extra: r.seeds ? { 'config.labelSeeds': { shape: [r.L, r.C], data: Float32Array.from(r.seeds) } } : {} };
   }
   if (head instanceof ZeroShotHead) {
@@ -232,6 +232,8 @@ function ytuningConfig(c: Config, seeds: Float32Array | null): YTuningConfig {
   const d = int(c, 'd', w);
   const cfg: YTuningConfig = { C: int(c, 'C', w), L: int(c, 'L', w), d, H: int(c, 'H', w), N: int(c, 'N', w), ffnMult: int(c, 'ffn', w) / d, seed: finiteNum(c, 'seed', w), lnEps: finiteNum(c, 'lnEps', w) };
   bool(c, 'labelSeeds', w);
+  // Files written before pair heads existed have no `pair`: they are single-text heads.
+  if (c.pair !== undefined) cfg.pair = bool(c, 'pair', w);
   if (seeds) cfg.labelSeeds = seeds;
   return cfg;
 }

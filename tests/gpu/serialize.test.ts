@@ -45,8 +45,8 @@ const meta = (pair: boolean): HeadMeta => ({
   metrics: { accuracy: 0.75, macroF1: 0.7 },
 });
 
-const ytuningInitRandom = (withSeeds: boolean) => {
-  const r = resolveYTuning({ C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: withSeeds ? new Float64Array(L * C) : null });
+const ytuningInitRandom = (withSeeds: boolean, pair = false) => {
+  const r = resolveYTuning({ C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: withSeeds ? new Float64Array(L * C) : null, pair });
   return Object.fromEntries(ytuningParamSpecs(r).map((s, i) => [s.name, randn(s.shape.reduce((a, b) => a * b, 1), 100 + i)]));
 };
 
@@ -65,6 +65,7 @@ const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
   ['linear (side-by-side pairs)', true, (e) => new LinearHead(e, { C, labels: L, pair: true, W: randn(4 * C * L, 3), b: randn(L, 4) })],
   ['label', false, (e) => new LabelTuningHead(e, { C, labels: L, seeds: randn(L * C, 5), scale: 7.5, decay: true })],
   ['ytuning (label seeds)', false, (e) => new YTuningHead(e, { C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: randn(L * C, 6), seed: 9 }, ytuningInitRandom(true))],
+  ['ytuning (side-by-side pairs)', true, (e) => new YTuningHead(e, { C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: randn(L * C, 6), seed: 9, pair: true }, ytuningInitRandom(true, true))],
   ['ytuning (random queries)', false, (e) => new YTuningHead(e, { C, L, d: 8, H: 2, N: 2, ffnMult: 2, seed: 4 }, ytuningInitRandom(false))],
   ['zeroshot', false, (e) => new ZeroShotHead(e, { C, labels: L, seeds: randn(L * C, 8), scale: 20 })],
   ['ltuning-prefix', false, (e) => new LTuningPrefixHead(e, ltCfg('ltuning-prefix'), ltuningInitRandom('ltuning-prefix'))],
