@@ -51,6 +51,8 @@ export interface DataSlice {
   devFile: ParsedFile | null;
   columns: ColumnChoice | null;
   split: SplitChoice;
+  /** True when `dataset` was built from the draft as it is now; false while the draft has a problem. */
+  draftInUse: boolean;
   parseProgress: ParseProgress | null;
   dataError: DataProblem | null;
   setData(patch: Partial<Omit<DataSlice, 'setData'>>): void;
@@ -67,6 +69,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set)
   devFile: null,
   columns: null,
   split: DEFAULT_SPLIT,
+  draftInUse: false,
   parseProgress: null,
   dataError: null,
   setData: (patch) => set(patch),

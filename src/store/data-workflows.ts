@@ -107,11 +107,12 @@ export function rebuildDataset(): boolean {
       datasetVersion: s.datasetVersion + 1,
       datasetReport: rowReports(ds, { name: s.trainFile.name, issues: s.trainFile.table.issues }, dev ? { name: dev.name, issues: dev.table.issues } : null),
       columns: { text: c.text, textPair: c.textPair ?? null, label: c.label },
+      draftInUse: true,
       dataError: null,
     });
     return true;
   } catch (err) {
-    s.setData({ dataError: problem(err, 'build') });
+    s.setData({ dataError: problem(err, 'build'), draftInUse: false });
     return false;
   }
 }
@@ -198,9 +199,16 @@ export async function loadDevFile(source: Source, name: string): Promise<void> {
   try {
     const file = await parseInto('dev', source, name);
     if (!file) return;
+    const before = useStudio.getState();
+    const prev = { devFile: before.devFile, split: before.split, source: sources.dev, inUse: before.draftInUse };
     sources.dev = { source, name };
-    setData({ devFile: file, split: { ...useStudio.getState().split, mode: 'file' } });
-    rebuildDataset();
+    setData({ devFile: file, split: { ...before.split, mode: 'file' } });
+    // A dev file that does not fit the training file is not kept (the previous dev choice comes back), except
+    // over the demo: there it waits for the training file it belongs to.
+    if (!rebuildDataset() && before.trainOrigin !== 'demo') {
+      sources.dev = prev.source;
+      setData({ devFile: prev.devFile, split: prev.split, draftInUse: prev.inUse });
+    }
   } catch (err) {
     setData({ dataError: problem(err, 'dev') });
   }
