@@ -31,7 +31,7 @@ export function modelErrorTitle(code: string | null): string {
 
 /** Why the model cannot be changed right now (a training run is encoding or training with it), or null. */
 export function modelChangeBlocked(): string | null {
-  const train = (useStudio.getState() as unknown as { trainStatus?: string }).trainStatus;
+  const train = useStudio.getState().trainStatus;
   if (train === 'encoding' || train === 'training' || train === 'paused') {
     return 'A training run is using the encoder: stop it before changing the model.';
   }

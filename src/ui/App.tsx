@@ -2,7 +2,7 @@
 // bottom — model, data, train, results, use, history — and, folded at the bottom, the encoder and engine
 // details. Design decision: components only read the store and call workflows (src/store/*-workflows.ts); each
 // step is wrapped here in an anchored, numbered slot so the panels themselves stay free of layout.
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, type CSSProperties, type ReactNode } from 'react';
 import { loadEncoder } from '../store/encoder-workflows';
 import { watchCacheStats } from '../store/model-workflows';
 import { useStudio } from '../store/store';
@@ -28,23 +28,21 @@ const STEPS = [
 
 type StepId = (typeof STEPS)[number]['id'];
 
-/** Which steps are done, from what the store holds (read loosely: other slices may not publish every field). */
+/** Which steps are done, from what the store holds. */
 function useDoneSteps(): Set<StepId> {
-  const s = useStudio() as unknown as Record<string, unknown> & { encoderStatus: string; activeHead: unknown };
+  const s = useStudio();
   const done = new Set<StepId>();
   if (s.encoderStatus === 'ready' || s.encoderStatus === 'encoding') done.add('model');
   if (s.dataset) done.add('data');
   if (s.trainStatus === 'done') done.add('train');
-  if (s.activeHead) {
-    done.add('results');
-    done.add('use');
-  }
+  if (s.results) done.add('results');
+  if (s.activeHead) done.add('use');
   return done;
 }
 
 function Step({ id, n, children }: { id: StepId; n: number; children: ReactNode }) {
   return (
-    <div className="flow-step" id={`step-${id}`} data-step={n}>
+    <div className="flow-step" id={`step-${id}`} data-step={n} style={{ '--step': `"${n}"` } as CSSProperties}>
       {children}
     </div>
   );

@@ -10,13 +10,17 @@ function Dot({ tone }: { tone: Tone }) {
   return <span className={`dot dot-${tone}`} aria-hidden="true" />;
 }
 
-/** What the studio is doing now, or null when idle. */
+/** What the studio is doing now, or null when idle (the first busy thing in this order). */
 function useBusy(): string | null {
   const s = useStudio();
-  const train = (s as unknown as { trainStatus?: string }).trainStatus;
+  const enc = s.encodeStage;
   if (s.pendingModel) return `Loading ${s.pendingModel.description}`;
-  if (train === 'encoding') return 'Encoding the dataset';
-  if (train === 'training') return 'Training';
+  if (s.parseProgress) return `Reading ${s.parseProgress.name}`;
+  if (enc) return `Encoding ${enc.set} ${enc.progress.done}/${enc.progress.total}`;
+  if (s.trainStatus === 'encoding') return 'Encoding the dataset';
+  if (s.trainStatus === 'training') return s.run ? `Training · epoch ${(s.run.evals.at(-1)?.epoch ?? 0) + 1}` : 'Training';
+  if (s.trainStatus === 'paused') return 'Training paused';
+  if (s.zeroShotBusy) return 'Zero-shot preview';
   if (s.encoderStatus === 'encoding') return 'Encoding';
   if (s.engineStatus === 'starting' || s.engineStatus === 'checking') return 'Checking GPU kernels';
   return null;

@@ -29,16 +29,16 @@ export interface GpuSummary {
 
 export function gpuSummary(status: EngineStatus, adapter: AdapterReport | null, deviceLost: string | null, error: string | null, checks: { done: number; failed: number }): GpuSummary {
   if (deviceLost) return { tone: 'bad', label: 'GPU device lost', detail: deviceLost };
-  const kind = adapter ? (adapter.isFallbackAdapter ? 'software fallback' : 'hardware') : '';
+  const kind = adapter ? (adapter.isFallbackAdapter ? 'fallback (CPU)' : 'hardware') : '';
   const name = adapter ? `${adapterName(adapter)} · ${kind}` : '';
   switch (status) {
     case 'idle':
     case 'starting':
       return { tone: 'busy', label: 'Starting WebGPU', detail: 'requesting an adapter' };
     case 'checking':
-      return { tone: 'busy', label: name || 'WebGPU', detail: `checking kernels (${checks.done} done)` };
+      return { tone: 'busy', label: name || 'WebGPU', detail: `checking kernels (${checks.done})` };
     case 'passed':
-      return { tone: adapter?.isFallbackAdapter ? 'warn' : 'ok', label: name, detail: `${checks.done} kernel checks passed` };
+      return { tone: adapter?.isFallbackAdapter ? 'warn' : 'ok', label: name, detail: `kernels ✓ ${checks.done}/${checks.done}` };
     case 'unavailable':
       return { tone: 'bad', label: 'No WebGPU', detail: error ?? 'this browser exposes no WebGPU adapter' };
     case 'failed':
