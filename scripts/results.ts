@@ -85,7 +85,7 @@ export const SETS: Record<string, SetSpec> = {
     evalName: 'dev (277)',
     trainLimit: null,
     labelTexts: { entailment: 'The second sentence follows from the first.', not_entailment: 'The second sentence does not follow from the first.' },
-    epochs: 4,
+    epochs: 3,
   },
   mrpc: {
     title: 'MRPC',
@@ -94,7 +94,7 @@ export const SETS: Record<string, SetSpec> = {
     evalName: 'dev (408)',
     trainLimit: null,
     labelTexts: { '0': 'The two sentences mean different things.', '1': 'The two sentences mean the same thing.' },
-    epochs: 4,
+    epochs: 3,
   },
 };
 
