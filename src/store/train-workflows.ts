@@ -178,6 +178,8 @@ async function doEncodeSet(which: 'dev' | 'train', full: Dataset, form: TrainFor
   const ds = sampleDataset(full, which === 'dev' ? form.maxDev : form.maxTrain, 0);
   const t0 = performance.now();
   let cached = 0;
+  // The bar shows at once (the encoder reports after its first batch, which can take a while on a CPU).
+  set({ encodeStage: { set: which, progress: { done: 0, total: ds.examples.length, textsPerSecond: Number.NaN, etaSeconds: Number.NaN, cached: 0 } } });
   const run = encodeChain.then(() =>
     client.encode(
       ds.examples.map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair })),
@@ -224,8 +226,10 @@ async function encodeLabelTexts(texts: readonly string[], form: TrainForm, signa
 }
 
 /**
- * Called when the dataset, the encoder or the engine changes: reset the label texts for new labels and encode
- * the dev set in the background so the zero-shot preview shows before any training.
+ * Called when the dataset, the encoder or the engine changes: reset the label texts for new labels, and refresh
+ * the zero-shot preview when the dev set is already encoded. Design decision: the dev set is NOT encoded just
+ * because a page opened (on a CPU that is minutes of work nobody asked for); the user asks for the preview
+ * ("Check zero-shot"), or presses Train, which encodes dev first and shows the zero-shot score before training.
  */
 export function onDatasetChanged(): void {
   const ds = currentDataset();
@@ -236,11 +240,26 @@ export function onDatasetChanged(): void {
     set({ labelTexts: labels.slice(), labelTextsFor: labels.slice(), zeroShot: null, zeroShotError: null });
   }
   if (s.trainStatus === 'encoding' || s.trainStatus === 'training' || s.trainStatus === 'paused') return;
-  scheduleZeroShot(0);
+  if (devIsEncoded()) scheduleZeroShot(0);
 }
 
-/** Encode dev (if needed) and the label texts, then evaluate the zero-shot head on dev. Latest call wins. */
-async function computeZeroShot(): Promise<void> {
+/** True when the current dev set (with the form's sample and Tmax) is encoded and in memory. */
+export function devIsEncoded(): boolean {
+  const ds = currentDataset();
+  return !!ds && encodedSets.dev?.key === setKey('dev', ds.dev, get().trainForm);
+}
+
+/** Encode the dev set if needed and show the zero-shot accuracy of the current label texts on it. */
+export function checkZeroShot(): Promise<void> {
+  if (zeroShotTimer) clearTimeout(zeroShotTimer);
+  return computeZeroShot(true);
+}
+
+/**
+ * Evaluate the zero-shot head (label-text seeds, cosine) on dev. Encodes dev only when `encode` is set (an
+ * explicit request); label-text edits recompute it only once dev is encoded. Latest call wins.
+ */
+async function computeZeroShot(encode = false): Promise<void> {
   const seq = ++zeroShotSeq;
   const ds = currentDataset();
   const engine = getEngine();
@@ -248,28 +267,36 @@ async function computeZeroShot(): Promise<void> {
   const s = get();
   if (!ds || !engine || !client?.info || s.labelTexts.length !== ds.train.labels.length) return;
   if (s.trainStatus === 'encoding') return;
+  if (!encode && !devIsEncoded()) return;
   set({ zeroShotBusy: true, zeroShotError: null });
   const texts = s.labelTexts.slice();
-  let head: Head | null = null;
-  let trainer: Trainer | null = null;
   try {
     const ctrl = new AbortController();
     const dev = await encodeSet('dev', ds.dev, s.trainForm, ctrl.signal);
-    if (seq === zeroShotSeq && get().trainStatus === 'idle') set({ encodeStage: null });
+    if (seq === zeroShotSeq && get().trainStatus !== 'encoding') set({ encodeStage: null });
     const feats = await encodeLabelTexts(texts, s.trainForm);
     if (seq !== zeroShotSeq) return;
-    head = buildHead(engine, 'zeroshot', { C: client.info.hiddenSize, labels: ds.train.labels.length, pair: false, labelFeatures: feats, seed: 0 });
-    // The zero-shot head reads only pooled vectors: one token row per example keeps the upload small.
-    trainer = new Trainer(engine, head, { batchSize: 256, tmax: 1 });
-    const r = await trainer.evaluate(dev.examples);
+    const zs = await evaluateZeroShot(engine, client.info.hiddenSize, feats, dev.examples);
     if (seq !== zeroShotSeq) return;
-    set({ zeroShot: { labelTexts: texts, accuracy: r.metrics.accuracy, macroF1: r.metrics.macroF1, dev: dev.examples.length }, zeroShotBusy: false });
+    set({ zeroShot: { labelTexts: texts, ...zs }, zeroShotBusy: false });
   } catch (err) {
     if (seq === zeroShotSeq) set({ zeroShotBusy: false, zeroShotError: isAbort(err) ? null : message(err) });
   } finally {
-    trainer?.dispose();
-    head?.dispose();
     if (seq === zeroShotSeq) set({ zeroShotBusy: false });
+  }
+}
+
+/** Accuracy and macro-F1 on dev of the zero-shot head built from label features. */
+async function evaluateZeroShot(engine: GpuEngine, C: number, labelFeatures: EncodedExample[], dev: readonly TrainExample[]) {
+  const head = buildHead(engine, 'zeroshot', { C, labels: labelFeatures.length, pair: false, labelFeatures, seed: 0 });
+  // The zero-shot head reads only pooled vectors: one token row per example keeps the upload small.
+  const trainer = new Trainer(engine, head, { batchSize: 256, tmax: 1 });
+  try {
+    const r = await trainer.evaluate(dev);
+    return { accuracy: r.metrics.accuracy, macroF1: r.metrics.macroF1, dev: dev.length };
+  } finally {
+    trainer.dispose();
+    head.dispose();
   }
 }
 
@@ -387,6 +414,12 @@ export async function startTraining(): Promise<void> {
     encodeSummary: { texts: dev.examples.length + train.examples.length, cached: dev.cached + train.cached, seconds: fresh.reduce((a, x) => a + x.seconds, 0) },
   });
   const encodeSeconds = (performance.now() - t0) / 1000;
+  // The zero-shot score of these label texts, shown before training starts (a baseline for the charts).
+  try {
+    set({ zeroShot: { labelTexts, ...(await evaluateZeroShot(engine, info.hiddenSize, labelFeatures, dev.examples)) }, zeroShotError: null });
+  } catch (err) {
+    set({ zeroShotError: `Zero-shot check failed: ${message(err)}` });
+  }
 
   // The head, as the CLI builds it: pairs go side by side only when the encoder has no pair input of its own.
   const pair = ds.pair && !info.hasPairInput;

@@ -6,6 +6,7 @@ import { HEAD_KINDS, type HeadKind } from '../../cli/heads';
 import { useStudio } from '../../store/store';
 import type { TrainForm } from '../../store/train-slice';
 import {
+  checkZeroShot,
   formErrors,
   onDatasetChanged,
   pauseTraining,
@@ -72,7 +73,7 @@ function HeadPicker({ disabled }: { disabled: boolean }) {
   );
 }
 
-function LabelTexts({ disabled }: { disabled: boolean }) {
+function LabelTexts({ disabled, ready }: { disabled: boolean; ready: boolean }) {
   const labels = useStudio((s) => s.labelTextsFor);
   const texts = useStudio((s) => s.labelTexts);
   const zs = useStudio((s) => s.zeroShot);
@@ -92,7 +93,11 @@ function LabelTexts({ disabled }: { disabled: boolean }) {
               <span className="muted"> · macro-F1 {pct(zs.macroF1)} · {zs.dev} examples</span>
             </span>
           ) : (
-            !busy && <span className="muted small">zero-shot accuracy appears once the dev set is encoded</span>
+            !busy && (
+              <button className="btn-sm" data-testid="zero-shot-check" disabled={disabled || !ready} onClick={() => void checkZeroShot()} title="Encodes the dev set (kept for training) and scores it with the label texts alone">
+                Check zero-shot accuracy on dev
+              </button>
+            )
           )}
         </div>
       </div>
@@ -260,7 +265,7 @@ export function TrainPanel() {
       {dataset && (
         <>
           <HeadPicker disabled={running} />
-          <LabelTexts disabled={running} />
+          <LabelTexts disabled={running} ready={!!encoderReady && engineReady} />
           <Advanced disabled={running} />
           {problems.length > 0 && <div className="alert alert-warn small">{problems.join(' ')}</div>}
           <div className="row train-actions">
