@@ -2,6 +2,7 @@
 // lost in red with the browser's message), the encoder (model, execution provider and why), the feature cache's
 // size, and what the studio is busy with. Design decision: it only reads the store; the wording comes from
 // status-text.ts, and a device loss outranks every other state so it cannot be missed.
+import type { ReactNode } from 'react';
 import { useStudio } from '../../store/store';
 import { startEngine } from '../../store/workflows';
 import { epLabel, epReason, epReasonShort, formatBytes, gpuSummary, type Tone } from './status-text';
@@ -26,6 +27,21 @@ function useBusy(): string | null {
   return null;
 }
 
+function Item(props: { testid: string; tone?: Tone; name: string; sub: string; title?: string; children: ReactNode }) {
+  return (
+    <div className="strip-item" data-testid={props.testid} data-tone={props.tone} title={props.title}>
+      <div className="strip-top">
+        <span className="strip-key">{props.name}</span>
+        {props.sub && <span className="strip-sub">{props.sub}</span>}
+      </div>
+      <div className="strip-main">
+        {props.tone && <Dot tone={props.tone} />}
+        {props.children}
+      </div>
+    </div>
+  );
+}
+
 export function StatusStrip() {
   const s = useStudio();
   const failed = s.checks.filter((c) => !c.ok).length;
@@ -35,41 +51,32 @@ export function StatusStrip() {
   const encTone: Tone = info ? 'ok' : s.encoderStatus === 'error' ? 'bad' : 'busy';
   return (
     <div className={`status-strip${s.deviceLost ? ' lost' : ''}`} data-testid="status-strip" role="status" aria-label="Studio status">
-      <div className="strip-item" data-testid="strip-gpu" data-tone={gpu.tone} title={gpu.detail}>
-        <Dot tone={gpu.tone} />
-        <span className="strip-key">WebGPU</span>
+      <Item testid="strip-gpu" tone={gpu.tone} name="WebGPU" sub={gpu.detail} title={gpu.detail}>
         <span className="strip-val" data-testid="strip-adapter">{gpu.label}</span>
-        <span className="strip-sub">{gpu.detail}</span>
-      </div>
-      <div className="strip-item" data-testid="strip-encoder" data-tone={encTone} title={info ? epReason(s.epPolicy, s.encoderReport, info) : undefined}>
-        <Dot tone={encTone} />
-        <span className="strip-key">Encoder</span>
-        {info ? (
-          <>
-            <span className="strip-val" data-testid="strip-model">{info.name}</span>
-            <span className="badge badge-accent" data-testid="strip-ep" data-ep={info.ep}>{epLabel(info.ep)}</span>
-            <span className="strip-sub">{epReasonShort(s.epPolicy, s.encoderReport)}</span>
-          </>
-        ) : (
-          <span className="strip-val" data-testid="strip-model">
-            {s.encoderStatus === 'error' ? 'no model loaded' : 'loading…'}
-          </span>
-        )}
-      </div>
-      <div className="strip-item" data-testid="strip-cache">
-        <span className="strip-key">Feature cache</span>
-        <span className="strip-val" data-testid="strip-cache-size">
-          {s.cacheStats ? formatBytes(s.cacheStats.bytes) : '—'}
-        </span>
-        <span className="strip-sub">
-          {s.cacheStats
-            ? `${s.cacheStats.entries} ${s.cacheStats.entries === 1 ? 'entry' : 'entries'} of ${formatBytes(s.cacheStats.budgetBytes)}`
-            : 'not opened yet'}
-        </span>
-      </div>
+      </Item>
+      <Item
+        testid="strip-encoder"
+        tone={encTone}
+        name="Encoder"
+        sub={info ? epReasonShort(s.epPolicy, s.encoderReport) : s.pendingModel ? s.pendingModel.stage : ''}
+        title={info ? epReason(s.epPolicy, s.encoderReport, info) : undefined}
+      >
+        <span className="strip-val" data-testid="strip-model">{info ? info.name : s.encoderStatus === 'error' ? 'no model loaded' : 'loading…'}</span>
+        {info && <span className="badge badge-accent" data-testid="strip-ep" data-ep={info.ep}>{epLabel(info.ep)}</span>}
+      </Item>
+      <Item
+        testid="strip-cache"
+        name="Feature cache"
+        sub={s.cacheStats ? `${s.cacheStats.entries} ${s.cacheStats.entries === 1 ? 'entry' : 'entries'} of ${formatBytes(s.cacheStats.budgetBytes)}` : 'not opened yet'}
+      >
+        <span className="strip-val" data-testid="strip-cache-size">{s.cacheStats ? formatBytes(s.cacheStats.bytes) : '—'}</span>
+      </Item>
       <div className="strip-item strip-busy" data-testid="strip-busy" data-busy={busy ? 'true' : 'false'}>
-        {busy ? <span className="spinner" aria-hidden="true" /> : <Dot tone="ok" />}
-        <span className="strip-val">{busy ?? 'Idle'}</span>
+        <div className="strip-top"><span className="strip-key">Activity</span></div>
+        <div className="strip-main">
+          {busy ? <span className="spinner" aria-hidden="true" /> : <Dot tone="idle" />}
+          <span className="strip-val">{busy ?? 'Idle'}</span>
+        </div>
       </div>
       {s.deviceLost && (
         <div className="strip-alert" data-testid="strip-device-lost">
