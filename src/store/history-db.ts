@@ -119,3 +119,9 @@ export async function putRawRecordForTest(x: unknown): Promise<void> {
   await done(tx.objectStore(STORE).put(x), tx, 'storing a raw record');
   changed();
 }
+
+// The page's history API on window, for the browser tests (insert a run, read it back after a reload) and for
+// users who want their runs out of the browser from the devtools console (`await __labeltuneHistory.listRuns()`).
+if (typeof window !== 'undefined') {
+  (window as unknown as Record<string, unknown>).__labeltuneHistory = { saveRun, listRuns, listRunsChecked, deleteRun, putRawRecordForTest };
+}

@@ -39,11 +39,34 @@ export function predictColumns(table: ParsedTable, pair: boolean): PredictColumn
   return table.columns.indexOf(x.name) < table.columns.indexOf(y.name) ? { text: x.name, textPair: y.name } : { text: y.name, textPair: x.name };
 }
 
-/** The texts of the chosen columns, row by row (blank texts are kept: the encoder reads an empty text). */
-export function predictInputs(table: ParsedTable, cols: PredictColumns): { text: string; textPair?: string }[] {
+export interface PredictInputs {
+  /** Texts of the usable rows, trimmed as training reads them (data/dataset.ts). */
+  inputs: { text: string; textPair?: string }[];
+  /** 1-based file line of each input. */
+  lines: number[];
+  /** Lines of rows left out because a text column is empty there. */
+  emptyLines: number[];
+}
+
+/** The trimmed texts of the chosen columns; rows with an empty text are left out and their lines reported. */
+export function predictInputs(table: ParsedTable, cols: PredictColumns): PredictInputs {
   const ti = table.columns.indexOf(cols.text);
   if (ti < 0) throw new DataError('unknown-column', `The file has no column '${cols.text}' (columns: ${table.columns.join(', ')}).`);
   const pi = cols.textPair === undefined ? -1 : table.columns.indexOf(cols.textPair);
   if (cols.textPair !== undefined && pi < 0) throw new DataError('unknown-column', `The file has no column '${cols.textPair}' (columns: ${table.columns.join(', ')}).`);
-  return table.rows.map((r) => (pi < 0 ? { text: r[ti] ?? '' } : { text: r[ti] ?? '', textPair: r[pi] ?? '' }));
+  const out: PredictInputs = { inputs: [], lines: [], emptyLines: [] };
+  table.rows.forEach((r, i) => {
+    const text = (r[ti] ?? '').trim();
+    const pair = pi < 0 ? undefined : (r[pi] ?? '').trim();
+    if (text === '' || pair === '') {
+      out.emptyLines.push(table.lines[i]);
+      return;
+    }
+    out.inputs.push(pair === undefined ? { text } : { text, textPair: pair });
+    out.lines.push(table.lines[i]);
+  });
+  if (out.inputs.length === 0) {
+    throw new DataError('no-examples', `Every row has an empty text in column '${cols.textPair !== undefined && ti >= 0 ? `${cols.text}' or '${cols.textPair}` : cols.text}': pick the column that holds the texts.`);
+  }
+  return out;
 }

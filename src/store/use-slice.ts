@@ -49,7 +49,7 @@ export interface BatchState {
   /** The file's columns and the ones read as text(s). */
   columns: string[];
   chosen: PredictColumns;
-  /** Data rows in the file. */
+  /** Rows to predict: the file's rows that have a text in the chosen column(s). */
   rows: number;
   /** Sentences about the file (detected format, rows left out with their lines). */
   notes: string[];

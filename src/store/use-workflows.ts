@@ -6,7 +6,7 @@
 // that fails leaves the current head in place, because setActiveHead is only called once every check passed.
 import { parse } from '../data/parse';
 import { sniff } from '../data/sniff';
-import { summarizeIssues } from '../data/errors';
+import { fmtCount, listLines, summarizeIssues } from '../data/errors';
 import type { HeadKind } from '../cli/heads';
 import { exportHead, importHead } from '../heads/serialize';
 import { YTuningHead } from '../heads/ytuning';
@@ -57,8 +57,12 @@ export async function predictText(text: string, textPair?: string): Promise<void
   if (typeof r === 'string') return set({ playError: r, playResult: null });
   const { head, client, e } = r;
   const pairHead = headReadsPairs(head.info);
-  if (pairHead && textPair === undefined) return set({ playError: 'This head reads sentence pairs: type the second text too.', playResult: null });
-  const input = pairHead ? { text, textPair: textPair ?? '' } : { text };
+  // Trimmed, as training reads texts (data/dataset.ts).
+  text = text.trim();
+  textPair = textPair?.trim();
+  if (text === '') return set({ playError: 'Type a text first.', playResult: null });
+  if (pairHead && !textPair) return set({ playError: 'This head reads sentence pairs: type the second text too.', playResult: null });
+  const input = pairHead ? { text, textPair: textPair! } : { text };
   set({ playBusy: true, playError: null });
   const t0 = performance.now();
   try {
@@ -116,7 +120,17 @@ async function attentionOf(
 
 /** The whole file's inputs and, after a run, every probability (kept out of the store). */
 let batchData: { inputs: PredictionRow[]; table: ReturnType<typeof parse>; probs: Float32Array | null; labels: string[] } | null = null;
+
+/** Sentences about the rows a column choice leaves out. */
+function emptyNote(lines: number[]): string[] {
+  return lines.length ? [`${fmtCount(lines.length)} ${lines.length === 1 ? 'row has' : 'rows have'} an empty text and ${lines.length === 1 ? 'is' : 'are'} left out (${listLines(lines)})`] : [];
+}
+
+function previewOf(inputs: PredictionRow[]): BatchPreviewRow[] {
+  return inputs.slice(0, 5).map((r) => ({ ...r, predicted: '', confidence: NaN }));
+}
 let batchAbort: AbortController | null = null;
+let batchFileNotes: string[] = [];
 
 /** Read a dropped or picked file for batch prediction: detect its format and text column(s). */
 export async function openBatchFile(file: File): Promise<void> {
@@ -131,20 +145,22 @@ export async function openBatchFile(file: File): Promise<void> {
     const head = getActiveHead();
     const pair = head ? headReadsPairs(head.info) : false;
     const chosen = predictColumns(table, pair);
+    const picked = predictInputs(table, chosen);
     const notes = [`${sniffed.format.toUpperCase()}${sniffed.format === 'csv' || sniffed.format === 'tsv' ? (sniffed.hasHeader ? ' with a header' : ' without a header') : ''}, ${table.rows.length.toLocaleString()} rows`];
     for (const s of summarizeIssues(table.issues)) notes.push(s.message);
-    batchData = { inputs: predictInputs(table, chosen), table, probs: null, labels: [] };
+    batchFileNotes = notes;
+    batchData = { inputs: picked.inputs, table, probs: null, labels: [] };
     set({
       batch: {
         headId: null,
         fileName: file.name,
         columns: table.columns,
         chosen,
-        rows: table.rows.length,
-        notes,
+        rows: picked.inputs.length,
+        notes: [...notes, ...emptyNote(picked.emptyLines)],
         status: 'ready',
         progress: null,
-        preview: batchData.inputs.slice(0, 5).map((r) => ({ ...r, predicted: '', confidence: NaN })),
+        preview: previewOf(picked.inputs),
         counts: null,
         labels: [],
         seconds: null,
@@ -161,10 +177,12 @@ export function setBatchColumns(chosen: PredictColumns): void {
   const b = useStudio.getState().batch;
   if (!b || !batchData) return;
   try {
-    batchData = { ...batchData, inputs: predictInputs(batchData.table, chosen), probs: null };
-    set({ batch: { ...b, chosen, status: 'ready', error: null, counts: null, preview: batchData.inputs.slice(0, 5).map((r) => ({ ...r, predicted: '', confidence: NaN })) } });
+    const picked = predictInputs(batchData.table, chosen);
+    batchData = { ...batchData, inputs: picked.inputs, probs: null };
+    set({ batch: { ...b, chosen, rows: picked.inputs.length, notes: [...batchFileNotes, ...emptyNote(picked.emptyLines)], status: 'ready', error: null, counts: null, preview: previewOf(picked.inputs) } });
   } catch (err) {
-    set({ batch: { ...b, error: message(err) } });
+    batchData = { ...batchData, inputs: [], probs: null };
+    set({ batch: { ...b, chosen, rows: 0, status: 'error', error: message(err), counts: null, preview: [] } });
   }
 }
 
@@ -181,6 +199,7 @@ export async function runBatch(): Promise<void> {
   const { head, client, e } = r;
   const pairHead = headReadsPairs(head.info);
   if (pairHead && b0.chosen.textPair === undefined) return patch({ status: 'error', error: 'This head reads sentence pairs: pick the second text column.' });
+  if (batchData.inputs.length === 0) return patch({ status: 'error', error: 'No rows with a text to predict: pick the column that holds the texts.' });
   const inputs = pairHead ? batchData.inputs : batchData.inputs.map((x) => ({ text: x.text }));
   batchAbort?.abort();
   const ctl = new AbortController();

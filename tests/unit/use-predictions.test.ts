@@ -81,13 +81,21 @@ describe('predictColumns', () => {
     expect(predictColumns(labelled, false)).toEqual({ text: 'review' });
     const unlabelled = table('id,sentence\n1,the first sentence to predict\n2,the second sentence to predict\n', 'b.csv');
     expect(predictColumns(unlabelled, false)).toEqual({ text: 'sentence' });
-    expect(predictInputs(unlabelled, { text: 'sentence' })).toEqual([{ text: 'the first sentence to predict' }, { text: 'the second sentence to predict' }]);
+    expect(predictInputs(unlabelled, { text: 'sentence' }).inputs).toEqual([{ text: 'the first sentence to predict' }, { text: 'the second sentence to predict' }]);
+  });
+
+  it('trims texts as training does, and leaves out rows with an empty text, naming their lines', () => {
+    const t = table('id,sentence\n1, padded text  \n2,\n3,  \n4,last one\n', 'c.csv');
+    expect(predictInputs(t, { text: 'sentence' })).toEqual({ inputs: [{ text: 'padded text' }, { text: 'last one' }], lines: [2, 5], emptyLines: [3, 4] });
+    expect(() => predictInputs(t, { text: 'id' }).inputs.length).not.toThrow();
+    const blank = table('id,note\n1,\n2,\n', 'd.csv');
+    expect(() => predictInputs(blank, { text: 'note' })).toThrow(/Every row has an empty text in column 'note'/);
   });
 
   it('finds a named pair of text columns, and says when a pair head gets one column', () => {
     const pairs = table('premise\thypothesis\nA man is playing a guitar on stage.\tA person plays music.\nTwo dogs run in the park today.\tAnimals are outside.\n', 'p.tsv');
     expect(predictColumns(pairs, true)).toEqual({ text: 'premise', textPair: 'hypothesis' });
-    expect(predictInputs(pairs, { text: 'premise', textPair: 'hypothesis' })[1]).toEqual({ text: 'Two dogs run in the park today.', textPair: 'Animals are outside.' });
+    expect(predictInputs(pairs, { text: 'premise', textPair: 'hypothesis' }).inputs[1]).toEqual({ text: 'Two dogs run in the park today.', textPair: 'Animals are outside.' });
     const one = table('just one line of text to predict\nand another line of text\n', 'one.txt');
     expect(() => predictColumns({ ...one, columns: ['text'], rows: one.rows.map((r) => [r.join(' ')]) }, true)).toThrow(/reads sentence pairs, but the file has one column/);
     expect(() => predictInputs(pairs, { text: 'nope' })).toThrow(/no column 'nope' \(columns: premise, hypothesis\)/);

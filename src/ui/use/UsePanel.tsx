@@ -1,4 +1,80 @@
-// UsePanel (being written; see /work/notes/ui-contract.md).
+// The Use step: the active head (trained or imported) at a glance with its export buttons, the playground,
+// batch prediction, and head import. Before any head exists it says how to get one and offers the import.
+// Design decision: the panel only reads the store and calls use-workflows; every message comes from there.
+import { useStudio } from '../../store/store';
+import type { ActiveHeadInfo } from '../../store/active-head';
+import { BatchPredict } from './BatchPredict';
+import { ExportButtons, ImportDrop } from './HeadFiles';
+import { Playground } from './Playground';
+import './use.css';
+
+const HEAD_NAMES: Record<string, string> = {
+  ytuning: 'Y-Tuning label decoder',
+  'ltuning-prefix': 'L-Tuning prefix',
+  'ltuning-prompt': 'L-Tuning prompt',
+  linear: 'Linear probe',
+  label: 'Label tuning',
+  zeroshot: 'Zero-shot',
+};
+
 export function UsePanel() {
-  return null;
+  const head = useStudio((s) => s.activeHead);
+  return (
+    <section className="use-panel" data-testid="use-panel" aria-label="Use">
+      <h2>Use</h2>
+      {!head ? (
+        <>
+          <p>Try the trained head on your own texts, predict a whole file, export it — or import a head you trained before.</p>
+          <div className="use-empty" data-testid="use-empty">
+            <p>
+              <b>No head yet.</b> <span className="muted">Train one in the Train step, or import a .safetensors head:</span>
+            </p>
+            <ImportDrop />
+          </div>
+        </>
+      ) : (
+        <>
+          <p>Try the head on your own texts, predict a whole file, or take the head with you.</p>
+          <HeadSummary head={head} />
+          <div className="grid-2 use-grid">
+            <Playground head={head} />
+            <BatchPredict head={head} />
+          </div>
+          <ImportDrop compact />
+        </>
+      )}
+    </section>
+  );
+}
+
+function HeadSummary({ head }: { head: ActiveHeadInfo }) {
+  const m = head.meta.metrics;
+  const acc = Number.isFinite(m.accuracy) ? `${(m.accuracy * 100).toFixed(1)}%` : '—';
+  const f1 = Number.isFinite(m.macroF1) ? `${(m.macroF1 * 100).toFixed(1)}` : '—';
+  const labels = head.meta.labels;
+  return (
+    <div className="use-head" data-testid="active-head" data-head-id={head.id}>
+      <div className="use-head-main">
+        <div className="row">
+          <span className="use-head-title">{HEAD_NAMES[head.kind] ?? head.kind}</span>
+          <span className={`badge ${head.source === 'trained' ? 'badge-ok' : 'badge-accent'}`}>{head.source === 'trained' ? 'trained here' : 'imported'}</span>
+          {head.meta.tokenizer.pair !== 'none' && <span className="badge">sentence pairs</span>}
+        </div>
+        <div className="use-head-facts">
+          <span>
+            <b>{labels.length}</b> labels: {labels.slice(0, 8).join(', ')}
+            {labels.length > 8 ? ', …' : ''}
+          </span>
+          <span>
+            dev accuracy <b>{acc}</b> · macro-F1 <b>{f1}</b>
+          </span>
+          <span>
+            encoder <b>{head.meta.encoder.name}</b> <code title={head.meta.encoder.hash}>{head.meta.encoder.hash.slice(0, 8)}</code>
+          </span>
+          {head.source === 'imported' && <span className="muted">{head.id.replace(/^imported:/, '')}</span>}
+        </div>
+      </div>
+      <ExportButtons />
+    </div>
+  );
 }
