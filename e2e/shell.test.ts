@@ -138,4 +138,42 @@ describe('studio shell in headless Chromium', () => {
     await shot('shell-tiny-bert');
     expect(pageErrors).toEqual([]);
   });
+
+  it('downloads a Hugging Face repository with per-file progress (hub answered by routed responses)', async () => {
+    // No network here: the browser context answers huggingface.co with tiny-bert's files (CORS headers, as the hub
+    // sends), the model after a pause so the per-file progress can be seen; anything else on the hub is a 404.
+    const served: string[] = [];
+    const files: Record<string, string> = { 'tokenizer.json': 'tokenizer.json', 'config.json': 'config.json', 'onnx/model.onnx': 'model.onnx' };
+    await page.context().route('https://huggingface.co/**', async (route) => {
+      const m = /^https:\/\/huggingface\.co\/test-org\/tiny-bert\/resolve\/main\/(.+)$/.exec(route.request().url());
+      const file = m && files[m[1]];
+      served.push(route.request().url());
+      const cors = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
+      if (!file) return route.fulfill({ status: 404, headers: cors, body: 'Entry not found' });
+      if (file === 'model.onnx') await new Promise((r) => setTimeout(r, 3000));
+      const body = readFileSync(`${TINY}/${file}`);
+      await route.fulfill({ status: 200, headers: { ...cors, 'content-length': String(body.length) }, body });
+    });
+    await page.getByTestId('hub-repo').fill('https://huggingface.co/test-org/tiny-bert');
+    await page.getByTestId('load-hub').click();
+    // While the model file is held back, the tokenizer's row is already complete.
+    await expect
+      .poll(async () => page.locator('[data-testid=model-file-progress][data-file="tokenizer.json"][data-done=true]').count(), { timeout: 60_000, interval: 100 })
+      .toBe(1);
+    expect(await text('model-pending')).toMatch(/test-org\/tiny-bert @ main/);
+    await shot('shell-hub-progress');
+    await expect.poll(async () => ((await page.getByTestId('model-error').count()) ? `error: ${await text('model-error')}` : text('strip-model')), { timeout: 240_000, interval: 250 }).toBe('test-org/tiny-bert');
+    await settled();
+    expect(served.some((u) => u.endsWith('/onnx/model.onnx'))).toBe(true);
+    expect(pageErrors).toEqual([]);
+
+    // A repository that does not exist: a 404 with advice, and test-org/tiny-bert stays in use.
+    await page.getByTestId('hub-repo').fill('test-org/no-such-model');
+    await page.getByTestId('load-hub').click();
+    const code = async () => ((await page.getByTestId('model-error').count()) ? page.getByTestId('model-error').getAttribute('data-code') : 'none');
+    await expect.poll(code, { timeout: 60_000, interval: 250 }).toBe('not-found');
+    expect(await text('model-error')).toMatch(/tokenizer\.json was not found in test-org\/no-such-model/);
+    expect(await text('strip-model')).toBe('test-org/tiny-bert');
+    await page.context().unrouteAll();
+  });
 });
