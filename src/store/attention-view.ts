@@ -30,9 +30,20 @@ export function labelTokenAttention(map: CrossAttentionMap, b: number, tokens: n
   return { perLabel, pooled };
 }
 
-/** A tokenizer's piece as readable text: SentencePiece's "▁" and byte-level BPE's "Ġ" become a space, WordPiece's "##" joins. */
-export function displayToken(piece: string): { text: string; space: boolean } {
-  if (piece.startsWith('##')) return { text: piece.slice(2), space: false };
-  if (piece.startsWith('▁') || piece.startsWith('Ġ')) return { text: piece.slice(1), space: true };
-  return { text: piece, space: true };
+/**
+ * Token pieces as readable text, each with whether a space goes before it. SentencePiece ("▁") and byte-level
+ * BPE ("Ġ") mark the pieces that START a word (a piece without the mark continues one; a bare mark is a space
+ * token, shown as "␣"); WordPiece marks the pieces that CONTINUE a word ("##").
+ */
+export function displayTokens(pieces: readonly string[]): { text: string; space: boolean }[] {
+  const marked = pieces.some((p) => p.startsWith('▁') || p.startsWith('Ġ'));
+  return pieces.map((p, i) => {
+    if (marked) {
+      const starts = p.startsWith('▁') || p.startsWith('Ġ');
+      const rest = starts ? p.slice(1) : p;
+      return { text: rest === '' ? '␣' : rest, space: starts && i > 0 };
+    }
+    if (p.startsWith('##')) return { text: p.slice(2), space: false };
+    return { text: p === '' ? '∅' : p, space: i > 0 };
+  });
 }

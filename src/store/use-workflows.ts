@@ -1,6 +1,6 @@
 // Use workflows: the playground (one text -> label probabilities, and for Y-Tuning heads the tokens each label
-// attended to), batch prediction of a dropped file with a CSV download, head export (.safetensors; ONNX when the
-// exporter is present) and import, and the run history (IndexedDB) with its comparison picks.
+// attended to), batch prediction of a dropped file with a CSV download, head export (.safetensors, head ONNX,
+// encoder + head combined ONNX) and import, and the run history (IndexedDB) with its comparison picks.
 // Design decision: every action checks its preconditions (a GPU engine, an encoder, an active head trained on
 // THAT encoder) first and puts a specific message in the store instead of throwing at a component; an import
 // that fails leaves the current head in place, because setActiveHead is only called once every check passed.
@@ -8,13 +8,15 @@ import { parse } from '../data/parse';
 import { sniff } from '../data/sniff';
 import { fmtCount, listLines, summarizeIssues } from '../data/errors';
 import type { HeadKind } from '../cli/heads';
+import { loadModelSource } from '../encoder/sources';
+import { exportCombinedOnnx, exportHeadOnnxFromFile } from '../export';
 import { exportHead, importHead } from '../heads/serialize';
 import { YTuningHead } from '../heads/ytuning';
 import { packBatch } from '../train/batches';
 import { getActiveHead, setActiveHead, type ActiveHeadInfo } from './active-head';
 import { labelTokenAttention } from './attention-view';
 import { downloadFile, safeFileName } from './download';
-import { getEncoderClient, syncCacheStats } from './encoder-workflows';
+import { getCurrentSource, getEncoderClient, syncCacheStats } from './encoder-workflows';
 import { deleteRun, listRunsChecked } from './history-db';
 import { checkFeatures, predictLogits } from './head-predict';
 import { predictColumns, predictInputs, type PredictColumns } from './predict-columns';
@@ -251,10 +253,33 @@ export function downloadBatchCsv(): void {
 
 // ---- export / import --------------------------------------------------------------------------------------
 
-/** Why an export kind cannot run in this build, or null when it can. */
+/** Why an export kind cannot run now, or null when it can. */
 export function exportUnavailable(kind: ExportKind): string | null {
-  if (kind === 'safetensors') return null;
-  return 'ONNX export is being added to the studio (src/export); use the .safetensors file with `labeltune predict` meanwhile.';
+  if (kind === 'combined-onnx' && !getCurrentSource()) return 'The combined model needs the encoder: wait until the Model step has loaded it.';
+  return null;
+}
+
+const EXPORT_FILES: Record<ExportKind, { suffix: string; mime: string }> = {
+  safetensors: { suffix: '.safetensors', mime: 'application/octet-stream' },
+  'head-onnx': { suffix: '.head.onnx', mime: 'application/octet-stream' },
+  'combined-onnx': { suffix: '.combined.onnx', mime: 'application/octet-stream' },
+};
+
+/**
+ * The bytes of an export. Every format starts from the head's .safetensors bytes (the one validated description
+ * of a head); the combined model also needs the encoder's model.onnx, read again from the source the loaded
+ * encoder came from (the app's server, the dropped files, or Cache Storage for hub models).
+ */
+async function exportBytes(kind: ExportKind, head: NonNullable<ReturnType<typeof getActiveHead>>): Promise<Uint8Array> {
+  const file = await exportHead(head.head, head.info.meta);
+  if (kind === 'safetensors') return file;
+  if (kind === 'head-onnx') return exportHeadOnnxFromFile(file);
+  const r = ready();
+  if (typeof r === 'string') throw new Error(r);
+  const source = getCurrentSource();
+  if (!source) throw new Error('no encoder is loaded');
+  const files = await loadModelSource(source);
+  return exportCombinedOnnx(files.model, file, { encoderName: r.client.info?.name });
 }
 
 function baseName(info: ActiveHeadInfo): string {
@@ -271,9 +296,9 @@ export async function exportActiveHead(kind: ExportKind): Promise<void> {
   if (why) return set({ exportError: why });
   set({ exportBusy: kind, exportError: null, exportNotice: null });
   try {
-    const bytes = await exportHead(head.head, head.info.meta);
-    const name = `${baseName(head.info)}.safetensors`;
-    downloadFile(bytes, name, 'application/octet-stream');
+    const bytes = await exportBytes(kind, head);
+    const name = `${baseName(head.info)}${EXPORT_FILES[kind].suffix}`;
+    downloadFile(bytes, name, EXPORT_FILES[kind].mime);
     set({ exportNotice: `Saved ${name} (${formatKb(bytes.length)}).` });
   } catch (err) {
     set({ exportError: `Export failed: ${message(err)}` });

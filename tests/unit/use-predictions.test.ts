@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/data/parse';
 import { sniff } from '../../src/data/sniff';
-import { displayToken, labelTokenAttention } from '../../src/store/attention-view';
+import { displayTokens, labelTokenAttention } from '../../src/store/attention-view';
 import { predictColumns, predictInputs } from '../../src/store/predict-columns';
 import { csvField, formatProbability, predictionCsv, softmaxRows } from '../../src/store/predictions';
 import { expectClose } from '../helpers/close';
@@ -64,9 +64,10 @@ describe('labelTokenAttention', () => {
   });
 
   it('shows SentencePiece, byte-level and WordPiece pieces as words', () => {
-    expect(displayToken('▁Hello')).toEqual({ text: 'Hello', space: true });
-    expect(displayToken('Ġworld')).toEqual({ text: 'world', space: true });
-    expect(displayToken('##ing')).toEqual({ text: 'ing', space: false });
+    const words = (pieces: string[]) => displayTokens(pieces).map((t) => (t.space ? ' ' : '') + t.text).join('');
+    expect(words(['▁a', '▁wi', 't', 'ty', '▁', ',', '▁movie'])).toBe('a witty ␣, movie');
+    expect(words(['Ġhello', 'Ġwor', 'ld'])).toBe('hello world');
+    expect(words(['[CLS]', 'play', '##ing', 'cards', '[SEP]'])).toBe('[CLS] playing cards [SEP]');
   });
 });
 

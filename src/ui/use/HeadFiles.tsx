@@ -1,6 +1,6 @@
-// Export the active head (.safetensors; head ONNX and combined ONNX where the exporter is available, else
-// disabled with the reason) and import a .safetensors head (drop or pick). A refused import says why and keeps
-// the current head.
+// Export the active head (.safetensors, head-only ONNX, and encoder + head as one ONNX model; a button that
+// cannot run now is disabled with the reason) and import a .safetensors head (drop or pick). A refused import
+// says why and keeps the current head.
 import { useStudio } from '../../store/store';
 import type { ExportKind } from '../../store/use-slice';
 import { exportActiveHead, exportUnavailable, importHeadFile } from '../../store/use-workflows';
@@ -38,9 +38,9 @@ export function ExportButtons() {
           );
         })}
       </div>
-      {EXPORTS.some((x) => exportUnavailable(x.kind)) && (
+      {exportUnavailable('combined-onnx') && (
         <p className="muted small use-export-why" data-testid="export-onnx-why">
-          {exportUnavailable('head-onnx') ?? exportUnavailable('combined-onnx')}
+          {exportUnavailable('combined-onnx')}
         </p>
       )}
       {error && (

@@ -1,7 +1,7 @@
 // The playground: type a text (two for pair heads), see every label's probability as a bar, and for Y-Tuning
 // heads which tokens each label attended to (head-averaged cross-attention of the label decoder's last layer).
 import { useState } from 'react';
-import { displayToken } from '../../store/attention-view';
+import { displayTokens } from '../../store/attention-view';
 import { useStudio } from '../../store/store';
 import type { ActiveHeadInfo } from '../../store/active-head';
 import type { PlaygroundResult } from '../../store/use-slice';
@@ -105,18 +105,18 @@ function AttentionView({ r }: { r: PlaygroundResult }) {
         </div>
       </div>
       <p className="use-tokens" data-testid="play-tokens">
-        {r.attention.tokens.map((piece, t) => {
-          const { text, space } = displayToken(piece);
+        {displayTokens(r.attention.tokens).map(({ text, space }, t) => {
+          const piece = r.attention!.tokens[t];
           const a = w[t] / max;
           return (
             <span key={t}>
-              {space && t > 0 ? ' ' : ''}
+              {space ? ' ' : ''}
               <mark
                 className="use-token"
                 title={`${piece}: ${(w[t] * 100).toFixed(1)}% of "${r.labels[l]}"'s attention`}
                 style={{ background: `rgba(79, 70, 229, ${(0.06 + 0.74 * a).toFixed(3)})`, color: a > 0.55 ? '#fff' : undefined }}
               >
-                {text || '∅'}
+                {text}
               </mark>
             </span>
           );
