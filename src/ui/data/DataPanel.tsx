@@ -4,6 +4,7 @@
 // Design decision: the panel only reads the data slice and calls data-workflows.ts; a problem shows as a
 // banner while the dataset in use stays as it was (the workflows never replace it with an invalid one).
 import { useEffect } from 'react';
+import { DEMO_SMALL_SAMPLE } from '../../store/data-prep';
 import { canRereadTrainFile, ensureDemo, loadTrainFile } from '../../store/data-workflows';
 import { useStudio } from '../../store/store';
 import { ColumnPicker } from './ColumnPicker';
@@ -85,7 +86,12 @@ export function DataPanel() {
       ) : null}
 
       <div className="dp-bottom">
-        <DevSplit split={split} devFile={devFile} busy={busy} />
+        <DevSplit
+          split={split}
+          note={trainOrigin === 'demo' && demoSize === 'small' ? `of a stratified, seeded ${DEMO_SMALL_SAMPLE}-message sample of the corpus (quick on a CPU)` : null}
+          devFile={devFile}
+          busy={busy}
+        />
         <div className="dp-labels">
           <h3>
             Labels{dataset ? <span className="dp-muted"> · {dataset.name}</span> : null}

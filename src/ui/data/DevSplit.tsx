@@ -7,11 +7,13 @@ import { formatCount } from './format';
 
 interface Props {
   split: SplitChoice;
+  /** A sentence under the automatic split (e.g. the demo's sample), or null. */
+  note: string | null;
   devFile: ParsedFile | null;
   busy: boolean;
 }
 
-export function DevSplit({ split, devFile, busy }: Props) {
+export function DevSplit({ split, note, devFile, busy }: Props) {
   return (
     <div className="dp-split">
       <h3>Dev set</h3>
@@ -49,6 +51,7 @@ export function DevSplit({ split, devFile, busy }: Props) {
           </span>
         </span>
       </label>
+      {note && split.mode === 'split' ? <div className="dp-muted dp-split-note">{note}</div> : null}
       <label className="dp-radio">
         <input type="radio" name="dp-split" data-testid="split-file" checked={split.mode === 'file'} disabled={!devFile} onChange={() => chooseSplit({ mode: 'file' })} />
         <span>

@@ -10,11 +10,11 @@ export function PasteBox() {
     <details className="dp-paste">
       <summary>…or paste text</summary>
       <textarea data-testid="paste-text" value={text} placeholder={PLACEHOLDER} rows={6} spellCheck={false} onChange={(e) => setText(e.target.value)} />
-      <div className="dp-row">
+      <div className="dp-paste-actions">
         <button type="button" className="dp-btn primary" data-testid="paste-apply" disabled={text.trim() === ''} onClick={() => void loadPastedText(text)}>
           Use pasted text
         </button>
-        <span className="dp-muted">{text ? `${text.split('\n').length.toLocaleString('en-US')} lines` : ''}</span>
+        <span className="dp-muted">{text ? `${text.split('\n').filter((l) => l.trim() !== '').length.toLocaleString('en-US')} non-empty lines` : ''}</span>
       </div>
     </details>
   );
