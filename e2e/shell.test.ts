@@ -176,4 +176,34 @@ describe('studio shell in headless Chromium', () => {
     expect(await text('strip-model')).toBe('test-org/tiny-bert');
     await page.context().unrouteAll();
   });
+
+  it('shows a lost GPU device in red with its message, and restarts WebGPU on request', async () => {
+    // The device's `lost` promise is replaced by one the test resolves: the same path a driver reset takes.
+    const lossPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await lossPage.addInitScript(() => {
+      const w = window as unknown as { __loseDevice?: (reason: string, message: string) => void };
+      const real = GPUAdapter.prototype.requestDevice;
+      GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, desc?: GPUDeviceDescriptor) {
+        const device = await real.call(this, desc);
+        let lose!: (info: GPUDeviceLostInfo) => void;
+        const lost = new Promise<GPUDeviceLostInfo>((r) => (lose = r));
+        Object.defineProperty(device, 'lost', { value: lost });
+        w.__loseDevice = (reason, message) => lose({ reason, message } as unknown as GPUDeviceLostInfo);
+        return device;
+      };
+    });
+    await lossPage.goto(inject('baseUrl' as never) as string);
+    const tone = lossPage.getByTestId('strip-gpu');
+    await expect.poll(async () => tone.getAttribute('data-tone'), { timeout: 240_000, interval: 500 }).toMatch(/ok|warn/);
+    await lossPage.evaluate(() => (window as unknown as { __loseDevice(r: string, m: string): void }).__loseDevice('unknown', 'simulated driver reset'));
+    await expect.poll(async () => lossPage.getByTestId('strip-device-lost').count(), { timeout: 10_000 }).toBe(1);
+    expect(await tone.getAttribute('data-tone')).toBe('bad');
+    expect(await lossPage.getByTestId('strip-device-lost').textContent()).toMatch(/The GPU device was lost:.*simulated driver reset/);
+    mkdirSync('test-results', { recursive: true });
+    await lossPage.screenshot({ path: 'test-results/shell-device-lost.png' });
+    await lossPage.getByRole('button', { name: 'Restart WebGPU' }).click();
+    await expect.poll(async () => tone.getAttribute('data-tone'), { timeout: 240_000, interval: 500 }).toMatch(/ok|warn/);
+    expect(await lossPage.getByTestId('strip-device-lost').count()).toBe(0);
+    await lossPage.close();
+  });
 });
