@@ -89,7 +89,7 @@ afterAll(async () => {
 
 describe('data panel in headless Chromium', () => {
   it('has the SpamAssassin demo loaded at start (600 train + 200 dev, ham/spam)', async () => {
-    await waitFor(async () => (await page.getByTestId('data-current').count()) > 0, 'demo dataset', 60_000);
+    await waitFor(async () => (await page.getByTestId('data-current').count()) > 0, 'demo dataset', 120_000);
     expect(await current()).toBe('SpamAssassin demo (800 of 6,046 messages)');
     expect(await page.getByTestId('data-demo-badge').textContent()).toBe('demo');
     expect(await counts()).toEqual({ train: 600, dev: 200, labels: 2, skipped: 0 });
