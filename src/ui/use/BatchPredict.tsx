@@ -118,9 +118,11 @@ export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
                 {b.preview.map((r, i) => (
                   <tr key={i}>
                     <td className="muted">{i + 1}</td>
-                    <td className="use-preview-text">
-                      {r.text}
-                      {r.textPair !== undefined && <span className="muted"> ‖ {r.textPair}</span>}
+                    <td>
+                      <div className="use-preview-text" title={r.textPair !== undefined ? `${r.text}\n${r.textPair}` : r.text}>
+                        {r.text}
+                        {r.textPair !== undefined && <span className="muted"> ‖ {r.textPair}</span>}
+                      </div>
                     </td>
                     <td>
                       {r.predicted && done ? (
