@@ -1,6 +1,7 @@
 // Live training charts: train + dev loss, dev accuracy + macro-F1, and throughput, from the run record the train
 // workflow republishes a few times a second. Design decision: recharts with animation off and every series
-// decimated to at most MAX_POINTS bucket means, so a long run draws as fast as a short one.
+// decimated to at most MAX_POINTS bucket means, so a long run draws as fast as a short one. Colours are literal
+// hex values: SVG presentation attributes (recharts' stroke=) do not resolve CSS var(), a line drawn with one is invisible.
 import { useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunRecord } from '../../store/run-record';
@@ -42,11 +43,11 @@ function Chart({ title, testId, data, lines, unit, domain, points }: {
         {data.length === 0 ? (
           <div className="train-chart-empty muted small">waiting for the first points…</div>
         ) : (
-          <ResponsiveContainer width="100%" height="100%">
+          <ResponsiveContainer width="100%" height={222} minWidth={0}>
             <LineChart data={data} margin={{ top: 6, right: 10, bottom: 0, left: -12 }}>
-              <CartesianGrid stroke="var(--border, #e2e6ef)" strokeDasharray="3 3" />
+              <CartesianGrid stroke="#e2e6ef" strokeDasharray="3 3" />
               <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} allowDecimals={false} />
-              <YAxis tick={{ fontSize: 11 }} domain={domain ?? ['auto', 'auto']} unit={unit} width={52} tickFormatter={(v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2))} />
+              <YAxis tick={{ fontSize: 11 }} domain={domain ?? ['auto', 'auto']} unit={unit} width={52} tickFormatter={(v: number) => (Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(2))} />
               <Tooltip isAnimationActive={false} formatter={(v) => (typeof v === 'number' ? v.toFixed(4) : String(v))} labelFormatter={(s) => `step ${s}`} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               {lines.map((l) => (
@@ -91,8 +92,8 @@ export function TrainCharts({ run }: { run: RunRecord }) {
         data={charts.loss.data}
         points={charts.loss.points}
         lines={[
-          { key: 'train', name: 'train', color: 'var(--chart-1, #4f46e5)' },
-          { key: 'dev', name: 'dev', color: 'var(--chart-2, #f59e0b)', dots: true },
+          { key: 'train', name: 'train', color: '#4f46e5' },
+          { key: 'dev', name: 'dev', color: '#f97316', dots: true },
         ]}
       />
       <Chart
@@ -102,8 +103,8 @@ export function TrainCharts({ run }: { run: RunRecord }) {
         points={charts.acc.points}
         unit="%"
         lines={[
-          { key: 'accuracy', name: 'accuracy', color: 'var(--chart-3, #0f8a5f)', dots: true },
-          { key: 'macroF1', name: 'macro-F1', color: 'var(--chart-4, #db2777)', dots: true },
+          { key: 'accuracy', name: 'accuracy', color: '#10b981', dots: true },
+          { key: 'macroF1', name: 'macro-F1', color: '#e11d48', dots: true },
         ]}
       />
       <Chart
@@ -112,7 +113,7 @@ export function TrainCharts({ run }: { run: RunRecord }) {
         data={charts.speed.data}
         points={charts.speed.points}
         domain={[0, 'auto']}
-        lines={[{ key: 'speed', name: 'examples/s', color: 'var(--chart-5, #0891b2)' }]}
+        lines={[{ key: 'speed', name: 'examples/s', color: '#0ea5e9' }]}
       />
     </div>
   );

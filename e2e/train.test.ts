@@ -1,0 +1,201 @@
+// Browser tier, Train + Results steps, on the built studio with the SpamAssassin demo the page loads at start:
+// the zero-shot accuracy of the label texts shows before training and is recomputed when a text is edited; pressing
+// Train on a 150-example sample (32 tokens) shows encoding progress, the loss chart gains points while training (its svg
+// path is counted twice), pause really stops the steps and resume continues, the dev accuracy beats chance, and
+// the per-class table, the confusion matrix and the misclassified examples render. Then a Y-Tuning run of one
+// epoch, and finally a run whose GPU device is destroyed mid-training stops with the device-lost message while
+// its history stays. Screenshots: test-results/train-*.png.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser';
+
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+/** Progress lines go to the console and to test-results/train-e2e.log (timings of a slow CPU run survive). */
+function note(line: string): void {
+  console.info(`[e2e] ${line}`);
+  mkdirSync('test-results', { recursive: true });
+  appendFileSync('test-results/train-e2e.log', `${new Date().toISOString()} +${elapsed()} ${line}\n`);
+}
+
+/** Screenshot of one panel (readable at full size), or of the whole page. */
+async function shot(name: string, testid?: string): Promise<void> {
+  mkdirSync('test-results', { recursive: true });
+  // A clip of the full page scrolled to the top: the sticky status strip then stays in the header, off the panel.
+  if (testid) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const box = await page.getByTestId(testid).boundingBox();
+    if (!box) throw new Error(`no box for ${testid}`);
+    await page.screenshot({ path: `test-results/${name}.png`, fullPage: true, clip: box });
+  }
+  else await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
+}
+
+const status = async () => (await page.getByTestId('train-status').textContent()) ?? '';
+
+/** Points of the train-loss line in the loss chart (its svg path's vertices). */
+async function lossPoints(): Promise<number> {
+  return page.evaluate(() => {
+    const path = document.querySelector('[data-testid=chart-loss] .recharts-line path.recharts-curve');
+    const d = path?.getAttribute('d') ?? '';
+    return d ? d.split(/[ML]/).filter((s) => s.trim()).length : 0;
+  });
+}
+
+async function setField(field: string, value: string): Promise<void> {
+  await page.getByTestId(`train-${field}`).fill(value);
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageErrors.push(msg.text());
+  });
+  // Keep a handle on every GPUDevice the page makes, so the last test can lose one mid-training.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __devices: GPUDevice[] };
+    w.__devices = [];
+    const orig = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, desc?: GPUDeviceDescriptor) {
+      const d = await orig.call(this, desc);
+      w.__devices.push(d);
+      return d;
+    };
+  });
+  await page.goto(inject('baseUrl' as never) as string);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('train in headless Chromium', () => {
+  it('shows the zero-shot accuracy of the label texts before training, and recomputes it when a text changes', async () => {
+    await expect.poll(async () => page.getByTestId('train-panel').count(), { timeout: 60_000 }).toBe(1);
+    await expect.poll(async () => page.getByTestId('train-start').isEnabled(), { timeout: 600_000, interval: 500 }).toBe(true);
+    note(`studio ready to train (${elapsed()})`);
+    // A small, fast setup for a CPU adapter: a stratified sample and 32 tokens per text.
+    await page.locator('[data-testid=train-advanced] summary').click();
+    await setField('tmax', '32');
+    await setField('maxTrain', '150');
+    await setField('maxDev', '100');
+    await page.getByTestId('zero-shot-check').click();
+    await expect.poll(async () => page.getByTestId('encode-progress').count(), { timeout: 10_000, interval: 100 }).toBe(1);
+    const zs = page.getByTestId('zero-shot-accuracy');
+    await expect.poll(async () => zs.count(), { timeout: 600_000, interval: 500 }).toBe(1);
+    const before = await zs.textContent();
+    note(`zero-shot with the label names: ${before} (${elapsed()})`);
+    await page.getByTestId('label-text-1').fill('spam: an unsolicited advertising e-mail selling something');
+    await page.getByTestId('label-text-0').fill('ham: a normal personal or work e-mail');
+    await expect.poll(async () => page.locator('.zero-shot .stale').count(), { timeout: 60_000, interval: 250 }).toBe(0);
+    await expect.poll(async () => page.locator('[data-testid=zero-shot] .spinner').count(), { timeout: 60_000, interval: 250 }).toBe(0);
+    const after = await zs.textContent();
+    note(`zero-shot with descriptions: ${after} (${elapsed()})`);
+    expect(after).toMatch(/^\d+\.\d%$/);
+  }, 900_000);
+
+  it('trains a head on a sample with live charts, pause and resume, then shows the results', async () => {
+    await page.locator('[data-kind=linear] input').check();
+    await setField('epochs', '3');
+    await setField('batchSize', '8');
+    await setField('patience', '0');
+    await shot('train-setup', 'train-panel');
+    const tStart = Date.now();
+    await page.getByTestId('train-start').click();
+    await expect.poll(status, { timeout: 30_000, interval: 50 }).not.toBe('idle');
+    const after = await status();
+    note(`after Train: ${after} ${after === 'error' ? await page.getByTestId('train-error').textContent() : ''}`);
+    // Encoding first (the sample's texts are new to the feature cache), with its progress bar.
+    await expect.poll(async () => page.getByTestId('encode-progress').count(), { timeout: 30_000, interval: 100 }).toBe(1);
+    await expect.poll(async () => /\d+ \/ \d+ texts/.test((await page.getByTestId('encode-progress').textContent()) ?? ''), { timeout: 60_000, interval: 100 }).toBe(true);
+    await shot('train-encoding', 'train-panel');
+    await expect.poll(status, { timeout: 600_000, interval: 100 }).toMatch(/training|done/);
+    note(`encoding took ${((Date.now() - tStart) / 1000).toFixed(1)} s`);
+    // The loss chart gains points while training.
+    await expect.poll(lossPoints, { timeout: 60_000, interval: 100 }).toBeGreaterThan(1);
+    const first = await lossPoints();
+    await expect.poll(lossPoints, { timeout: 60_000, interval: 100 }).toBeGreaterThan(first);
+    const second = await lossPoints();
+    note(`loss chart points: ${first} then ${second}`);
+    // Pause: the step counter stands still; resume: it moves on.
+    await page.getByTestId('train-pause').click();
+    await expect.poll(status, { timeout: 10_000, interval: 50 }).toBe('paused');
+    await page.waitForTimeout(600);
+    const stepPaused = await page.getByTestId('live-step').textContent();
+    await shot('train-paused', 'train-panel');
+    await page.waitForTimeout(1500);
+    expect(await page.getByTestId('live-step').textContent()).toBe(stepPaused);
+    expect(await status()).toBe('paused');
+    await page.getByTestId('train-resume').click();
+    await expect.poll(async () => page.getByTestId('live-step').textContent(), { timeout: 60_000, interval: 100 }).not.toBe(stepPaused);
+    await expect.poll(status, { timeout: 300_000, interval: 250 }).toBe('done');
+    note(`linear run (encode + 3 epochs on 150 examples): ${((Date.now() - tStart) / 1000).toFixed(1)} s`);
+    const best = Number.parseFloat((await page.getByTestId('best-dev-accuracy').textContent()) ?? '');
+    note(`best dev accuracy ${best}%`);
+    expect(best).toBeGreaterThan(60); // chance is 50% (2 labels); ham is the majority
+    // Results: per-class table, confusion matrix (2 x 2), mistakes.
+    const results = page.getByTestId('results-panel');
+    await expect.poll(async () => results.count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.locator('[data-testid=class-metrics] tbody tr').count()).toBe(2);
+    expect(await page.getByTestId('cm-cell').count()).toBe(4);
+    const acc = Number.parseFloat((await page.getByTestId('result-accuracy').textContent()) ?? '');
+    expect(acc).toBeGreaterThan(60);
+    const mistakes = await page.getByTestId('mistake').count();
+    note(`result accuracy ${acc}%, ${mistakes} mistakes on the first page`);
+    expect(await page.getByTestId('train-message').textContent()).toMatch(/Trained 3 epochs/);
+    // The active head is published for the Use step.
+    expect(await page.evaluate(() => document.body.textContent?.includes('Results'))).toBe(true);
+    const f1 = Number.parseFloat((await page.locator('.results-stats .stat-value').nth(1).textContent()) ?? '');
+    note(`result macro-F1 ${f1}%`);
+    // Better than always answering the majority class (ham), whose macro-F1 is about 41%.
+    expect(f1).toBeGreaterThan(50);
+    await shot('train-done', 'train-panel');
+    await shot('train-results', 'results-panel');
+    expect(pageErrors).toEqual([]);
+  }, 900_000);
+
+  it('trains the default Y-Tuning head for one epoch on the cached features', async () => {
+    await page.locator('[data-kind=ytuning] input').check();
+    await setField('epochs', '1');
+    await setField('batchSize', '16');
+    const tStart = Date.now();
+    await page.getByTestId('train-start').click();
+    await expect.poll(status, { timeout: 300_000, interval: 250 }).toBe('done');
+    const secs = (Date.now() - tStart) / 1000;
+    const acc = Number.parseFloat((await page.getByTestId('result-accuracy').textContent()) ?? '');
+    note(`ytuning 1 epoch on 150 examples: ${secs.toFixed(1)} s, dev accuracy ${acc}%`);
+    expect(await page.getByTestId('encode-summary').textContent()).toMatch(/from the feature cache|encoded/);
+    expect(acc).toBeGreaterThan(50);
+    await shot('train-ytuning', 'train-panel');
+    expect(pageErrors).toEqual([]);
+  }, 600_000);
+
+  it('a GPU device lost mid-training stops the run with a specific message and keeps its history', async () => {
+    await page.locator('[data-kind=linear] input').check();
+    await setField('epochs', '30');
+    await setField('batchSize', '8');
+    await page.getByTestId('train-start').click();
+    // After the first dev evaluation (a best checkpoint exists), lose the device.
+    await expect.poll(async () => page.getByTestId('best-dev-accuracy').textContent(), { timeout: 120_000, interval: 100 }).toMatch(/%/);
+    await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.forEach((d) => d.destroy()));
+    await expect.poll(status, { timeout: 60_000, interval: 100 }).toBe('error');
+    const err = (await page.getByTestId('train-error').textContent()) ?? '';
+    note(`device lost: ${err}`);
+    expect(err).toMatch(/GPU device was lost during training/);
+    expect(err).toMatch(/best checkpoint \(epoch \d+, dev accuracy/);
+    // Charts and results of the stopped run stay.
+    expect(await lossPoints()).toBeGreaterThan(1);
+    expect(await page.getByTestId('results-panel').textContent()).toMatch(/device lost/);
+    // The page gets a new device and puts the best checkpoint back as the active head.
+    await expect.poll(async () => page.getByTestId('train-error').textContent(), { timeout: 240_000, interval: 500 }).toMatch(/restored on a new GPU device|Restoring it on a new GPU device failed/);
+    expect(await page.getByTestId('train-error').textContent()).toMatch(/restored on a new GPU device/);
+    await shot('train-device-lost', 'train-panel');
+    note(`train tests done in ${elapsed()}`);
+  }, 600_000);
+});
