@@ -181,7 +181,8 @@ describe('train in headless Chromium', () => {
     await setField('epochs', '30');
     await setField('batchSize', '8');
     await page.getByTestId('train-start').click();
-    // After the first dev evaluation (a best checkpoint exists), lose the device.
+    // After the first dev evaluation of THIS run (a best checkpoint exists), lose the device.
+    await expect.poll(status, { timeout: 120_000, interval: 50 }).toBe('training');
     await expect.poll(async () => page.getByTestId('best-dev-accuracy').textContent(), { timeout: 120_000, interval: 100 }).toMatch(/%/);
     await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.forEach((d) => d.destroy()));
     await expect.poll(status, { timeout: 60_000, interval: 100 }).toBe('error');
