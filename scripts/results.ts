@@ -252,7 +252,7 @@ export function renderTimings(rows: ResultRow[], sets: string[], heads: readonly
       if (!r.length) continue;
       const be = r.filter((x) => x.bestEpoch !== null).map((x) => x.bestEpoch as number);
       lines.push(
-        `| ${SETS[s].title} | ${h} | ${r[0].trainExamples} | ${r[0].epochs} | ${be.length ? meanSd(be).mean.toFixed(1) : '—'} | ${meanSd(r.map((x) => x.trainSeconds)).mean.toFixed(1)} | ${r.map((x) => x.seed).join(',')} | \`npm run results -- --set ${s} --heads ${h} --seed ${r[0].seed}\` |`,
+        `| ${SETS[s].title} | ${h} | ${r[0].trainExamples} | ${h === 'zeroshot' ? '—' : r[0].epochs} | ${be.length ? meanSd(be).mean.toFixed(1) : '—'} | ${meanSd(r.map((x) => x.trainSeconds)).mean.toFixed(1)} | ${r.map((x) => x.seed).sort().join(',')} | \`npm run results -- --set ${s} --heads ${h} --seed ${r.map((x) => x.seed).sort().join(',')}\` |`,
       );
     }
   }
