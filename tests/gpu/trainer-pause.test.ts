@@ -89,14 +89,21 @@ describe('trainer pause gate', () => {
     const ctrl = new AbortController();
     let release: () => void = () => {};
     let evals = 0;
+    // Resolved when the trainer is held at the gate after the first dev evaluation (no timers: the machine may be slow).
+    let held: () => void = () => {};
+    const isHeld = new Promise<void>((r) => (held = r));
     const head = new LinearHead(e, { C, labels: L, pair: false });
     const trainer = new Trainer(e, head, opts);
     const done = trainer.fit(train, dev, {
       signal: ctrl.signal,
       onEval: () => evals++,
-      pauseGate: () => (evals >= 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve()),
+      pauseGate: () => {
+        if (evals < 1) return Promise.resolve();
+        held();
+        return new Promise<void>((r) => (release = r));
+      },
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await isHeld;
     ctrl.abort();
     release();
     const result = await done;
