@@ -124,7 +124,8 @@ describe('FeatureCache index persistence and store errors', () => {
     const store = new MemoryCacheStore();
     const cache = await FeatureCache.open({ store, flushDelayMs: 20 });
     await cache.put(await key('x'), example(2, 4, 1));
-    await new Promise((r) => setTimeout(r, 80));
+    // Poll (a loaded machine may run the timer late); nothing else ever writes the index here.
+    for (let i = 0; i < 250 && !(await store.read('index.ltfi')); i++) await new Promise((r) => setTimeout(r, 20));
     expect((await store.read('index.ltfi'))!.length).toBe(12 + 44 + 4); // one record
   });
 
