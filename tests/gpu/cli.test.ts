@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main';
 import { importHead } from '../../src/heads/serialize';
 import { testEngine } from '../helpers/gpu';
+import { runCli } from '../helpers/cli-run';
 import { writeTinyBert } from '../../tools/make-tiny-bert';
 
 const dir = mkdtempSync(join(tmpdir(), 'labeltune-cli-'));
@@ -23,19 +23,7 @@ function rows(n: number, offset: number): string {
   }).join('\n');
 }
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runCli;
 
 beforeAll(async () => {
   process.env.LABELTUNE_CACHE_DIR = join(dir, 'cache');
