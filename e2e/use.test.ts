@@ -186,6 +186,7 @@ describe('Use step in headless Chromium', () => {
     await drop('batch-drop', 'predict.tsv', Buffer.from(predictTsv));
     await expect.poll(async () => page.getByTestId('batch-run').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByTestId('batch-text-col').inputValue()).toBe('sentence');
+    expect(await page.getByTestId('batch-label-col').inputValue()).toBe('label');
     await page.getByTestId('batch-run').click();
     await expect.poll(async () => (await page.getByTestId('batch-error').count()) ? await page.getByTestId('batch-error').textContent() : page.getByTestId('batch-download').count(), { timeout: 180_000, interval: 500 }).toBe(1);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('batch-download').click()]);
@@ -193,8 +194,13 @@ describe('Use step in headless Chromium', () => {
     const csv = readFileSync((await download.path())!, 'utf8');
     const ours = Papa.parse<Record<string, string>>(csv.trim(), { header: true }).data;
     const theirs = Papa.parse<Record<string, string>>(cliCsv.trim(), { header: true }).data;
-    expect(Object.keys(ours[0])).toEqual(['text', 'predicted', 'p_0', 'p_1']);
+    // One writer for both (src/train/prediction-csv.ts): the file's own column names, its label column, `correct`.
+    expect(Object.keys(ours[0])).toEqual(['sentence', 'label', 'predicted', 'p_0', 'p_1', 'correct']);
+    expect(Object.keys(ours[0])).toEqual(Object.keys(theirs[0]));
     expect(ours.length).toBe(24);
+    // The file's label column scores the predictions, as the CLI does.
+    const right = ours.filter((r) => r.correct === 'true').length;
+    expect(await page.getByTestId('batch-accuracy').textContent()).toContain(`(${right} / 24, column 'label')`);
     expect(theirs.length).toBe(24);
     // Same head, same encoder (onnxruntime-web wasm here, onnxruntime-node there): probabilities agree closely.
     for (let i = 0; i < 24; i++) {

@@ -10,7 +10,7 @@ import { encodeInputs, openEncoder } from './encoding';
 import { metricsReport } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
-import { headLogits, meanCrossEntropy } from './infer';
+import { headLogits, meanCrossEntropy } from '../train/inference';
 
 export const EVAL_USAGE = `  labeltune eval --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
                  [--model default|DIR] [--batch N] [--no-cache] [--json]`;
@@ -78,7 +78,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
         const enc = await encodeInputs(session, ds.examples, 'encode', json);
         await session.cache?.close();
         const t0 = performance.now();
-        const logits = await headLogits(engine, head, enc.features, encoder.tmax, batch);
+        const logits = await headLogits(engine, head, enc.features, { tmax: encoder.tmax, batchSize: batch });
         const evalSeconds = (performance.now() - t0) / 1000;
         const targets = ds.examples.map((x) => x.label);
         const L = meta.labels.length;

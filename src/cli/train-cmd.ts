@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alignDev, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
+import { headMeta } from '../heads/head-meta';
 import { exportHead } from '../heads/serialize';
 import { Trainer, type EvalRecord } from '../train/trainer';
 import { listFlag, numFlag, readDataset, UsageError, type Common } from './args';
@@ -195,14 +196,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
             const out = a.out ? runOutPath(a.out, several ? run : []) : null;
             // The trainer restored the best dev checkpoint, so h holds the best head.
             if (out) {
-              const meta = {
+              const meta = headMeta({
                 labels: trainSet.labels,
                 labelTexts: texts[ti],
-                encoder: { name: encoder.info.name, hash: encoder.info.hash },
-                tokenizer: { tmax: encoder.tmax, pair: pair ? 'side-by-side' : encoder.info.hasPairInput && trainSet.examples.some((x) => x.textPair !== undefined) ? 'pair-input' : 'none' } as const,
-                training: { data: c.data, label_column: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: a.lr ?? null, seed: a.seed, best_epoch: result?.best ? result.best.epoch + 1 : null },
+                encoder: encoder.info,
+                tmax: encoder.tmax,
+                pairData: trainSet.examples.some((x) => x.textPair !== undefined),
+                training: { data: c.data, head, labelColumn: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: trainer.options.lr, seed: a.seed, bestEpoch: result?.best ? result.best.epoch + 1 : null },
                 metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
-              };
+              });
               writeFileSync(out, await exportHead(h, meta));
             }
             const report = {

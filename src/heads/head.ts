@@ -41,4 +41,20 @@ export interface Head {
   backward(e: GpuEngine, batch: HeadBatch, dLogits: GpuTensor): void;
   /** Release every GPU buffer the head owns. */
   dispose(): void;
+  /**
+   * Heads whose labels attend over the text's tokens (Y-Tuning's label decoder): run a forward of `batch` and read
+   * the last layer's label -> token attention (the playground's attention view). Absent on the other kinds.
+   */
+  crossAttention?(e: GpuEngine, batch: HeadBatch): Promise<CrossAttentionMap>;
+}
+
+/** The last decoder layer's cross-attention of one batch (for the playground's attention view). */
+export interface CrossAttentionMap {
+  /** (B, H, L, Tm) probabilities: query label l of head h over key j; keys 0..T-1 are tokens, key T the pooled token. */
+  weights: Float32Array;
+  B: number;
+  H: number;
+  L: number;
+  /** Keys per example: T tokens + 1 pooled token. Padded token keys have weight exactly 0. */
+  Tm: number;
 }

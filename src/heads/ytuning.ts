@@ -20,21 +20,11 @@ import { layerNormBackward, layerNormForward } from '../kernels/layernorm';
 import { biasGrad, linearBackward, linearForward, matmul, matmulBackward } from '../kernels/matmul';
 import { pairFeatures } from '../kernels/pair-features';
 import { shiftedEye } from '../kernels/shifted-eye';
-import type { Head, HeadBatch, HeadParam } from './head';
+import type { CrossAttentionMap, Head, HeadBatch, HeadParam } from './head';
 import { resolveYTuning, ytuningInit, ytuningParamSpecs, type YTuningConfig, type YTuningResolved } from './ytuning-config';
 
 export type { YTuningConfig } from './ytuning-config';
-
-/** The last decoder layer's cross-attention of one batch (for the playground's attention view). */
-export interface CrossAttentionMap {
-  /** (B, H, L, Tm) probabilities: query label l of head h over key j; keys 0..T-1 are tokens, key T the pooled token. */
-  weights: Float32Array;
-  B: number;
-  H: number;
-  L: number;
-  /** Keys per example: T tokens + 1 pooled token. Padded token keys have weight exactly 0. */
-  Tm: number;
-}
+export type { CrossAttentionMap } from './head';
 
 interface LnSaved {
   x: GpuTensor;

@@ -2,7 +2,7 @@
 // cross-attention (B, H, L, T+1) (YTuningHead.crossAttention). Design decision: weights are averaged over the H
 // heads (each head's row sums to 1, so the mean does too) and split into the T token keys and the one extra key
 // the head adds (the pooled sentence token), which is reported on its own rather than painted on any token.
-import type { CrossAttentionMap } from '../heads/ytuning';
+import type { CrossAttentionMap } from '../heads/head';
 
 export interface LabelAttention {
   /** perLabel[l][t]: mean over heads of label l's weight on token t (t < the example's token count). */

@@ -7,6 +7,7 @@ import { guessColumns } from '../data/columns';
 import { buildDataset } from '../data/dataset';
 import { DataError, summarizeIssues, type DataIssue, type IssueSummary } from '../data/errors';
 import { splitDataset } from '../data/split';
+import { sampleDataset } from '../train/subset';
 import type { Dataset, DatasetColumns, ParsedTable } from '../data/types';
 
 /** The dataset TRAIN reads (see /work/notes/ui-contract.md): labels identical between train and dev. */
@@ -125,19 +126,9 @@ function assemble({ name, train: table, dev, columns, split, sample }: AssembleI
     }
     return { name, train: full, dev: devSet, devSource: 'file', pair };
   }
-  if (sample !== undefined) full = stratifiedSample(full, sample, split.seed);
+  if (sample !== undefined) full = sampleDataset(full, sample, split.seed);
   const { train, dev: devSplit } = splitDataset(full, { devFraction: split.fraction, seed: split.seed });
   return { name, train, dev: devSplit, devSource: 'split', pair };
-}
-
-/**
- * A stratified, seeded sample of `n` examples (all of them when n >= the size), in the file's order: the demo's
- * first-run subset is drawn this way from the whole corpus before it is split.
- */
-export function stratifiedSample(full: Dataset, n: number, seed = 0): Dataset {
-  if (n >= full.examples.length) return full;
-  const sample = splitDataset(full, { devFraction: n / full.examples.length, seed }).dev;
-  return { ...sample, skipped: full.skipped };
 }
 
 export interface LabelBar {

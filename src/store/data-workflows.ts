@@ -10,7 +10,7 @@
 //   Only the Cancel button aborts (that restarts the worker, which is the only way to stop a synchronous parse).
 import { DataError, fmtCount } from '../data/errors';
 import { ParseClient } from '../worker/parse-client';
-import type { FileReadOptions, ParsedFile } from '../worker/parse-protocol';
+import type { FileReadOptions, ParsedFile } from '../data/parsed-file';
 import {
   assembleDataset,
   defaultColumns,

@@ -1,7 +1,7 @@
 // What was detected about the training file (format, delimiter, header, encoding, rows) and the two things a
 // user may correct: the header row and the delimiter (the file is read again in the worker).
 import { rereadTrainFile } from '../../store/data-workflows';
-import type { ParsedFile } from '../../worker/parse-protocol';
+import type { ParsedFile } from '../../data/parsed-file';
 import { DELIMITER_NAMES, formatCount, formatName, formatSize } from './format';
 
 export function FileFacts({ file, rereadable }: { file: ParsedFile; rereadable: boolean }) {

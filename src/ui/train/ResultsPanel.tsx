@@ -6,7 +6,7 @@
 import { useMemo, useState } from 'react';
 import { useStudio } from '../../store/store';
 import { misclassified, predictions } from '../../train/inspect';
-import type { Metrics } from '../../train/metrics';
+import { majorityClass, type Metrics } from '../../train/metrics';
 import { headInfo, pct } from './format';
 import './train.css';
 
@@ -15,7 +15,8 @@ const PAGE = 8;
 const MAX_MATRIX = 20;
 
 function ClassTable({ labels, metrics }: { labels: string[]; metrics: Metrics }) {
-  const order = labels.map((_, i) => i).sort((a, b) => metrics.perClass[b].support - metrics.perClass[a].support);
+  // Label order, as the confusion matrix.
+  const order = labels.map((_, i) => i);
   const bar = (x: number) => (
     <span className="metric-cell">
       <span className="metric-bar" style={{ width: `${(x * 100).toFixed(1)}%` }} />
@@ -168,6 +169,7 @@ export function ResultsPanel() {
   if (!finished || !metrics) return null;
   const labels = finished.labels;
   const zeroShot = useStudio.getState().zeroShot;
+  const majority = majorityClass(labels, metrics.confusion);
   const bestEval = finished.evals.reduce<(typeof finished.evals)[number] | null>((b, e) => (!b || e.metrics.accuracy > b.metrics.accuracy ? e : b), null);
   return (
     <section className="results-panel" data-testid="results-panel">
@@ -187,9 +189,11 @@ export function ResultsPanel() {
           <span className="stat-value">{pct(metrics.macroF1)}</span>
           <span className="stat-label">macro-F1</span>
         </div>
-        <div className="stat">
-          <span className="stat-value">{pct(1 / labels.length, 0)}</span>
-          <span className="stat-label">chance ({labels.length} labels)</span>
+        <div className="stat" title="The accuracy of always answering the most frequent dev label: a model must beat it.">
+          <span className="stat-value" data-testid="majority-rate">
+            {pct(majority.rate)}
+          </span>
+          <span className="stat-label">majority class ({majority.label})</span>
         </div>
         {zeroShot && (
           <div className="stat">

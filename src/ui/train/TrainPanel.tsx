@@ -18,14 +18,13 @@ import {
   setTrainForm,
   startTraining,
   stopTraining,
-  type StudioDataset,
 } from '../../store/train-workflows';
 import type { DecayKind } from '../../train/schedule';
 import { duration, headInfo, pct, rate } from './format';
 import { TrainCharts } from './TrainCharts';
 import './train.css';
 
-const useDataset = () => useStudio((s) => (s as unknown as { dataset?: StudioDataset | null }).dataset ?? null);
+const useDataset = () => useStudio((s) => s.dataset);
 
 function NumberField({ label, field, step, min, hint }: { label: string; field: keyof TrainForm; step?: number; min?: number; hint?: string }) {
   const value = useStudio((s) => s.trainForm[field]) as number;
