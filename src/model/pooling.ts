@@ -6,7 +6,7 @@
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { addAccumulate } from '../kernels/add';
 import { tanhBackward, tanhForward } from '../kernels/activation';
-import { l2NormalizeBackward, l2NormalizeForward } from '../kernels/l2norm';
+import { l2normBackward, l2normForward } from '../kernels/l2norm';
 import { meanPoolBackward, meanPoolForward } from '../kernels/meanpool';
 import { lin, linBack } from './ops';
 import type { EncoderSpec } from './spec';
@@ -60,7 +60,7 @@ export function poolingForward(e: GpuEngine, P: GpuPooling, tokens: GpuTensor, m
   let out = x;
   if (P.l2Eps !== null) {
     out = e.tensor([B, P.width], 'encoder.pooled');
-    l2NormalizeForward(e, { x, y: out }, { rows: B, C: P.width, eps: P.l2Eps });
+    l2normForward(e, { x, y: out }, { B, C: P.width, eps: P.l2Eps });
   } else if (x === mean || dense.length) {
     // `out` aliases the last intermediate: copy so the saved record and the output are distinct tensors.
     out = e.tensor([B, P.width], 'encoder.pooled');
@@ -94,7 +94,7 @@ export function poolingBackward(
   if (dPooled.size !== B * P.width) throw new Error(`encoder backward: dPooled has ${dPooled.size} elements, expected (B, ${P.width}) = ${B * P.width}`);
   const last = r.dense.length ? r.dense[r.dense.length - 1].t : r.mean;
   let d = e.tensor([B, P.width], 'encoder.pool.d');
-  if (P.l2Eps !== null) l2NormalizeBackward(e, { x: last, dY: dPooled, dX: d }, { rows: B, C: P.width, eps: P.l2Eps });
+  if (P.l2Eps !== null) l2normBackward(e, { x: last, dY: dPooled, dX: d }, { B, C: P.width, eps: P.l2Eps });
   else e.copy(dPooled, d);
   for (let i = P.dense.length - 1; i >= 0; i--) {
     const L = P.dense[i];
