@@ -111,6 +111,19 @@ export class GpuEngine {
     this.getEncoder().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, elements * 4);
   }
 
+  /** Record a copy of `elements` values from src[srcOffset..] to dst[dstOffset..] (offsets in elements). */
+  copyRange(src: GpuTensor, srcOffset: number, dst: GpuTensor, dstOffset: number, elements: number): void {
+    for (const [what, v] of [['srcOffset', srcOffset], ['dstOffset', dstOffset], ['elements', elements]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new Error(`copyRange ${src.label} -> ${dst.label}: ${what} must be an integer >= 0, got ${v}`);
+    }
+    if (srcOffset + elements > src.size || dstOffset + elements > dst.size) {
+      throw new Error(`copyRange ${src.label} -> ${dst.label}: [${srcOffset}, +${elements}) into [${dstOffset}, +${elements}) exceeds ${src.size} / ${dst.size} elements`);
+    }
+    if (elements === 0) return;
+    this.endPass();
+    this.getEncoder().copyBufferToBuffer(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, elements * 4);
+  }
+
   /** Upload now (queue timeline: before any later submit). Accepts numbers, Float32Array, or 32-bit ints. */
   write(t: GpuTensor, data: ArrayLike<number> | Float32Array | Uint32Array | Int32Array): void {
     if (data.length !== t.size) throw new Error(`write to "${t.label}": got ${data.length} values for shape [${t.shape.join(', ')}]`);
