@@ -12,12 +12,13 @@ import { TRAIN_USAGE, trainCommand } from './train-cmd';
 
 export { parseLabelTexts } from './train-cmd';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  train: trainCommand,
-  eval: evalCommand,
-  predict: predictCommand,
-  encode: encodeCommand,
-};
+// A Map, not an object literal: `labeltune constructor` must be an unknown command, not Object's constructor.
+const COMMANDS = new Map<string, (argv: string[]) => Promise<void>>([
+  ['train', trainCommand],
+  ['eval', evalCommand],
+  ['predict', predictCommand],
+  ['encode', encodeCommand],
+]);
 
 export const USAGE = `labeltune — train label-representation heads on a frozen text encoder
 
@@ -39,8 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return command ? 0 : 2;
     }
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    const run = COMMANDS.get(command);
+    if (!run) throw new UsageError(`unknown command "${command}" (commands: ${[...COMMANDS.keys()].join(', ')})`);
     if (rest.includes('--help') || rest.includes('-h')) {
       console.log(USAGE);
       return 0;

@@ -1,0 +1,27 @@
+// The labeltune command's refusals that come before any encoder or GPU work: command names, usage flags, data
+// files the parser cannot read cleanly. (Refusals that need a trained head or the encoder live in
+// tests/gpu/cli-commands.test.ts.)
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCli as run } from '../helpers/cli-run';
+
+const dir = mkdtempSync(join(tmpdir(), 'labeltune-cli-bad-'));
+const file = (name: string, text: string | Uint8Array) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('command names', () => {
+  it('Object.prototype names are unknown commands (exit 2), not silent no-ops', async () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const r = await run([name]);
+      expect(r.code, name).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^labeltune: unknown command "${name}" \\(commands: train, eval, predict, encode\\)`));
+    }
+  });
+});
