@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { DataError, type Dataset } from '../data';
 import { metricsFromLogits } from '../train/metrics';
-import { numFlag, readDataset, UsageError } from './args';
+import { countFlag, readDataset, UsageError } from './args';
 import { encodeInputs, openEncoder } from './encoding';
 import { metricsReport } from './format';
 import { adapterJson, withGpu } from './gpu-session';
@@ -62,8 +62,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   });
   if (!values['head-file']) throw new UsageError('eval needs --head-file FILE (a head from "labeltune train --out")');
   if (!values.data) throw new UsageError('eval needs --data FILE (labelled examples)');
-  const batch = numFlag('batch', values.batch, true)!;
-  if (batch < 1) throw new UsageError('--batch must be at least 1');
+  const batch = countFlag('batch', values.batch)!;
   const json = values.json!;
   const peeked = peekHeadFile(values['head-file']);
   const cols = headColumns(peeked, values.text, values['text-pair']);

@@ -10,7 +10,7 @@ import { alignDev, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
 import { EXPORTABLE_KINDS, exportHead } from '../heads/serialize';
 import { Trainer, type EvalRecord } from '../train/trainer';
-import { listFlag, numFlag, readDataset, UsageError, type Common } from './args';
+import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
 import { comparisonTable, type RunSummary } from './format';
 import { adapterJson, withGpu } from './gpu-session';
@@ -105,11 +105,11 @@ function parseTrainArgs(argv: string[]) {
     const bad = heads.find((h) => !(EXPORTABLE_KINDS as readonly string[]).includes(h));
     if (bad) throw new UsageError(`--out: a ${bad} head cannot be exported yet (exportable: ${EXPORTABLE_KINDS.join(', ')}); leave it out of --head or drop --out`);
   }
-  const epochs = numFlag('epochs', values.epochs, true)!;
-  const batch = numFlag('batch', values.batch, true)!;
+  const epochs = countFlag('epochs', values.epochs)!;
+  const batch = countFlag('batch', values.batch)!;
   const seed = numFlag('seed', values.seed, true)!;
-  const lr = numFlag('lr', values.lr, false);
-  const devSplit = numFlag('dev-split', values['dev-split'], false);
+  const lr = positiveFlag('lr', values.lr);
+  const devSplit = fractionFlag('dev-split', values['dev-split']);
   const c: Common = {
     data: values.data,
     text: values.text,
@@ -118,7 +118,7 @@ function parseTrainArgs(argv: string[]) {
     model: values.model!,
     json: values.json!,
     cache: !values['no-cache'],
-    tmax: numFlag('tmax', values.tmax, true),
+    tmax: countFlag('tmax', values.tmax),
   };
   return { c, heads: heads as HeadKind[], labelColumns, epochs, batch, seed, lr, devSplit, dev: values.dev, out: values.out, labelTextSpec: values['label-texts'] };
 }

@@ -25,3 +25,23 @@ describe('command names', () => {
     }
   });
 });
+
+describe('usage flags', () => {
+  it('--epochs 0 and --batch 0 are usage errors (exit 2), caught before any file is read', async () => {
+    const data = join(dir, 'never-read.tsv');
+    const cases: [string[], RegExp][] = [
+      [['train', '--data', data, '--epochs', '0'], /--epochs must be at least 1, got 0/],
+      [['train', '--data', data, '--batch', '0'], /--batch must be at least 1, got 0/],
+      [['train', '--data', data, '--tmax', '0'], /--tmax must be at least 1, got 0/],
+      [['encode', '--data', data, '--tmax', '0'], /--tmax must be at least 1, got 0/],
+      [['train', '--data', data, '--dev-split', '1'], /--dev-split must be a fraction between 0 and 1 \(exclusive\), got 1/],
+      [['train', '--data', data, '--lr', '0'], /--lr must be a positive number, got 0/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(re);
+      expect(r.err.split('\n')).toHaveLength(2);
+    }
+  });
+});
