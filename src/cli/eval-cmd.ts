@@ -7,7 +7,7 @@ import { DataError, type Dataset } from '../data';
 import { metricsFromLogits } from '../train/metrics';
 import { countFlag, readDataset, UsageError } from './args';
 import { encodeInputs, openEncoder } from './encoding';
-import { metricsReport } from './format';
+import { metricsReport, printable } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
 import { headLogits, meanCrossEntropy } from './infer';
@@ -105,8 +105,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
           };
           console.log(JSON.stringify(report));
         } else {
-          if (ds.skipped.length) console.error(`labeltune: skipped ${ds.skipped.length} rows with an empty text or label (first: ${ds.skipped[0].message})`);
-          console.log(`${head.kind} head from ${peeked.path} on ${values.data}`);
+          if (ds.skipped.length) console.error(`labeltune: skipped ${ds.skipped.length} rows with an empty text or label (first: ${printable(ds.skipped[0].message)})`);
+          console.log(printable(`${head.kind} head from ${peeked.path} on ${values.data}`));
           for (const line of metricsReport(meta.labels, m)) console.log(line);
           console.log('');
           console.log(`loss ${loss.toFixed(4)}; encode ${enc.seconds.toFixed(1)} s (${enc.cached} cached, ${encoder.info.ep}), eval ${evalSeconds.toFixed(2)} s`);

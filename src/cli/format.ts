@@ -1,10 +1,26 @@
 // Plain-text tables for the labeltune command's human output: per-class precision/recall/F1, the confusion matrix
 // and the several-heads comparison. Design decision: pure functions from numbers to lines (tested on their own);
 // columns are padded to their widest cell, numbers right-aligned, names left-aligned, percentages with 2 decimals.
+// Names come from files (labels, column names, encoder names): every cell and every error line goes through
+// printable(), so a label cannot carry escape sequences to the terminal.
 import type { Metrics } from '../train/metrics';
 
+/** Control characters (C0, DEL, C1), line/paragraph separators and bidi overrides/isolates. */
+const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `s` with every control character written as a visible escape (\x1b, \n, \u202e): safe to print. */
+export function printable(s: string): string {
+  return s.replace(UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
 /** A table with a header row and a rule; `right[j]` right-aligns column j. */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[] = []): string[] {
+export function textTable(rawHeader: readonly string[], rawRows: readonly (readonly string[])[], right: readonly boolean[] = []): string[] {
+  const header = rawHeader.map(printable);
+  const rows = rawRows.map((r) => r.map(printable));
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells

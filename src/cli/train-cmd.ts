@@ -12,7 +12,7 @@ import { EXPORTABLE_KINDS, exportHead } from '../heads/serialize';
 import { Trainer, type EvalRecord } from '../train/trainer';
 import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
-import { comparisonTable, type RunSummary } from './format';
+import { comparisonTable, printable, type RunSummary } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from './heads';
 import { trainProgress } from './progress';
@@ -170,7 +170,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
         const devEx = toExamples(devSet, devFeatures[ti]);
         for (const head of a.heads) {
           const run = [task.name, a.heads.length > 1 ? head : ''].filter(Boolean);
-          const runName = run.join('/');
+          const runName = printable(run.join('/'));
           const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: a.seed });
           const trainer = new Trainer(engine, h, {
             epochs: a.epochs,

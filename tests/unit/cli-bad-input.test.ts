@@ -45,3 +45,13 @@ describe('usage flags', () => {
     }
   });
 });
+
+describe('names from files reach the terminal without raw control bytes', () => {
+  it('an error listing column names escapes ESC, C1 and bidi controls and newlines', async () => {
+    const data = file('escapes.tsv', 'text\tla\x1b[2Jbel\x9b\u202e\nsome text here\tpos\nmore text here\tneg\n');
+    const r = await run(['train', '--data', data, '--label', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/The label column 'nope' is not in the file\. Its columns are 'text', 'la\\x1b\[2Jbel\\x9b\\u202e'/);
+    expect(r.err).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  });
+});

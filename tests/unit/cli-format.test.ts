@@ -3,13 +3,27 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { listFlag, numFlag, UsageError } from '../../src/cli/args';
-import { comparisonTable, confusionTable, metricsReport, perClassTable, textTable } from '../../src/cli/format';
+import { comparisonTable, confusionTable, metricsReport, perClassTable, printable, textTable } from '../../src/cli/format';
 import { meanCrossEntropy, softmaxRows } from '../../src/cli/infer';
 import { predictColumns, predictionsCsv } from '../../src/cli/predict-cmd';
 import { encodeBar, encodeProgress, formatDuration, LiveLine, trainLine, trainProgress } from '../../src/cli/progress';
 import { runOutPath } from '../../src/cli/train-cmd';
 import { loadDataset } from '../../src/data';
 import { classificationMetrics } from '../../src/train/metrics';
+
+describe('printable', () => {
+  it('escapes control characters (C0, DEL, C1), bidi controls and line breaks; keeps tabs-free text and Unicode', () => {
+    expect(printable('caf\u00e9 \u{1f600} ok')).toBe('caf\u00e9 \u{1f600} ok');
+    expect(printable('a\x1b[31mred\x07\x7f\x9b\u202e\u2066\r\n\tb')).toBe('a\\x1b[31mred\\x07\\x7f\\x9b\\u202e\\u2066\\r\\n\\tb');
+  });
+
+  it('tables print label names from a file escaped, so a label cannot redraw the terminal', () => {
+    const m = classificationMetrics([0, 1], [0, 1], 2);
+    const lines = [...perClassTable(['\x1b[2Jevil', 'ok'], m), ...confusionTable(['\x1b[2Jevil', 'ok'], m)];
+    for (const l of lines) expect(l).not.toMatch(/\x1b/);
+    expect(lines[2]).toMatch(/^\\x1b\[2Jevil/);
+  });
+});
 
 describe('tables', () => {
   it('pads columns to the widest cell, right-aligning numbers', () => {
