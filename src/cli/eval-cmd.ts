@@ -3,7 +3,7 @@
 // adapter and EP). Design decision: the file's labels are mapped onto the HEAD's label order (a label the head
 // never saw is a one-line error), and a head trained on single texts never reads a guessed second text column.
 import { parseArgs } from 'node:util';
-import { DataError, type Dataset } from '../data';
+import { DataError, listNames, type Dataset } from '../data';
 import { metricsFromLogits } from '../train/metrics';
 import { countFlag, readDataset, UsageError } from './args';
 import { encodeInputs, openEncoder } from './encoding';
@@ -39,7 +39,7 @@ function readAgainstHead(path: string, peeked: PeekedHead, cols: { text?: string
       const detail = err.message
         .replace(/^The dev set has (a label|labels) the training set never has: /, '')
         .replace(/\.? The training labels are .*$/, '');
-      throw new DataError('unseen-label', `${path} has labels the head was not trained on: ${detail}. The head's labels are ${peeked.labels!.join(', ')}; drop those rows or use a head trained with them.`, err.lines);
+      throw new DataError('unseen-label', `${path} has labels the head was not trained on: ${detail}. The head's labels are ${listNames(peeked.labels!, 20)}; drop those rows or use a head trained with them.`, err.lines);
     }
     throw err;
   }

@@ -5,7 +5,7 @@
 // lives in its own module (train-cmd, eval-cmd, predict-cmd, encode-cmd).
 import { DataError } from '../data';
 import { UsageError } from './args';
-import { printable } from './format';
+import { clipLine, printable } from './format';
 import { ENCODE_USAGE, encodeCommand } from './encode-cmd';
 import { EVAL_USAGE, evalCommand } from './eval-cmd';
 import { PREDICT_USAGE, predictCommand } from './predict-cmd';
@@ -52,10 +52,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (err instanceof UsageError || (err instanceof TypeError && /parseArgs|option/i.test(msg))) {
-      console.error(`labeltune: ${printable(msg)}\n(run "labeltune --help" for usage)`);
+      console.error(`labeltune: ${clipLine(printable(msg))}\n(run "labeltune --help" for usage)`);
       return 2;
     }
-    console.error(`labeltune: ${printable(err instanceof DataError ? msg : msg.split('\n')[0])}`);
+    console.error(`labeltune: ${clipLine(printable(err instanceof DataError ? msg : msg.split('\n')[0]))}`);
     return 1;
   }
 }

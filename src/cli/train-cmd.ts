@@ -6,7 +6,7 @@
 // array of the same per-run objects) and write `out.<label>.<head>.safetensors`-style files.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { alignDev, splitDataset, type Dataset } from '../data';
+import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
 import { EXPORTABLE_KINDS, exportHead } from '../heads/serialize';
 import { Trainer, type EvalRecord } from '../train/trainer';
@@ -52,7 +52,7 @@ function labelTexts(pairs: readonly [string, string][], taskLabels: readonly (re
   for (const [name] of pairs) {
     if (!taskLabels.some((labels) => labels.includes(name))) {
       const all = [...new Set(taskLabels.flat())];
-      throw new UsageError(`--label-texts: no label "${name}" in the data (labels: ${all.join(', ')})`);
+      throw new UsageError(`--label-texts: no label "${name}" in the data (labels: ${listNames(all)})`);
     }
   }
   return taskLabels.map((labels) => labels.map((l) => pairs.find(([name]) => name === l)?.[1] ?? l));

@@ -55,3 +55,14 @@ describe('names from files reach the terminal without raw control bytes', () => 
     expect(r.err).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
   });
 });
+
+describe('bounded error lines', () => {
+  it('an error about 900 labels lists a few of them, not all (one short line)', async () => {
+    const rows = Array.from({ length: 1800 }, (_, i) => `text number ${i}\t${'L'.repeat(60)}${i % 900}`);
+    const data = file('many-long-labels.tsv', `text\tlabel\n${rows.join('\n')}\n`);
+    const r = await run(['train', '--data', data, '--text', 'text', '--label', 'label', '--label-texts', 'nope=a nope text']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--label-texts: no label "nope" in the data \(labels: 'L+0', 'L+1', .* and 890 more\)/);
+    expect(r.err.length).toBeLessThan(5_000);
+  });
+});
