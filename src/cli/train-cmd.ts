@@ -6,13 +6,13 @@
 // array of the same per-run objects) and write `out.<label>.<head>.safetensors`-style files.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { alignDev, splitDataset, type Dataset } from '../data';
+import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
 import { exportHead } from '../heads/serialize';
 import { Trainer, type EvalRecord } from '../train/trainer';
-import { listFlag, numFlag, readDataset, UsageError, type Common } from './args';
+import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
-import { comparisonTable, type RunSummary } from './format';
+import { comparisonTable, printable, type RunSummary } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { buildHead, HEAD_KINDS, headTrainDefaults, isHeadKind, type HeadKind } from '../heads/registry';
 import { trainProgress } from './progress';
@@ -52,7 +52,7 @@ function labelTexts(pairs: readonly [string, string][], taskLabels: readonly (re
   for (const [name] of pairs) {
     if (!taskLabels.some((labels) => labels.includes(name))) {
       const all = [...new Set(taskLabels.flat())];
-      throw new UsageError(`--label-texts: no label "${name}" in the data (labels: ${all.join(', ')})`);
+      throw new UsageError(`--label-texts: no label "${name}" in the data (labels: ${listNames(all)})`);
     }
   }
   return taskLabels.map((labels) => labels.map((l) => pairs.find(([name]) => name === l)?.[1] ?? l));
@@ -101,11 +101,11 @@ function parseTrainArgs(argv: string[]) {
   const heads = listFlag('head', values.head!);
   for (const h of heads) if (!isHeadKind(h)) throw new UsageError(`unknown --head "${h}"; choose one of ${HEAD_KINDS.join(', ')}`);
   const labelColumns = values.label === undefined ? [undefined] : listFlag('label', values.label);
-  const epochs = numFlag('epochs', values.epochs, true)!;
-  const batch = numFlag('batch', values.batch, true)!;
+  const epochs = countFlag('epochs', values.epochs)!;
+  const batch = countFlag('batch', values.batch)!;
   const seed = numFlag('seed', values.seed, true)!;
-  const lr = numFlag('lr', values.lr, false);
-  const devSplit = numFlag('dev-split', values['dev-split'], false);
+  const lr = positiveFlag('lr', values.lr);
+  const devSplit = fractionFlag('dev-split', values['dev-split']);
   const c: Common = {
     data: values.data,
     text: values.text,
@@ -114,7 +114,7 @@ function parseTrainArgs(argv: string[]) {
     model: values.model!,
     json: values.json!,
     cache: !values['no-cache'],
-    tmax: numFlag('tmax', values.tmax, true),
+    tmax: countFlag('tmax', values.tmax),
   };
   return { c, heads: heads as HeadKind[], labelColumns, epochs, batch, seed, lr, devSplit, dev: values.dev, out: values.out, labelTextSpec: values['label-texts'] };
 }
@@ -166,7 +166,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
         const devEx = toExamples(devSet, devFeatures[ti]);
         for (const head of a.heads) {
           const run = [task.name, a.heads.length > 1 ? head : ''].filter(Boolean);
-          const runName = run.join('/');
+          const runName = printable(run.join('/'));
           const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: a.seed });
           const trainer = new Trainer(engine, h, {
             epochs: a.epochs,
