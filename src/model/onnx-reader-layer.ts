@@ -42,6 +42,16 @@ export function readMaskBias(g: GraphView, bias: string, where: string): MaskInf
     v = n.input![0];
     n = g.producer.get(v);
   }
+  if (n?.opType === 'Where') {
+    // Where(cond, c, 1 - mask): c on padded keys, 0 on kept ones (transformers' SDPA mask).
+    const c = g.scalar(n.input![1]);
+    const rest = g.prod(n.input![2]);
+    const ins = [...g.inputsOf(bias)];
+    if (c === null || rest?.opType !== 'Sub' || g.scalar(rest.input![0]) !== 1 || ins.length !== 1) {
+      fail(where, `the mask bias ${describeNode(n)} is not Where(padded, constant, 1 - mask)`);
+    }
+    return { bias: c!, input: ins[0], clip: null };
+  }
   if (!n || n.opType !== 'Mul') fail(where, `expected the mask bias added to the scores to be a constant times (1 - mask), found ${describeNode(n)}`);
   const c0 = g.scalar(n!.input![0]);
   const c1 = g.scalar(n!.input![1]);

@@ -166,8 +166,8 @@ function readEmbeddings(g: GraphView) {
   }
   const pos = terms.filter((t) => t.kind === 'position');
   const typ = terms.filter((t) => t.kind === 'tokenType');
-  if (pos.length !== 1) fail(`embeddings: expected one position term added to the word embeddings (${describeNode(word!.gather)}), found ${pos.length}`);
-  if (typ.length > 1) fail(`embeddings: found ${typ.length} token-type embeddings, expected at most one`);
+  if (pos.length !== 1 && typ.length < 2) fail(`embeddings: expected one position term added to the word embeddings (${describeNode(word!.gather)}), found ${pos.length}`);
+  if (typ.length > 1) fail(`embeddings: found ${typ.length} embeddings gathered by graph inputs (${typ.map((t) => t.tokenTypeInput).join(', ')}), expected at most one (token types); positions given as an input are not supported — they must be computed in the graph`);
   let norm = null;
   const ln = matchLayerNorm(g, v, 'embeddings');
   if (ln && ln.readers.length === g.users(v).length) {

@@ -12,6 +12,7 @@ import { forward } from '../../reference/model/encoder';
 import { readEncoderSpec } from '../../src/model/onnx-reader';
 import type { EncoderSpec } from '../../src/model/spec';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
+import { tinyBertVariant, type Variant } from './model-graphs';
 
 const USE_LITE = join(process.cwd(), 'public', 'models', 'use-lite', 'model.onnx');
 
@@ -120,6 +121,21 @@ describe('reference encoder vs onnxruntime: tiny BERT', () => {
     ['maximum length (64) next to a short row', batch([64, 5], V, 3, true)],
   ];
   for (const [what, b] of cases) it(what, async () => check(`tiny BERT ${what}`, spec, b, await run(session, spec, b)));
+
+  // The exporter-form variants the reader test reads into the same spec are real graphs computing the same
+  // function: onnxruntime runs them, and the reference over their spec matches.
+  const variants: [string, Variant][] = [
+    ['Hugging Face form', { layerNorm: 'decomposed', gelu: 'hf', scale: 'div-scores', positions: 'gather-ids', maskBias: -3.4028234663852886e38, pooler: true }],
+    ['SDPA form', { scale: 'sdpa', maskForm: 'where', maskBias: -3.4028234663852886e38 }],
+  ];
+  for (const [what, v] of variants) {
+    it(`${what} variant`, async () => {
+      const bytes = tinyBertVariant(tb.config, tb.weights, v);
+      const s = readEncoderSpec(bytes);
+      const b = batch([12, 3, 7], V, 8, true);
+      check(`tiny BERT ${what} variant`, s, b, await run(await ort.InferenceSession.create(bytes), s, b));
+    });
+  }
 });
 
 describe('reference encoder vs onnxruntime: USE-lite', () => {
