@@ -113,6 +113,18 @@ export class GraphView {
     this.outputs = (g.output ?? []).map((v) => v.name!);
   }
 
+  private readonly floatCache = new Map<TensorProto, Float32Array | null>();
+
+  /** floatTensorData, once per initializer (matchers look at the same weight more than once). */
+  floats(t: TensorProto): Float32Array | null {
+    let d = this.floatCache.get(t);
+    if (d === undefined) {
+      d = floatTensorData(t);
+      this.floatCache.set(t, d);
+    }
+    return d;
+  }
+
   /** Consumers of a value, ignoring Shape nodes (they read only its size). */
   users(v: string): NodeProto[] {
     return (this.consumers.get(v) ?? []).filter((n) => n.opType !== 'Shape');

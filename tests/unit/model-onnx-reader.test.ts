@@ -231,4 +231,17 @@ describe('readEncoderSpec: USE-lite', () => {
     expect(floatInits.filter((n) => !covered.has(n))).toEqual(['timing.inv_timescales']);
     expect(specParameterCount(spec)).toBeGreaterThan(6_000_000);
   });
+
+  it('does not depend on names: USE-lite with every name changed reads to the same tensors', () => {
+    const { bytes: renamed, map } = renameEverything(bytes, 3);
+    const s = readEncoderSpec(renamed);
+    expect(s.io.pooled).toBe(map.get('sentence_embedding'));
+    expect(s.io.tokens).toBe(map.get('last_hidden_state'));
+    const a = specTensors(spec);
+    const b = specTensors(s);
+    expect(b.map((t) => t.name)).toEqual(a.map((t) => t.name));
+    a.forEach((t, i) => expect(firstMismatch(b[i].tensor.data, t.tensor.data), t.name).toBe(-1));
+    expect({ ...s.pooling, dense: null }).toEqual({ ...spec.pooling, dense: null });
+    expect(s.layers.map((l) => [l.norm, l.heads, l.scale, l.skip !== null])).toEqual(spec.layers.map((l) => [l.norm, l.heads, l.scale, l.skip !== null]));
+  });
 });
