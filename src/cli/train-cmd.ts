@@ -6,15 +6,15 @@
 // array of the same per-run objects) and write `out.<label>.<head>.safetensors`-style files.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { alignDev, splitDataset, type Dataset } from '../data';
+import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
-import { EXPORTABLE_KINDS, exportHead } from '../heads/serialize';
+import { exportHead } from '../heads/serialize';
 import { Trainer, type EvalRecord } from '../train/trainer';
-import { listFlag, numFlag, readDataset, UsageError, type Common } from './args';
+import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
-import { comparisonTable, type RunSummary } from './format';
+import { comparisonTable, printable, type RunSummary } from './format';
 import { adapterJson, withGpu } from './gpu-session';
-import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from './heads';
+import { buildHead, HEAD_KINDS, headTrainDefaults, isHeadKind, type HeadKind } from '../heads/registry';
 import { trainProgress } from './progress';
 
 export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL[,COL...]]
@@ -52,7 +52,7 @@ function labelTexts(pairs: readonly [string, string][], taskLabels: readonly (re
   for (const [name] of pairs) {
     if (!taskLabels.some((labels) => labels.includes(name))) {
       const all = [...new Set(taskLabels.flat())];
-      throw new UsageError(`--label-texts: no label "${name}" in the data (labels: ${all.join(', ')})`);
+      throw new UsageError(`--label-texts: no label "${name}" in the data (labels: ${listNames(all)})`);
     }
   }
   return taskLabels.map((labels) => labels.map((l) => pairs.find(([name]) => name === l)?.[1] ?? l));
@@ -99,17 +99,13 @@ function parseTrainArgs(argv: string[]) {
   if (!values.data) throw new UsageError('train needs --data FILE');
   if (values.dev && values['dev-split']) throw new UsageError('use either --dev FILE or --dev-split FRACTION, not both');
   const heads = listFlag('head', values.head!);
-  for (const h of heads) if (!(HEAD_KINDS as readonly string[]).includes(h)) throw new UsageError(`unknown --head "${h}"; choose one of ${HEAD_KINDS.join(', ')}`);
+  for (const h of heads) if (!isHeadKind(h)) throw new UsageError(`unknown --head "${h}"; choose one of ${HEAD_KINDS.join(', ')}`);
   const labelColumns = values.label === undefined ? [undefined] : listFlag('label', values.label);
-  if (values.out) {
-    const bad = heads.find((h) => !(EXPORTABLE_KINDS as readonly string[]).includes(h));
-    if (bad) throw new UsageError(`--out: a ${bad} head cannot be exported yet (exportable: ${EXPORTABLE_KINDS.join(', ')}); leave it out of --head or drop --out`);
-  }
-  const epochs = numFlag('epochs', values.epochs, true)!;
-  const batch = numFlag('batch', values.batch, true)!;
+  const epochs = countFlag('epochs', values.epochs)!;
+  const batch = countFlag('batch', values.batch)!;
   const seed = numFlag('seed', values.seed, true)!;
-  const lr = numFlag('lr', values.lr, false);
-  const devSplit = numFlag('dev-split', values['dev-split'], false);
+  const lr = positiveFlag('lr', values.lr);
+  const devSplit = fractionFlag('dev-split', values['dev-split']);
   const c: Common = {
     data: values.data,
     text: values.text,
@@ -118,7 +114,7 @@ function parseTrainArgs(argv: string[]) {
     model: values.model!,
     json: values.json!,
     cache: !values['no-cache'],
-    tmax: numFlag('tmax', values.tmax, true),
+    tmax: countFlag('tmax', values.tmax),
   };
   return { c, heads: heads as HeadKind[], labelColumns, epochs, batch, seed, lr, devSplit, dev: values.dev, out: values.out, labelTextSpec: values['label-texts'] };
 }
@@ -170,7 +166,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
         const devEx = toExamples(devSet, devFeatures[ti]);
         for (const head of a.heads) {
           const run = [task.name, a.heads.length > 1 ? head : ''].filter(Boolean);
-          const runName = run.join('/');
+          const runName = printable(run.join('/'));
           const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: a.seed });
           const trainer = new Trainer(engine, h, {
             epochs: a.epochs,

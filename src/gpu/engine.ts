@@ -86,6 +86,14 @@ export class GpuEngine {
       if (!Number.isInteger(d) || d < 0) throw new Error(`tensor "${label}": bad shape [${shape.join(', ')}]`);
     }
     const size = shape.reduce((a, b) => a * b, 1);
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (size * 4 > limit) {
+      const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+      throw new Error(
+        `tensor "${label}" [${shape.join(', ')}] needs ${mib(size * 4)}, over this device's limit of ${mib(limit)} per storage binding ` +
+          '(maxStorageBufferBindingSize): use a smaller batch size or a lower Tmax',
+      );
+    }
     const buf = this.pool.acquire(Math.max(4, size * 4), STORAGE_USAGE, label);
     const t = new GpuTensor(this, buf, shape, label);
     if (init) this.write(t, init);

@@ -3,6 +3,7 @@
 // never submits or reads back; the trainer owns the loss, the clip + AdamW step and the one command buffer per step.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import type { TokenBatch } from '../model/inputs';
+import type { HeadKind } from './registry';
 
 /** One padded batch of cached encoder features, already on the GPU. */
 export interface HeadBatch {
@@ -38,8 +39,8 @@ export interface HeadParam {
 }
 
 export interface Head {
-  /** 'linear' | 'label' | 'ytuning' | 'ltuning-prefix' | 'ltuning-prompt' ... */
-  readonly kind: string;
+  /** The registry's name of this kind (./registry.ts). */
+  readonly kind: HeadKind;
   /** Number of labels L. */
   readonly labels: number;
   readonly params: readonly HeadParam[];
