@@ -232,6 +232,27 @@ describe('readEncoderSpec: USE-lite', () => {
     expect(specParameterCount(spec)).toBeGreaterThan(6_000_000);
   });
 
+  it('reads a Gemm (transB = 1) pooling dense layer as the same weights, marked transposed', () => {
+    const m = onnx.ModelProto.decode(bytes);
+    const g = m.graph!;
+    const nodes = g.node!;
+    const mmIdx = nodes.findIndex((n) => n.opType === 'MatMul' && n.input![1] === 'pooler_0.kernel');
+    const add = nodes[mmIdx + 1];
+    expect(add.opType).toBe('Add');
+    const kernel = initializers(bytes).get('pooler_0.kernel')!.data; // (512 in, 512 out)
+    const t = new Float32Array(512 * 512);
+    for (let i = 0; i < 512; i++) for (let o = 0; o < 512; o++) t[o * 512 + i] = kernel[i * 512 + o];
+    g.initializer!.push(onnx.TensorProto.create({ name: 'pooler_0.kernel_t', dims: [512, 512], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(t.buffer) }));
+    const gemm = onnx.NodeProto.create({ opType: 'Gemm', name: 'pooler_gemm', input: [nodes[mmIdx].input![0], 'pooler_0.kernel_t', 'pooler_0.bias'], output: add.output, attribute: [onnx.AttributeProto.create({ name: 'transB', i: 1, type: onnx.AttributeProto.AttributeType.INT })] });
+    nodes.splice(mmIdx, 2, gemm);
+    const s = readEncoderSpec(onnx.ModelProto.encode(m).finish());
+    const d = s.pooling!.dense[0];
+    expect(d.W.source).toEqual({ name: 'pooler_0.kernel_t', dims: [512, 512], transposed: true });
+    expect(d.W.shape).toEqual([512, 512]);
+    expect(firstMismatch(d.W.data, kernel)).toBe(-1);
+    expect(firstMismatch(d.b!.data, spec.pooling!.dense[0].b!.data)).toBe(-1);
+  });
+
   it('does not depend on names: USE-lite with every name changed reads to the same tensors', () => {
     const { bytes: renamed, map } = renameEverything(bytes, 3);
     const s = readEncoderSpec(renamed);
