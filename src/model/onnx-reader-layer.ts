@@ -162,6 +162,17 @@ export function readLayer(g: GraphView, x: string, index: number): LayerMatch {
     const after = walkForward(g, softmax.output![0]);
     scale *= after.factor;
     softmax = after.end;
+  } else if (softmax?.opType === 'Where' && softmax.input![2] === sw.last && g.scalar(softmax.input![1]) !== null) {
+    // masked_fill(padded, c): the padded keys' scores are replaced by c (DistilBERT); same probabilities as
+    // adding c when c is very negative.
+    const c = g.scalar(softmax.input![1])!;
+    const ins = [...g.inputsOf(softmax.input![0])];
+    if (ins.length !== 1) fail(where, `the masked_fill ${describeNode(softmax)} condition depends on ${ins.length} graph inputs (${ins.join(', ')}), expected the attention mask only`);
+    if (c > -1e4) fail(where, `the masked_fill ${describeNode(softmax)} writes ${c} into padded scores; expected a large negative constant`);
+    maskInfo = { bias: c, input: ins[0], clip: null };
+    const after = walkForward(g, softmax.output![0]);
+    scale *= after.factor;
+    softmax = after.end;
   }
   if (!softmax || softmax.opType !== 'Softmax') fail(where, `expected Softmax after the attention scores (${describeNode(scoresMM)}), found ${describeNode(softmax)}`);
   if (!maskInfo) fail(where, `no attention-mask bias is added to the scores before ${describeNode(softmax)}`);

@@ -137,6 +137,9 @@ function classifyTerm(g: GraphView, v: string, ids: string): Term {
   }
   const s = sinusoid(g, v);
   if (s) return s;
+  if (n?.opType === 'Gather' && dataInputsOf(g, n.input![1]).has(ids)) {
+    fail(`embeddings: the position ids read by ${describeNode(n)} are computed from the token ids (RoBERTa-style, counting from the padding index); only positions 0, 1, 2, ... or cumsum(mask) - 1 are supported`);
+  }
   return fail(`embeddings: the term added to the word embeddings by ${describeNode(n)} is not a position embedding (Slice/Gather of a table, or a Sin/Cos timing signal) or a token-type embedding (Gather on an input)`);
 }
 

@@ -121,6 +121,7 @@ describe('readEncoderSpec: tiny BERT', () => {
       { layerNorm: 'decomposed', gelu: 'hf', scale: 'div-scores', positions: 'gather-ids', maskBias: -3.4028234663852886e38, pooler: true }],
     ['scale on q', { scale: 'mul-q' }],
     ['scale split over q and k', { scale: 'sqrt-both', maskBias: -10000 }],
+    ['masked_fill form (Where on the scores, DistilBERT)', { maskForm: 'masked-fill', scale: 'div-scores', maskBias: -3.4028234663852886e38 }],
     ['SDPA export form (Sqrt(1/sqrt(dh)) nodes on q and k, Where mask)', { scale: 'sdpa', maskForm: 'where', maskBias: -3.4028234663852886e38, layerNorm: 'decomposed', gelu: 'hf' }],
   ];
   for (const [what, v] of variants) {
@@ -162,6 +163,7 @@ describe('readEncoderSpec: broken graphs name what did not match and where', () 
     ['an unknown activation (SiLU)', { gelu: 'silu' }, /layer 0: the FFN activation \(ops Sigmoid, Mul, from Sigmoid node "[^"]+"\) is neither GELU \(erf\) nor ReLU/],
     ['a quantized projection', { quantizeLayer: 1 }, /DynamicQuantizeLinear node "[^"]+" is a quantized op; the reader needs float32 weights/],
     ['positions from a graph input', { positions: 'input' }, /embeddings: found 2 embeddings gathered by graph inputs \(token_type_ids, position_ids\).*positions given as an input are not supported/],
+    ['RoBERTa-style positions from the token ids', { positions: 'from-ids' }, /embeddings: the position ids read by Gather node "[^"]+" are computed from the token ids \(RoBERTa-style/],
     ['not an ONNX model', new Uint8Array([1, 2, 3, 4, 5]), /the bytes are not an ONNX model/],
   ];
   for (const [what, v, re] of cases) {

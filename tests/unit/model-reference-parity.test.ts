@@ -127,6 +127,7 @@ describe('reference encoder vs onnxruntime: tiny BERT', () => {
   const variants: [string, Variant][] = [
     ['Hugging Face form', { layerNorm: 'decomposed', gelu: 'hf', scale: 'div-scores', positions: 'gather-ids', maskBias: -3.4028234663852886e38, pooler: true }],
     ['SDPA form', { scale: 'sdpa', maskForm: 'where', maskBias: -3.4028234663852886e38 }],
+    ['masked_fill form', { maskForm: 'masked-fill', scale: 'mul-q' }],
   ];
   for (const [what, v] of variants) {
     it(`${what} variant`, async () => {
