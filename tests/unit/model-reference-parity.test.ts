@@ -42,6 +42,18 @@ function batch(lengths: number[], vocab: number, seed: number, types = false): B
   return { B: lengths.length, T, ids, mask, types: types ? tt : undefined };
 }
 
+/** The same rows padded on the left instead. */
+function leftPad(b: Batch): Batch {
+  const ids: number[] = [];
+  const mask: number[] = [];
+  for (let r = 0; r < b.B; r++) {
+    const n = b.mask.slice(r * b.T, (r + 1) * b.T).reduce((a, x) => a + x, 0);
+    ids.push(...Array(b.T - n).fill(0), ...b.ids.slice(r * b.T, r * b.T + n));
+    mask.push(...Array(b.T - n).fill(0), ...Array(n).fill(1));
+  }
+  return { ...b, ids, mask };
+}
+
 function compare(ref: ArrayLike<number>, ours: ArrayLike<number>) {
   let maxRef = 0;
   let maxDiff = 0;
@@ -153,6 +165,7 @@ describe('reference encoder vs onnxruntime: USE-lite', () => {
     ['padded batch (lengths 17, 4, 9)', batch([17, 4, 9], V, 5)],
     ['maximum length (128)', batch([128], V, 6)],
     ['past the maximum (133 tokens: the graph masks positions >= 128)', batch([133], V, 7)],
+    ['left padding (positions are cumsum(mask) - 1)', leftPad(batch([10, 6], V, 9))],
   ];
   for (const [what, b] of cases) it(what, async () => check(`USE-lite ${what}`, spec, b, await run(session, spec, b)), 120_000);
 });
