@@ -34,6 +34,14 @@ export const LAYERS = {
   'main.tsx': ['ui'],
 };
 
+/**
+ * Known violations in folders this check's author does not own, each with the fix; a listed import that is gone
+ * is an error too (the list only shrinks).
+ */
+export const EXCEPTIONS = [
+  { file: 'src/model/weights.ts', spec: '../heads/head', fix: "import type { Param } from '../gpu/param' (HeadParam is that type)" },
+];
+
 /** Files only their own folder may import (message protocols: their types belong to data/ and encoder/). */
 const PRIVATE = [/^worker\/[^/]*protocol\.ts$/];
 
@@ -77,7 +85,13 @@ export function checkLayers(srcDir) {
       if (why) violations.push({ file: `src/${rel}`, line, from, to, spec, why });
     }
   }
-  return violations;
+  const known = (x) => EXCEPTIONS.some((e) => e.file === x.file && e.spec === x.spec);
+  for (const e of EXCEPTIONS) {
+    if (!violations.some((x) => x.file === e.file && x.spec === e.spec) && sourceFiles(root).some((f) => `src/${relative(root, f).split(sep).join('/')}` === e.file)) {
+      violations.push({ file: e.file, line: 0, from: '', to: '', spec: e.spec, why: 'listed in EXCEPTIONS but no longer imported: remove it from the list' });
+    }
+  }
+  return violations.filter((x) => x.line === 0 || !known(x));
 }
 
 /** Source files over `max` lines, as { file, lines }. */

@@ -2,6 +2,8 @@
 // only *records* GPU work — forward to logits (B, L), backward from dLogits into its parameter gradients — and
 // never submits or reads back; the trainer owns the loss, the clip + AdamW step and the one command buffer per step.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
+import type { Param } from '../gpu/param';
+import type { TokenBatch } from '../model/inputs';
 import type { HeadKind } from './registry';
 
 /** One padded batch of cached encoder features, already on the GPU. */
@@ -18,16 +20,16 @@ export interface HeadBatch {
   pooled: GpuTensor;
   /** (B, C) side B's pooled vectors for pairs encoded side by side; null otherwise. */
   pooledB: GpuTensor | null;
+  /**
+   * Token ids for heads that run the encoder themselves (fine-tuning): B sequences, or 2B for pairs encoded
+   * side by side (side A's rows, then side B's). Such batches carry no cached features: tokens and pooled are
+   * then empty (B, T, 0) / (B, 0) tensors.
+   */
+  ids?: TokenBatch;
 }
 
-export interface HeadParam {
-  name: string;
-  value: GpuTensor;
-  /** Gradient of the same shape; accumulates (+=) during backward, zeroed by the optimizer step. */
-  grad: GpuTensor;
-  /** AdamW weight decay applies (false for biases, LayerNorm parameters, embeddings by choice). */
-  decay: boolean;
-}
+/** A head's trainable tensor (src/gpu/param.ts). */
+export type HeadParam = Param;
 
 export interface Head {
   /** The registry's name of this kind (./registry.ts). */

@@ -5,6 +5,7 @@
 // features, but kinds that run the encoder themselves (full fine-tuning from cached token ids, faithful L-Tuning
 // per (text, label) pair) declare 'token-ids', so a caller knows what to prepare before it builds the head.
 import type { GpuEngine } from '../gpu/engine';
+import type { EncoderSpec } from '../model/spec';
 import type { Graph } from '../onnx/graph';
 import type { Head } from './head';
 import type { HeadKind } from './registry';
@@ -33,6 +34,15 @@ export interface HeadContext {
   /** The label texts through the frozen encoder, one per label: pooled seeds and token states. */
   labelFeatures: LabelFeatures[];
   seed: number;
+  /** The encoder's own graph, for kinds that run the encoder in WGSL (input 'token-ids'); absent when unreadable. */
+  encoderSpec?: EncoderSpec;
+  /** Layer-wise learning-rate decay for kinds that train encoder layers (1 = off). */
+  layerDecay?: number;
+}
+
+/** What a loader may need beyond the file: the base encoder's graph (fine-tuned models are stored on top of it). */
+export interface LoadContext {
+  encoderSpec?: EncoderSpec;
 }
 
 /** Training defaults that differ by kind (the trainer's options). */
@@ -44,7 +54,7 @@ export interface TrainDefaults {
 
 /**
  * What the head trains on: 'features' = cached encoder outputs (token states + pooled vector, HeadBatch);
- * 'token-ids' = the tokenizer's ids (the head runs the encoder itself; no kind uses it yet).
+ * 'token-ids' = the tokenizer's ids (the head runs the encoder itself: finetune).
  */
 export type HeadInput = 'features' | 'token-ids';
 
@@ -78,7 +88,7 @@ export interface HeadCodec {
   /** Validate a stored config (HeadFileError); the label count and every tensor the file must hold, with shapes. */
   expect(config: Config): { L: number; shapes: Map<string, number[]> };
   /** Rebuild the head from a validated config and tensors (the shapes `expect` returned). */
-  load(e: GpuEngine, config: Config, tensors: Record<string, F32Tensor>, L: number): Head;
+  load(e: GpuEngine, config: Config, tensors: Record<string, F32Tensor>, L: number, ctx?: LoadContext): Head;
 }
 
 export interface HeadKindEntry<K extends string = string> {
