@@ -124,10 +124,13 @@ describe('train in headless Chromium', () => {
     const second = await lossPoints();
     note(`loss chart points: ${first} then ${second}`);
     // Pause: the step counter stands still; resume: it moves on.
+    // Training shows an estimate of the time left, and the tile and the status strip name the same epoch.
+    await expect.poll(async () => (await page.getByTestId('train-eta').textContent()) ?? '', { timeout: 60_000, interval: 100 }).toMatch(/\d+(\.\d)? (ms|s)|min/);
     await page.getByTestId('train-pause').click();
     await expect.poll(status, { timeout: 10_000, interval: 50 }).toBe('paused');
     await page.waitForTimeout(600);
     const stepPaused = await page.getByTestId('live-step').textContent();
+    note(`ETA while paused: ${await page.getByTestId('train-eta').textContent()}`);
     await shot('train-paused', 'train-panel');
     await page.waitForTimeout(1500);
     expect(await page.getByTestId('live-step').textContent()).toBe(stepPaused);
@@ -164,16 +167,21 @@ describe('train in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 900_000);
 
-  it('trains the default Y-Tuning head for one epoch on the cached features', async () => {
+  it('trains the default Y-Tuning head for three epochs on the cached features', async () => {
+    // A head never trained on this data says "Train", not "Train again".
+    expect(await page.getByTestId('train-start').textContent()).toBe('Train again Linear probe');
     await page.locator('[data-kind=ytuning] input').check();
-    await setField('epochs', '1');
-    await setField('batchSize', '16');
+    expect(await page.getByTestId('train-start').textContent()).toBe('Train Y-Tuning');
+    await setField('epochs', '3');
+    await setField('batchSize', '8');
     const tStart = Date.now();
     await page.getByTestId('train-start').click();
+    // The previous run's tiles and charts leave the screen as soon as the new run starts.
+    await expect.poll(async () => page.getByTestId('results-panel').count(), { timeout: 10_000, interval: 50 }).toBe(0);
     await expect.poll(status, { timeout: 300_000, interval: 250 }).toBe('done');
     const secs = (Date.now() - tStart) / 1000;
     const acc = Number.parseFloat((await page.getByTestId('result-accuracy').textContent()) ?? '');
-    note(`ytuning 1 epoch on 150 examples: ${secs.toFixed(1)} s, dev accuracy ${acc}%`);
+    note(`ytuning 3 epochs on 150 examples: ${secs.toFixed(1)} s, dev accuracy ${acc}%`);
     expect(await page.getByTestId('encode-summary').textContent()).toMatch(/from the feature cache|encoded/);
     expect(acc).toBeGreaterThan(Number.parseFloat((await page.getByTestId('majority-rate').textContent()) ?? ''));
     await shot('train-ytuning', 'train-panel');

@@ -135,7 +135,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
         const logits = await headLogits(engine, head, enc.features, { tmax: encoder.tmax, batchSize: batch });
         const probs = softmaxRows(logits, meta.labels.length);
         const names = { text: table.columns[cols.text], textPair: cols.textPair !== null ? table.columns[cols.textPair] : null, label: cols.label !== null ? table.columns[cols.label] : null };
-        const csv = predictionsCsv(names, rows, meta.labels, probs);
+        const csv = predictionsCsv(names, rows, meta.labels, probs, meta.labelTexts);
         let summary = `${rows.length} predictions by the ${head.kind} head`;
         const { correct, total } = predictionAccuracy(rows, meta.labels, probs);
         if (total) summary += `; accuracy ${((100 * correct) / total).toFixed(2)}% (${correct}/${total}, column '${names.label}')`;

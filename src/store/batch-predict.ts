@@ -28,7 +28,7 @@ export interface DownloadFile {
 
 /** The whole file's inputs and, after a run, every probability (kept out of the store). */
 const batch = {
-  data: null as { inputs: PredictionRow[]; table: ReturnType<typeof parse>; probs: Float64Array | null; labels: string[]; chosen: PredictColumns } | null,
+  data: null as { inputs: PredictionRow[]; table: ReturnType<typeof parse>; probs: Float64Array | null; labels: string[]; labelTexts: string[]; chosen: PredictColumns } | null,
   abort: null as AbortController | null,
   fileNotes: [] as string[],
 };
@@ -62,7 +62,7 @@ export async function openBatchFile(file: File): Promise<void> {
     if (label) notes.push(`column '${label}' holds the head's labels: the predictions are scored against it`);
     for (const s of summarizeIssues(table.issues)) notes.push(s.message);
     batch.fileNotes = notes;
-    batch.data = { inputs: picked.inputs, table, probs: null, labels: [], chosen };
+    batch.data = { inputs: picked.inputs, table, probs: null, labels: [], labelTexts: [], chosen };
     set({
       batch: {
         headId: null,
@@ -136,12 +136,12 @@ export async function runBatch(): Promise<void> {
     const labels = head.info.meta.labels;
     const probs = softmaxRows(logits, L);
     const best = argmaxRows(probs, L);
-    batch.data = { ...data, inputs: rows, probs, labels };
+    batch.data = { ...data, inputs: rows, probs, labels, labelTexts: head.info.meta.labelTexts };
     const counts = new Array<number>(L).fill(0);
     const preview: BatchPreviewRow[] = [];
     for (let i = 0; i < rows.length; i++) {
       counts[best[i]]++;
-      if (i < BATCH_PREVIEW_ROWS) preview.push({ ...rows[i], predicted: labels[best[i]], confidence: probs[i * L + best[i]] });
+      if (i < BATCH_PREVIEW_ROWS) preview.push({ ...rows[i], predicted: labels[best[i]], predictedText: head.info.meta.labelTexts[best[i]], confidence: probs[i * L + best[i]] });
     }
     const acc = predictionAccuracy(rows, labels, probs);
     patch({ status: 'done', progress: null, preview, counts, labels, accuracy: acc.total ? acc : null, seconds: (performance.now() - t0) / 1000 });
@@ -168,6 +168,6 @@ export function batchCsvFile(): DownloadFile | null {
   const data = batch.data;
   if (!b || !data?.probs) return null;
   const names = { text: data.chosen.text, textPair: data.inputs.some((x) => x.textPair !== undefined) ? (data.chosen.textPair ?? null) : null, label: data.chosen.label ?? null };
-  const csv = predictionsCsv(names, data.inputs, data.labels, data.probs);
+  const csv = predictionsCsv(names, data.inputs, data.labels, data.probs, data.labelTexts);
   return { data: csv, name: `${safeFileName(b.fileName)}.predictions.csv`, mime: 'text/csv;charset=utf-8' };
 }

@@ -10,7 +10,7 @@ import { splitDataset } from '../data/split';
 import { sampleDataset } from '../train/subset';
 import type { Dataset, DatasetColumns, ParsedTable } from '../data/types';
 
-/** The dataset TRAIN reads (see /work/notes/ui-contract.md): labels identical between train and dev. */
+/** The dataset the Train step reads (the data slice's `dataset`): labels identical between train and dev. */
 export interface CurrentDataset {
   name: string;
   train: Dataset;
@@ -113,6 +113,10 @@ export function assembleDataset(input: AssembleInput): CurrentDataset {
 }
 
 function assemble({ name, train: table, dev, columns, split, sample }: AssembleInput): CurrentDataset {
+  if (table.rows.length < 2) {
+    const what = table.rows.length === 0 ? 'has no data rows' : 'has only one data row';
+    throw new DataError('too-few-examples', `The file ${what}: a classifier needs examples of at least two labels, and a few more to check it on. Add examples (a few dozen per label is a good start).`, table.lines.slice(0, 1));
+  }
   let full = build(table, columns);
   const pair = full.columns.textPair !== undefined;
   if (split.mode === 'file') {

@@ -48,7 +48,7 @@ export async function predictText(text: string, textPair?: string): Promise<void
       attentionNote = `A ${head.info.kind} head has no label decoder: the attention view is for Y-Tuning heads.`;
     }
     set({
-      playResult: { headId: head.info.id, ...input, labels: head.info.meta.labels, probs, predicted, attention, attentionNote, ms: performance.now() - t0 },
+      playResult: { headId: head.info.id, ...input, labels: head.info.meta.labels, labelTexts: head.info.meta.labelTexts, probs, predicted, attention, attentionNote, ms: performance.now() - t0 },
     });
   } catch (err) {
     set({ playError: `Prediction failed: ${message(err)}`, playResult: null });

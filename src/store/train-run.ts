@@ -58,7 +58,8 @@ function prerequisites(): { ds: CurrentDataset; info: EncoderInfo; engine: GpuEn
 /** Encode dev, train and the label texts (through the feature cache); null when cancelled or failed (said). */
 async function encodeForRun(ds: CurrentDataset, form: TrainForm, labelTexts: string[]): Promise<{ dev: EncodedSet; train: EncodedSet; labelFeatures: EncodedExample[]; seconds: number } | null> {
   const signal = beginEncode();
-  set({ trainStatus: 'encoding', trainError: null, trainMessage: null, encodeStage: null, encodeSummary: null, zeroShotBusy: false });
+  // The previous run's tiles, charts and results leave the screen now (the run stays in the history).
+  set({ trainStatus: 'encoding', trainError: null, trainMessage: null, encodeStage: null, encodeSummary: null, zeroShotBusy: false, run: null, results: null });
   const t0 = performance.now();
   try {
     const dev = await encodeSet('dev', ds.dev, form, signal);

@@ -23,6 +23,8 @@ export interface PlaygroundResult {
   text: string;
   textPair?: string;
   labels: string[];
+  /** The text each label's seed was encoded from (the head's label texts; the names when none were given). */
+  labelTexts: string[];
   /** Softmax over the head's logits (length L). */
   probs: number[];
   /** Index of the most probable label. */
@@ -38,6 +40,8 @@ export interface BatchPreviewRow {
   text: string;
   textPair?: string;
   predicted: string;
+  /** The predicted label's text (its name when it has none). */
+  predictedText?: string;
   /** Probability of the predicted label. */
   confidence: number;
 }

@@ -18,7 +18,7 @@ const get = () => useStudio.getState();
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const isAbort = (err: unknown) => err instanceof DOMException && err.name === 'AbortError';
 
-const preview = { timer: null as ReturnType<typeof setTimeout> | null, seq: 0 };
+const preview = { timer: null as ReturnType<typeof setTimeout> | null, seq: 0, dataset: null as object | null };
 
 /** Edit one label's text; the zero-shot accuracy is recomputed after a pause in typing. */
 export function setLabelText(i: number, text: string): void {
@@ -57,6 +57,14 @@ export function onDatasetChanged(): void {
   const ds = currentDataset();
   const s = get();
   if (!ds) return;
+  // A new dataset: the last run (trained on the old one) is no longer this step's state; it stays in the history.
+  if (ds !== preview.dataset) {
+    const first = preview.dataset === null;
+    preview.dataset = ds;
+    if (!first && (s.trainStatus === 'done' || s.trainStatus === 'error')) {
+      set({ trainStatus: 'idle', trainMessage: null, trainError: null, run: null, results: null, encodeSummary: null });
+    }
+  }
   const labels = ds.train.labels;
   if (labels.join('\u0000') !== s.labelTextsFor.join('\u0000')) {
     set({ labelTexts: labels.slice(), labelTextsFor: labels.slice(), zeroShot: null, zeroShotError: null });

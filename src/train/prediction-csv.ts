@@ -1,6 +1,6 @@
 // The prediction CSV, written the same way by the studio's batch prediction and `labeltune predict`: the input's
 // text column(s) under their own names, its label column when it has one, `predicted`, a `p_<label>` probability
-// per label, and with a label column a `correct` column. Design decision: papaparse's unparse writes it (RFC 4180
+// per label (after `predicted_text` when the head has label texts), and with a label column a `correct` column. Design decision: papaparse's unparse writes it (RFC 4180
 // quoting of commas, quotes and newlines inside texts), with '\n' line ends and probabilities as fixed 6-decimal
 // numbers, so the two writers cannot drift apart.
 import Papa from 'papaparse';
@@ -33,19 +33,24 @@ export function predictionAccuracy(rows: readonly PredictionRow[], labels: reado
   return { correct, total };
 }
 
-/** The CSV text (header + one line per row, '\n' line ends, a final newline). */
-export function predictionsCsv(names: PredictionColumns, rows: readonly PredictionRow[], labels: readonly string[], probs: ArrayLike<number>): string {
+/**
+ * The CSV text (header + one line per row, '\n' line ends, a final newline). With label texts that differ from
+ * the names (the head was trained with descriptions), a `predicted_text` column follows `predicted`.
+ */
+export function predictionsCsv(names: PredictionColumns, rows: readonly PredictionRow[], labels: readonly string[], probs: ArrayLike<number>, labelTexts?: readonly string[]): string {
   const L = labels.length;
   if (L < 1) throw new Error('predictionsCsv: no labels');
   if (probs.length !== rows.length * L) throw new Error(`predictionsCsv: ${probs.length} probabilities for ${rows.length} rows x ${L} labels`);
   const best = argmaxRows(probs, L);
   const gold = names.label !== null;
-  const fields = [names.text, ...(names.textPair !== null ? [names.textPair] : []), ...(gold ? [names.label!] : []), 'predicted', ...labels.map((l) => `p_${l}`), ...(gold ? ['correct'] : [])];
+  const texts = labelTexts && labelTexts.length === L && labelTexts.some((t, l) => t !== labels[l]) ? labelTexts : null;
+  const fields = [names.text, ...(names.textPair !== null ? [names.textPair] : []), ...(gold ? [names.label!] : []), 'predicted', ...(texts ? ['predicted_text'] : []), ...labels.map((l) => `p_${l}`), ...(gold ? ['correct'] : [])];
   const data = rows.map((r, i) => [
     r.text,
     ...(names.textPair !== null ? [r.textPair ?? ''] : []),
     ...(gold ? [r.gold ?? ''] : []),
     labels[best[i]],
+    ...(texts ? [texts[best[i]]] : []),
     ...labels.map((_, l) => formatProbability(probs[i * L + l])),
     ...(gold ? [r.gold ? String(r.gold === labels[best[i]]) : ''] : []),
   ]);

@@ -139,6 +139,15 @@ describe('bad inputs refuse with their codes (and studio wording)', () => {
   });
 });
 
+describe('too few rows', () => {
+  it('says a file with one data row is too few, before anything about its labels', () => {
+    const one = parse('text,label\nonly one row here,spam\n', { format: 'csv', hasHeader: true });
+    expect(() => assembleDataset({ name: 'x', train: one, dev: null, columns: { text: 'text', textPair: null, label: 'label' }, split: { mode: 'split', fraction: 0.1, seed: 0 } })).toThrow(
+      /The file has only one data row: a classifier needs examples of at least two labels/,
+    );
+  });
+});
+
 describe('demo sample and label bars', () => {
   it('800 of a skewed corpus: stratified, split 600/200, seeded', () => {
     const rows = Array.from({ length: 6046 }, (_, i) => JSON.stringify({ text: `mail ${i}`, label: i < 4150 ? 'ham' : 'spam' })).join('\n');

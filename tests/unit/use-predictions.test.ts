@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/data/parse';
 import { sniff } from '../../src/data/sniff';
-import { displayTokens, labelTokenAttention } from '../../src/store/attention-view';
+import { displayTokens, labelTokenAttention, wordAttention } from '../../src/store/attention-view';
 import { labelColumn, predictColumns, predictInputs } from '../../src/store/predict-columns';
 import { argmaxRows, softmaxRows } from '../../src/train/inference';
 import { formatProbability, predictionAccuracy, predictionsCsv } from '../../src/train/prediction-csv';
@@ -40,6 +40,12 @@ describe('predictionsCsv (the studio and the CLI write the same file)', () => {
     expect(() => predictionsCsv({ text: 't', textPair: null, label: null }, [{ text: 'a' }], ['x', 'y'], [1])).toThrow(/1 probabilities for 1 rows x 2 labels/);
   });
 
+  it('adds predicted_text when the head was trained with label texts', () => {
+    const csv = predictionsCsv({ text: 't', textPair: null, label: null }, [{ text: 'fine' }], ['0', '1'], [0.3, 0.7], ['a negative review', 'a positive review']);
+    expect(csv).toBe('t,predicted,predicted_text,p_0,p_1\nfine,1,a positive review,0.300000,0.700000\n');
+    expect(predictionsCsv({ text: 't', textPair: null, label: null }, [{ text: 'fine' }], ['0', '1'], [0.3, 0.7], ['0', '1'])).toBe('t,predicted,p_0,p_1\nfine,1,0.300000,0.700000\n');
+  });
+
   it('formats probabilities with 6 decimals', () => {
     expect(formatProbability(0.97321449)).toBe('0.973214');
     expect(formatProbability(1)).toBe('1.000000');
@@ -71,6 +77,16 @@ describe('labelTokenAttention', () => {
     expect(words(['▁a', '▁wi', 't', 'ty', '▁', ',', '▁movie'])).toBe('a witty ␣, movie');
     expect(words(['Ġhello', 'Ġwor', 'ld'])).toBe('hello world');
     expect(words(['[CLS]', 'play', '##ing', 'cards', '[SEP]'])).toBe('[CLS] playing cards [SEP]');
+  });
+
+  it('sums the attention of a word’s pieces, so a subword piece never stands alone', () => {
+    const w = wordAttention(['▁a', '▁strate', 'gy', '▁', ',', '▁movie'], [0.1, 0.2, 0.25, 0.05, 0.1, 0.3]);
+    expect(w.map((x) => [x.text, x.space, x.pieces.length])).toEqual([['a', false, 1], ['strategy', true, 2], [',', true, 2], ['movie', true, 1]]);
+    expectClose(w.map((x) => x.weight), [0.1, 0.45, 0.15, 0.3], 1e-12, 1e-12);
+    const wp = wordAttention(['[CLS]', 'play', '##ing', 'cards'], [0.1, 0.2, 0.3, 0.4]);
+    expect(wp.map((x) => x.text)).toEqual(['[CLS]', 'playing', 'cards']);
+    expectClose(wp.map((x) => x.weight), [0.1, 0.5, 0.4], 1e-12, 1e-12);
+    expect(() => wordAttention(['a', 'b'], [1])).toThrow(/1 weights for 2 pieces/);
   });
 });
 

@@ -5,6 +5,7 @@ import { useStudio } from '../../store/store';
 import type { ActiveHeadInfo } from '../../store/active-head';
 import { batchCsvFile, cancelBatch, headReadsPairs, openBatchFile, runBatch, setBatchColumns } from '../../store/use-workflows';
 import { downloadFile } from '../download';
+import { labelDisplay } from '../train/format';
 import { FileDrop } from './FileDrop';
 
 export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
@@ -151,7 +152,7 @@ export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
                     <td>
                       {r.predicted && done ? (
                         <span className="use-pred">
-                          <span className="badge badge-accent">{r.predicted}</span>
+                          <span className="badge badge-accent">{labelDisplay(r.predicted, r.predictedText)}</span>
                           <span className="muted small">{(r.confidence * 100).toFixed(0)}%</span>
                         </span>
                       ) : (
