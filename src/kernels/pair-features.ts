@@ -1,7 +1,7 @@
 // Pooled-vector transforms used by the baseline heads: the pair feature vector [u, v, |u-v|, u*v] of two
 // side-by-side pooled vectors (pair-features.wgsl), and L2 row normalisation of u, or of u + v (the l2norm.ts
-// kernel, which also has the backward the encoder needs). Design decision: forward only — both act on frozen
-// cached encoder features, so no gradient ever flows into them.
+// kernel, which also has the backward the encoder needs). Design decision: the heads over cached features use
+// the forward only; pairFeaturesBackward serves full fine-tuning, where u and v come from the trained encoder.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import type { KernelSpec } from '../gpu/kernel';
 import { f32, u32 } from '../gpu/uniforms';
@@ -38,4 +38,31 @@ export function normalizeRows(
   if (!(eps > 0)) throw new Error(`normalizeRows: eps must be > 0, got ${eps}`);
   // max(||x||, eps) = sqrt(max(sum x^2, eps^2)): the floor moves from the norm to the sum of squares
   l2normForward(e, { x: u, v, y }, { B: s.B, C: s.C, eps: eps * eps });
+}
+
+export const pairFeaturesBackwardKernel: KernelSpec = {
+  name: 'pair-features.pair_features_backward',
+  wgsl,
+  entryPoint: 'pair_features_backward',
+  bindings: ['read', 'read', 'read', 'uniform', 'rw', 'rw'], // u, v, dX, p, dU, dV
+  overrides: { WG },
+};
+
+/** dU, dV (B, C) (overwritten) from dX (B, 4C), the gradient of pairFeatures' output; u, v its inputs. */
+export function pairFeaturesBackward(
+  e: GpuEngine,
+  t: { u: GpuTensor; v: GpuTensor; dX: GpuTensor; dU: GpuTensor; dV: GpuTensor },
+  s: { B: number; C: number },
+): void {
+  const op = 'pairFeaturesBackward';
+  checkDim(op, 'B', s.B);
+  checkDim(op, 'C', s.C);
+  checkSize(op, t.u, s.B * s.C, 'u (B, C)');
+  checkSize(op, t.v, s.B * s.C, 'v (B, C)');
+  checkSize(op, t.dX, s.B * 4 * s.C, 'dX (B, 4C)');
+  checkSize(op, t.dU, s.B * s.C, 'dU (B, C)');
+  checkSize(op, t.dV, s.B * s.C, 'dV (B, C)');
+  checkDistinct(op, t.dU, [t.u, t.v, t.dX, t.dV]);
+  checkDistinct(op, t.dV, [t.u, t.v, t.dX]);
+  e.run(pairFeaturesBackwardKernel, [t.u, t.v, t.dX, t.dU, t.dV], [u32(s.B), u32(s.C), u32(0), f32(0)], grid1d(s.B * s.C, WG));
 }

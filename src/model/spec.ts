@@ -15,6 +15,8 @@ export interface InitializerRef {
   /** Column slice [colStart, colStart + cols) of a 2-D (in, out) initializer (or of a 1-D bias); absent = all. */
   colStart?: number;
   cols?: number;
+  /** The initializer is stored (out, in) (a Gemm with transB = 1): the Tensor holds its transpose. */
+  transposed?: boolean;
 }
 
 /** A float32 weight tensor with its shape and origin. */
