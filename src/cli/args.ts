@@ -28,6 +28,27 @@ export function numFlag(name: string, v: string | undefined, int: boolean): numb
   return n;
 }
 
+/** A count flag that must be at least 1 (--epochs, --batch, --tmax); undefined when absent. */
+export function countFlag(name: string, v: string | undefined): number | undefined {
+  const n = numFlag(name, v, true);
+  if (n !== undefined && n < 1) throw new UsageError(`--${name} must be at least 1, got ${v}`);
+  return n;
+}
+
+/** A number flag that must be > 0 (--lr); undefined when absent. */
+export function positiveFlag(name: string, v: string | undefined): number | undefined {
+  const n = numFlag(name, v, false);
+  if (n !== undefined && n <= 0) throw new UsageError(`--${name} must be a positive number, got ${v}`);
+  return n;
+}
+
+/** A fraction flag strictly between 0 and 1 (--dev-split); undefined when absent. */
+export function fractionFlag(name: string, v: string | undefined): number | undefined {
+  const n = numFlag(name, v, false);
+  if (n !== undefined && (n <= 0 || n >= 1)) throw new UsageError(`--${name} must be a fraction between 0 and 1 (exclusive), got ${v}`);
+  return n;
+}
+
 /** "a,b, c" -> ['a', 'b', 'c']; an empty entry or a repeated one is a usage error. */
 export function listFlag(name: string, v: string): string[] {
   const items = v.split(',').map((s) => s.trim());

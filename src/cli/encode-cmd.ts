@@ -2,7 +2,7 @@
 // nothing). Design decision: it reads the file exactly as train does (same columns, same text pairs), so the
 // cache keys it writes are the ones train will look up.
 import { parseArgs } from 'node:util';
-import { numFlag, readDataset, UsageError } from './args';
+import { countFlag, readDataset, UsageError } from './args';
 import { encodeInputs, openEncoder } from './encoding';
 
 export const ENCODE_USAGE = `  labeltune encode --data FILE [--text COL] [--text-pair COL] [--label COL] [--model default|DIR] [--tmax N] [--json]`;
@@ -22,8 +22,9 @@ export async function encodeCommand(argv: string[]): Promise<void> {
   });
   if (!values.data) throw new UsageError('encode needs --data FILE');
   const json = values.json!;
+  const tmax = countFlag('tmax', values.tmax);
   const ds = readDataset(values.data, { text: values.text, textPair: values['text-pair'], label: values.label });
-  const session = await openEncoder({ model: values.model!, tmax: numFlag('tmax', values.tmax, true), cache: true });
+  const session = await openEncoder({ model: values.model!, tmax, cache: true });
   const { encoder } = session;
   try {
     const r = await encodeInputs(session, ds.examples, 'encode', json);

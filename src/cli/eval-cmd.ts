@@ -3,11 +3,11 @@
 // adapter and EP). Design decision: the file's labels are mapped onto the HEAD's label order (a label the head
 // never saw is a one-line error), and a head trained on single texts never reads a guessed second text column.
 import { parseArgs } from 'node:util';
-import { DataError, type Dataset } from '../data';
+import { DataError, listNames, type Dataset } from '../data';
 import { metricsFromLogits } from '../train/metrics';
-import { numFlag, readDataset, UsageError } from './args';
+import { countFlag, readDataset, UsageError } from './args';
 import { encodeInputs, openEncoder } from './encoding';
-import { metricsReport } from './format';
+import { metricsReport, printable } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
 import { headLogits, meanCrossEntropy } from './infer';
@@ -39,7 +39,7 @@ function readAgainstHead(path: string, peeked: PeekedHead, cols: { text?: string
       const detail = err.message
         .replace(/^The dev set has (a label|labels) the training set never has: /, '')
         .replace(/\.? The training labels are .*$/, '');
-      throw new DataError('unseen-label', `${path} has labels the head was not trained on: ${detail}. The head's labels are ${peeked.labels!.join(', ')}; drop those rows or use a head trained with them.`, err.lines);
+      throw new DataError('unseen-label', `${path} has labels the head was not trained on: ${detail}. The head's labels are ${listNames(peeked.labels!, 20)}; drop those rows or use a head trained with them.`, err.lines);
     }
     throw err;
   }
@@ -62,8 +62,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   });
   if (!values['head-file']) throw new UsageError('eval needs --head-file FILE (a head from "labeltune train --out")');
   if (!values.data) throw new UsageError('eval needs --data FILE (labelled examples)');
-  const batch = numFlag('batch', values.batch, true)!;
-  if (batch < 1) throw new UsageError('--batch must be at least 1');
+  const batch = countFlag('batch', values.batch)!;
   const json = values.json!;
   const peeked = peekHeadFile(values['head-file']);
   const cols = headColumns(peeked, values.text, values['text-pair']);
@@ -106,8 +105,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
           };
           console.log(JSON.stringify(report));
         } else {
-          if (ds.skipped.length) console.error(`labeltune: skipped ${ds.skipped.length} rows with an empty text or label (first: ${ds.skipped[0].message})`);
-          console.log(`${head.kind} head from ${peeked.path} on ${values.data}`);
+          if (ds.skipped.length) console.error(`labeltune: skipped ${ds.skipped.length} rows with an empty text or label (first: ${printable(ds.skipped[0].message)})`);
+          console.log(printable(`${head.kind} head from ${peeked.path} on ${values.data}`));
           for (const line of metricsReport(meta.labels, m)) console.log(line);
           console.log('');
           console.log(`loss ${loss.toFixed(4)}; encode ${enc.seconds.toFixed(1)} s (${enc.cached} cached, ${encoder.info.ep}), eval ${evalSeconds.toFixed(2)} s`);

@@ -5,6 +5,7 @@
 // lives in its own module (train-cmd, eval-cmd, predict-cmd, encode-cmd).
 import { DataError } from '../data';
 import { UsageError } from './args';
+import { clipLine, printable } from './format';
 import { ENCODE_USAGE, encodeCommand } from './encode-cmd';
 import { EVAL_USAGE, evalCommand } from './eval-cmd';
 import { PREDICT_USAGE, predictCommand } from './predict-cmd';
@@ -12,12 +13,13 @@ import { TRAIN_USAGE, trainCommand } from './train-cmd';
 
 export { parseLabelTexts } from './train-cmd';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  train: trainCommand,
-  eval: evalCommand,
-  predict: predictCommand,
-  encode: encodeCommand,
-};
+// A Map, not an object literal: `labeltune constructor` must be an unknown command, not Object's constructor.
+const COMMANDS = new Map<string, (argv: string[]) => Promise<void>>([
+  ['train', trainCommand],
+  ['eval', evalCommand],
+  ['predict', predictCommand],
+  ['encode', encodeCommand],
+]);
 
 export const USAGE = `labeltune — train label-representation heads on a frozen text encoder
 
@@ -39,8 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return command ? 0 : 2;
     }
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command "${command}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    const run = COMMANDS.get(command);
+    if (!run) throw new UsageError(`unknown command "${command}" (commands: ${[...COMMANDS.keys()].join(', ')})`);
     if (rest.includes('--help') || rest.includes('-h')) {
       console.log(USAGE);
       return 0;
@@ -50,10 +52,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (err instanceof UsageError || (err instanceof TypeError && /parseArgs|option/i.test(msg))) {
-      console.error(`labeltune: ${msg}\n(run "labeltune --help" for usage)`);
+      console.error(`labeltune: ${clipLine(printable(msg))}\n(run "labeltune --help" for usage)`);
       return 2;
     }
-    console.error(`labeltune: ${err instanceof DataError ? msg : msg.split('\n')[0]}`);
+    console.error(`labeltune: ${clipLine(printable(err instanceof DataError ? msg : msg.split('\n')[0]))}`);
     return 1;
   }
 }

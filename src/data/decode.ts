@@ -62,7 +62,7 @@ function guessUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | null {
   return null;
 }
 
-/** Throws 'binary-file' for NUL bytes or many control characters in the first MiB. */
+/** Throws 'binary-file' for NUL bytes or many control characters in the first MiB (finish() scans the rest for NUL). */
 function checkControlBytes(bytes: Uint8Array, name: string): void {
   const n = Math.min(bytes.length, SAMPLE_BYTES);
   let control = 0;
@@ -77,6 +77,9 @@ function checkControlBytes(bytes: Uint8Array, name: string): void {
 
 function finish(text: string, encoding: EncodingInfo, name: string): { text: string; encoding: EncodingInfo } {
   if (text.trim() === '') throw emptyError(name, `${fmtCount(text.length)} characters, all whitespace`);
+  // The byte checks sample the first MiB only; a NUL further on must not slip into a text (a native scan).
+  const nul = text.indexOf('\0');
+  if (nul !== -1) throw binaryError(name, `it has a NUL byte on line ${fmtCount(lineOf(text, nul))}`);
   return { text, encoding };
 }
 

@@ -5,6 +5,9 @@
 // Operations on one key are serialised (a per-key lock) so concurrent puts/gets/evictions of the same key cannot
 // interleave; different keys proceed in parallel. The LRU index is written lazily (flushDelayMs after a change,
 // and on flush()/close()); losing it costs only LRU order (see cache-index.ts).
+// The budget is per process: two processes sharing one directory (two `labeltune` runs at once) each count only
+// what they wrote themselves, so together they can exceed it until the next open(), which lists the store, sees
+// the real total and evicts down to the budget. Known and accepted (a lock across processes is not worth it).
 // Values come back rounded to float16 (round-to-nearest-even): relative error <= 2^-11 (~4.9e-4) for
 // |x| >= 6.1e-5, absolute <= 3e-8 below; |x| > 65504 is stored as +-65504 (counted in stats().clampedValues).
 //

@@ -6,6 +6,7 @@
 // per (text, label) pair) declare 'token-ids', so a caller knows what to prepare before it builds the head.
 import type { EncodedExample } from '../encoder/types';
 import type { GpuEngine } from '../gpu/engine';
+import type { EncoderSpec } from '../model/spec';
 import type { Graph } from '../onnx/graph';
 import type { Head } from './head';
 import type { HeadKind } from './registry';
@@ -24,6 +25,15 @@ export interface HeadContext {
   /** The label texts through the frozen encoder, one per label: pooled seeds and token states. */
   labelFeatures: EncodedExample[];
   seed: number;
+  /** The encoder's own graph, for kinds that run the encoder in WGSL (input 'token-ids'); absent when unreadable. */
+  encoderSpec?: EncoderSpec;
+  /** Layer-wise learning-rate decay for kinds that train encoder layers (1 = off). */
+  layerDecay?: number;
+}
+
+/** What a loader may need beyond the file: the base encoder's graph (fine-tuned models are stored on top of it). */
+export interface LoadContext {
+  encoderSpec?: EncoderSpec;
 }
 
 /** Training defaults that differ by kind (the trainer's options). */
@@ -35,7 +45,7 @@ export interface TrainDefaults {
 
 /**
  * What the head trains on: 'features' = cached encoder outputs (token states + pooled vector, HeadBatch);
- * 'token-ids' = the tokenizer's ids (the head runs the encoder itself; no kind uses it yet).
+ * 'token-ids' = the tokenizer's ids (the head runs the encoder itself: finetune).
  */
 export type HeadInput = 'features' | 'token-ids';
 
@@ -69,7 +79,7 @@ export interface HeadCodec {
   /** Validate a stored config (HeadFileError); the label count and every tensor the file must hold, with shapes. */
   expect(config: Config): { L: number; shapes: Map<string, number[]> };
   /** Rebuild the head from a validated config and tensors (the shapes `expect` returned). */
-  load(e: GpuEngine, config: Config, tensors: Record<string, F32Tensor>, L: number): Head;
+  load(e: GpuEngine, config: Config, tensors: Record<string, F32Tensor>, L: number, ctx?: LoadContext): Head;
 }
 
 export interface HeadKindEntry<K extends string = string> {

@@ -5,16 +5,17 @@
 import type { GpuEngine } from '../gpu/engine';
 import type { Head } from './head';
 import type { HeadContext, HeadKindEntry, TrainDefaults } from './kind-entry';
+import { finetuneEntry } from './kinds/finetune';
 import { labelEntry } from './kinds/label';
 import { linearEntry } from './kinds/linear';
 import { ltuningPrefixEntry, ltuningPromptEntry } from './kinds/ltuning';
 import { ytuningEntry } from './kinds/ytuning';
 import { zeroShotEntry } from './kinds/zero-shot';
 
-export type { HeadContext, HeadInput, HeadKindEntry, TrainDefaults } from './kind-entry';
+export type { HeadContext, HeadInput, HeadKindEntry, LoadContext, TrainDefaults } from './kind-entry';
 
 /** Every kind, in the order the studio's picker and the CLI's help list them (the default first). */
-const ENTRIES = [ytuningEntry, ltuningPrefixEntry, ltuningPromptEntry, linearEntry, labelEntry, zeroShotEntry] as const;
+const ENTRIES = [ytuningEntry, ltuningPrefixEntry, ltuningPromptEntry, linearEntry, labelEntry, finetuneEntry, zeroShotEntry] as const;
 
 export type HeadKind = (typeof ENTRIES)[number]['kind'];
 

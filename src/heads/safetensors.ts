@@ -2,7 +2,8 @@
 // little-endian header length N, N bytes of JSON header {name: {dtype, shape, data_offsets}, "__metadata__":
 // {string: string}}, then the raw little-endian tensor bytes, offsets relative to the data start. Design decision:
 // the parser trusts nothing — every length, offset, dtype and shape is checked, the data must be covered exactly
-// (no gaps, no overlaps, no trailing bytes), and each failure is a SafetensorsError saying what and where.
+// (no gaps, no overlaps, no trailing bytes), and each failure is a SafetensorsError saying what and where. Names
+// come from the file, so every name-keyed map is null-prototype (a tensor called "__proto__" stays a tensor).
 
 export interface F32Tensor {
   shape: number[];
@@ -29,7 +30,7 @@ function count(shape: readonly number[]): number {
 
 /** Serialise tensors (in the given order) and string metadata to one safetensors file. */
 export function writeSafetensors(tensors: Record<string, F32Tensor>, metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = {};
+  const header: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new SafetensorsError(`metadata "${k}" must be a string, got ${typeof v}`);
   }
@@ -83,7 +84,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError('header is not a JSON object');
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null);
   const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -123,7 +124,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     prev = t.name;
   }
   if (at !== dataLen) throw new SafetensorsError(`${dataLen - at} data bytes after the last tensor are not indexed by the header`);
-  const tensors: Record<string, F32Tensor> = {};
+  const tensors: Record<string, F32Tensor> = Object.create(null);
   for (const t of entries) {
     const len = (t.end - t.begin) / 4;
     const data = new Float32Array(len);

@@ -7,6 +7,7 @@
 // Every kind round-trips, 'zeroshot' included (it has no parameters; its seeds and scale are stored instead);
 // the L-Tuning heads store their fixed label inputs (prefix: label token states + mask; prompt: seeds) as config.*.
 // What each kind stores (its config JSON, its tensors and their shapes) is its registry entry's codec (./kinds/).
+import type { EncoderSpec } from '../model/spec';
 import type { GpuEngine } from '../gpu/engine';
 import type { Head } from './head';
 import { HeadFileError, int, type Config } from './kind-entry';
@@ -43,6 +44,8 @@ export interface ImportOptions {
   encoderHash: string;
   /** The loaded encoder's name, for the refusal message. */
   encoderName?: string;
+  /** The loaded encoder's graph (src/model), which a fine-tuned model's file is applied to. */
+  encoderSpec?: EncoderSpec;
 }
 
 /** Serialise a head (parameters read back from the GPU) and its metadata to one .safetensors file. */
@@ -148,6 +151,6 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
     const bad = t.data.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) throw new HeadFileError(`tensor "${name}" holds a non-finite value (${t.data[bad]}) at index ${bad}`);
   }
-  const head = codec.load(e, config, tensors, L);
+  const head = codec.load(e, config, tensors, L, { encoderSpec: opts.encoderSpec });
   return { head, meta: { labels, labelTexts, encoder, tokenizer: { tmax, pair: tok.pair as PairHandling }, training, metrics, createdAt } };
 }

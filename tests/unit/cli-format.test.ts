@@ -3,13 +3,52 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { listFlag, numFlag, UsageError } from '../../src/cli/args';
-import { comparisonTable, confusionTable, metricsReport, perClassTable, textTable } from '../../src/cli/format';
+import { clipLine, comparisonTable, confusionTable, metricsReport, perClassTable, printable, textTable } from '../../src/cli/format';
 import { meanCrossEntropy, softmaxRows } from '../../src/cli/infer';
 import { predictColumns, predictionsCsv } from '../../src/cli/predict-cmd';
 import { encodeBar, encodeProgress, formatDuration, LiveLine, trainLine, trainProgress } from '../../src/cli/progress';
 import { runOutPath } from '../../src/cli/train-cmd';
 import { loadDataset } from '../../src/data';
 import { classificationMetrics } from '../../src/train/metrics';
+
+describe('printable', () => {
+  it('escapes control characters (C0, DEL, C1), bidi controls and line breaks; keeps tabs-free text and Unicode', () => {
+    expect(printable('caf\u00e9 \u{1f600} ok')).toBe('caf\u00e9 \u{1f600} ok');
+    expect(printable('a\x1b[31mred\x07\x7f\x9b\u202e\u2066\r\n\tb')).toBe('a\\x1b[31mred\\x07\\x7f\\x9b\\u202e\\u2066\\r\\n\\tb');
+  });
+
+  it('tables print label names from a file escaped, so a label cannot redraw the terminal', () => {
+    const m = classificationMetrics([0, 1], [0, 1], 2);
+    const lines = [...perClassTable(['\x1b[2Jevil', 'ok'], m), ...confusionTable(['\x1b[2Jevil', 'ok'], m)];
+    for (const l of lines) expect(l).not.toMatch(/\x1b/);
+    expect(lines[2]).toMatch(/^\\x1b\[2Jevil/);
+  });
+});
+
+describe('bounded output', () => {
+  it('a head with thousands of labels prints a bounded report: per-class rows capped, the top confusions instead of the matrix', () => {
+    const L = 3000;
+    const labels = Array.from({ length: L }, (_, k) => `label-${k}`);
+    const targets = Array.from({ length: 6000 }, (_, i) => i % L);
+    const preds = targets.map((t, i) => (i % 7 === 0 ? (t + 1) % L : t));
+    const m = classificationMetrics(preds, targets, L);
+    const report = metricsReport(labels, m);
+    const text = report.join('\n');
+    expect(text.length).toBeLessThan(20_000);
+    expect(text).toMatch(/and 2,950 more labels \(--json lists every one\)/);
+    expect(text).toMatch(/confusion matrix of 3,000 labels not shown; the 20 most frequent confusions:/);
+    expect(text).toMatch(/label-0\s+label-1\s+1/); // i = 0: true 0 predicted 1 (each confusion happens once)
+    // A small head still gets the full matrix.
+    expect(metricsReport(['a', 'b'], classificationMetrics([0, 1], [0, 1], 2)).join('\n')).toMatch(/true \\ predicted/);
+  });
+
+  it('clipLine bounds one error line', () => {
+    expect(clipLine('x'.repeat(50))).toBe('x'.repeat(50));
+    const long = clipLine('y'.repeat(1_700_000));
+    expect(long.length).toBeLessThan(1100);
+    expect(long).toMatch(/… \(1,699,000 more characters\)$/);
+  });
+});
 
 describe('tables', () => {
   it('pads columns to the widest cell, right-aligning numbers', () => {

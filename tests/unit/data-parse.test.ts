@@ -45,6 +45,18 @@ describe('decode: encodings, empty and binary files', () => {
     expect(codeOf(() => sniff('a\tb\nc\u0000d\t1\n')).message).toMatch(/NUL character on line 2/);
   });
 
+  it('a NUL byte anywhere is refused, also past the first MiB the control-byte check samples', () => {
+    const rows = 'a perfectly normal text\tpos\n'.repeat(50_000); // ~1.4 MB
+    const late = enc(`${rows}late\0nul\tneg\n`);
+    expect(late.length).toBeGreaterThan(1 << 20);
+    const e = codeOf(() => sniff(late, 'late.tsv'));
+    expect(e.code).toBe('binary-file');
+    expect(e.message).toMatch(/'late\.tsv' is not a text file: it has a NUL byte on line 50,001/);
+    // The Windows-1252 path (no UTF-8 characters, one bad byte) checks the whole file too.
+    const latin = new Uint8Array([...enc(rows), 0xe9, ...enc('t\0\tneg\n')]);
+    expect(codeOf(() => sniff(latin)).message).toMatch(/NUL byte on line 50,001/);
+  });
+
   it('UTF-8 BOM removed; UTF-16 with and without BOM; Windows-1252 fallback; stray bad bytes counted', () => {
     const bom = decode(enc('\ufefftext,label\nhi,1\n'));
     expect(bom.text.startsWith('text')).toBe(true);

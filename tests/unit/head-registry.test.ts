@@ -7,7 +7,8 @@ describe('head registry', () => {
   it('lists each kind once, Y-Tuning (the default) first', () => {
     expect(HEAD_KINDS[0]).toBe('ytuning');
     expect(new Set(HEAD_KINDS).size).toBe(HEAD_KINDS.length);
-    expect([...HEAD_KINDS].sort()).toEqual(['label', 'linear', 'ltuning-prefix', 'ltuning-prompt', 'ytuning', 'zeroshot']);
+    expect([...HEAD_KINDS].sort()).toEqual(['finetune', 'label', 'linear', 'ltuning-prefix', 'ltuning-prompt', 'ytuning', 'zeroshot']);
+    expect(headEntry('finetune').input).toBe('token-ids');
   });
 
   it('gives each kind a complete entry under its own name', () => {

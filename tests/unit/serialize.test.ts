@@ -129,6 +129,16 @@ describe('head file validation (before any GPU work)', () => {
     });
   }
 
+  it('rejects a tensor named __proto__ (no plain-object map can hide it)', () => {
+    // Written as "xxxxxxxxx" (9 letters), then renamed in the header bytes to "__proto__" (9 letters).
+    const file = writeSafetensors({ ...params(), xxxxxxxxx: { shape: [1], data: new Float32Array(1) } }, meta());
+    const n = new DataView(file.buffer).getUint32(0, true);
+    const header = new TextDecoder().decode(file.subarray(8, 8 + n)).replace('"xxxxxxxxx"', '"__proto__"');
+    file.set(new TextEncoder().encode(header), 8);
+    expect(Object.keys(readSafetensors(file).tensors)).toContain('__proto__');
+    expect(() => importHead(noEngine, file, { encoderHash: 'a'.repeat(64) })).toThrow(/unexpected tensor "__proto__" for a linear head/);
+  });
+
   // A complete L-Tuning prefix file (C 3, L 2, d 4, H 2, m 2, Tl 3) minus whatever a case breaks.
   const Tl = 3;
   const prefixMeta = meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, m: 2, Tl, seed: 0, lnEps: 1e-5 }) });
