@@ -6,17 +6,22 @@
 // a head trained on another encoder (different ONNX SHA-256) is refused, never silently run on wrong features.
 // Every kind round-trips, 'zeroshot' included (it has no parameters; its seeds and scale are stored instead);
 // the L-Tuning heads store their fixed label inputs (prefix: label token states + mask; prompt: seeds) as config.*.
+// Sizes come from an untrusted file: every config number is capped (IMPORT_LIMITS) and every tensor shape the
+// config implies is compared with the file's own tensors BEFORE anything is allocated or built from the config
+// (a 5 KB forged config must never make the loader allocate gigabytes).
 import type { GpuEngine } from '../gpu/engine';
 import type { Head } from './head';
 import { LabelTuningHead } from './label-tuning';
 import { LinearHead } from './linear';
-import { ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind } from './ltuning-config';
+import { ltuningParamSpecs, type LTuningConfig, type LTuningKind, type LTuningResolved } from './ltuning-config';
 import { LTuningPrefixHead } from './ltuning-prefix';
 import { LTuningPromptHead } from './ltuning-prompt';
 import { readSafetensors, writeSafetensors, type F32Tensor } from './safetensors';
 import { YTuningHead } from './ytuning';
 import { resolveYTuning, ytuningParamSpecs, type YTuningConfig } from './ytuning-config';
 import { ZeroShotHead } from './zero-shot';
+
+import { MAX_LABELS } from '../data/columns';
 
 export const HEAD_FORMAT = 'labeltune-head';
 export const HEAD_FORMAT_VERSION = '1';
@@ -48,7 +53,26 @@ export interface ImportOptions {
   encoderHash: string;
   /** The loaded encoder's name, for the refusal message. */
   encoderName?: string;
+  /** The loaded encoder's width C (EncoderInfo.hiddenSize): a head reading another width is refused. */
+  encoderWidth?: number;
 }
+
+/** The most a head file may ask for (as datasets are capped at MAX_LABELS labels). */
+export const IMPORT_LIMITS = {
+  labels: MAX_LABELS,
+  /** Encoder width C (BERT-large is 1024; 16384 leaves room). */
+  width: 16384,
+  /** Head width d, FFN width, attention heads, decoder layers, prefix vectors per label. */
+  d: 4096,
+  ffn: 65536,
+  H: 256,
+  N: 64,
+  m: 256,
+  /** Label-text tokens Tl and the token limit tmax. */
+  tokens: 8192,
+  /** Characters in one label name or label text. */
+  labelChars: 100_000,
+} as const;
 
 export class HeadFileError extends Error {
   constructor(message: string) {
@@ -135,11 +159,16 @@ function obj(v: unknown, what: string): Config {
   return v as Config;
 }
 
-function int(c: Config, key: string, what: string): number {
+function int(c: Config, key: string, what: string, max?: number): number {
   const v = c[key];
   if (!Number.isInteger(v) || (v as number) < 1) throw new HeadFileError(`${what}.${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (max !== undefined && (v as number) > max) throw new HeadFileError(`${what}.${key} is ${v}, more than a head file may have (at most ${max.toLocaleString('en-US')})`);
   return v as number;
 }
+
+/** The capped integers of a config (the caps of IMPORT_LIMITS by key). */
+const CAPS: Record<string, number> = { C: IMPORT_LIMITS.width, L: IMPORT_LIMITS.labels, labels: IMPORT_LIMITS.labels, d: IMPORT_LIMITS.d, ffn: IMPORT_LIMITS.ffn, H: IMPORT_LIMITS.H, N: IMPORT_LIMITS.N, m: IMPORT_LIMITS.m, Tl: IMPORT_LIMITS.tokens, tmax: IMPORT_LIMITS.tokens };
+const capped = (c: Config, key: string, what: string) => int(c, key, what, CAPS[key]);
 
 function finiteNum(c: Config, key: string, what: string): number {
   const v = c[key];
@@ -156,73 +185,81 @@ function bool(c: Config, key: string, what: string): boolean {
 function strings(v: unknown, n: number, what: string): string[] {
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new HeadFileError(`${what} must be a JSON array of strings`);
   if (v.length !== n) throw new HeadFileError(`${what} has ${v.length} entries but the head has ${n} labels`);
+  const long = v.findIndex((s) => s.length > IMPORT_LIMITS.labelChars);
+  if (long >= 0) throw new HeadFileError(`${what} entry ${long} is ${v[long].length.toLocaleString('en-US')} characters long (at most ${IMPORT_LIMITS.labelChars.toLocaleString('en-US')})`);
   return v;
 }
 
 const short = (h: string) => (h.length > 12 ? `${h.slice(0, 12)}…` : h);
 
-/** The tensors a kind + config must carry, by name, with their shapes. */
-function expectedTensors(kind: ExportableKind, c: Config): { L: number; shapes: Map<string, number[]> } {
+/** The tensors a kind + config must carry, by name, with their shapes: arithmetic only, nothing allocated. */
+function expectedTensors(kind: ExportableKind, c: Config): { L: number; C: number; shapes: Map<string, number[]> } {
   const shapes = new Map<string, number[]>();
   const w = `config (${kind})`;
   switch (kind) {
     case 'linear': {
-      const C = int(c, 'C', w);
-      const L = int(c, 'labels', w);
+      const C = capped(c, 'C', w);
+      const L = capped(c, 'labels', w);
       const D = bool(c, 'pair', w) ? 4 * C : C;
       shapes.set('param.W', [D, L]).set('param.b', [L]);
-      return { L, shapes };
+      return { L, C, shapes };
     }
     case 'label': {
-      const C = int(c, 'C', w);
-      const L = int(c, 'labels', w);
+      const C = capped(c, 'C', w);
+      const L = capped(c, 'labels', w);
       if (finiteNum(c, 'scale', w) === 0) throw new HeadFileError(`${w}.scale must be non-zero`);
       bool(c, 'decay', w);
       shapes.set('param.S', [L, C]);
-      return { L, shapes };
+      return { L, C, shapes };
     }
     case 'zeroshot': {
-      const C = int(c, 'C', w);
-      const L = int(c, 'labels', w);
+      const C = capped(c, 'C', w);
+      const L = capped(c, 'labels', w);
       finiteNum(c, 'scale', w);
       shapes.set('config.seeds', [L, C]);
-      return { L, shapes };
+      return { L, C, shapes };
     }
     case 'ytuning': {
+      for (const k of ['C', 'L', 'd', 'H', 'N', 'ffn']) capped(c, k, w);
       const r = resolveYTuning(ytuningConfig(c, null));
       if (r.ffn !== int(c, 'ffn', w)) throw new HeadFileError(`${w}.ffn ${c.ffn} is not a multiple the head can rebuild from d ${r.d}`);
       if (c.labelSeeds) shapes.set('config.labelSeeds', [r.L, r.C]);
       for (const s of ytuningParamSpecs({ ...r, seeds: c.labelSeeds ? new Float64Array(0) : null })) shapes.set(`param.${s.name}`, s.shape);
-      return { L: r.L, shapes };
+      return { L: r.L, C: r.C, shapes };
     }
     case 'ltuning-prefix':
     case 'ltuning-prompt': {
-      // Placeholder label inputs of the right size: resolveLTuning checks the numbers, the file's tensors come later.
-      const r = resolveLTuning(kind, ltuningConfig(kind, c, null));
-      if (kind === 'ltuning-prefix') shapes.set('config.labelTokens', [r.L, r.Tl, r.C]).set('config.labelMask', [r.L, r.Tl]);
-      else shapes.set('config.labelSeeds', [r.L, r.C]);
-      for (const s of ltuningParamSpecs(r)) shapes.set(`param.${s.name}`, s.shape);
-      return { L: r.L, shapes };
+      // The numbers only (no label inputs yet): the file's own label tensors are checked against these shapes
+      // before resolveLTuning copies them.
+      const cfg = ltuningConfig(kind, c, null);
+      const { C, L, Tl } = cfg as Required<Pick<LTuningConfig, 'C' | 'L' | 'Tl'>>;
+      if (cfg.d! % cfg.H! !== 0) throw new HeadFileError(`config does not rebuild a ${kind} head: ${kind}: H (${cfg.H}) must divide d (${cfg.d})`);
+      if (kind === 'ltuning-prefix') shapes.set('config.labelTokens', [L, Tl, C]).set('config.labelMask', [L, Tl]);
+      else shapes.set('config.labelSeeds', [L, C]);
+      const shell: LTuningResolved = { kind, C, L, d: cfg.d!, H: cfg.H!, m: cfg.m!, Tl, labelTokens: null, labelMask: null, seeds: null, seed: 0, lnEps: 0 };
+      for (const s of ltuningParamSpecs(shell)) shapes.set(`param.${s.name}`, s.shape);
+      return { L, C, shapes };
     }
   }
 }
 
 /**
- * An L-Tuning config from the stored JSON plus its label inputs (null: zero placeholders with every label token
- * kept, enough to validate the numbers and derive the tensor shapes).
+ * An L-Tuning config from the stored JSON plus its label inputs (null: the numbers only, capped, for the shapes;
+ * nothing is allocated).
  */
 function ltuningConfig(k: LTuningKind, c: Config, labelInputs: Record<string, Float32Array> | null): LTuningConfig {
   const w = `config (${k})`;
-  const C = int(c, 'C', w);
-  const L = int(c, 'L', w);
-  const Tl = int(c, 'Tl', w);
+  const C = capped(c, 'C', w);
+  const L = capped(c, 'L', w);
+  const Tl = capped(c, 'Tl', w);
   if (k === 'ltuning-prompt' && Tl !== 1) throw new HeadFileError(`${w}.Tl must be 1 for a prompt head, got ${Tl}`);
-  const cfg: LTuningConfig = { C, L, d: int(c, 'd', w), H: int(c, 'H', w), m: int(c, 'm', w), Tl, seed: finiteNum(c, 'seed', w), lnEps: finiteNum(c, 'lnEps', w) };
+  const cfg: LTuningConfig = { C, L, d: capped(c, 'd', w), H: capped(c, 'H', w), m: capped(c, 'm', w), Tl, seed: finiteNum(c, 'seed', w), lnEps: finiteNum(c, 'lnEps', w) };
+  if (!labelInputs) return cfg;
   if (k === 'ltuning-prefix') {
-    cfg.labelTokens = labelInputs ? labelInputs.labelTokens : new Float32Array(L * Tl * C);
-    cfg.labelMask = labelInputs ? labelInputs.labelMask : new Float32Array(L * Tl).fill(1);
+    cfg.labelTokens = labelInputs.labelTokens;
+    cfg.labelMask = labelInputs.labelMask;
   } else {
-    cfg.labelSeeds = labelInputs ? labelInputs.labelSeeds : new Float32Array(L * C);
+    cfg.labelSeeds = labelInputs.labelSeeds;
   }
   return cfg;
 }
@@ -256,18 +293,23 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
   if (!(EXPORTABLE_KINDS as readonly string[]).includes(kind)) throw new HeadFileError(`unknown head kind "${kind}" (known: ${EXPORTABLE_KINDS.join(', ')})`);
   const k = kind as ExportableKind;
   const config = obj(json(md, 'config'), 'metadata "config"');
-  let expected: { L: number; shapes: Map<string, number[]> };
+  let expected: { L: number; C: number; shapes: Map<string, number[]> };
   try {
     expected = expectedTensors(k, config);
   } catch (err) {
     if (err instanceof HeadFileError) throw err;
     throw new HeadFileError(`config does not rebuild a ${k} head: ${(err as Error).message}`);
   }
+  if (opts.encoderWidth !== undefined && expected.C !== opts.encoderWidth) {
+    throw new HeadFileError(
+      `this head reads ${expected.C}-wide encoder features, but ${opts.encoderName ?? 'the loaded encoder'} gives ${opts.encoderWidth}-wide ones (the file's encoder hash matches, so its config is corrupt or forged); re-export the head`,
+    );
+  }
   const L = expected.L;
   const labels = strings(json(md, 'labels'), L, 'metadata "labels"');
   const labelTexts = strings(json(md, 'label_texts'), L, 'metadata "label_texts"');
   const tok = obj(json(md, 'tokenizer'), 'metadata "tokenizer"');
-  const tmax = int(tok, 'tmax', 'tokenizer');
+  const tmax = capped(tok, 'tmax', 'tokenizer');
   if (!['none', 'side-by-side', 'pair-input'].includes(tok.pair as string)) throw new HeadFileError(`tokenizer.pair must be "none", "side-by-side" or "pair-input", got ${JSON.stringify(tok.pair)}`);
   const training = obj(json(md, 'training'), 'metadata "training"');
   const metrics = obj(json(md, 'metrics'), 'metadata "metrics"') as HeadMeta['metrics'];
