@@ -74,7 +74,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     await withGpu(async (engine, gpu) => {
       const { head, meta } = loadHead(engine, peeked, encoder.info);
       try {
-        const enc = await encodeInputs(session, ds.examples, 'encode', json);
+        const enc = await encodeInputs(session, ds.examples, 'encode', json, (i) => `line ${ds.examples[i].line} of ${values.data}`);
         await session.cache?.close();
         const t0 = performance.now();
         const logits = await headLogits(engine, head, enc.features, encoder.tmax, batch);

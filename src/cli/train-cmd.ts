@@ -149,13 +149,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const several = tasks.length > 1 || a.heads.length > 1;
   const session = await openEncoder(c);
   const { encoder } = session;
+  // Dev examples come from --dev, or from --data when split off it: errors name the file a row is in.
+  const devFile = a.dev ?? c.data;
   try {
     await withGpu(async (engine, gpu) => {
       // One task: train and dev encoded separately (their timings and cache hits are reported apart). Several
       // runs: every task's train and dev texts in ONE pass, each distinct text encoded (or read from cache) once.
-      const encAll = several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json) : null;
-      const encTrain = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.train), 'encode train', c.json));
-      const encDev = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.dev), 'encode dev  ', c.json));
+      const encAll = several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json, tasks.flatMap(() => [c.data, devFile])) : null;
+      const encTrain = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.train), 'encode train', c.json, [c.data]));
+      const encDev = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.dev), 'encode dev  ', c.json, [devFile]));
       const trainFeatures = encAll ? tasks.map((_, i) => encAll.features[2 * i]) : encTrain.features;
       const devFeatures = encAll ? tasks.map((_, i) => encAll.features[2 * i + 1]) : encDev.features;
       await session.cache?.close();

@@ -21,7 +21,8 @@ export type DataErrorCode =
   | 'no-examples' // every row was skipped
   | 'unseen-label' // a dev label that the training set never has
   | 'too-few-examples' // too few examples to split off a dev set
-  | 'bad-demo-record'; // a SpamAssassin package record of the wrong shape
+  | 'bad-demo-record' // a SpamAssassin package record of the wrong shape
+  | 'bad-text'; // a text the encoder could not take (named by its line)
 
 export type DataIssueCode =
   | 'ragged-row' // a delimited row with more or fewer fields than the header

@@ -20,6 +20,25 @@ function table(text: string | Uint8Array, name?: string) {
   return { s, t: parse(s.text, s, name) };
 }
 
+describe('huge cells', () => {
+  it('a TSV whose first data row holds a ~1 MB cell keeps its header and both rows', () => {
+    const blob = 'x'.repeat(1_000_000);
+    const { s, t } = table(`text\tlabel\n${blob}\tpos\nshort text\tneg\n`, 'blob.tsv');
+    expect(s).toMatchObject({ format: 'tsv', hasHeader: true, columns: ['text', 'label'] });
+    expect(t.rows.map((r) => [r[0].length, r[1]])).toEqual([[1_000_000, 'pos'], [10, 'neg']]);
+    expect(t.lines).toEqual([2, 3]);
+  });
+
+  it('the same with \\r line endings and as CSV', () => {
+    const blob = 'y'.repeat(600_000);
+    const cr = table(`text\tlabel\r${blob}\tpos\rshort text\tneg\r`, 'cr.tsv');
+    expect(cr.t.rows.map((r) => r[1])).toEqual(['pos', 'neg']);
+    const csv = table(`text,label\n"${blob}",pos\nshort text,neg\n`, 'blob.csv');
+    expect(csv.s.hasHeader).toBe(true);
+    expect(csv.t.rows.map((r) => r[1])).toEqual(['pos', 'neg']);
+  });
+});
+
 describe('decode: encodings, empty and binary files', () => {
   it('empty, whitespace-only and BOM-only files are empty-file', () => {
     expect(codeOf(() => sniff(new Uint8Array(0), 'a.csv')).code).toBe('empty-file');
