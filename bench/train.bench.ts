@@ -9,7 +9,7 @@
 // head that picks N between them, 60), BENCH_WARMUP (3), BENCH_HEADS (comma list, default all five),
 // BENCH_B / BENCH_T / BENCH_C / BENCH_L (32 / 32 / 512 / 4).
 import { availableParallelism, loadavg } from 'node:os';
-import { buildHead, headTrainDefaults, type HeadKind } from '../src/cli/heads';
+import { buildHead, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { mulberry32 } from '../src/data/random';
 import type { EncodedExample } from '../src/encoder/types';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';

@@ -1,20 +1,21 @@
 // Masked mean pooling over time in float64 (the oracle for src/kernels/meanpool.wgsl).
-// forward:  y[b,c] = sum_t mask[b,t] * x[b,t,c] / max(sum_t mask[b,t], 1)
-// backward: dX[b,t,c] = mask[b,t] * dY[b,c] / max(sum_t mask[b,t], 1)
+// forward:  y[b,c] = sum_t mask[b,t] * x[b,t,c] / max(sum_t mask[b,t], minCount)     (minCount default 1)
+// backward: dX[b,t,c] = mask[b,t] * dY[b,c] / max(sum_t mask[b,t], minCount)
 // Positions with mask 0 are skipped entirely (a NaN in padding does not leak into y), as in the WGSL.
 
 export interface MeanPoolShape {
   B: number;
   T: number;
   C: number;
+  minCount?: number;
 }
 
-function counts(mask: Float64Array, { B, T }: MeanPoolShape): Float64Array {
+function counts(mask: Float64Array, { B, T, minCount = 1 }: MeanPoolShape): Float64Array {
   const n = new Float64Array(B); // (B)
   for (let b = 0; b < B; b++) {
     let s = 0;
     for (let t = 0; t < T; t++) s += mask[b * T + t];
-    n[b] = Math.max(s, 1);
+    n[b] = Math.max(s, minCount);
   }
   return n;
 }

@@ -1,4 +1,4 @@
-// Pooled-vector transforms in float64 (oracle for src/kernels/pair-features.wgsl). Forward only (frozen inputs).
+// Pooled-vector transforms in float64 (oracle for src/kernels/pair-features.wgsl), pair features forward and backward.
 
 /** X (B, 4C) = [u, v, |u - v|, u * v] per row. */
 export function pairFeatures(u: Float64Array, v: Float64Array, B: number, C: number): Float64Array {
@@ -16,6 +16,22 @@ export function pairFeatures(u: Float64Array, v: Float64Array, B: number, C: num
     }
   }
   return X;
+}
+
+/** Gradients of pairFeatures: dU, dV (B, C) from dX (B, 4C); d|x|/dx = sign(x), 0 at 0. */
+export function pairFeaturesBackward(u: Float64Array, v: Float64Array, dX: Float64Array, B: number, C: number): { dU: Float64Array; dV: Float64Array } {
+  const dU = new Float64Array(B * C);
+  const dV = new Float64Array(B * C);
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const i = b * C + c;
+      const o = b * 4 * C + c;
+      const s = Math.sign(u[i] - v[i]);
+      dU[i] = dX[o] + s * dX[o + 2 * C] + v[i] * dX[o + 3 * C];
+      dV[i] = dX[o + C] - s * dX[o + 2 * C] + u[i] * dX[o + 3 * C];
+    }
+  }
+  return { dU, dV };
 }
 
 /** y (B, C) = x / max(||x||, eps) per row, x = u (+ v when given). */

@@ -22,7 +22,7 @@ import { loadModelSourceNode } from '../src/encoder/sources-node';
 import type { EncodedExample } from '../src/encoder/types';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuEngine } from '../src/gpu/engine';
-import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from '../src/cli/heads';
+import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { Trainer } from '../src/train/trainer';
 import type { TrainExample } from '../src/train/batches';
 

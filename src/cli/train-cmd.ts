@@ -8,13 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
-import { EXPORTABLE_KINDS, exportHead } from '../heads/serialize';
+import { exportHead } from '../heads/serialize';
 import { Trainer, type EvalRecord } from '../train/trainer';
 import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
 import { comparisonTable, printable, type RunSummary } from './format';
 import { adapterJson, withGpu } from './gpu-session';
-import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from './heads';
+import { buildHead, HEAD_KINDS, headTrainDefaults, isHeadKind, type HeadKind } from '../heads/registry';
 import { trainProgress } from './progress';
 
 export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL[,COL...]]
@@ -99,12 +99,8 @@ function parseTrainArgs(argv: string[]) {
   if (!values.data) throw new UsageError('train needs --data FILE');
   if (values.dev && values['dev-split']) throw new UsageError('use either --dev FILE or --dev-split FRACTION, not both');
   const heads = listFlag('head', values.head!);
-  for (const h of heads) if (!(HEAD_KINDS as readonly string[]).includes(h)) throw new UsageError(`unknown --head "${h}"; choose one of ${HEAD_KINDS.join(', ')}`);
+  for (const h of heads) if (!isHeadKind(h)) throw new UsageError(`unknown --head "${h}"; choose one of ${HEAD_KINDS.join(', ')}`);
   const labelColumns = values.label === undefined ? [undefined] : listFlag('label', values.label);
-  if (values.out) {
-    const bad = heads.find((h) => !(EXPORTABLE_KINDS as readonly string[]).includes(h));
-    if (bad) throw new UsageError(`--out: a ${bad} head cannot be exported yet (exportable: ${EXPORTABLE_KINDS.join(', ')}); leave it out of --head or drop --out`);
-  }
   const epochs = countFlag('epochs', values.epochs)!;
   const batch = countFlag('batch', values.batch)!;
   const seed = numFlag('seed', values.seed, true)!;

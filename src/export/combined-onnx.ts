@@ -18,8 +18,8 @@
 // SHA-256 must equal the head's encoder_hash (a head trained on another encoder is refused).
 import onnxProto from 'onnx-proto';
 import { HEAD_ONNX_FORMAT } from './head-onnx';
-import { reduceSum } from './onnx-blocks';
-import { Graph, type Dim } from './onnx-graph';
+import { reduceSum } from '../onnx/blocks';
+import { Graph, type Dim } from '../onnx/graph';
 
 const { onnx } = onnxProto;
 type ModelProto = InstanceType<typeof onnx.ModelProto>;

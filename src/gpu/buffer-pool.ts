@@ -16,6 +16,10 @@ export class BufferPool {
   private live = new Set<GPUBuffer>();
   /** Bytes held by the pool: live plus free buffers. */
   bytesAllocated = 0;
+  /** Bytes of buffers handed out and not yet released, its high-water mark, and the largest buffer so far. */
+  liveBytes = 0;
+  peakLiveBytes = 0;
+  largestBuffer = 0;
 
   constructor(private device: GPUDevice) {}
 
@@ -27,16 +31,31 @@ export class BufferPool {
     if (buf) {
       buf.label = label;
       this.live.add(buf);
+      this.track(size);
       return buf;
     }
     const created = this.device.createBuffer({ size, usage, label });
     this.bytesAllocated += size;
     this.live.add(created);
+    this.track(size);
     return created;
+  }
+
+  private track(size: number): void {
+    this.liveBytes += size;
+    this.peakLiveBytes = Math.max(this.peakLiveBytes, this.liveBytes);
+    this.largestBuffer = Math.max(this.largestBuffer, size);
+  }
+
+  /** Start a new high-water mark from what is live now (benchmarks measure one phase at a time). */
+  resetPeak(): void {
+    this.peakLiveBytes = this.liveBytes;
+    this.largestBuffer = 0;
   }
 
   release(buf: GPUBuffer): void {
     if (!this.live.delete(buf)) throw new Error(`BufferPool.release: buffer "${buf.label}" is not live in this pool`);
+    this.liveBytes -= buf.size;
     const key = `${buf.size}:${buf.usage}`;
     let list = this.free.get(key);
     if (!list) this.free.set(key, (list = []));
@@ -53,5 +72,6 @@ export class BufferPool {
     this.free.clear();
     this.live.clear();
     this.bytesAllocated = 0;
+    this.liveBytes = 0;
   }
 }

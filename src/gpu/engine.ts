@@ -86,6 +86,14 @@ export class GpuEngine {
       if (!Number.isInteger(d) || d < 0) throw new Error(`tensor "${label}": bad shape [${shape.join(', ')}]`);
     }
     const size = shape.reduce((a, b) => a * b, 1);
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (size * 4 > limit) {
+      const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+      throw new Error(
+        `tensor "${label}" [${shape.join(', ')}] needs ${mib(size * 4)}, over this device's limit of ${mib(limit)} per storage binding ` +
+          '(maxStorageBufferBindingSize): use a smaller batch size or a lower Tmax',
+      );
+    }
     const buf = this.pool.acquire(Math.max(4, size * 4), STORAGE_USAGE, label);
     const t = new GpuTensor(this, buf, shape, label);
     if (init) this.write(t, init);
@@ -109,6 +117,19 @@ export class GpuEngine {
     if (elements > dst.size || elements > src.size) throw new Error(`copy ${src.label} -> ${dst.label}: ${elements} elements do not fit`);
     this.endPass();
     this.getEncoder().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, elements * 4);
+  }
+
+  /** Record a copy of `elements` values from src[srcOffset..] to dst[dstOffset..] (offsets in elements). */
+  copyRange(src: GpuTensor, srcOffset: number, dst: GpuTensor, dstOffset: number, elements: number): void {
+    for (const [what, v] of [['srcOffset', srcOffset], ['dstOffset', dstOffset], ['elements', elements]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new Error(`copyRange ${src.label} -> ${dst.label}: ${what} must be an integer >= 0, got ${v}`);
+    }
+    if (srcOffset + elements > src.size || dstOffset + elements > dst.size) {
+      throw new Error(`copyRange ${src.label} -> ${dst.label}: [${srcOffset}, +${elements}) into [${dstOffset}, +${elements}) exceeds ${src.size} / ${dst.size} elements`);
+    }
+    if (elements === 0) return;
+    this.endPass();
+    this.getEncoder().copyBufferToBuffer(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, elements * 4);
   }
 
   /** Upload now (queue timeline: before any later submit). Accepts numbers, Float32Array, or 32-bit ints. */

@@ -2,6 +2,8 @@
 // only *records* GPU work — forward to logits (B, L), backward from dLogits into its parameter gradients — and
 // never submits or reads back; the trainer owns the loss, the clip + AdamW step and the one command buffer per step.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
+import type { TokenBatch } from '../model/inputs';
+import type { HeadKind } from './registry';
 
 /** One padded batch of cached encoder features, already on the GPU. */
 export interface HeadBatch {
@@ -17,6 +19,12 @@ export interface HeadBatch {
   pooled: GpuTensor;
   /** (B, C) side B's pooled vectors for pairs encoded side by side; null otherwise. */
   pooledB: GpuTensor | null;
+  /**
+   * Token ids for heads that run the encoder themselves (fine-tuning): B sequences, or 2B for pairs encoded
+   * side by side (side A's rows, then side B's). Such batches carry no cached features: tokens and pooled are
+   * then empty (B, T, 0) / (B, 0) tensors.
+   */
+  ids?: TokenBatch;
 }
 
 export interface HeadParam {
@@ -26,11 +34,13 @@ export interface HeadParam {
   grad: GpuTensor;
   /** AdamW weight decay applies (false for biases, LayerNorm parameters, embeddings by choice). */
   decay: boolean;
+  /** Multiplier of the learning rate for this tensor (layer-wise lr decay); default 1. */
+  lrScale?: number;
 }
 
 export interface Head {
-  /** 'linear' | 'label' | 'ytuning' | 'ltuning-prefix' | 'ltuning-prompt' ... */
-  readonly kind: string;
+  /** The registry's name of this kind (./registry.ts). */
+  readonly kind: HeadKind;
   /** Number of labels L. */
   readonly labels: number;
   readonly params: readonly HeadParam[];

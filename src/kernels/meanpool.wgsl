@@ -1,6 +1,7 @@
-// Masked mean pooling over time, forward and backward.
-// forward:   y[b,c]    = sum_t mask[b,t] * x[b,t,c] / max(sum_t mask[b,t], 1)
-// backward:  dX[b,t,c] = mask[b,t] * dY[b,c] / max(sum_t mask[b,t], 1)          (overwrite)
+// Masked mean pooling over time, forward and backward, with a floor on the count (minCount > 0; 1 for the
+// heads' pooled features, the model's own value for an encoder's pooling).
+// forward:   y[b,c]    = sum_t mask[b,t] * x[b,t,c] / max(sum_t mask[b,t], minCount)
+// backward:  dX[b,t,c] = mask[b,t] * dY[b,c] / max(sum_t mask[b,t], minCount)          (overwrite)
 // One thread per (b, c): it sums the mask of its example itself (T loads shared by the whole row of threads
 // through the cache) and then walks t, so neighbouring threads touch neighbouring c (coalesced) and each output
 // has one fixed summation order. Steps with mask 0 are skipped, so non-finite padding never reaches y.
@@ -15,6 +16,7 @@ struct Params {
   B: u32,      // byte 0: batch
   T: u32,      // byte 4: time steps
   C: u32,      // byte 8: channels
+  minCount: f32, // byte 12: floor of the count
 };
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -26,11 +28,11 @@ struct Params {
 
 override WG: u32 = 256;
 
-// 1 / max(sum_t mask[b, t], 1)
+// 1 / max(sum_t mask[b, t], minCount)
 fn inv_count(b: u32) -> f32 {
   var n = 0.0;
   for (var t = 0u; t < p.T; t++) { n += mask[b * p.T + t]; }
-  return 1.0 / max(n, 1.0);
+  return 1.0 / max(n, p.minCount);
 }
 
 @compute @workgroup_size(WG)

@@ -15,6 +15,8 @@ export interface InitializerRef {
   /** Column slice [colStart, colStart + cols) of a 2-D (in, out) initializer (or of a 1-D bias); absent = all. */
   colStart?: number;
   cols?: number;
+  /** The initializer is stored (out, in) (a Gemm with transB = 1): the Tensor holds its transpose. */
+  transposed?: boolean;
 }
 
 /** A float32 weight tensor with its shape and origin. */
@@ -165,4 +167,41 @@ export function specTensors(s: EncoderSpec): { name: string; tensor: Tensor }[] 
 /** Number of trainable scalars. */
 export function specParameterCount(s: EncoderSpec): number {
   return specTensors(s).reduce((a, t) => a + t.tensor.data.length, 0);
+}
+
+/** A copy of the spec whose tensors' data come from `data(name, tensor)` (same shapes and sources). */
+export function mapSpecTensors(s: EncoderSpec, data: (name: string, t: Tensor) => Float32Array): EncoderSpec {
+  const byTensor = new Map<Tensor, Tensor>();
+  for (const { name, tensor } of specTensors(s)) {
+    const d = data(name, tensor);
+    if (d.length !== tensor.data.length) throw new Error(`encoder tensor ${name}: got ${d.length} values, shape [${tensor.shape}] needs ${tensor.data.length}`);
+    byTensor.set(tensor, { ...tensor, data: d });
+  }
+  const T = (t: Tensor) => byTensor.get(t)!;
+  const lin = (l: LinearSpec): LinearSpec => ({ ...l, W: T(l.W), b: l.b ? T(l.b) : null });
+  const ln = (l: LayerNormSpec): LayerNormSpec => ({ ...l, gamma: T(l.gamma), beta: T(l.beta) });
+  const E = s.embeddings;
+  return {
+    ...s,
+    embeddings: {
+      ...E,
+      word: T(E.word),
+      position: E.position.kind === 'learned' ? { kind: 'learned', table: T(E.position.table) } : E.position,
+      tokenType: E.tokenType ? T(E.tokenType) : null,
+      norm: E.norm ? ln(E.norm) : null,
+    },
+    layers: s.layers.map((L) => ({
+      ...L,
+      q: lin(L.q),
+      k: lin(L.k),
+      v: lin(L.v),
+      attnOut: lin(L.attnOut),
+      skip: L.skip ? lin(L.skip) : null,
+      ln1: ln(L.ln1),
+      ffnIn: lin(L.ffnIn),
+      ffnOut: lin(L.ffnOut),
+      ln2: ln(L.ln2),
+    })),
+    pooling: s.pooling ? { ...s.pooling, dense: s.pooling.dense.map(lin) } : null,
+  };
 }

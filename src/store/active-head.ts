@@ -4,7 +4,7 @@
 // prediction and export always talk to the same object that produced the metrics on screen.
 import type { Head } from '../heads/head';
 import type { HeadMeta } from '../heads/serialize';
-import type { HeadKind } from '../cli/heads';
+import type { HeadKind } from '../heads/registry';
 import { useStudio } from './store';
 
 export interface ActiveHeadInfo {

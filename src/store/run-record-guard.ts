@@ -2,7 +2,7 @@
 // edited by hand, is reported with the first thing wrong with it instead of reaching a chart and crashing the page.
 // Design decision: pure and structural — checks exactly what the history panel and compare view read (ids, sizes,
 // series of finite numbers, metrics), returns a reason string rather than throwing, so a caller can skip and say so.
-import { HEAD_KINDS } from '../cli/heads';
+import { HEAD_KINDS } from '../heads/registry';
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
 
 const STOP_REASONS = ['epochs', 'early-stopping', 'diverged', 'aborted', 'device-lost', 'running'];

@@ -1,7 +1,7 @@
 // One training run as the studio keeps it: what was trained on what, its live series and final metrics. The train
 // workflow builds it; the run history (IndexedDB) stores it and lists it after a reload. Design decision: plain,
 // structured-cloneable data only (no GPU objects, no class instances), versioned, so old records stay readable.
-import type { HeadKind } from '../cli/heads';
+import type { HeadKind } from '../heads/registry';
 import type { Metrics } from '../train/metrics';
 import type { EvalRecord, StepRecord, StopReason, TrainOptions } from '../train/trainer';
 

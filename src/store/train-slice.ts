@@ -3,7 +3,7 @@
 // the dev predictions of the head a run ended with (for the results panel). Design decision: plain data only —
 // the encoded features and the GPU head live in train-workflows.ts / active-head.ts, never in the store.
 import type { StateCreator } from 'zustand';
-import type { HeadKind } from '../cli/heads';
+import type { HeadKind } from '../heads/registry';
 import type { EncodeProgress } from '../encoder/types';
 import type { Metrics } from '../train/metrics';
 import type { DecayKind } from '../train/schedule';

@@ -7,7 +7,7 @@
 // event loop at least every ~30 ms, so the page stays responsive; the playground, export and the zero-shot
 // preview then share one device and one head object with the run, with no copies across a worker boundary.
 // Encoded features are large (tokens (t, C) per text), so they live in this module, never in the store.
-import { buildHead, headTrainDefaults, HEAD_KINDS, type HeadKind } from '../cli/heads';
+import { buildHead, headTrainDefaults, HEAD_KINDS, type HeadKind } from '../heads/registry';
 import type { Dataset } from '../data';
 import type { EncodedExample } from '../encoder/types';
 import type { GpuEngine } from '../gpu/engine';

@@ -7,7 +7,7 @@
 import { parse } from '../data/parse';
 import { sniff } from '../data/sniff';
 import { fmtCount, listLines, summarizeIssues } from '../data/errors';
-import type { HeadKind } from '../cli/heads';
+import type { HeadKind } from '../heads/registry';
 import { loadModelSource } from '../encoder/sources';
 import { exportCombinedOnnx, exportHeadOnnxFromFile } from '../export';
 import { exportHead, importHead } from '../heads/serialize';

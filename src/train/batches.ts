@@ -7,9 +7,31 @@ import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { mulberry32, seededShuffle } from '../data/random';
 import type { HeadBatch } from '../heads/head';
 
+/** A text (or pair) as token ids: what full fine-tuning caches instead of features. */
+export interface TokenIds {
+  /** The sequence (a single text, or a pair as one joint sequence through the model's pair input). */
+  ids: Uint32Array;
+  /** Segment ids of `ids` (joint pairs); null: all 0. */
+  typeIds: Uint32Array | null;
+  /** 1 for a real token, 0 for the one masked pad of an empty text (length of ids). */
+  mask: Uint8Array;
+  /** Side B of a pair encoded side by side (an encoder without a pair input), with its mask. */
+  idsB?: Uint32Array;
+  maskB?: Uint8Array;
+}
+
+/** One labelled example: cached encoder features (heads over features) or token ids (fine-tuning). */
 export interface TrainExample {
-  features: EncodedExample;
+  features?: EncodedExample;
+  tokens?: TokenIds;
   label: number;
+}
+
+/** Length used to group examples into batches: token rows of the features, or the longer token sequence. */
+export function exampleLength(x: TrainExample): number {
+  if (x.features) return x.features.length;
+  if (x.tokens) return Math.max(x.tokens.ids.length, x.tokens.idsB?.length ?? 0);
+  throw new Error('training example has neither features nor token ids');
 }
 
 /** Index lists of one epoch's batches. */
@@ -48,9 +70,15 @@ export interface GpuBatch extends HeadBatch {
 export function packBatch(e: GpuEngine, examples: readonly TrainExample[], indices: readonly number[], tmax: number): GpuBatch {
   const B = indices.length;
   if (B === 0) throw new Error('packBatch: empty batch');
-  const first = examples[indices[0]].features;
+  if (examples[indices[0]].tokens) return packTokenBatch(e, examples, indices, tmax);
+  const featuresOf = (i: number): EncodedExample => {
+    const f = examples[i].features;
+    if (!f) throw new Error(`packBatch: example ${i} has token ids but no cached features (mixed batch)`);
+    return f;
+  };
+  const first = featuresOf(indices[0]);
   const C = first.pooled.length;
-  const T = Math.max(1, Math.min(tmax, Math.max(...indices.map((i) => examples[i].features.length))));
+  const T = Math.max(1, Math.min(tmax, Math.max(...indices.map((i) => featuresOf(i).length))));
   const tokens = new Float32Array(B * T * C);
   const mask = new Float32Array(B * T);
   const pooled = new Float32Array(B * C);
@@ -58,7 +86,8 @@ export function packBatch(e: GpuEngine, examples: readonly TrainExample[], indic
   const pooledB = pair ? new Float32Array(B * C) : null;
   const labels = new Uint32Array(B);
   indices.forEach((idx, b) => {
-    const { features: f, label } = examples[idx];
+    const f = featuresOf(idx);
+    const { label } = examples[idx];
     if (f.pooled.length !== C) throw new Error(`packBatch: example ${idx} has width ${f.pooled.length}, the batch has ${C}`);
     if ((f.pooledB !== undefined) !== pair) throw new Error(`packBatch: example ${idx} mixes single texts and pairs`);
     const t = Math.min(T, f.length);
@@ -82,6 +111,57 @@ export function packBatch(e: GpuEngine, examples: readonly TrainExample[], indic
     labels,
     release() {
       for (const t of Object.values(tensors)) t?.release();
+    },
+  };
+}
+
+/**
+ * Pad token-id examples into a TokenBatch (B rows, or 2B for side-by-side pairs: side A's rows, then side B's),
+ * cut to tmax tokens; the feature tensors are empty (B, T, 0) / (B, 0) placeholders no such head reads.
+ */
+export function packTokenBatch(e: GpuEngine, examples: readonly TrainExample[], indices: readonly number[], tmax: number): GpuBatch {
+  const B = indices.length;
+  const tokensOf = (i: number): TokenIds => {
+    const t = examples[i].tokens;
+    if (!t) throw new Error(`packBatch: example ${i} has cached features but no token ids (mixed batch)`);
+    return t;
+  };
+  const pair = tokensOf(indices[0]).idsB !== undefined;
+  const rows = pair ? 2 * B : B;
+  const T = Math.max(1, Math.min(tmax, Math.max(...indices.map((i) => exampleLength(examples[i])))));
+  const ids = new Uint32Array(rows * T);
+  const mask = new Float32Array(rows * T);
+  const joint = indices.some((i) => tokensOf(i).typeIds !== null);
+  const tokenTypes = joint ? new Uint32Array(rows * T) : null;
+  const labels = new Uint32Array(B);
+  const put = (r: number, seq: Uint32Array, m: Uint8Array, types: Uint32Array | null) => {
+    const n = Math.min(T, seq.length);
+    ids.set(seq.subarray(0, n), r * T);
+    for (let t = 0; t < n; t++) mask[r * T + t] = m[t];
+    if (tokenTypes && types) tokenTypes.set(types.subarray(0, n), r * T);
+  };
+  indices.forEach((idx, b) => {
+    const x = tokensOf(idx);
+    if ((x.idsB !== undefined) !== pair) throw new Error(`packBatch: example ${idx} mixes single texts and side-by-side pairs`);
+    put(b, x.ids, x.mask, x.typeIds);
+    if (pair) put(B + b, x.idsB!, x.maskB!, null);
+    labels[b] = examples[idx].label;
+  });
+  const tensors = {
+    tokens: e.tensor([B, T, 0], 'batch.tokens'),
+    mask: e.tensor([B, T], 'batch.mask', mask.subarray(0, B * T)),
+    pooled: e.tensor([B, 0], 'batch.pooled'),
+    targets: e.tensor([B], 'batch.targets', labels),
+  };
+  return {
+    B,
+    T,
+    ...tensors,
+    pooledB: null,
+    ids: { B: rows, T, ids, mask, tokenTypes },
+    labels,
+    release() {
+      for (const t of Object.values(tensors)) t.release();
     },
   };
 }

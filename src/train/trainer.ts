@@ -10,7 +10,7 @@ import { binaryCrossEntropy, softmaxCrossEntropy } from '../kernels/cross-entrop
 import { mulberry32 } from '../data/random';
 import { createGradNormPartials, gradNorm } from '../kernels/grad-norm';
 import type { Head } from '../heads/head';
-import { epochBatches, evalBatches, packBatch, type GpuBatch, type TrainExample } from './batches';
+import { epochBatches, evalBatches, exampleLength, packBatch, type GpuBatch, type TrainExample } from './batches';
 import { metricsFromLogits, type Metrics } from './metrics';
 import { learningRate, type DecayKind } from './schedule';
 
@@ -222,7 +222,7 @@ export class Trainer {
       adamwStep(
         e,
         { param: p.value, grad: p.grad, m: this.m[i], v: this.v[i], clip: this.clip },
-        { lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: p.decay ? o.weightDecay : 0, step: this.stepCount, zeroGrad: true },
+        { lr: lr * (p.lrScale ?? 1), beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: p.decay ? o.weightDecay : 0, step: this.stepCount, zeroGrad: true },
       );
     });
     e.submit();
@@ -276,7 +276,7 @@ export class Trainer {
     if (train.length === 0) throw new Error('fit: the training set is empty');
     if (dev.length === 0) throw new Error('fit: the dev set is empty (use a dev split or a dev file)');
     const t0 = performance.now();
-    const lengths = train.map((x) => x.features.length);
+    const lengths = train.map(exampleLength);
     const stepsPerEpoch = Math.ceil(train.length / o.batchSize);
     const totalSteps = stepsPerEpoch * o.epochs;
     const history: { train: StepRecord[]; dev: EvalRecord[] } = { train: [], dev: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withErrorScopes } from '../../src/gpu/engine';
-import { u32 } from '../../src/gpu/uniforms';
+import { f32, u32 } from '../../src/gpu/uniforms';
 import { meanPoolBackward, meanPoolBackwardKernel, meanPoolForward, meanPoolForwardKernel } from '../../src/kernels/meanpool';
 import * as ref from '../../reference/meanpool';
 import { expectClose } from '../helpers/close';
@@ -14,9 +14,9 @@ function maskFrom(T: number, ranges: [number, number][]): Float64Array {
   return m;
 }
 
-async function runCase(B: number, T: number, C: number, mask: Float64Array, x: Float64Array) {
+async function runCase(B: number, T: number, C: number, mask: Float64Array, x: Float64Array, minCount?: number) {
   const e = await testEngine();
-  const shape = { B, T, C };
+  const shape = { B, T, C, minCount };
   const dY = randn(B * C, 77 + B * T * C);
   const got = await withErrorScopes(e.device, async () => {
     const t = {
@@ -70,6 +70,25 @@ describe('mean pool kernel (GPU vs float64 reference)', () => {
     await runCase(2, 129, 5, maskFrom(129, [[0, 129], [64, 100]]), randn(2 * 129 * 5, 3));
   });
 
+  it('count floor minCount: 2.5 (floors examples with fewer valid steps) and a tiny 1e-9 (fractional mask)', async () => {
+    const [B, T, C] = [3, 6, 4];
+    const mask = maskFrom(T, [
+      [0, 6],
+      [1, 3],
+      [0, 0],
+    ]);
+    const x = randn(B * T * C, 21);
+    const got = await runCase(B, T, C, mask, x, 2.5);
+    // example 1 has 2 valid steps: divided by 2.5, not 2
+    for (let c = 0; c < C; c++) expect(got.y[C + c]).toBeCloseTo((x[(T + 1) * C + c] + x[(T + 2) * C + c]) / 2.5, 6);
+    const soft = mask.map((m, i) => (m ? 1 : i % 3 === 0 ? 0.5 : 0));
+    await runCase(B, T, C, soft, x, 1e-9);
+    const e = await testEngine();
+    const t = { x: e.tensor([B, T, C], 'x'), mask: e.tensor([B, T], 'mask'), y: e.tensor([B, C], 'y') };
+    expect(() => meanPoolForward(e, t, { B, T, C, minCount: 0 })).toThrow(/minCount must be a positive float32/);
+    for (const v of Object.values(t)) v.release();
+  });
+
   it('index folded into a 2-D grid (as grid1d does past 65535 groups): B*C = 900 on a 2 x 2 grid of 256', async () => {
     const e = await testEngine();
     const [B, T, C] = [3, 7, 300];
@@ -87,7 +106,7 @@ describe('mean pool kernel (GPU vs float64 reference)', () => {
       const ty = upload(e, new Float64Array(B * C).fill(123), [B, C], 'y');
       const tdY = upload(e, dY, [B, C], 'dY');
       const tdX = upload(e, new Float64Array(B * T * C).fill(123), [B, T, C], 'dX');
-      const u = [u32(B), u32(T), u32(C)];
+      const u = [u32(B), u32(T), u32(C), f32(1)];
       e.run(meanPoolForwardKernel, [tm, tx, ty], u, [2, 2]);
       e.run(meanPoolBackwardKernel, [tm, tdY, tdX], u, [2, 2]);
       const out = { y: await ty.read(), dX: await tdX.read() };

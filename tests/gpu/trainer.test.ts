@@ -64,12 +64,12 @@ describe('trainer (linear probe on synthetic features)', () => {
 
   it('stops a diverging run with a message and keeps the best checkpoint', async () => {
     const e = await testEngine();
-    const poisoned = train.map((x) => ({ label: x.label, features: { ...x.features, pooled: Float32Array.from(x.features.pooled) } }));
+    const poisoned = train.map((x) => ({ label: x.label, features: { ...x.features!, pooled: Float32Array.from(x.features!.pooled) } }));
     const head = new LinearHead(e, { C, labels: L, pair: false });
     const trainer = new Trainer(e, head, { ...opts, readEvery: 1 });
     const result = await trainer.fit(poisoned, dev, {
       onEval: () => {
-        for (const x of poisoned) x.features.pooled.fill(Number.NaN); // from now on every step's loss is NaN
+        for (const x of poisoned) x.features!.pooled.fill(Number.NaN); // from now on every step's loss is NaN
       },
     });
     expect(result.stoppedBy).toBe('diverged');

@@ -54,6 +54,15 @@ describe('reference gelu', () => {
     expect(y[2]).toBeCloseTo(1.9544997361036416, 15);
     expect(y[3]).toBe(0);
   });
+  it("is the function of BERT's ONNX Erf pattern, 0.5 * x * (1 + erf(x / sqrt(2)))", () => {
+    // Hugging Face BERT exports (and tools/tiny-bert/graph.ts) write GELU as Div/Mul -> Erf -> Add 1 -> Mul x -> Mul 0.5.
+    const x = randn(400, 9, 3);
+    const y = geluForward(x);
+    for (let i = 0; i < x.length; i++) {
+      const onnx = 0.5 * x[i] * (1 + erf(x[i] / Math.SQRT2));
+      expect(Math.abs(y[i] - onnx), `x = ${x[i]}`).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(x[i])));
+    }
+  });
   it('backward matches central finite differences', () => {
     const n = 101;
     const x = randn(n, 7, 2.5);

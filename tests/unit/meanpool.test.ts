@@ -38,4 +38,16 @@ describe('reference mean pool', () => {
     // fully masked example: zero gradient everywhere
     for (let i = 2 * 37 * 70; i < 3 * 37 * 70; i++) expect(dX[i] === 0, `dX[${i}]`).toBe(true);
   });
+  it('count floor: y = sum / max(count, minCount); backward matches finite differences with the floor active', () => {
+    const shape = { B: 3, T: 5, C: 4, minCount: 2.5 };
+    const mask = Float64Array.from([1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0]); // counts 4, 2 (floored), 0
+    const x = randn(60, 5);
+    const y = meanPoolForward(x, mask, shape);
+    for (let c = 0; c < 4; c++) expect(y[4 + c]).toBeCloseTo((x[(5 + 1) * 4 + c] + x[(5 + 2) * 4 + c]) / 2.5, 14);
+    const w = randn(12, 6);
+    const dX = meanPoolBackward(mask, w, shape);
+    const r = compareGrads(dX, finiteDifference(x, () => dot(meanPoolForward(x, mask, shape), w)), 1e-8, 1e-6);
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(meanPoolForward(x, mask, { ...shape, minCount: 1e-9 })[4]).toBeCloseTo((x[24] + x[28]) / 2, 14);
+  });
 });

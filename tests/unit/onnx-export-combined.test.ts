@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
 import { exportCombinedOnnx, exportHeadOnnxFromFile } from '../../src/export';
-import { Graph } from '../../src/export/onnx-graph';
+import { Graph } from '../../src/onnx/graph';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
 import { headFile, headMeta } from '../helpers/head-files';
 import { randn } from '../helpers/rng';

@@ -7,7 +7,7 @@ import { useMemo, useState } from 'react';
 import { useStudio } from '../../store/store';
 import { misclassified, predictions } from '../../train/inspect';
 import type { Metrics } from '../../train/metrics';
-import { HEAD_INFO, pct } from './format';
+import { headInfo, pct } from './format';
 import './train.css';
 
 const PAGE = 8;
@@ -172,7 +172,7 @@ export function ResultsPanel() {
   return (
     <section className="results-panel" data-testid="results-panel">
       <h2>
-        Results <span className="badge">{HEAD_INFO[finished.head]?.title ?? finished.head}</span>
+        Results <span className="badge">{headInfo(finished.head).title}</span>
         {finished.stoppedBy === 'device-lost' && <span className="badge badge-bad">device lost</span>}
       </h2>
       <p className="card-sub">

@@ -2,7 +2,7 @@
 // Pause / Resume / Stop, encoding progress (texts/s, ETA, cache hits) and the live charts. Design decision: a
 // thin view — it reads the train slice and calls src/store/train-workflows.ts; nothing here touches the GPU.
 import { useEffect, useState, type ReactNode } from 'react';
-import { HEAD_KINDS, type HeadKind } from '../../cli/heads';
+import { HEAD_KINDS, type HeadKind } from '../../heads/registry';
 import { useStudio } from '../../store/store';
 import type { TrainForm } from '../../store/train-slice';
 import {
@@ -21,7 +21,7 @@ import {
   type StudioDataset,
 } from '../../store/train-workflows';
 import type { DecayKind } from '../../train/schedule';
-import { duration, HEAD_INFO, pct, rate } from './format';
+import { duration, headInfo, pct, rate } from './format';
 import { TrainCharts } from './TrainCharts';
 import './train.css';
 
@@ -63,10 +63,10 @@ function HeadPicker({ disabled }: { disabled: boolean }) {
         <label key={k} className={`head-option${k === kind ? ' selected' : ''}`} data-kind={k}>
           <input type="radio" name="head" value={k} checked={k === kind} disabled={disabled} onChange={() => setHeadKind(k as HeadKind)} />
           <span className="head-title">
-            {HEAD_INFO[k].title}
+            {headInfo(k).title}
             {k === 'ytuning' && <span className="badge badge-accent">default</span>}
           </span>
-          <span className="head-blurb">{HEAD_INFO[k].blurb}</span>
+          <span className="head-blurb">{headInfo(k).blurb}</span>
         </label>
       ))}
     </div>
@@ -270,7 +270,7 @@ export function TrainPanel() {
           {problems.length > 0 && <div className="alert alert-warn small">{problems.join(' ')}</div>}
           <div className="row train-actions">
             <button className="btn-primary" data-testid="train-start" disabled={!canTrain} onClick={() => void startTraining()}>
-              {status === 'done' || status === 'error' ? 'Train again' : 'Train'} {HEAD_INFO[kind].title}
+              {status === 'done' || status === 'error' ? 'Train again' : 'Train'} {headInfo(kind).title}
             </button>
             {status === 'training' && (
               <button data-testid="train-pause" onClick={pauseTraining}>

@@ -1,4 +1,6 @@
-// Number formatting shared by the train and results views (percentages, durations, rates).
+// Number formatting shared by the train and results views (percentages, durations, rates), and head titles.
+import { headEntry, isHeadKind } from '../../heads/registry';
+
 export const pct = (x: number, digits = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '–');
 
 export function duration(seconds: number): string {
@@ -14,11 +16,7 @@ export function rate(perSecond: number): string {
   return perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toFixed(1);
 }
 
-export const HEAD_INFO: Record<string, { title: string; blurb: string }> = {
-  ytuning: { title: 'Y-Tuning', blurb: 'Label decoder: label queries attend over the text tokens (best accuracy).' },
-  'ltuning-prefix': { title: 'L-Tuning prefix', blurb: 'Label token states become prefixes; scores (text, label) as match / no match.' },
-  'ltuning-prompt': { title: 'L-Tuning prompt', blurb: 'A learned map of each label seed prompts one attention layer; match objective.' },
-  linear: { title: 'Linear probe', blurb: 'Softmax regression on the sentence vector. Seconds to train.' },
-  label: { title: 'Label tuning', blurb: 'Tunes the label texts’ vectors only; starts from zero-shot.' },
-  zeroshot: { title: 'Zero-shot', blurb: 'Cosine of text and label-text vectors. Nothing to train.' },
-};
+/** A head kind's title and one-line description, from the registry (a name that is not a kind shows as is). */
+export function headInfo(kind: string): { title: string; blurb: string } {
+  return isHeadKind(kind) ? headEntry(kind) : { title: kind, blurb: '' };
+}

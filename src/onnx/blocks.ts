@@ -1,11 +1,11 @@
-// Layer blocks for the head ONNX graphs, over ./onnx-graph.ts (opset 17, standard ops only, so onnxruntime-web's
+// Layer blocks for the head ONNX graphs, over ./graph.ts (opset 17, standard ops only, so onnxruntime-web's
 // wasm EP runs them too). Shapes use symbolic batch/token dims; every block reads and returns value names.
 // Design decision: attention masks a key by ADDING -1e9 to its score (Where on mask >= 0.5, as the reference's
 // keep rule) instead of -inf: the masked probability still underflows to exactly 0 in float32, and a row with
 // no kept key cannot turn into NaN. Multi-head attention is Reshape/Transpose + two batched MatMuls. Reductions
 // use ReduceSum with its axes as an INPUT (the form of opsets 13..21), never the Reduce* ops whose axes moved from
 // attribute to input in opset 18, so a head merges into an encoder graph of any opset from 17 on.
-import type { Graph } from './onnx-graph';
+import type { Graph } from './graph';
 
 /** x (..., K) @ W (K, N) (+ b (N)). */
 export function linear(g: Graph, x: string, W: string, b: string | null): string {

@@ -1,0 +1,118 @@
+// The encoder's input layer on the GPU: x0 = norm(wordScale * word[ids] + position + tokenType[types]), with
+// learned position rows (BERT) or the sinusoidal timing signal (USE-lite, computed on the CPU by inputs.ts),
+// and its backward: scatter-adds into the word, position and token-type tables (deterministic, per id).
+// Design decision: gathers write one (R, E) sum in place (the first overwrites, the rest accumulate), so the
+// forward allocates one tensor (two with a norm) whatever the number of embedding tables.
+import type { GpuEngine, GpuTensor } from '../gpu/engine';
+import { addAccumulate } from '../kernels/add';
+import { embeddingBackward, embeddingForward, uploadEmbeddingIds, type EmbeddingIds } from '../kernels/embedding';
+import type { PreparedInputs } from './inputs';
+import { norm, normBack, type NormSaved } from './ops';
+import type { EncoderSpec } from './spec';
+import type { EncoderWeights, GpuLayerNorm } from './weights';
+
+interface Table {
+  value: GpuTensor;
+  grad: GpuTensor | null;
+  V: number;
+}
+
+export interface GpuEmbeddings {
+  E: number;
+  wordScale: number;
+  word: Table;
+  position: Table | null;
+  tokenType: Table | null;
+  norm: GpuLayerNorm | null;
+}
+
+export function gpuEmbeddings(w: EncoderWeights, spec: EncoderSpec): GpuEmbeddings {
+  const E = spec.embeddings;
+  const table = (t: NonNullable<typeof E.tokenType>): Table => ({ value: w.value(t), grad: w.grad(t), V: t.shape[0] });
+  return {
+    E: spec.embedWidth,
+    wordScale: E.wordScale,
+    word: table(E.word),
+    position: E.position.kind === 'learned' ? table(E.position.table) : null,
+    tokenType: E.tokenType ? table(E.tokenType) : null,
+    norm: E.norm ? w.layerNorm(E.norm) : null,
+  };
+}
+
+export interface EmbeddingsSaved {
+  /** (R, E) layer 0's input. */
+  out: GpuTensor;
+  /** The un-normalised sum (when there is a norm) and the norm's statistics. */
+  sum: GpuTensor | null;
+  norm: NormSaved | null;
+  ids: EmbeddingIds;
+  positions: EmbeddingIds | null;
+  types: EmbeddingIds | null;
+  /** Release everything but `out`. */
+  release(): void;
+}
+
+export function embeddingsForward(
+  e: GpuEngine,
+  P: GpuEmbeddings,
+  ids: Uint32Array,
+  prep: PreparedInputs,
+  R: number,
+): EmbeddingsSaved {
+  const { E } = P;
+  const wordIds = uploadEmbeddingIds(e, ids, P.word.V, 'encoder.ids');
+  const sum = e.tensor([R, E], 'encoder.embeddings');
+  embeddingForward(e, { table: P.word.value, ids: wordIds, out: sum }, { E, scale: P.wordScale });
+  let positions: EmbeddingIds | null = null;
+  if (P.position) {
+    positions = uploadEmbeddingIds(e, prep.positions, P.position.V, 'encoder.positions');
+    embeddingForward(e, { table: P.position.value, ids: positions, out: sum }, { E, accumulate: true });
+  } else if (prep.timing) {
+    const timing = e.tensor([R, E], 'encoder.timing', prep.timing);
+    addAccumulate(e, sum, timing);
+    timing.release();
+  }
+  let types: EmbeddingIds | null = null;
+  if (P.tokenType) {
+    types = uploadEmbeddingIds(e, prep.tokenTypes, P.tokenType.V, 'encoder.tokenTypes');
+    embeddingForward(e, { table: P.tokenType.value, ids: types, out: sum }, { E, accumulate: true });
+  }
+  let n: NormSaved | null = null;
+  if (P.norm) n = norm(e, sum, P.norm, R, 'encoder.x0');
+  const out = n ? n.y : sum;
+  return {
+    out,
+    sum: n ? sum : null,
+    norm: n,
+    ids: wordIds,
+    positions,
+    types,
+    release() {
+      if (n) {
+        sum.release();
+        n.mean.release();
+        n.rstd.release();
+      }
+      wordIds.release();
+      positions?.release();
+      types?.release();
+    },
+  };
+}
+
+/** Backward from dX0 (R, E): table gradients accumulate (trained encoder); returns dSum (R, E), a new tensor,
+ *  the gradient of the summed embeddings (what a prompt prepended to the inputs would receive). */
+export function embeddingsBackward(e: GpuEngine, P: GpuEmbeddings, s: EmbeddingsSaved, dX0: GpuTensor, R: number): GpuTensor {
+  const { E } = P;
+  let dSum: GpuTensor;
+  if (P.norm && s.norm && s.sum) dSum = normBack(e, s.sum, P.norm, s.norm, dX0, R, 'encoder.dEmbeddings');
+  else {
+    dSum = e.tensor([R, E], 'encoder.dEmbeddings');
+    e.copy(dX0, dSum);
+  }
+  if (P.word.grad) embeddingBackward(e, { ids: s.ids, dOut: dSum, dTable: P.word.grad }, { E, scale: P.wordScale });
+  if (P.position?.grad && s.positions) embeddingBackward(e, { ids: s.positions, dOut: dSum, dTable: P.position.grad }, { E });
+  if (P.tokenType?.grad && s.types) embeddingBackward(e, { ids: s.types, dOut: dSum, dTable: P.tokenType.grad }, { E });
+  return dSum;
+}
+

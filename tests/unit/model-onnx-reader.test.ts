@@ -1,0 +1,232 @@
+// readEncoderSpec (src/model/onnx-reader.ts) on the tiny BERT (in memory), USE-lite (public/models/use-lite),
+// Hugging Face-style variants of the tiny BERT (decomposed LayerNorm, erf GELU in another order, Div scale,
+// position_ids Gather, float-min mask bias, a [CLS] pooler), a model with every name changed, and broken
+// graphs, each of which must fail with a message naming what did not match and where.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { describe, expect, it } from 'vitest';
+import { readEncoderSpec, UnsupportedGraphError } from '../../src/model/onnx-reader';
+import { specParameterCount, specTensors, type EncoderSpec, type Tensor } from '../../src/model/spec';
+import { makeTinyBert } from '../../tools/make-tiny-bert';
+import { renameEverything, tinyBertVariant, type Variant } from './model-graphs';
+
+const { onnx } = onnxProto;
+const USE_LITE = join(process.cwd(), 'public', 'models', 'use-lite', 'model.onnx');
+
+function loadUseLite(): Uint8Array {
+  if (!existsSync(USE_LITE)) throw new Error(`${USE_LITE} is missing: generate it with \`npx tsx tools/convert-use-lite.ts\``);
+  return new Uint8Array(readFileSync(USE_LITE));
+}
+
+/** Initializers decoded independently of the reader (always copied, via DataView). */
+function initializers(bytes: Uint8Array): Map<string, { data: Float32Array; offset: number }> {
+  const m = onnx.ModelProto.decode(bytes);
+  const out = new Map<string, { data: Float32Array; offset: number }>();
+  for (const t of m.graph!.initializer ?? []) {
+    if (t.dataType !== onnx.TensorProto.DataType.FLOAT || !t.rawData?.byteLength) continue;
+    const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+    out.set(t.name!, { data: Float32Array.from({ length: t.rawData.byteLength / 4 }, (_, i) => dv.getFloat32(i * 4, true)), offset: t.rawData.byteOffset });
+  }
+  return out;
+}
+
+function firstMismatch(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return -2;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+/** Every spec tensor equals (the column slice of) the initializer its source names. */
+function expectTensorsFromInitializers(spec: EncoderSpec, bytes: Uint8Array) {
+  const inits = initializers(bytes);
+  for (const { name, tensor } of specTensors(spec)) {
+    const src = inits.get(tensor.source.name);
+    expect(src, `${name}: initializer ${tensor.source.name}`).toBeDefined();
+    const { dims, colStart = 0, cols } = tensor.source;
+    let expected = src!.data;
+    if (cols !== undefined) {
+      if (dims.length === 1) expected = expected.slice(colStart, colStart + cols);
+      else {
+        const e = new Float32Array(dims[0] * cols);
+        for (let r = 0; r < dims[0]; r++) e.set(src!.data.subarray(r * dims[1] + colStart, r * dims[1] + colStart + cols), r * cols);
+        expected = e;
+      }
+    }
+    expect(firstMismatch(tensor.data, expected), `${name} (${tensor.source.name}) first mismatch`).toBe(-1);
+    expect(tensor.shape.reduce((a, b) => a * b, 1), `${name}: shape`).toBe(tensor.data.length);
+  }
+}
+
+const tb = makeTinyBert();
+
+function expectTinyBertWeights(spec: EncoderSpec) {
+  const w = tb.weights;
+  const eq = (t: Tensor | null | undefined, want: Float32Array, what: string) => expect(firstMismatch(t!.data, want), what).toBe(-1);
+  eq(spec.embeddings.word, w.word, 'word');
+  expect(spec.embeddings.position.kind).toBe('learned');
+  if (spec.embeddings.position.kind === 'learned') eq(spec.embeddings.position.table, w.position, 'position');
+  eq(spec.embeddings.tokenType, w.tokenType, 'token type');
+  eq(spec.embeddings.norm!.gamma, w.embLnG, 'emb ln gamma');
+  eq(spec.embeddings.norm!.beta, w.embLnB, 'emb ln beta');
+  expect(spec.layers.length).toBe(w.layers.length);
+  spec.layers.forEach((L, i) => {
+    const W = w.layers[i];
+    const pairs: [Tensor | null, Float32Array, string][] = [
+      [L.q.W, W.q, 'q'], [L.q.b, W.qb, 'qb'], [L.k.W, W.k, 'k'], [L.k.b, W.kb, 'kb'], [L.v.W, W.v, 'v'], [L.v.b, W.vb, 'vb'],
+      [L.attnOut.W, W.o, 'o'], [L.attnOut.b, W.ob, 'ob'], [L.ln1.gamma, W.ln1g, 'ln1g'], [L.ln1.beta, W.ln1b, 'ln1b'],
+      [L.ffnIn.W, W.up, 'up'], [L.ffnIn.b, W.upb, 'upb'], [L.ffnOut.W, W.down, 'down'], [L.ffnOut.b, W.downb, 'downb'],
+      [L.ln2.gamma, W.ln2g, 'ln2g'], [L.ln2.beta, W.ln2b, 'ln2b'],
+    ];
+    for (const [t, want, what] of pairs) eq(t, want, `layer ${i} ${what}`);
+    expect(L.norm).toBe('post');
+    expect(L.heads).toBe(2);
+    expect(L.headDim).toBe(16);
+    expect(L.scale).toBeCloseTo(0.25, 7);
+    expect(L.activation).toBe('gelu');
+    expect(L.skip).toBeNull();
+    expect(L.ln1.eps).toBeCloseTo(1e-12, 18);
+  });
+}
+
+describe('readEncoderSpec: tiny BERT', () => {
+  const spec = readEncoderSpec(tb.model);
+
+  it('reads the architecture and every weight of the fixture', () => {
+    expect(spec.family).toBe('bert');
+    expect([spec.vocabSize, spec.embedWidth, spec.hiddenSize, spec.maxTokens]).toEqual([tb.vocab.length, 32, 32, 64]);
+    expect(spec.maskBias).toBe(-1e9);
+    expect(spec.embeddings.wordScale).toBe(1);
+    expect(spec.embeddings.positionFrom).toBe('index');
+    expect(spec.pooling).toBeNull();
+    expect(spec.io).toEqual({ inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: 'token_type_ids', tokens: 'last_hidden_state', pooled: null });
+    expectTinyBertWeights(spec);
+    expectTensorsFromInitializers(spec, tb.model);
+  });
+
+  it('returns views into the model bytes for aligned initializers and copies only the unaligned ones', () => {
+    const offsets = new Map([...initializers(tb.model)].map(([n, v]) => [n, v.offset]));
+    let views = 0;
+    for (const { name, tensor } of specTensors(spec)) {
+      const aligned = (tb.model.byteOffset + offsets.get(tensor.source.name)!) % 4 === 0;
+      expect(tensor.data.buffer === tb.model.buffer, `${name}: view iff aligned`).toBe(aligned);
+      if (aligned) views++;
+    }
+    expect(views).toBeGreaterThan(0);
+  });
+
+  const variants: [string, Variant][] = [
+    ['decomposed LayerNorm', { layerNorm: 'decomposed' }],
+    ['Hugging Face export form (decomposed LN, erf GELU reordered, Div scale, position_ids Gather, float-min mask, [CLS] pooler)',
+      { layerNorm: 'decomposed', gelu: 'hf', scale: 'div-scores', positions: 'gather-ids', maskBias: -3.4028234663852886e38, pooler: true }],
+    ['scale on q', { scale: 'mul-q' }],
+    ['scale split over q and k', { scale: 'sqrt-both', maskBias: -10000 }],
+  ];
+  for (const [what, v] of variants) {
+    it(`reads the same spec from the ${what}`, () => {
+      const bytes = tinyBertVariant(tb.config, tb.weights, v);
+      const s = readEncoderSpec(bytes);
+      expectTinyBertWeights(s);
+      expect(s.maskBias).toBeCloseTo(v.maskBias ?? -1e9, -30);
+      expect(s.pooling).toBeNull();
+      expect(s.io.tokens).toBe('last_hidden_state');
+      expect(s.embeddings.norm!.eps).toBeCloseTo(1e-12, 18);
+      expectTensorsFromInitializers(s, bytes);
+    });
+  }
+
+  it('does not depend on names: every node, value and initializer renamed reads to the same tensors', () => {
+    const { bytes, map } = renameEverything(tb.model);
+    const s = readEncoderSpec(bytes);
+    expect(s.io).toEqual({ inputIds: map.get('input_ids'), attentionMask: map.get('attention_mask'), tokenTypeIds: map.get('token_type_ids'), tokens: map.get('last_hidden_state'), pooled: null });
+    const a = specTensors(spec);
+    const b = specTensors(s);
+    expect(b.map((t) => t.name)).toEqual(a.map((t) => t.name));
+    a.forEach((t, i) => {
+      expect(firstMismatch(b[i].tensor.data, t.tensor.data), t.name).toBe(-1);
+      expect(b[i].tensor.source.name).toBe(map.get(t.tensor.source.name));
+    });
+    expectTinyBertWeights(s);
+  });
+
+  it('reads ReLU layers as relu', () => {
+    const s = readEncoderSpec(tinyBertVariant(tb.config, tb.weights, { gelu: 'relu' }));
+    expect(s.layers.map((l) => l.activation)).toEqual(['relu', 'relu']);
+  });
+});
+
+describe('readEncoderSpec: broken graphs name what did not match and where', () => {
+  const cases: [string, Variant | Uint8Array, RegExp][] = [
+    ['a missing Softmax', { softmax: false }, /layer 0: expected Softmax after the attention scores \(MatMul node "[^"]+"\), found MatMul node/],
+    ['an unknown activation (SiLU)', { gelu: 'silu' }, /layer 0: the FFN activation \(ops Sigmoid, Mul, from Sigmoid node "[^"]+"\) is neither GELU \(erf\) nor ReLU/],
+    ['a quantized projection', { quantizeLayer: 1 }, /DynamicQuantizeLinear node "[^"]+" is a quantized op; the reader needs float32 weights/],
+    ['not an ONNX model', new Uint8Array([1, 2, 3, 4, 5]), /the bytes are not an ONNX model/],
+  ];
+  for (const [what, v, re] of cases) {
+    it(what, () => {
+      const bytes = v instanceof Uint8Array ? v : tinyBertVariant(tb.config, tb.weights, v);
+      let err: unknown;
+      try {
+        readEncoderSpec(bytes);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(UnsupportedGraphError);
+      expect((err as UnsupportedGraphError).code).toBe('UNSUPPORTED_GRAPH');
+      expect((err as Error).message).toMatch(re);
+    });
+  }
+
+  it('a broken layer after a good one names that layer', () => {
+    // The SiLU in layer 1 only: build layer 0 with GELU by renaming nothing but patching the graph.
+    const m = onnx.ModelProto.decode(tinyBertVariant(tb.config, tb.weights, { gelu: 'relu' }));
+    const relus = m.graph!.node!.filter((n) => n.opType === 'Relu');
+    relus[1].opType = 'Softplus';
+    expect(() => readEncoderSpec(onnx.ModelProto.encode(m).finish())).toThrow(/layer 1: the FFN activation contains Softplus node "[^"]+", which is not an elementwise op the reader knows/);
+  });
+});
+
+describe('readEncoderSpec: USE-lite', () => {
+  const bytes = loadUseLite();
+  const spec = readEncoderSpec(bytes);
+
+  it('reads the pre-LN architecture, constants and pooling tail from the graph', () => {
+    expect(spec.family).toBe('use-lite');
+    expect([spec.vocabSize, spec.embedWidth, spec.hiddenSize, spec.maxTokens]).toEqual([8002, 256, 512, 128]);
+    expect(spec.maskBias).toBe(-1e9);
+    const e = spec.embeddings;
+    expect(e.wordScale).toBe(2);
+    expect(e.positionFrom).toBe('cumsum');
+    expect(e.tokenType).toBeNull();
+    expect(e.norm).toBeNull();
+    expect(e.position.kind).toBe('sinusoid');
+    if (e.position.kind === 'sinusoid') {
+      expect(e.position.invTimescales.length).toBe(128);
+      expect(e.position.order).toBe('sin-cos');
+      expect(e.position.scale).toBe(1);
+      expect(e.position.invTimescales[0]).toBeCloseTo(1, 6);
+    }
+    expect(spec.layers.map((l) => [l.norm, l.inWidth, l.outWidth, l.heads, l.headDim, l.activation, l.skip !== null])).toEqual([
+      ['pre', 256, 512, 4, 64, 'relu', true],
+      ['pre', 512, 512, 4, 128, 'relu', false],
+    ]);
+    spec.layers.forEach((l) => {
+      expect(l.scale).toBeCloseTo(1 / Math.sqrt(l.headDim), 7);
+      expect(l.ln1.eps).toBeCloseTo(1e-6, 12);
+      // q | k | v are column slices of one fused initializer, in order.
+      expect([l.q.W.source.colStart, l.k.W.source.colStart, l.v.W.source.colStart]).toEqual([0, l.heads * l.headDim, 2 * l.heads * l.headDim]);
+      expect(l.q.W.source.name).toBe(l.v.W.source.name);
+    });
+    expect(spec.pooling).toEqual({ kind: 'mean', minCount: 1, dense: [expect.objectContaining({ in: 512, out: 512 })], l2: { eps: expect.closeTo(1e-12, 18) } });
+    expect(spec.io).toEqual({ inputIds: 'input_ids', attentionMask: 'attention_mask', tokenTypeIds: null, tokens: 'last_hidden_state', pooled: 'sentence_embedding' });
+  });
+
+  it('every tensor equals its initializer (or column slice) in model.onnx', () => {
+    expectTensorsFromInitializers(spec, bytes);
+    // Everything but the timing frequencies is trainable and covered.
+    const covered = new Set(specTensors(spec).map((t) => t.tensor.source.name));
+    const floatInits = [...initializers(bytes).entries()].filter(([, v]) => v.data.length > 1).map(([n]) => n);
+    expect(floatInits.filter((n) => !covered.has(n))).toEqual(['timing.inv_timescales']);
+    expect(specParameterCount(spec)).toBeGreaterThan(6_000_000);
+  });
+});
