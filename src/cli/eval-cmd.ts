@@ -105,7 +105,6 @@ export async function evalCommand(argv: string[]): Promise<void> {
           };
           console.log(JSON.stringify(report));
         } else {
-          if (ds.skipped.length) console.error(`labeltune: skipped ${ds.skipped.length} rows with an empty text or label (first: ${printable(ds.skipped[0].message)})`);
           console.log(printable(`${head.kind} head from ${peeked.path} on ${values.data}`));
           for (const line of metricsReport(meta.labels, m)) console.log(line);
           console.log('');

@@ -124,13 +124,14 @@ function readTasks(a: ReturnType<typeof parseTrainArgs>): Task[] {
   const tasks: Task[] = [];
   let text = a.c.text;
   let textPair: string | null | undefined = a.c.textPair;
+  const seen = new Set<string>(); // each file's warnings once, however many label columns read it
   for (const column of a.labelColumns) {
     const cols = { text, textPair, label: column };
-    const full = readDataset(a.c.data, cols);
+    const full = readDataset(a.c.data, cols, undefined, seen);
     text = full.columns.text;
     textPair = full.columns.textPair ?? null;
     const split = a.dev
-      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.columns.label })) }
+      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.columns.label }, undefined, seen)) }
       : splitDataset(full, { devFraction: a.devSplit ?? 0.1, seed: a.seed });
     tasks.push({ name: a.labelColumns.length > 1 ? full.columns.label : '', ...split });
   }
