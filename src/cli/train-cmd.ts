@@ -4,11 +4,11 @@
 // run builds, trains and evaluates its head on those features. Design decision: one task and one head keep the
 // original output exactly (three lines, or one JSON object); several runs print a comparison table (or a JSON
 // array of the same per-run objects) and write `out.<label>.<head>.safetensors`-style files.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
-import { exportHead } from '../heads/serialize';
+import { exportHead, NonFiniteHeadError } from '../heads/serialize';
 import { Trainer, type EvalRecord } from '../train/trainer';
 import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
@@ -56,6 +56,16 @@ function labelTexts(pairs: readonly [string, string][], taskLabels: readonly (re
     }
   }
   return taskLabels.map((labels) => labels.map((l) => pairs.find(([name]) => name === l)?.[1] ?? l));
+}
+
+/** A run that ended without a finite head (diverged before any good checkpoint): the command exits 1. */
+export class RunFailedError extends Error {}
+
+/** Write via a temporary file in the same folder and a rename: a crash never leaves half a head at `path`. */
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
 }
 
 /** `h.safetensors` + ['topic', 'ytuning'] -> `h.topic.ytuning.safetensors` (names made file-safe). */
@@ -159,6 +169,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       const devFeatures = encAll ? tasks.map((_, i) => encAll.features[2 * i + 1]) : encDev.features;
       await session.cache?.close();
       const reports: Record<string, unknown>[] = [];
+      const failures: string[] = [];
       const summaries: RunSummary[] = [];
       for (const [ti, task] of tasks.entries()) {
         const { train: trainSet, dev: devSet } = task;
@@ -195,9 +206,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
               : null;
             const final = await trainer.evaluate(devEx);
             const trainSeconds = (performance.now() - t0) / 1000;
-            const out = a.out ? runOutPath(a.out, several ? run : []) : null;
+            const target = a.out ? runOutPath(a.out, several ? run : []) : null;
+            let out: string | null = null;
+            // A run with no finite checkpoint (diverged before any good dev epoch) exports nothing and fails the command.
+            let failure = !Number.isFinite(final.loss) ? `${result?.message ?? 'The head gives a non-finite dev loss.'}` : null;
             // The trainer restored the best dev checkpoint, so h holds the best head.
-            if (out) {
+            if (target && !failure) {
               const meta = {
                 labels: trainSet.labels,
                 labelTexts: texts[ti],
@@ -206,8 +220,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
                 training: { data: c.data, label_column: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: a.lr ?? null, seed: a.seed, best_epoch: result?.best ? result.best.epoch + 1 : null },
                 metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
               };
-              writeFileSync(out, await exportHead(h, meta));
+              try {
+                writeAtomically(target, await exportHead(h, meta));
+                out = target;
+              } catch (err) {
+                if (!(err instanceof NonFiniteHeadError)) throw err;
+                failure = `${result?.message ?? ''} ${err.message.replace(/^head file: /, '')}`.trim();
+              }
             }
+            if (failure) failures.push(`${runName ? `[${runName}] ` : ''}${failure}${target ? ` ${target} was not written (a file already there is unchanged).` : ''}`);
             const report = {
               command: 'train',
               head,
@@ -225,6 +246,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
                 : { encode_train_s: encTrain.encoded.seconds, encode_dev_s: encDev.encoded.seconds, cached_train: encTrain.encoded.cached, cached_dev: encDev.encoded.cached, train_s: trainSeconds },
               encoder: { name: encoder.info.name, hash: encoder.info.hash, ep: encoder.info.ep, tmax: encoder.tmax },
               out,
+              ...(failure ? { failed: failure } : {}),
               adapter: adapterJson(gpu),
             };
             reports.push(report);
@@ -250,6 +272,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
             `train ${trainTotal.toFixed(1)} s on ${describeAdapter(gpu.report)}`,
         );
       }
+      if (failures.length) throw new RunFailedError(`${failures.length} of ${reports.length} ${reports.length === 1 ? 'run' : 'runs'} ended without a finite head: ${failures.join(' ')}`);
     });
   } finally {
     await encoder.dispose();

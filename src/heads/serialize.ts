@@ -53,7 +53,24 @@ export interface ImportOptions {
   encoderSpec?: EncoderSpec;
 }
 
-/** Serialise a head (parameters read back from the GPU) and its metadata to one .safetensors file. */
+/** A head whose parameters are not all finite (a diverged run): it is never exported (nor should it be used). */
+export class NonFiniteHeadError extends HeadFileError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteHeadError';
+  }
+}
+
+/** The first non-finite parameter value of a head, as "name[index] = value", or null when every value is finite. */
+export async function firstNonFinite(head: Head): Promise<string | null> {
+  for (const p of head.params) {
+    const data = await p.value.read();
+    for (let i = 0; i < p.value.size; i++) if (!Number.isFinite(data[i])) return `${p.name}[${i}] = ${data[i]}`;
+  }
+  return null;
+}
+
+/** Serialise a head (parameters read back from the GPU; refused with NonFiniteHeadError when one is not finite) and its metadata to one .safetensors file. */
 export async function exportHead(head: Head, meta: HeadMeta): Promise<Uint8Array> {
   const kind = head.kind;
   const { config, extra } = headEntry(kind).codec.save(head);
@@ -61,8 +78,11 @@ export async function exportHead(head: Head, meta: HeadMeta): Promise<Uint8Array
   if (meta.labelTexts.length !== head.labels) throw new HeadFileError(`meta.labelTexts has ${meta.labelTexts.length} texts but the head has ${head.labels} labels`);
   const tensors: Record<string, F32Tensor> = {};
   for (const p of head.params) {
-    const data = await p.value.read();
-    tensors[`param.${p.name}`] = { shape: [...p.value.shape], data: data.length === p.value.size ? data : data.subarray(0, p.value.size) };
+    const read = await p.value.read();
+    const data = read.length === p.value.size ? read : read.subarray(0, p.value.size);
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new NonFiniteHeadError(`parameter "${p.name}" holds ${data[bad]} at index ${bad} (the run diverged): nothing was exported`);
+    tensors[`param.${p.name}`] = { shape: [...p.value.shape], data };
   }
   Object.assign(tensors, extra);
   const metadata: Record<string, string> = {
