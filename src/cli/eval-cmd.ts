@@ -74,7 +74,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     await withGpu(async (engine, gpu) => {
       const { head, meta } = loadHead(engine, peeked, encoder.info);
       try {
-        const enc = await encodeInputs(session, ds.examples, 'encode', json);
+        const enc = await encodeInputs(session, ds.examples, 'encode', json, (i) => `line ${ds.examples[i].line} of ${values.data}`);
         await session.cache?.close();
         const t0 = performance.now();
         const logits = await headLogits(engine, head, enc.features, encoder.tmax, batch);
@@ -105,7 +105,6 @@ export async function evalCommand(argv: string[]): Promise<void> {
           };
           console.log(JSON.stringify(report));
         } else {
-          if (ds.skipped.length) console.error(`labeltune: skipped ${ds.skipped.length} rows with an empty text or label (first: ${printable(ds.skipped[0].message)})`);
           console.log(printable(`${head.kind} head from ${peeked.path} on ${values.data}`));
           for (const line of metricsReport(meta.labels, m)) console.log(line);
           console.log('');

@@ -59,7 +59,7 @@ export function peekHeadFile(path: string): PeekedHead {
 /** Full validation and import on the GPU; refuses a head trained on another encoder (names the fix: --model). */
 export function loadHead(e: GpuEngine, peeked: PeekedHead, encoder: EncoderInfo): { head: Head; meta: HeadMeta } {
   try {
-    return importHead(e, peeked.bytes, { encoderHash: encoder.hash, encoderName: encoder.name });
+    return importHead(e, peeked.bytes, { encoderHash: encoder.hash, encoderName: encoder.name, encoderWidth: encoder.hiddenSize });
   } catch (err) {
     if (err instanceof HeadFileError) {
       const hint = /the loaded encoder is/.test(err.message) ? ' (choose the model with --model DIR)' : '';

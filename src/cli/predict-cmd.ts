@@ -2,12 +2,12 @@
 // CSV — the input text(s), the predicted label and one probability column per label (`p_<label>`); when the file
 // has a label column (named with --label, or detected: a column whose every value is one of the head's labels)
 // its value, a `correct` column and the accuracy are added. Design decision: the file needs no label column, so it
-// is read as a plain table (not a Dataset), and the CSV is written by papaparse's unparse (quotes, commas and
-// newlines inside texts are escaped properly); rows with an empty text are skipped with a warning naming lines.
+// is read as a plain table (not a Dataset), and the CSV is written by src/data/csv-writer (quotes, commas and
+// newlines inside texts are escaped properly, formula cells get a leading '); rows with an empty text are skipped with a warning naming lines.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import Papa from 'papaparse';
 import { columnStats, DataError, guessColumns, listLines, listNames, type ParsedTable } from '../data';
+import { toCsv } from '../data/csv-writer';
 import { numFlag, readTable, UsageError } from './args';
 import { encodeInputs, openEncoder, type TextInput } from './encoding';
 import { headColumns } from './eval-cmd';
@@ -83,7 +83,7 @@ export function predictColumns(table: ParsedTable, head: PeekedHead, flags: { te
   return { text, textPair, label: found ?? null };
 }
 
-/** The CSV of predictions (papaparse unparse: RFC 4180 quoting, '\n' line ends). */
+/** The CSV of predictions (src/data/csv-writer: RFC 4180 quoting, formula cells escaped, '\n' line ends). */
 export function predictionsCsv(
   names: { text: string; textPair: string | null; label: string | null },
   rows: readonly { text: string; textPair?: string; gold?: string }[],
@@ -100,7 +100,7 @@ export function predictionsCsv(
     const correct = names.label !== null ? [r.gold ? String(r.gold === labels[best]) : ''] : [];
     return [r.text, ...(names.textPair !== null ? [r.textPair ?? ''] : []), ...gold, labels[best], ...p, ...correct];
   });
-  return `${Papa.unparse({ fields, data }, { newline: '\n' })}\n`;
+  return toCsv(fields, data);
 }
 
 export async function predictCommand(argv: string[]): Promise<void> {
