@@ -254,6 +254,8 @@ export function readEncoderSpec(modelBytes: Uint8Array): EncoderSpec {
   let mask: MaskInfo | null = null;
   while (outputName(g, v) === null) {
     if (layers.length > 256) fail('more than 256 layers: the residual stream never reaches a graph output');
+    const final = layers.length > 0 ? matchLayerNorm(g, v, `after layer ${layers.length - 1}`) : null;
+    if (final && outputName(g, final.out) !== null) fail(`after layer ${layers.length - 1}: a final LayerNorm (${describeNode(g.prod(final.out))}) before the token output is not supported by the encoder spec`);
     const L = readLayer(g, v, layers.length);
     if (mask && (mask.bias !== L.mask.bias || mask.input !== L.mask.input)) fail(`layer ${layers.length}: the mask bias (${L.mask.bias} from "${L.mask.input}") differs from layer 0's (${mask.bias} from "${mask.input}")`);
     mask = L.mask;
