@@ -7,6 +7,7 @@ import { Encoder } from '../encoder/encoder';
 import { NodeCacheStore } from '../encoder/cache-store-node';
 import { cacheKey } from '../encoder/cache-key';
 import { FeatureCache } from '../encoder/feature-cache';
+import type { ModelFiles } from '../encoder/model-files';
 import { loadModelSourceNode } from '../encoder/sources-node';
 import type { EncodedExample } from '../encoder/types';
 import type { TrainExample } from '../train/batches';
@@ -15,13 +16,15 @@ import { encodeProgress } from './progress';
 export interface EncoderSession {
   encoder: Encoder;
   cache: FeatureCache | null;
+  /** The model's files (the WGSL encoder reads its graph from the same model.onnx). */
+  files: ModelFiles;
 }
 
 export async function openEncoder(o: { model: string; tmax?: number; cache: boolean }): Promise<EncoderSession> {
   const files = await loadModelSourceNode(o.model === 'default' ? { kind: 'default' } : { kind: 'paths', model: o.model });
   const encoder = await Encoder.load(files, { runtime: 'node', epPolicy: 'auto', tmax: o.tmax });
   const cache = o.cache ? await FeatureCache.open({ store: new NodeCacheStore() }) : null;
-  return { encoder, cache };
+  return { encoder, cache, files };
 }
 
 export interface TextInput {

@@ -14,18 +14,23 @@ import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, 
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
 import { comparisonTable, printable, type RunSummary } from './format';
 import { adapterJson, withGpu } from './gpu-session';
-import { buildHead, HEAD_KINDS, headTrainDefaults, isHeadKind, type HeadKind } from '../heads/registry';
+import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, isHeadKind, type HeadKind } from '../heads/registry';
+import { readEncoderSpec } from '../model/onnx-reader';
+import type { EncoderSpec } from '../model/spec';
+import { tokenExamples } from './token-examples';
 import { trainProgress } from './progress';
 
 export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL[,COL...]]
                   [--head KIND[,KIND...]] [--model default|DIR] [--epochs N] [--batch N] [--lr X]
                   [--seed S] [--tmax N] [--label-texts "name=text,..."] [--out head.safetensors]
-                  [--no-cache] [--json]
+                  [--layer-decay X] [--no-cache] [--json]
       head kinds: ${HEAD_KINDS.join(', ')} (default linear)
       Several heads (--head ytuning,linear,label) and/or several label columns (--label topic,sentiment) train
       over one encoder pass and print a comparison table; --lr then applies to every head (default: per head).
       --out with several runs writes one file per run: --out h.safetensors -> h.ytuning.safetensors,
-      h.linear.safetensors (several label columns: h.topic.safetensors, or h.topic.ytuning.safetensors for both).`;
+      h.linear.safetensors (several label columns: h.topic.safetensors, or h.topic.ytuning.safetensors for both).
+      --head finetune trains every encoder weight in WGSL on token ids (no feature encode); --layer-decay X in
+      (0, 1] scales layer l's learning rate by X^(N-l) (default 1, off).`;
 
 /**
  * Label texts (what the encoder reads for each label's seed): the names, or `name=text` pairs separated by commas
@@ -93,6 +98,7 @@ function parseTrainArgs(argv: string[]) {
       'no-cache': { type: 'boolean', default: false },
       out: { type: 'string' },
       'label-texts': { type: 'string' },
+      'layer-decay': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -106,6 +112,8 @@ function parseTrainArgs(argv: string[]) {
   const seed = numFlag('seed', values.seed, true)!;
   const lr = positiveFlag('lr', values.lr);
   const devSplit = fractionFlag('dev-split', values['dev-split']);
+  const layerDecay = positiveFlag('layer-decay', values['layer-decay']);
+  if (layerDecay !== undefined && layerDecay > 1) throw new UsageError(`--layer-decay must be in (0, 1], got ${values['layer-decay']}`);
   const c: Common = {
     data: values.data,
     text: values.text,
@@ -116,7 +124,7 @@ function parseTrainArgs(argv: string[]) {
     cache: !values['no-cache'],
     tmax: countFlag('tmax', values.tmax),
   };
-  return { c, heads: heads as HeadKind[], labelColumns, epochs, batch, seed, lr, devSplit, dev: values.dev, out: values.out, labelTextSpec: values['label-texts'] };
+  return { c, heads: heads as HeadKind[], labelColumns, epochs, batch, seed, lr, devSplit, dev: values.dev, out: values.out, labelTextSpec: values['label-texts'], layerDecay };
 }
 
 /** One dataset per label column; every task reads the same text column(s) as the first (texts encoded once). */
@@ -149,25 +157,35 @@ export async function trainCommand(argv: string[]): Promise<void> {
     await withGpu(async (engine, gpu) => {
       // One task: train and dev encoded separately (their timings and cache hits are reported apart). Several
       // runs: every task's train and dev texts in ONE pass, each distinct text encoded (or read from cache) once.
-      const encAll = several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json) : null;
+      // Kinds that run the encoder in WGSL (finetune) train on token ids: no feature encode for them alone.
+      const featureHeads = a.heads.filter((h) => headEntry(h).input === 'features');
+      const noFeatures = { features: tasks.map(() => []), encoded: { features: [], seconds: 0, cached: 0 }, distinct: 0 };
+      const encAll = featureHeads.length === 0 ? noFeatures : several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json) : null;
       const encTrain = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.train), 'encode train', c.json));
       const encDev = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.dev), 'encode dev  ', c.json));
-      const trainFeatures = encAll ? tasks.map((_, i) => encAll.features[2 * i]) : encTrain.features;
-      const devFeatures = encAll ? tasks.map((_, i) => encAll.features[2 * i + 1]) : encDev.features;
+      const trainFeatures = encAll && encAll !== noFeatures ? tasks.map((_, i) => encAll.features[2 * i]) : encTrain.features;
+      const devFeatures = encAll && encAll !== noFeatures ? tasks.map((_, i) => encAll.features[2 * i + 1]) : encDev.features;
+      let spec: EncoderSpec | undefined;
+      if (featureHeads.length < a.heads.length) spec = readEncoderSpec(session.files.model);
       await session.cache?.close();
       const reports: Record<string, unknown>[] = [];
       const summaries: RunSummary[] = [];
       for (const [ti, task] of tasks.entries()) {
         const { train: trainSet, dev: devSet } = task;
         // Label seeds: each label's text (its name by default) through the same frozen encoder.
-        const seeds = await encoder.encode(texts[ti].map((text) => ({ text })));
-        const pair = trainSet.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
-        const trainEx = toExamples(trainSet, trainFeatures[ti]);
-        const devEx = toExamples(devSet, devFeatures[ti]);
+        const seeds = featureHeads.length ? await encoder.encode(texts[ti].map((text) => ({ text }))) : [];
+        const hasPairs = trainSet.examples.some((x) => x.textPair !== undefined);
+        const pair = hasPairs && !encoder.info.hasPairInput;
+        const pairMode = !hasPairs ? 'none' : pair ? 'side-by-side' : 'pair-input';
+        const featureEx = featureHeads.length ? { train: toExamples(trainSet, trainFeatures[ti]), dev: toExamples(devSet, devFeatures[ti]) } : null;
+        const tokenEx = spec
+          ? { train: tokenExamples(encoder.tokenizer, trainSet, encoder.tmax, pairMode), dev: tokenExamples(encoder.tokenizer, devSet, encoder.tmax, pairMode) }
+          : null;
         for (const head of a.heads) {
+          const { train: trainEx, dev: devEx } = headEntry(head).input === 'features' ? featureEx! : tokenEx!;
           const run = [task.name, a.heads.length > 1 ? head : ''].filter(Boolean);
           const runName = printable(run.join('/'));
-          const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: a.seed });
+          const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: a.seed, encoderSpec: spec, layerDecay: a.layerDecay });
           const trainer = new Trainer(engine, h, {
             epochs: a.epochs,
             batchSize: a.batch,
@@ -237,7 +255,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
         }
       }
       if (c.json) console.log(JSON.stringify(several ? reports : reports[0]));
-      else if (!encAll) {
+      else if (encAll === noFeatures) {
+        if (several) for (const line of comparisonTable(summaries)) console.log(line);
+        const trainTotal = summaries.reduce((s, r) => s + r.trainSeconds, 0);
+        console.log(`no feature encode (token ids, encoder in WGSL); train ${trainTotal.toFixed(1)} s on ${describeAdapter(gpu.report)}`);
+      } else if (!encAll) {
         console.log(`encode ${encTrain.encoded.seconds.toFixed(1)} s + ${encDev.encoded.seconds.toFixed(1)} s (${encoder.info.ep}), train ${summaries[0].trainSeconds.toFixed(1)} s on ${describeAdapter(gpu.report)}`);
       } else {
         for (const line of comparisonTable(summaries)) console.log(line);
