@@ -13,6 +13,7 @@ import type { EmbeddingSpec, EncoderLayerSpec, EncoderSpec, LinearSpec, PoolingS
 import { describeNode, GraphView, UnsupportedGraphError, type NodeProto } from './onnx-graph-view';
 import { matchLayerNorm, matchLinear, weightTensor } from './onnx-patterns';
 import { readLayer, type MaskInfo } from './onnx-reader-layer';
+import { checkSpecShapes } from './onnx-spec-check';
 
 export { UnsupportedGraphError } from './onnx-graph-view';
 
@@ -270,7 +271,7 @@ export function readEncoderSpec(modelBytes: Uint8Array): EncoderSpec {
   const last = layers[layers.length - 1];
   const maxTokens = emb.position.kind === 'learned' ? emb.position.table.shape[0] : mask!.clip;
   if (maxTokens === null) fail('embeddings: sinusoidal positions without a maximum length (no Less clip of the positions found)');
-  return {
+  const spec: EncoderSpec = {
     family: layers[0].norm === 'post' ? 'bert' : 'use-lite',
     vocabSize: emb.word.shape[0],
     embedWidth: emb.word.shape[1],
@@ -282,4 +283,6 @@ export function readEncoderSpec(modelBytes: Uint8Array): EncoderSpec {
     pooling: pool?.spec ?? null,
     io: { inputIds, attentionMask: mask!.input, tokenTypeIds, tokens, pooled: pool?.output ?? null },
   };
+  checkSpecShapes(spec);
+  return spec;
 }

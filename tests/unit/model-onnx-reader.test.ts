@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { readEncoderSpec, UnsupportedGraphError } from '../../src/model/onnx-reader';
+import { checkSpecShapes } from '../../src/model/onnx-spec-check';
 import { specParameterCount, specTensors, type EncoderSpec, type Tensor } from '../../src/model/spec';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
 import { renameEverything, tinyBertVariant, type Variant } from './model-graphs';
@@ -282,4 +283,20 @@ describe('readEncoderSpec: a pre-LN graph with a final LayerNorm', () => {
     g.node!.splice(g.node!.indexOf(id), 0, ln);
     expect(() => readEncoderSpec(onnx.ModelProto.encode(m).finish())).toThrow(/after layer 1: a final LayerNorm \(LayerNormalization node "final_norm"\) before the token output is not supported/);
   }, 60_000);
+});
+
+describe('checkSpecShapes (run by readEncoderSpec)', () => {
+  const spec = readEncoderSpec(tb.model);
+  it('names a tensor whose shape disagrees with the widths around it', () => {
+    const L = spec.layers[1];
+    const bad: EncoderSpec = { ...spec, layers: [spec.layers[0], { ...L, ffnOut: { ...L.ffnOut, in: 63, W: { ...L.ffnOut.W, shape: [63, 32] } } }] };
+    expect(() => checkSpecShapes(bad)).toThrow(/shape check: layers\.1\.ffnOut maps 63 -> 32, expected 64 -> 32/);
+    const bad2: EncoderSpec = { ...spec, layers: [{ ...spec.layers[0], outWidth: 16 }, spec.layers[1]] };
+    expect(() => checkSpecShapes(bad2)).toThrow(/layers\.0\.attnOut maps 32 -> 32, expected 32 -> 16/);
+    const bad3: EncoderSpec = { ...spec, embeddings: { ...spec.embeddings, word: { ...spec.embeddings.word, data: spec.embeddings.word.data.subarray(1) } } };
+    expect(() => checkSpecShapes(bad3)).toThrow(/embeddings\.word \(embeddings\.word\) has shape \[224, 32\] and 7167 values/);
+  });
+  it('passes the fixtures', () => {
+    expect(() => checkSpecShapes(spec)).not.toThrow();
+  });
 });
