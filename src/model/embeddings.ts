@@ -6,6 +6,7 @@
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { addAccumulate } from '../kernels/add';
 import { embeddingBackward, embeddingForward, uploadEmbeddingIds, type EmbeddingIds } from '../kernels/embedding';
+import { seqConcat, seqConcatBackward } from '../kernels/seq-concat';
 import type { PreparedInputs } from './inputs';
 import { norm, normBack, type NormSaved } from './ops';
 import type { EncoderSpec } from './spec';
@@ -46,23 +47,47 @@ export interface EmbeddingsSaved {
   sum: GpuTensor | null;
   norm: NormSaved | null;
   ids: EmbeddingIds;
+  prompt: EmbeddingPrompt | null;
+  B: number;
+  /** Tokens per example (without the prompt). */
+  T: number;
   positions: EmbeddingIds | null;
   types: EmbeddingIds | null;
   /** Release everything but `out`. */
   release(): void;
 }
 
+/** Vectors put in front of each example's word embeddings (prompt tuning, L-Tuning prompt). */
+export interface EmbeddingPrompt {
+  P: number;
+  /** (B, P, E), or (P, E) shared by every example. */
+  value: GpuTensor;
+  shared: boolean;
+}
+
+/**
+ * x0 for B examples of T tokens (ids (B*T)); with a prompt the sequence is P + T long and `prep` (positions,
+ * types, timing) must describe the extended sequence (prompt rows first).
+ */
 export function embeddingsForward(
   e: GpuEngine,
   P: GpuEmbeddings,
   ids: Uint32Array,
   prep: PreparedInputs,
-  R: number,
+  s: { B: number; T: number },
+  prompt: EmbeddingPrompt | null = null,
 ): EmbeddingsSaved {
   const { E } = P;
+  const S = s.T + (prompt ? prompt.P : 0);
+  const R = s.B * S;
   const wordIds = uploadEmbeddingIds(e, ids, P.word.V, 'encoder.ids');
   const sum = e.tensor([R, E], 'encoder.embeddings');
-  embeddingForward(e, { table: P.word.value, ids: wordIds, out: sum }, { E, scale: P.wordScale });
+  if (prompt) {
+    const words = e.tensor([s.B * s.T, E], 'encoder.words');
+    embeddingForward(e, { table: P.word.value, ids: wordIds, out: words }, { E, scale: P.wordScale });
+    seqConcat(e, { head: prompt.value, tail: words, out: sum }, { B: s.B, P: prompt.P, T: s.T, W: E, headShared: prompt.shared });
+    words.release();
+  } else embeddingForward(e, { table: P.word.value, ids: wordIds, out: sum }, { E, scale: P.wordScale });
   let positions: EmbeddingIds | null = null;
   if (P.position) {
     positions = uploadEmbeddingIds(e, prep.positions, P.position.V, 'encoder.positions');
@@ -82,6 +107,9 @@ export function embeddingsForward(
   const out = n ? n.y : sum;
   return {
     out,
+    prompt,
+    B: s.B,
+    T: s.T,
     sum: n ? sum : null,
     norm: n,
     ids: wordIds,
@@ -100,9 +128,19 @@ export function embeddingsForward(
   };
 }
 
-/** Backward from dX0 (R, E): table gradients accumulate (trained encoder); returns dSum (R, E), a new tensor,
- *  the gradient of the summed embeddings (what a prompt prepended to the inputs would receive). */
-export function embeddingsBackward(e: GpuEngine, P: GpuEmbeddings, s: EmbeddingsSaved, dX0: GpuTensor, R: number): GpuTensor {
+/**
+ * Backward from dX0 (R, E): table gradients accumulate (trained encoder); the prompt's gradient goes to
+ * `dPrompt` (its shape; written, or added with `accumulate`) when given. Returns dSum (R, E), a new tensor: the
+ * gradient of the summed input embeddings.
+ */
+export function embeddingsBackward(
+  e: GpuEngine,
+  P: GpuEmbeddings,
+  s: EmbeddingsSaved,
+  dX0: GpuTensor,
+  R: number,
+  dPrompt: { dest: GpuTensor; accumulate: boolean } | null = null,
+): GpuTensor {
   const { E } = P;
   let dSum: GpuTensor;
   if (P.norm && s.norm && s.sum) dSum = normBack(e, s.sum, P.norm, s.norm, dX0, R, 'encoder.dEmbeddings');
@@ -110,7 +148,18 @@ export function embeddingsBackward(e: GpuEngine, P: GpuEmbeddings, s: Embeddings
     dSum = e.tensor([R, E], 'encoder.dEmbeddings');
     e.copy(dX0, dSum);
   }
-  if (P.word.grad) embeddingBackward(e, { ids: s.ids, dOut: dSum, dTable: P.word.grad }, { E, scale: P.wordScale });
+  let dWords = dSum;
+  if (s.prompt) {
+    const pr = s.prompt;
+    dWords = P.word.grad ? e.tensor([s.B * s.T, E], 'encoder.dWords') : dSum;
+    seqConcatBackward(
+      e,
+      { dOut: dSum, dHead: dPrompt?.dest ?? null, dTail: P.word.grad ? dWords : null },
+      { B: s.B, P: pr.P, T: s.T, W: E, headShared: pr.shared, accumulateHead: dPrompt?.accumulate },
+    );
+  }
+  if (P.word.grad) embeddingBackward(e, { ids: s.ids, dOut: dWords, dTable: P.word.grad }, { E, scale: P.wordScale });
+  if (dWords !== dSum) dWords.release();
   if (P.position?.grad && s.positions) embeddingBackward(e, { ids: s.positions, dOut: dSum, dTable: P.position.grad }, { E });
   if (P.tokenType?.grad && s.types) embeddingBackward(e, { ids: s.types, dOut: dSum, dTable: P.tokenType.grad }, { E });
   return dSum;

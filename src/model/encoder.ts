@@ -8,7 +8,7 @@
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { embeddingsBackward, embeddingsForward, gpuEmbeddings, type EmbeddingsSaved, type GpuEmbeddings } from './embeddings';
 import { prepareInputs, type TokenBatch } from './inputs';
-import { gpuLayer, layerBackward, layerForward, releaseSaved, type GpuLayer, type LayerSaved } from './layer';
+import { gpuLayer, layerBackward, layerForward, releaseSaved, type GpuLayer, type LayerPrefix, type LayerSaved } from './layer';
 import { gpuPooling, poolingBackward, poolingForward, type GpuPooling, type PoolingSaved } from './pooling';
 import type { EncoderSpec } from './spec';
 import { EncoderWeights, type EncoderParam } from './weights';
@@ -20,9 +20,26 @@ export interface EncoderOptions {
   recompute?: boolean;
 }
 
+/** Trainable inputs of prompt and prefix tuning (L-Tuning and its baselines); the caller owns every tensor. */
+export interface EncoderExtras {
+  /** P vectors in front of each example's word embeddings (before positions, types, norm): (B, P, E) or (P, E). */
+  prompt?: { P: number; value: GpuTensor; shared: boolean };
+  /** Per layer: P keys and values in front of that layer's keys/values: (B, P, H*dh) or (P, H*dh) each. */
+  prefix?: { P: number; keys: GpuTensor[]; values: GpuTensor[]; shared: boolean };
+}
+
+/** Where the backward writes the extras' gradients (same shapes as the extras); written, or added with accumulate. */
+export interface ExtrasGrads {
+  dPrompt?: GpuTensor;
+  dPrefixKeys?: GpuTensor[];
+  dPrefixValues?: GpuTensor[];
+  accumulate?: boolean;
+}
+
 /** What one forward leaves for the caller: valid until the next forward(), backward() or release(). */
 export interface EncoderForward {
   B: number;
+  /** Sequence length the encoder ran: the batch's T, plus the prompt's P when there is one (prompt rows first). */
   T: number;
   /** (B, T, hiddenSize) token states of the last layer (rows of padding are finite but meaningless). */
   tokens: GpuTensor;
@@ -44,6 +61,9 @@ interface Tape {
   pool: PoolingSaved;
   /** The backward may run (activations kept). */
   differentiable: boolean;
+  extras: EncoderExtras;
+  /** (B, P+T) key mask of layers with a prefix. */
+  keyMask: GpuTensor | null;
 }
 
 export class WgslEncoder {
@@ -81,19 +101,22 @@ export class WgslEncoder {
    * backward() or release() (with `recompute`, only each layer's input); otherwise every activation is
    * released as soon as it has been used and only tokens, pooled and mask remain.
    */
-  forward(batch: TokenBatch, keepForBackward = false): EncoderForward {
+  forward(batch: TokenBatch, keepForBackward = false, extras: EncoderExtras = {}): EncoderForward {
     this.release();
     const e = this.e;
-    const { B, T } = batch;
-    const R = B * T;
-    const prep = prepareInputs(this.spec, batch);
+    const { B } = batch;
+    const Pp = extras.prompt?.P ?? 0;
+    const T = batch.T + Pp;
+    const prep = prepareInputs(this.spec, Pp ? withPromptRows(batch, Pp) : batch);
     const mask = e.tensor([B, T], 'encoder.mask', prep.mask);
-    const emb = embeddingsForward(e, this.emb, batch.ids, prep, R);
+    const keyMask = extras.prefix ? e.tensor([B, extras.prefix.P + T], 'encoder.keyMask', prefixMask(prep.mask, B, T, extras.prefix.P)) : null;
+    this.checkExtras(extras, B);
+    const emb = embeddingsForward(e, this.emb, batch.ids, prep, { B, T: batch.T }, extras.prompt ?? null);
     const xs: (GpuTensor | null)[] = [emb.out];
     const layers: (LayerSaved | null)[] = [];
     this.layers.forEach((P, l) => {
       const x = xs[l]!;
-      const saved = layerForward(e, P, x, mask, { B, T }, `encoder.layer${l}`);
+      const saved = layerForward(e, P, x, mask, { B, T }, `encoder.layer${l}`, this.layerPrefix(extras, keyMask, l, null));
       xs.push(saved.out);
       if (keepForBackward && !this.recompute) layers.push(saved);
       else {
@@ -111,8 +134,39 @@ export class WgslEncoder {
     const pool = poolingForward(e, this.pooling, last, mask, { B, T });
     if (!keepForBackward) pool.release();
     const fwd: EncoderForward = { B, T, tokens, pooled: pool.out, mask, maskHost: prep.mask };
-    this.tape = { fwd, emb, xs, layers, pool, differentiable: keepForBackward };
+    this.tape = { fwd, emb, xs, layers, pool, differentiable: keepForBackward, extras, keyMask };
     return fwd;
+  }
+
+  private checkExtras(x: EncoderExtras, B: number): void {
+    if (x.prompt) {
+      const n = (x.prompt.shared ? 1 : B) * x.prompt.P * this.spec.embedWidth;
+      if (x.prompt.value.size !== n) throw new Error(`encoder prompt: "${x.prompt.value.label}" has ${x.prompt.value.size} elements, (${x.prompt.shared ? '' : 'B, '}P, E) needs ${n}`);
+    }
+    if (x.prefix) {
+      const N = this.spec.layers.length;
+      if (x.prefix.keys.length !== N || x.prefix.values.length !== N) throw new Error(`encoder prefix: needs keys and values for each of the ${N} layers, got ${x.prefix.keys.length} and ${x.prefix.values.length}`);
+      this.spec.layers.forEach((L, l) => {
+        const n = (x.prefix!.shared ? 1 : B) * x.prefix!.P * L.heads * L.headDim;
+        for (const t of [x.prefix!.keys[l], x.prefix!.values[l]]) {
+          if (t.size !== n) throw new Error(`encoder prefix, layer ${l}: "${t.label}" has ${t.size} elements, (${x.prefix!.shared ? '' : 'B, '}P, H*dh) needs ${n}`);
+        }
+      });
+    }
+  }
+
+  private layerPrefix(x: EncoderExtras, keyMask: GpuTensor | null, l: number, g: ExtrasGrads | null): LayerPrefix | null {
+    if (!x.prefix || !keyMask) return null;
+    return {
+      P: x.prefix.P,
+      keys: x.prefix.keys[l],
+      values: x.prefix.values[l],
+      shared: x.prefix.shared,
+      keyMask,
+      dKeys: g?.dPrefixKeys?.[l] ?? null,
+      dValues: g?.dPrefixValues?.[l] ?? null,
+      accumulate: !!g?.accumulate,
+    };
   }
 
   /**
@@ -121,7 +175,7 @@ export class WgslEncoder {
    * trainable encoder). Returns the gradient of the summed input embeddings (B*T, E), a new tensor owned by the
    * caller, or null when `wantInputGrad` is false. Releases the forward's tensors.
    */
-  backward(dTokens: GpuTensor | null, dPooled: GpuTensor | null, wantInputGrad = false): GpuTensor | null {
+  backward(dTokens: GpuTensor | null, dPooled: GpuTensor | null, wantInputGrad = false, grads: ExtrasGrads | null = null): GpuTensor | null {
     const tape = this.tape;
     if (!tape || !tape.differentiable) throw new Error('WgslEncoder.backward: call forward(batch, true) first');
     const e = this.e;
@@ -136,15 +190,17 @@ export class WgslEncoder {
     if (dPooled) poolingBackward(e, this.pooling, tape.pool, dPooled, tape.fwd.mask, d, { B, T });
     for (let l = this.layers.length - 1; l >= 0; l--) {
       let saved = tape.layers[l];
+      const pre = this.layerPrefix(tape.extras, tape.keyMask, l, grads);
       if (!saved) {
-        saved = layerForward(e, this.layers[l], tape.xs[l]!, tape.fwd.mask, { B, T }, `encoder.layer${l}.re`);
+        saved = layerForward(e, this.layers[l], tape.xs[l]!, tape.fwd.mask, { B, T }, `encoder.layer${l}.re`, pre);
         saved.out.release();
       }
-      d = layerBackward(e, this.layers[l], saved, d, { B, T }, `encoder.layer${l}.back`);
+      d = layerBackward(e, this.layers[l], saved, d, { B, T }, `encoder.layer${l}.back`, pre);
       releaseSaved(saved);
       tape.layers[l] = null;
     }
-    const dSum = embeddingsBackward(e, this.emb, tape.emb, d, R);
+    const dPrompt = grads?.dPrompt ? { dest: grads.dPrompt, accumulate: !!grads.accumulate } : null;
+    const dSum = embeddingsBackward(e, this.emb, tape.emb, d, R, dPrompt);
     d.release();
     this.release();
     if (wantInputGrad) return dSum;
@@ -165,10 +221,36 @@ export class WgslEncoder {
     for (const x of t.xs) if (x && !x.isReleased) x.release();
     t.pool.out.release();
     t.fwd.mask.release();
+    t.keyMask?.release();
   }
 
   dispose(): void {
     this.release();
     this.weights.dispose();
   }
+}
+
+/** The batch with P prompt rows in front of each example (id 0, mask 1, type 0), for positions and masks. */
+function withPromptRows(b: TokenBatch, P: number): TokenBatch {
+  const T = b.T + P;
+  const ids = new Uint32Array(b.B * T);
+  const mask = new Float32Array(b.B * T);
+  const tokenTypes = b.tokenTypes ? new Uint32Array(b.B * T) : null;
+  for (let r = 0; r < b.B; r++) {
+    mask.fill(1, r * T, r * T + P);
+    ids.set(b.ids.subarray(r * b.T, (r + 1) * b.T), r * T + P);
+    mask.set(b.mask.subarray(r * b.T, (r + 1) * b.T), r * T + P);
+    if (tokenTypes) tokenTypes.set(b.tokenTypes!.subarray(r * b.T, (r + 1) * b.T), r * T + P);
+  }
+  return { B: b.B, T, ids, mask, tokenTypes };
+}
+
+/** (B, P+T) key mask: P ones (the prefix is always attended), then each example's token mask. */
+function prefixMask(mask: Float32Array, B: number, T: number, P: number): Float32Array {
+  const out = new Float32Array(B * (P + T));
+  for (let r = 0; r < B; r++) {
+    out.fill(1, r * (P + T), r * (P + T) + P);
+    out.set(mask.subarray(r * T, (r + 1) * T), r * (P + T) + P);
+  }
+  return out;
 }

@@ -9,6 +9,7 @@
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { addAccumulate } from '../kernels/add';
 import { attentionBackward, attentionForward } from '../kernels/attention';
+import { seqConcat, seqConcatBackward } from '../kernels/seq-concat';
 import type { EncoderLayerSpec } from './spec';
 import { activate, activateBack, lin, linBack, norm, normBack, releaseNorm, type NormSaved } from './ops';
 import type { EncoderWeights, GpuLayerNorm, GpuLinear } from './weights';
@@ -16,6 +17,21 @@ import type { EncoderWeights, GpuLayerNorm, GpuLinear } from './weights';
 export interface LayerShape {
   B: number;
   T: number;
+}
+
+/** Prefix keys/values for one layer (L-Tuning prefix, prefix tuning): P rows in front of the layer's keys/values. */
+export interface LayerPrefix {
+  P: number;
+  /** (B, P, H*dh), or (P, H*dh) when shared by every example. */
+  keys: GpuTensor;
+  values: GpuTensor;
+  shared: boolean;
+  /** (B, P+T) key mask: ones for the prefix, then the tokens' mask. */
+  keyMask: GpuTensor;
+  /** Backward destinations (same shapes as keys/values), written, or added when `accumulate`; null: no gradient. */
+  dKeys: GpuTensor | null;
+  dValues: GpuTensor | null;
+  accumulate: boolean;
 }
 
 /** The layer's GPU weights, resolved once. */
@@ -54,9 +70,10 @@ export interface LayerSaved {
   /** pre-LN: LN1(x) (R, inWidth); post-LN: null (q, k, v read x). */
   n1: NormSaved | null;
   q: GpuTensor; // (R, H*dh)
+  /** Keys and values the attention read: (B, P+T, H*dh) with a prefix, else (R, H*dh). */
   k: GpuTensor;
   v: GpuTensor;
-  probs: GpuTensor; // (B, H, T, T)
+  probs: GpuTensor; // (B, H, T, P+T)
   ctx: GpuTensor; // (R, H*dh) attention output before attnOut
   /** post-LN: r1 = x + attn (R, C); pre-LN: y = attn + skip(x). */
   r1: GpuTensor;
@@ -71,24 +88,37 @@ export interface LayerSaved {
   out: GpuTensor;
 }
 
-function attention(e: GpuEngine, P: GpuLayer, xq: GpuTensor, mask: GpuTensor, s: LayerShape, label: string) {
+function withPrefix(e: GpuEngine, pre: LayerPrefix, head: GpuTensor, t: GpuTensor, s: LayerShape, W: number, label: string): GpuTensor {
+  const out = e.tensor([s.B, pre.P + s.T, W], label);
+  seqConcat(e, { head, tail: t, out }, { B: s.B, P: pre.P, T: s.T, W, headShared: pre.shared });
+  t.release();
+  return out;
+}
+
+function attention(e: GpuEngine, P: GpuLayer, xq: GpuTensor, mask: GpuTensor, s: LayerShape, label: string, pre: LayerPrefix | null) {
   const R = s.B * s.T;
   const L = P.spec;
+  const W = L.heads * L.headDim;
   const q = lin(e, xq, P.q, R, `${label}.q`);
-  const k = lin(e, xq, P.k, R, `${label}.k`);
-  const v = lin(e, xq, P.v, R, `${label}.v`);
-  const ctx = e.tensor([R, L.heads * L.headDim], `${label}.ctx`);
-  const probs = e.tensor([s.B, L.heads, s.T, s.T], `${label}.probs`);
-  attentionForward(e, { q, k, v, keyMask: mask, out: ctx, probs }, { B: s.B, Lq: s.T, Lk: s.T, H: L.heads, dh: L.headDim, scale: L.scale });
+  let k = lin(e, xq, P.k, R, `${label}.k`);
+  let v = lin(e, xq, P.v, R, `${label}.v`);
+  if (pre) {
+    k = withPrefix(e, pre, pre.keys, k, s, W, `${label}.kp`);
+    v = withPrefix(e, pre, pre.values, v, s, W, `${label}.vp`);
+  }
+  const Lk = s.T + (pre ? pre.P : 0);
+  const ctx = e.tensor([R, W], `${label}.ctx`);
+  const probs = e.tensor([s.B, L.heads, s.T, Lk], `${label}.probs`);
+  attentionForward(e, { q, k, v, keyMask: pre ? pre.keyMask : mask, out: ctx, probs }, { B: s.B, Lq: s.T, Lk, H: L.heads, dh: L.headDim, scale: L.scale });
   return { q, k, v, ctx, probs };
 }
 
 /** Forward of one layer from x (R, inWidth); mask (B, T) on the GPU. */
-export function layerForward(e: GpuEngine, P: GpuLayer, x: GpuTensor, mask: GpuTensor, s: LayerShape, label: string): LayerSaved {
+export function layerForward(e: GpuEngine, P: GpuLayer, x: GpuTensor, mask: GpuTensor, s: LayerShape, label: string, pre: LayerPrefix | null = null): LayerSaved {
   const R = s.B * s.T;
   const L = P.spec;
   if (L.norm === 'post') {
-    const a = attention(e, P, x, mask, s, label);
+    const a = attention(e, P, x, mask, s, label, pre);
     const r1 = lin(e, a.ctx, P.attnOut, R, `${label}.r1`);
     addAccumulate(e, r1, x); // r1 = x + attn
     const n2 = norm(e, r1, P.ln1, R, `${label}.x1`);
@@ -101,7 +131,7 @@ export function layerForward(e: GpuEngine, P: GpuLayer, x: GpuTensor, mask: GpuT
     return { x, n1: null, ...a, r1, n2, f1, g, r2, n3, out };
   }
   const n1 = norm(e, x, P.ln1, R, `${label}.n1`);
-  const a = attention(e, P, n1.y, mask, s, label);
+  const a = attention(e, P, n1.y, mask, s, label, pre);
   const r1 = lin(e, a.ctx, P.attnOut, R, `${label}.y`);
   if (P.skip) {
     const sk = lin(e, x, P.skip, R, `${label}.skip`);
@@ -130,14 +160,26 @@ export function releaseSaved(r: LayerSaved): void {
 }
 
 /** Q, K, V gradients through attention, then into the layer's input xq: returns dXq (new tensor). */
-function attentionBack(e: GpuEngine, P: GpuLayer, r: LayerSaved, xq: GpuTensor, dCtx: GpuTensor, s: LayerShape, label: string): GpuTensor {
+function attentionBack(e: GpuEngine, P: GpuLayer, r: LayerSaved, xq: GpuTensor, dCtx: GpuTensor, s: LayerShape, label: string, pre: LayerPrefix | null): GpuTensor {
   const R = s.B * s.T;
   const L = P.spec;
   const W = L.heads * L.headDim;
+  const Lk = s.T + (pre ? pre.P : 0);
   const dQ = e.tensor([R, W], `${label}.dq`);
-  const dK = e.tensor([R, W], `${label}.dk`);
-  const dV = e.tensor([R, W], `${label}.dv`);
-  attentionBackward(e, { q: r.q, k: r.k, v: r.v, probs: r.probs, dOut: dCtx, dQ, dK, dV }, { B: s.B, Lq: s.T, Lk: s.T, H: L.heads, dh: L.headDim, scale: L.scale });
+  let dK = e.tensor([s.B * Lk, W], `${label}.dk`);
+  let dV = e.tensor([s.B * Lk, W], `${label}.dv`);
+  attentionBackward(e, { q: r.q, k: r.k, v: r.v, probs: r.probs, dOut: dCtx, dQ, dK, dV }, { B: s.B, Lq: s.T, Lk, H: L.heads, dh: L.headDim, scale: L.scale });
+  if (pre) {
+    // Split the prefix rows' gradients off (to the caller's destinations) and keep the tokens' rows.
+    const split = (dFull: GpuTensor, dHead: GpuTensor | null, what: string) => {
+      const dTail = e.tensor([R, W], `${label}.${what}`);
+      seqConcatBackward(e, { dOut: dFull, dHead, dTail }, { B: s.B, P: pre.P, T: s.T, W, headShared: pre.shared, accumulateHead: pre.accumulate });
+      dFull.release();
+      return dTail;
+    };
+    dK = split(dK, pre.dKeys, 'dk.tokens');
+    dV = split(dV, pre.dValues, 'dv.tokens');
+  }
   const dX = e.tensor([R, P.q.in], `${label}.dxq`);
   linBack(e, xq, P.q, dQ, dX, R);
   linBack(e, xq, P.k, dK, dX, R, true);
@@ -152,7 +194,7 @@ function attentionBack(e: GpuEngine, P: GpuLayer, r: LayerSaved, xq: GpuTensor, 
  * Backward of one layer from dOut (R, outWidth): accumulates parameter gradients and returns dX (R, inWidth),
  * a new tensor. dOut is consumed (released).
  */
-export function layerBackward(e: GpuEngine, P: GpuLayer, r: LayerSaved, dOut: GpuTensor, s: LayerShape, label: string): GpuTensor {
+export function layerBackward(e: GpuEngine, P: GpuLayer, r: LayerSaved, dOut: GpuTensor, s: LayerShape, label: string, pre: LayerPrefix | null = null): GpuTensor {
   const R = s.B * s.T;
   const L = P.spec;
   if (L.norm === 'post') {
@@ -171,7 +213,7 @@ export function layerBackward(e: GpuEngine, P: GpuLayer, r: LayerSaved, dOut: Gp
     dX1.release();
     const dCtx = e.tensor([R, P.attnOut.in], `${label}.dctx`);
     linBack(e, r.ctx, P.attnOut, dR1, dCtx, R);
-    const dX = attentionBack(e, P, r, r.x, dCtx, s, label);
+    const dX = attentionBack(e, P, r, r.x, dCtx, s, label, pre);
     dCtx.release();
     addAccumulate(e, dX, dR1); // residual
     dR1.release();
@@ -191,7 +233,7 @@ export function layerBackward(e: GpuEngine, P: GpuLayer, r: LayerSaved, dOut: Gp
   dOut.release();
   const dCtx = e.tensor([R, P.attnOut.in], `${label}.dctx`);
   linBack(e, r.ctx, P.attnOut, dY, dCtx, R);
-  const dN1 = attentionBack(e, P, r, r.n1!.y, dCtx, s, label);
+  const dN1 = attentionBack(e, P, r, r.n1!.y, dCtx, s, label, pre);
   dCtx.release();
   const dX = normBack(e, r.x, P.ln1, r.n1!, dN1, R, `${label}.dx`);
   dN1.release();

@@ -26,6 +26,17 @@ export class UnsupportedGraphError extends Error {
 export const describeNode = (n: NodeProto | undefined | null): string =>
   n ? `${n.opType} node "${n.name || n.output?.[0] || '?'}"` : 'nothing (a graph input or constant)';
 
+const FOLD: Record<string, (...a: number[]) => number> = {
+  Sqrt: (a) => Math.sqrt(a),
+  Reciprocal: (a) => 1 / a,
+  Neg: (a) => -a,
+  Mul: (a, b) => a * b,
+  Div: (a, b) => a / b,
+  Add: (a, b) => a + b,
+  Sub: (a, b) => a - b,
+  Pow: (a, b) => a ** b,
+};
+
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v as { toString(): string }));
 
 /** Float32 data of a FLOAT tensor: a view when aligned, else a copy. Other types: null. */
@@ -102,6 +113,18 @@ export class GraphView {
     this.outputs = (g.output ?? []).map((v) => v.name!);
   }
 
+  private readonly floatCache = new Map<TensorProto, Float32Array | null>();
+
+  /** floatTensorData, once per initializer (matchers look at the same weight more than once). */
+  floats(t: TensorProto): Float32Array | null {
+    let d = this.floatCache.get(t);
+    if (d === undefined) {
+      d = floatTensorData(t);
+      this.floatCache.set(t, d);
+    }
+    return d;
+  }
+
   /** Consumers of a value, ignoring Shape nodes (they read only its size). */
   users(v: string): NodeProto[] {
     return (this.consumers.get(v) ?? []).filter((n) => n.opType !== 'Shape');
@@ -148,6 +171,13 @@ export class GraphView {
     const n = this.producer.get(v);
     if (!n) return null;
     if (n.opType === 'Cast' || n.opType === 'Identity') return this.constNumbers(n.input![0]);
+    const fold = FOLD[n.opType!];
+    if (fold) {
+      // Fold scalar arithmetic on constants (exporters write e.g. Sqrt(1/sqrt(dh)) as nodes).
+      const args = (n.input ?? []).map((i) => this.constNumbers(i));
+      if (args.every((a) => a !== null && a.length === 1) && args.length === fold.length) return [fold(...args.map((a) => a![0]))];
+      return null;
+    }
     if (n.opType === 'Constant') {
       for (const a of n.attribute ?? []) {
         if (a.name === 'value_float') return [num(a.f)];

@@ -6,13 +6,13 @@
 // comparing with exact GELU / ReLU, not by matching one op order — exporters write x*0.5*(1+erf(x/sqrt2)) in
 // several orders and constant forms, and all of them are the same function.
 import type { LayerNormSpec, LinearSpec, Tensor } from './spec';
-import { describeNode, floatTensorData, GraphView, tensorDims, UnsupportedGraphError, type NodeProto } from './onnx-graph-view';
+import { describeNode, GraphView, tensorDims, UnsupportedGraphError, type NodeProto } from './onnx-graph-view';
 
 /** A float weight initializer as a Tensor (whole, or the column slice [c0, c0 + cols) of a 2-D / 1-D one). */
 export function weightTensor(g: GraphView, v: string, where: string, cols?: { start: number; count: number }): Tensor | null {
   const t = g.tensor(v);
   if (!t) return null;
-  const data = floatTensorData(t);
+  const data = g.floats(t);
   if (!data) throw new UnsupportedGraphError(`${where}: weight "${t.name}" has ONNX data type ${t.dataType}, expected float32 (quantized or float16 models are not supported; use the float32 model.onnx)`);
   const dims = tensorDims(t);
   const name = t.name || v;

@@ -42,6 +42,16 @@ export function readMaskBias(g: GraphView, bias: string, where: string): MaskInf
     v = n.input![0];
     n = g.producer.get(v);
   }
+  if (n?.opType === 'Where') {
+    // Where(cond, c, 1 - mask): c on padded keys, 0 on kept ones (transformers' SDPA mask).
+    const c = g.scalar(n.input![1]);
+    const rest = g.prod(n.input![2]);
+    const ins = [...g.inputsOf(bias)];
+    if (c === null || rest?.opType !== 'Sub' || g.scalar(rest.input![0]) !== 1 || ins.length !== 1) {
+      fail(where, `the mask bias ${describeNode(n)} is not Where(padded, constant, 1 - mask)`);
+    }
+    return { bias: c!, input: ins[0], clip: null };
+  }
   if (!n || n.opType !== 'Mul') fail(where, `expected the mask bias added to the scores to be a constant times (1 - mask), found ${describeNode(n)}`);
   const c0 = g.scalar(n!.input![0]);
   const c1 = g.scalar(n!.input![1]);
@@ -149,6 +159,17 @@ export function readLayer(g: GraphView, x: string, index: number): LayerMatch {
     const bias = g.other(softmax, sw.last);
     if (!bias) fail(where, `${describeNode(softmax)} after the scores does not read them`);
     maskInfo = readMaskBias(g, bias!, where);
+    const after = walkForward(g, softmax.output![0]);
+    scale *= after.factor;
+    softmax = after.end;
+  } else if (softmax?.opType === 'Where' && softmax.input![2] === sw.last && g.scalar(softmax.input![1]) !== null) {
+    // masked_fill(padded, c): the padded keys' scores are replaced by c (DistilBERT); same probabilities as
+    // adding c when c is very negative.
+    const c = g.scalar(softmax.input![1])!;
+    const ins = [...g.inputsOf(softmax.input![0])];
+    if (ins.length !== 1) fail(where, `the masked_fill ${describeNode(softmax)} condition depends on ${ins.length} graph inputs (${ins.join(', ')}), expected the attention mask only`);
+    if (c > -1e4) fail(where, `the masked_fill ${describeNode(softmax)} writes ${c} into padded scores; expected a large negative constant`);
+    maskInfo = { bias: c, input: ins[0], clip: null };
     const after = walkForward(g, softmax.output![0]);
     scale *= after.factor;
     softmax = after.end;

@@ -137,6 +137,9 @@ function classifyTerm(g: GraphView, v: string, ids: string): Term {
   }
   const s = sinusoid(g, v);
   if (s) return s;
+  if (n?.opType === 'Gather' && dataInputsOf(g, n.input![1]).has(ids)) {
+    fail(`embeddings: the position ids read by ${describeNode(n)} are computed from the token ids (RoBERTa-style, counting from the padding index); only positions 0, 1, 2, ... or cumsum(mask) - 1 are supported`);
+  }
   return fail(`embeddings: the term added to the word embeddings by ${describeNode(n)} is not a position embedding (Slice/Gather of a table, or a Sin/Cos timing signal) or a token-type embedding (Gather on an input)`);
 }
 
@@ -166,8 +169,8 @@ function readEmbeddings(g: GraphView) {
   }
   const pos = terms.filter((t) => t.kind === 'position');
   const typ = terms.filter((t) => t.kind === 'tokenType');
-  if (pos.length !== 1) fail(`embeddings: expected one position term added to the word embeddings (${describeNode(word!.gather)}), found ${pos.length}`);
-  if (typ.length > 1) fail(`embeddings: found ${typ.length} token-type embeddings, expected at most one`);
+  if (pos.length !== 1 && typ.length < 2) fail(`embeddings: expected one position term added to the word embeddings (${describeNode(word!.gather)}), found ${pos.length}`);
+  if (typ.length > 1) fail(`embeddings: found ${typ.length} embeddings gathered by graph inputs (${typ.map((t) => t.tokenTypeInput).join(', ')}), expected at most one (token types); positions given as an input are not supported — they must be computed in the graph`);
   let norm = null;
   const ln = matchLayerNorm(g, v, 'embeddings');
   if (ln && ln.readers.length === g.users(v).length) {

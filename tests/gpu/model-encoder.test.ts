@@ -136,6 +136,8 @@ describe('WGSL encoder backward bookkeeping', () => {
     const e = await testEngine();
     const b = randomBatch(bertSpec, [6, 3], 6, 7, true);
     const grads: Float32Array[][] = [];
+    await e.sync();
+    const liveBefore = e.pool.liveCount;
     for (const recompute of [false, true]) {
       const enc = new WgslEncoder(e, bertSpec, { trainable: true, recompute });
       const fwd = enc.forward(b, true);
@@ -145,6 +147,7 @@ describe('WGSL encoder backward bookkeeping', () => {
       void fwd;
       grads.push(await Promise.all(enc.params.map((p) => p.grad.read())));
       enc.dispose();
+      expect(e.pool.liveCount, `buffers still live after dispose (recompute ${recompute})`).toBe(liveBefore);
     }
     grads[0].forEach((g, i) => {
       const h = grads[1][i];

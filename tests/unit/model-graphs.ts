@@ -12,9 +12,13 @@ const { onnx } = onnxProto;
 export interface Variant {
   layerNorm?: 'op' | 'decomposed';
   gelu?: 'tiny' | 'hf' | 'silu' | 'relu';
-  scale?: 'mul-scores' | 'div-scores' | 'mul-q' | 'sqrt-both';
-  positions?: 'slice' | 'gather-ids';
+  /** sdpa: q and k^T each multiplied by Sqrt(1/sqrt(dh)) computed by nodes, as torch's SDPA export writes it. */
+  scale?: 'mul-scores' | 'div-scores' | 'mul-q' | 'sqrt-both' | 'sdpa';
+  /** input: positions come from a position_ids graph input (unsupported). */
+  positions?: 'slice' | 'gather-ids' | 'input' | 'from-ids';
   maskBias?: number;
+  /** where: Where(bool(1 - mask), maskBias, 1 - mask), as transformers builds the SDPA mask. */
+  maskForm?: 'mul' | 'where' | 'masked-fill';
   softmax?: boolean;
   quantizeLayer?: number;
   pooler?: boolean;
@@ -56,11 +60,20 @@ export function tinyBertVariant(cfg: TinyBertConfig, w: TinyBertWeights, o: Vari
     const posIds = g.initializer('embeddings.position_ids', BigInt64Array.from({ length: P }, (_, i) => BigInt(i)), [1, P]);
     const sliced = g.node('Slice', [posIds, g.constInt64([0]), seqLen, g.constInt64([1])]); // (1, s)
     pos = g.node('Gather', [posTable, sliced], { axis: 0 }); // (1, s, C)
-  } else pos = g.node('Slice', [posTable, g.constInt64([0]), seqLen, g.constInt64([0])]);
+  } else if (o.positions === 'from-ids') {
+    // RoBERTa: cumsum(ids != pad) * (ids != pad) + pad.
+    const notPad = g.node('Cast', [g.node('Not', [g.node('Equal', [ids, g.constInt64([1], [])])])], { to: 7 });
+    const p = g.node('Add', [g.node('Mul', [g.node('CumSum', [notPad, g.constInt64([1], [])]), notPad]), g.constInt64([1], [])]);
+    pos = g.node('Gather', [posTable, p], { axis: 0 });
+  } else if (o.positions === 'input') pos = g.node('Gather', [posTable, g.input('position_ids', 'int64', ['batch', 'seq'])], { axis: 0 });
+  else pos = g.node('Slice', [posTable, g.constInt64([0]), seqLen, g.constInt64([0])]);
   let x = layerNorm(g.node('Add', [g.node('Add', [word, typ]), pos]), w.embLnG, w.embLnB, 'embeddings.norm');
 
   const maskF = g.node('Cast', [g.node('Unsqueeze', [g.node('Unsqueeze', [mask, g.constInt64([1])]), g.constInt64([2])])], { to: 1 });
-  const keyBias = g.node('Mul', [g.node('Sub', [f(1), maskF]), f(o.maskBias ?? -1e9)]);
+  const inverted = g.node('Sub', [f(1), maskF]);
+  const keyBias = o.maskForm === 'where'
+    ? g.node('Where', [g.node('Cast', [inverted], { to: 9 }), f(o.maskBias ?? -1e9), inverted])
+    : g.node('Mul', [inverted, f(o.maskBias ?? -1e9)]);
   const headsShape = g.constInt64([0, 0, H, dh]);
   const mergeShape = g.constInt64([0, 0, C]);
 
@@ -75,10 +88,18 @@ export function tinyBertVariant(cfg: TinyBertConfig, w: TinyBertWeights, o: Vari
       q = g.node('Mul', [q, f(dh ** -0.25)]);
       kT = g.node('Mul', [kT, f(dh ** -0.25)]);
     }
+    if (o.scale === 'sdpa') {
+      const root = g.node('Sqrt', [g.node('Div', [f(1), g.node('Sqrt', [f(dh)])])]);
+      q = g.node('Mul', [q, root]);
+      kT = g.node('Mul', [kT, root]);
+    }
     let scores = g.node('MatMul', [q, kT]);
     if (o.scale === undefined || o.scale === 'mul-scores') scores = g.node('Mul', [scores, f(1 / Math.sqrt(dh))]);
     if (o.scale === 'div-scores') scores = g.node('Div', [scores, f(Math.sqrt(dh))]);
-    scores = g.node('Add', [scores, keyBias]);
+    if (o.maskForm === 'masked-fill') {
+      const padded = g.node('Equal', [g.node('Unsqueeze', [g.node('Unsqueeze', [mask, g.constInt64([1])]), g.constInt64([2])]), g.constInt64([0], [])]);
+      scores = g.node('Where', [padded, f(o.maskBias ?? -3.4028234663852886e38), scores]);
+    } else scores = g.node('Add', [scores, keyBias]);
     const probs = o.softmax === false ? scores : g.node('Softmax', [scores], { axis: -1 });
     const ctx = g.node('Reshape', [g.node('Transpose', [g.node('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), mergeShape]);
     const attn = linear(ctx, L.o, L.ob, C, C, `${n}.attention_output`);

@@ -121,6 +121,8 @@ describe('readEncoderSpec: tiny BERT', () => {
       { layerNorm: 'decomposed', gelu: 'hf', scale: 'div-scores', positions: 'gather-ids', maskBias: -3.4028234663852886e38, pooler: true }],
     ['scale on q', { scale: 'mul-q' }],
     ['scale split over q and k', { scale: 'sqrt-both', maskBias: -10000 }],
+    ['masked_fill form (Where on the scores, DistilBERT)', { maskForm: 'masked-fill', scale: 'div-scores', maskBias: -3.4028234663852886e38 }],
+    ['SDPA export form (Sqrt(1/sqrt(dh)) nodes on q and k, Where mask)', { scale: 'sdpa', maskForm: 'where', maskBias: -3.4028234663852886e38, layerNorm: 'decomposed', gelu: 'hf' }],
   ];
   for (const [what, v] of variants) {
     it(`reads the same spec from the ${what}`, () => {
@@ -160,6 +162,8 @@ describe('readEncoderSpec: broken graphs name what did not match and where', () 
     ['a missing Softmax', { softmax: false }, /layer 0: expected Softmax after the attention scores \(MatMul node "[^"]+"\), found MatMul node/],
     ['an unknown activation (SiLU)', { gelu: 'silu' }, /layer 0: the FFN activation \(ops Sigmoid, Mul, from Sigmoid node "[^"]+"\) is neither GELU \(erf\) nor ReLU/],
     ['a quantized projection', { quantizeLayer: 1 }, /DynamicQuantizeLinear node "[^"]+" is a quantized op; the reader needs float32 weights/],
+    ['positions from a graph input', { positions: 'input' }, /embeddings: found 2 embeddings gathered by graph inputs \(token_type_ids, position_ids\).*positions given as an input are not supported/],
+    ['RoBERTa-style positions from the token ids', { positions: 'from-ids' }, /embeddings: the position ids read by Gather node "[^"]+" are computed from the token ids \(RoBERTa-style/],
     ['not an ONNX model', new Uint8Array([1, 2, 3, 4, 5]), /the bytes are not an ONNX model/],
   ];
   for (const [what, v, re] of cases) {
@@ -228,5 +232,39 @@ describe('readEncoderSpec: USE-lite', () => {
     const floatInits = [...initializers(bytes).entries()].filter(([, v]) => v.data.length > 1).map(([n]) => n);
     expect(floatInits.filter((n) => !covered.has(n))).toEqual(['timing.inv_timescales']);
     expect(specParameterCount(spec)).toBeGreaterThan(6_000_000);
+  });
+
+  it('reads a Gemm (transB = 1) pooling dense layer as the same weights, marked transposed', () => {
+    const m = onnx.ModelProto.decode(bytes);
+    const g = m.graph!;
+    const nodes = g.node!;
+    const mmIdx = nodes.findIndex((n) => n.opType === 'MatMul' && n.input![1] === 'pooler_0.kernel');
+    const add = nodes[mmIdx + 1];
+    expect(add.opType).toBe('Add');
+    const kernel = initializers(bytes).get('pooler_0.kernel')!.data; // (512 in, 512 out)
+    const t = new Float32Array(512 * 512);
+    for (let i = 0; i < 512; i++) for (let o = 0; o < 512; o++) t[o * 512 + i] = kernel[i * 512 + o];
+    g.initializer!.push(onnx.TensorProto.create({ name: 'pooler_0.kernel_t', dims: [512, 512], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(t.buffer) }));
+    const gemm = onnx.NodeProto.create({ opType: 'Gemm', name: 'pooler_gemm', input: [nodes[mmIdx].input![0], 'pooler_0.kernel_t', 'pooler_0.bias'], output: add.output, attribute: [onnx.AttributeProto.create({ name: 'transB', i: 1, type: onnx.AttributeProto.AttributeType.INT })] });
+    nodes.splice(mmIdx, 2, gemm);
+    const s = readEncoderSpec(onnx.ModelProto.encode(m).finish());
+    const d = s.pooling!.dense[0];
+    expect(d.W.source).toEqual({ name: 'pooler_0.kernel_t', dims: [512, 512], transposed: true });
+    expect(d.W.shape).toEqual([512, 512]);
+    expect(firstMismatch(d.W.data, kernel)).toBe(-1);
+    expect(firstMismatch(d.b!.data, spec.pooling!.dense[0].b!.data)).toBe(-1);
+  });
+
+  it('does not depend on names: USE-lite with every name changed reads to the same tensors', () => {
+    const { bytes: renamed, map } = renameEverything(bytes, 3);
+    const s = readEncoderSpec(renamed);
+    expect(s.io.pooled).toBe(map.get('sentence_embedding'));
+    expect(s.io.tokens).toBe(map.get('last_hidden_state'));
+    const a = specTensors(spec);
+    const b = specTensors(s);
+    expect(b.map((t) => t.name)).toEqual(a.map((t) => t.name));
+    a.forEach((t, i) => expect(firstMismatch(b[i].tensor.data, t.tensor.data), t.name).toBe(-1));
+    expect({ ...s.pooling, dense: null }).toEqual({ ...spec.pooling, dense: null });
+    expect(s.layers.map((l) => [l.norm, l.heads, l.scale, l.skip !== null])).toEqual(spec.layers.map((l) => [l.norm, l.heads, l.scale, l.skip !== null]));
   });
 });
