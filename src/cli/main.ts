@@ -2,7 +2,7 @@
 // the `webgpu` package for the heads). Design decision: every command goes file -> src/data -> src/encoder (with
 // the on-disk feature cache) -> src/heads + src/train, exactly the modules the browser uses; bad input is one
 // line on stderr and exit code 1 (usage errors 2), never a stack trace. This file only dispatches; each command
-// lives in its own module (train-cmd, eval-cmd, predict-cmd, encode-cmd).
+// lives in its own module (train-cmd, eval-cmd, predict-cmd, encode-cmd, export-cmd, embed-cmd).
 import { DataError } from '../data';
 import { UsageError } from './args';
 import { clipLine, printable } from './format';
