@@ -8,6 +8,7 @@ import { UsageError } from './args';
 import { clipLine, printable } from './format';
 import { ENCODE_USAGE, encodeCommand } from './encode-cmd';
 import { EVAL_USAGE, evalCommand } from './eval-cmd';
+import { EXPORT_USAGE, exportCommand } from './export-cmd';
 import { PREDICT_USAGE, predictCommand } from './predict-cmd';
 import { TRAIN_USAGE, trainCommand } from './train-cmd';
 
@@ -19,6 +20,7 @@ const COMMANDS = new Map<string, (argv: string[]) => Promise<void>>([
   ['eval', evalCommand],
   ['predict', predictCommand],
   ['encode', encodeCommand],
+  ['export', exportCommand],
 ]);
 
 export const USAGE = `labeltune — train label-representation heads on a frozen text encoder
@@ -28,6 +30,7 @@ ${TRAIN_USAGE}
 ${EVAL_USAGE}
 ${PREDICT_USAGE}
 ${ENCODE_USAGE}
+${EXPORT_USAGE}
 
 Files: CSV, TSV (with or without header), JSON, JSONL, or "LABEL text" lines; columns are detected when omitted.
 Features are cached on disk (~/.cache/labeltune/features, or LABELTUNE_CACHE_DIR); --no-cache skips the cache.

@@ -4,11 +4,12 @@
 // run builds, trains and evaluates its head on those features. Design decision: one task and one head keep the
 // original output exactly (three lines, or one JSON object); several runs print a comparison table (or a JSON
 // array of the same per-run objects) and write `out.<label>.<head>.safetensors`-style files.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
-import { exportHead } from '../heads/serialize';
+import { exportHead, NonFiniteHeadError } from '../heads/serialize';
+import { estimateRun, formatDuration } from '../train/estimate';
 import { Trainer, type EvalRecord } from '../train/trainer';
 import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
@@ -61,6 +62,16 @@ function labelTexts(pairs: readonly [string, string][], taskLabels: readonly (re
     }
   }
   return taskLabels.map((labels) => labels.map((l) => pairs.find(([name]) => name === l)?.[1] ?? l));
+}
+
+/** A run that ended without a finite head (diverged before any good checkpoint): the command exits 1. */
+export class RunFailedError extends Error {}
+
+/** Write via a temporary file in the same folder and a rename: a crash never leaves half a head at `path`. */
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
 }
 
 /** `h.safetensors` + ['topic', 'ytuning'] -> `h.topic.ytuning.safetensors` (names made file-safe). */
@@ -132,13 +143,14 @@ function readTasks(a: ReturnType<typeof parseTrainArgs>): Task[] {
   const tasks: Task[] = [];
   let text = a.c.text;
   let textPair: string | null | undefined = a.c.textPair;
+  const seen = new Set<string>(); // each file's warnings once, however many label columns read it
   for (const column of a.labelColumns) {
     const cols = { text, textPair, label: column };
-    const full = readDataset(a.c.data, cols);
+    const full = readDataset(a.c.data, cols, undefined, seen);
     text = full.columns.text;
     textPair = full.columns.textPair ?? null;
     const split = a.dev
-      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.columns.label })) }
+      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.columns.label }, undefined, seen)) }
       : splitDataset(full, { devFraction: a.devSplit ?? 0.1, seed: a.seed });
     tasks.push({ name: a.labelColumns.length > 1 ? full.columns.label : '', ...split });
   }
@@ -153,6 +165,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const several = tasks.length > 1 || a.heads.length > 1;
   const session = await openEncoder(c);
   const { encoder } = session;
+  // Dev examples come from --dev, or from --data when split off it: errors name the file a row is in.
+  const devFile = a.dev ?? c.data;
   try {
     await withGpu(async (engine, gpu) => {
       // One task: train and dev encoded separately (their timings and cache hits are reported apart). Several
@@ -160,15 +174,16 @@ export async function trainCommand(argv: string[]): Promise<void> {
       // Kinds that run the encoder in WGSL (finetune) train on token ids: no feature encode for them alone.
       const featureHeads = a.heads.filter((h) => headEntry(h).input === 'features');
       const noFeatures = { features: tasks.map(() => []), encoded: { features: [], seconds: 0, cached: 0 }, distinct: 0 };
-      const encAll = featureHeads.length === 0 ? noFeatures : several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json) : null;
-      const encTrain = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.train), 'encode train', c.json));
-      const encDev = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.dev), 'encode dev  ', c.json));
+      const encAll = featureHeads.length === 0 ? noFeatures : several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json, tasks.flatMap(() => [c.data, devFile])) : null;
+      const encTrain = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.train), 'encode train', c.json, [c.data]));
+      const encDev = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.dev), 'encode dev  ', c.json, [devFile]));
       const trainFeatures = encAll && encAll !== noFeatures ? tasks.map((_, i) => encAll.features[2 * i]) : encTrain.features;
       const devFeatures = encAll && encAll !== noFeatures ? tasks.map((_, i) => encAll.features[2 * i + 1]) : encDev.features;
       let spec: EncoderSpec | undefined;
       if (featureHeads.length < a.heads.length) spec = readEncoderSpec(session.files.model);
       await session.cache?.close();
       const reports: Record<string, unknown>[] = [];
+      const failures: string[] = [];
       const summaries: RunSummary[] = [];
       for (const [ti, task] of tasks.entries()) {
         const { train: trainSet, dev: devSet } = task;
@@ -195,6 +210,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
             ...(a.lr !== undefined ? { lr: a.lr } : {}),
           });
           try {
+            if (headEntry(head).input === 'token-ids' && h.params.length) {
+              // Encoder-in-the-loop kinds are slow: measure a step and say what the whole run will take first.
+              const est = await estimateRun(engine, trainer, trainEx, devEx.length);
+              const cpu = gpu.report.isFallbackAdapter || /llvmpipe|swiftshader|software/i.test(describeAdapter(gpu.report));
+              if (!c.json) {
+                console.error(
+                  `${runName ? `[${runName}] ` : ''}measured ${est.stepSeconds.toFixed(2)} s per step (batch ${est.B} x ${est.T} tokens): ` +
+                    `about ${formatDuration(est.totalSeconds)} for ${est.steps} steps + dev evaluations` +
+                    (cpu ? ' (this adapter is a CPU driver: a GPU runs this far faster)' : ''),
+                );
+              }
+            }
             const progress = trainProgress(runName, a.epochs, c.json);
             const epochLine = (r: EvalRecord) =>
               `${runName ? `[${runName}] ` : ''}epoch ${r.epoch + 1}: dev loss ${r.loss.toFixed(4)}  accuracy ${(r.metrics.accuracy * 100).toFixed(2)}%  macro-F1 ${(r.metrics.macroF1 * 100).toFixed(2)}`;
@@ -210,9 +237,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
               : null;
             const final = await trainer.evaluate(devEx);
             const trainSeconds = (performance.now() - t0) / 1000;
-            const out = a.out ? runOutPath(a.out, several ? run : []) : null;
+            const target = a.out ? runOutPath(a.out, several ? run : []) : null;
+            let out: string | null = null;
+            // A run with no finite checkpoint (diverged before any good dev epoch) exports nothing and fails the command.
+            let failure = !Number.isFinite(final.loss) ? `${result?.message ?? 'The head gives a non-finite dev loss.'}` : null;
             // The trainer restored the best dev checkpoint, so h holds the best head.
-            if (out) {
+            if (target && !failure) {
               const meta = {
                 labels: trainSet.labels,
                 labelTexts: texts[ti],
@@ -221,8 +251,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
                 training: { data: c.data, label_column: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: a.lr ?? null, seed: a.seed, best_epoch: result?.best ? result.best.epoch + 1 : null },
                 metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
               };
-              writeFileSync(out, await exportHead(h, meta));
+              try {
+                writeAtomically(target, await exportHead(h, meta));
+                out = target;
+              } catch (err) {
+                if (!(err instanceof NonFiniteHeadError)) throw err;
+                failure = `${result?.message ?? ''} ${err.message.replace(/^head file: /, '')}`.trim();
+              }
             }
+            if (failure) failures.push(`${runName ? `[${runName}] ` : ''}${failure}${target ? ` ${target} was not written (a file already there is unchanged).` : ''}`);
             const report = {
               command: 'train',
               head,
@@ -240,6 +277,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
                 : { encode_train_s: encTrain.encoded.seconds, encode_dev_s: encDev.encoded.seconds, cached_train: encTrain.encoded.cached, cached_dev: encDev.encoded.cached, train_s: trainSeconds },
               encoder: { name: encoder.info.name, hash: encoder.info.hash, ep: encoder.info.ep, tmax: encoder.tmax },
               out,
+              ...(failure ? { failed: failure } : {}),
               adapter: adapterJson(gpu),
             };
             reports.push(report);
@@ -269,6 +307,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
             `train ${trainTotal.toFixed(1)} s on ${describeAdapter(gpu.report)}`,
         );
       }
+      if (failures.length) throw new RunFailedError(`${failures.length} of ${reports.length} ${reports.length === 1 ? 'run' : 'runs'} ended without a finite head: ${failures.join(' ')}`);
     });
   } finally {
     await encoder.dispose();

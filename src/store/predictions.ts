@@ -1,7 +1,10 @@
 // Head outputs as a user sees them: per-row softmax probabilities over the labels, and the batch-prediction CSV
 // (text(s), predicted label, p_<label> per label). Design decision: the CSV is RFC 4180 (every field that holds a
 // comma, quote, CR or LF is quoted, quotes doubled) with a header row and CRLF line ends, so spreadsheets open it
-// as is; probabilities are written with 6 significant digits. Pure functions: no DOM, no GPU.
+// as is; a cell a spreadsheet would run as a formula (=, +, -, @ first) gets a leading ' (src/data/csv-writer);
+// probabilities are written with 6 significant digits. Pure functions: no DOM, no GPU.
+
+import { csvCell } from '../data/csv-writer';
 
 /** Row-wise softmax of logits (B, L) -> probabilities (B, L), max-subtracted; a non-finite row gives NaN probabilities. */
 export function softmaxRows(logits: ArrayLike<number>, B: number, L: number): Float32Array {
@@ -17,10 +20,8 @@ export function softmaxRows(logits: ArrayLike<number>, B: number, L: number): Fl
   return out;
 }
 
-/** One CSV field, quoted when it must be. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+/** One CSV field: the program's one writer (src/data/csv-writer: RFC 4180 quoting, formula cells escaped). */
+export const csvField = csvCell;
 
 export interface PredictionRow {
   text: string;

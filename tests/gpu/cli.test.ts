@@ -85,7 +85,7 @@ describe('labeltune command', () => {
       [['train', '--data', data, '--model', model, '--head', 'gpt'], 2, /unknown --head "gpt"/],
       [['train', '--data', data, '--model', model, '--epochs', 'many'], 2, /--epochs must be a non-negative integer/],
       [['fly'], 2, /unknown command "fly"/],
-      [['train', '--data', data, '--model', model, '--label-texts', 'pos=good,maybe=so-so'], 2, /--label-texts: no label "maybe" in the data \(labels: neg, pos\)/],
+      [['train', '--data', data, '--model', model, '--label-texts', 'pos=good,maybe=so-so'], 2, /--label-texts: no label "maybe" in the data \(labels: 'neg', 'pos'\)/],
       [['train', '--data', data, '--model', model, '--label-texts', 'positive'], 2, /--label-texts: "positive" is not name=text/],
     ];
     for (const [args, code, msg] of cases) {

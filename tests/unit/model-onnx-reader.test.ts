@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { readEncoderSpec, UnsupportedGraphError } from '../../src/model/onnx-reader';
+import { checkSpecShapes } from '../../src/model/onnx-spec-check';
 import { specParameterCount, specTensors, type EncoderSpec, type Tensor } from '../../src/model/spec';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
 import { renameEverything, tinyBertVariant, type Variant } from './model-graphs';
@@ -25,8 +26,8 @@ function initializers(bytes: Uint8Array): Map<string, { data: Float32Array; offs
   const out = new Map<string, { data: Float32Array; offset: number }>();
   for (const t of m.graph!.initializer ?? []) {
     if (t.dataType !== onnx.TensorProto.DataType.FLOAT || !t.rawData?.byteLength) continue;
-    const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
-    out.set(t.name!, { data: Float32Array.from({ length: t.rawData.byteLength / 4 }, (_, i) => dv.getFloat32(i * 4, true)), offset: t.rawData.byteOffset });
+    // A fresh aligned copy of the little-endian bytes (the test hosts are little-endian).
+    out.set(t.name!, { data: new Float32Array(new Uint8Array(t.rawData).buffer), offset: t.rawData.byteOffset });
   }
   return out;
 }
@@ -232,7 +233,7 @@ describe('readEncoderSpec: USE-lite', () => {
     const floatInits = [...initializers(bytes).entries()].filter(([, v]) => v.data.length > 1).map(([n]) => n);
     expect(floatInits.filter((n) => !covered.has(n))).toEqual(['timing.inv_timescales']);
     expect(specParameterCount(spec)).toBeGreaterThan(6_000_000);
-  });
+  }, 60_000);
 
   it('reads a Gemm (transB = 1) pooling dense layer as the same weights, marked transposed', () => {
     const m = onnx.ModelProto.decode(bytes);
@@ -253,7 +254,7 @@ describe('readEncoderSpec: USE-lite', () => {
     expect(d.W.shape).toEqual([512, 512]);
     expect(firstMismatch(d.W.data, kernel)).toBe(-1);
     expect(firstMismatch(d.b!.data, spec.pooling!.dense[0].b!.data)).toBe(-1);
-  });
+  }, 60_000);
 
   it('does not depend on names: USE-lite with every name changed reads to the same tensors', () => {
     const { bytes: renamed, map } = renameEverything(bytes, 3);
@@ -266,5 +267,36 @@ describe('readEncoderSpec: USE-lite', () => {
     a.forEach((t, i) => expect(firstMismatch(b[i].tensor.data, t.tensor.data), t.name).toBe(-1));
     expect({ ...s.pooling, dense: null }).toEqual({ ...spec.pooling, dense: null });
     expect(s.layers.map((l) => [l.norm, l.heads, l.scale, l.skip !== null])).toEqual(spec.layers.map((l) => [l.norm, l.heads, l.scale, l.skip !== null]));
+  }, 60_000);
+});
+
+describe('readEncoderSpec: a pre-LN graph with a final LayerNorm', () => {
+  it('is refused with the place named', () => {
+    const bytes = loadUseLite();
+    const m = onnx.ModelProto.decode(bytes);
+    const g = m.graph!;
+    // Insert LayerNormalization between layer_1.output and last_hidden_state (reusing layer 1's LN2 weights).
+    const id = g.node!.find((n) => n.opType === 'Identity' && n.output![0] === 'last_hidden_state')!;
+    const ln2 = g.node!.filter((n) => n.opType === 'LayerNormalization').pop()!;
+    const ln = onnx.NodeProto.create({ opType: 'LayerNormalization', name: 'final_norm', input: [id.input![0], ln2.input![1], ln2.input![2]], output: ['final_normed'], attribute: ln2.attribute });
+    id.input = ['final_normed'];
+    g.node!.splice(g.node!.indexOf(id), 0, ln);
+    expect(() => readEncoderSpec(onnx.ModelProto.encode(m).finish())).toThrow(/after layer 1: a final LayerNorm \(LayerNormalization node "final_norm"\) before the token output is not supported/);
+  }, 60_000);
+});
+
+describe('checkSpecShapes (run by readEncoderSpec)', () => {
+  const spec = readEncoderSpec(tb.model);
+  it('names a tensor whose shape disagrees with the widths around it', () => {
+    const L = spec.layers[1];
+    const bad: EncoderSpec = { ...spec, layers: [spec.layers[0], { ...L, ffnOut: { ...L.ffnOut, in: 63, W: { ...L.ffnOut.W, shape: [63, 32] } } }] };
+    expect(() => checkSpecShapes(bad)).toThrow(/shape check: layers\.1\.ffnOut maps 63 -> 32, expected 64 -> 32/);
+    const bad2: EncoderSpec = { ...spec, layers: [{ ...spec.layers[0], outWidth: 16 }, spec.layers[1]] };
+    expect(() => checkSpecShapes(bad2)).toThrow(/layers\.0\.attnOut maps 32 -> 32, expected 32 -> 16/);
+    const bad3: EncoderSpec = { ...spec, embeddings: { ...spec.embeddings, word: { ...spec.embeddings.word, data: spec.embeddings.word.data.subarray(1) } } };
+    expect(() => checkSpecShapes(bad3)).toThrow(/embeddings\.word \(embeddings\.word\) has shape \[224, 32\] and 7167 values/);
+  });
+  it('passes the fixtures', () => {
+    expect(() => checkSpecShapes(spec)).not.toThrow();
   });
 });

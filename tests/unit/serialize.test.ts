@@ -142,6 +142,33 @@ describe('head file validation (before any GPU work)', () => {
     expect(() => importHead(noEngine, file, { encoderHash: 'a'.repeat(64) })).toThrow(/unexpected tensor "__proto__" for a linear head/);
   });
 
+  it('checks a forged L-Tuning config against the file\'s own tensors before allocating anything', () => {
+    // Within every cap, but L*Tl*C = 1000*8192*16384 floats: the config alone must not size an allocation.
+    const huge = meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C: 16384, L: 1000, d: 4, H: 2, m: 2, Tl: 8192, seed: 0, lnEps: 1e-5 }), labels: JSON.stringify(Array.from({ length: 1000 }, (_, i) => `l${i}`)), label_texts: JSON.stringify(Array.from({ length: 1000 }, (_, i) => `l${i}`)) });
+    expect(() => load({}, huge)).toThrow(/head file: tensor "config\.labelTokens" is missing/);
+    const prompt = meta({ kind: 'ltuning-prompt', config: JSON.stringify({ C: 16384, L: 1000, d: 4, H: 2, m: 2, Tl: 1, seed: 0, lnEps: 1e-5 }) });
+    expect(() => load({ 'config.labelSeeds': { shape: [2, 3], data: new Float32Array(6) } }, prompt)).toThrow(/metadata "labels" has 2 entries but the head has 1000 labels/);
+  });
+
+  const capped: [string, Record<string, string>, RegExp][] = [
+    ['L-Tuning with 2,000 labels (the reported 5 KB file)', meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C: 512, L: 2000, d: 64, H: 4, m: 4, Tl: 100, seed: 0, lnEps: 1e-5 }) }), /config \(label-attn-prefix\)\.L is 2000, more than a head file may have \(at most 1,000\)/],
+    ['a linear head 1e6 wide', meta({ config: JSON.stringify({ C: 1_000_000, labels: 2, pair: false }) }), /config \(linear\)\.C is 1000000, more than a head file may have \(at most 16,384\)/],
+    ['Y-Tuning with 1e6 decoder layers', meta({ kind: 'ytuning', config: JSON.stringify({ C, L, d: 4, H: 2, N: 1_000_000, ffn: 16, seed: 0, lnEps: 1e-5, labelSeeds: false }) }), /config \(ytuning\)\.N is 1000000, more than a head file may have \(at most 64\)/],
+    ['label texts of 200,000 characters', meta({ label_texts: JSON.stringify(['x'.repeat(200_000), 'y']) }), /metadata "label_texts" entry 0 is 200,000 characters long \(at most 100,000\)/],
+    ['a token limit of 1e9', meta({ tokenizer: '{"tmax":1000000000,"pair":"none"}' }), /tokenizer\.tmax is 1000000000, more than a head file may have \(at most 8,192\)/],
+  ];
+  for (const [name, md, re] of capped) {
+    it(`caps on import: ${name}`, () => {
+      expect(() => load(params(), md)).toThrow(re);
+    });
+  }
+
+  it('refuses a head whose width is not the loaded encoder\'s (before any GPU work)', () => {
+    expect(() => importHead(noEngine, writeSafetensors(params(), meta()), { encoderHash: 'a'.repeat(64), encoderName: 'minilm', encoderWidth: 384 })).toThrow(
+      "head file: this head reads 3-wide encoder features, but minilm gives 384-wide ones (the file's encoder hash matches, so its config is corrupt or forged); re-export the head",
+    );
+  });
+
   // A complete L-Tuning prefix file (C 3, L 2, d 4, H 2, m 2, Tl 3) minus whatever a case breaks.
   const Tl = 3;
   const prefixMeta = meta({ kind: 'label-attn-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, m: 2, Tl, seed: 0, lnEps: 1e-5 }) });

@@ -29,6 +29,11 @@ describe('predictionCsv', () => {
     expect(csv).toBe('text,predicted,p_neg,p_pos\r\nplain,pos,0.25,0.75\r\n"has, comma and ""quotes""\nand a newline",neg,0.9,0.1\r\n');
   });
 
+  it('escapes formula cells: texts and label names a spreadsheet would run', () => {
+    const csv = predictionCsv([{ text: '=1+1' }, { text: '@SUM(A1:A9)' }], ['-1', '+1'], [0.25, 0.75, 0.9, 0.1]);
+    expect(csv).toBe('text,predicted,p_-1,p_+1\r\n"\'=1+1","\'+1",0.25,0.75\r\n"\'@SUM(A1:A9)","\'-1",0.9,0.1\r\n');
+  });
+
   it('writes both texts for pairs and refuses a wrong probability count', () => {
     const csv = predictionCsv([{ text: 'a', textPair: 'b' }], ['no', 'yes'], [0.4, 0.6]);
     expect(csv.split('\r\n')[0]).toBe('text,text_pair,predicted,p_no,p_yes');

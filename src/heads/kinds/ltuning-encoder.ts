@@ -6,7 +6,7 @@
 // the encoder itself comes from the base model at load time (`LoadContext.encoderSpec`), checked against the
 // stored widths, and the file's encoder hash must match it like every kind.
 import type { EncodedExample } from '../../encoder/types';
-import { bool, HeadFileError, HeadOnnxError, int, paramInit, type Config, type HeadContext, type HeadKindEntry } from '../kind-entry';
+import { bool, HeadFileError, HeadOnnxError, IMPORT_LIMITS, int, paramInit, type Config, type HeadContext, type HeadKindEntry } from '../kind-entry';
 import { EncoderTuningHead, KIND_OF_METHOD, type EncoderTuningKind } from '../ltuning-encoder';
 import { encoderTuningParamSpecs, type EncoderTuningMethod, type EncoderTuningResolved } from '../ltuning-encoder-config';
 import type { EncoderSpec } from '../../model/spec';
@@ -40,7 +40,9 @@ function readConfig(kind: EncoderTuningKind, c: Config) {
     throw new HeadFileError(`${w}.method must be "${METHOD_OF_KIND[kind]}", got ${JSON.stringify(c.method)}`);
   }
   const widths = c.widths;
-  if (!Array.isArray(widths) || widths.length < 1 || !widths.every((x) => Number.isInteger(x) && x >= 1)) throw new HeadFileError(`${w}.widths must be a list of positive integers (one per encoder layer)`);
+  if (!Array.isArray(widths) || widths.length < 1 || widths.length > IMPORT_LIMITS.N * 4 || !widths.every((x) => Number.isInteger(x) && x >= 1 && x <= IMPORT_LIMITS.width)) {
+    throw new HeadFileError(`${w}.widths must be a list of 1 to ${IMPORT_LIMITS.N * 4} positive integers of at most ${IMPORT_LIMITS.width} (one per encoder layer)`);
+  }
   const lt = kind === 'ltuning-prefix' || kind === 'ltuning-prompt';
   return { L: int(c, 'L', w), P: int(c, 'P', w), d: int(c, 'd', w), E: int(c, 'E', w), Cp: int(c, 'Cp', w), widths: widths as number[], lmax: lt ? int(c, 'lmax', w) : 0, lt };
 }

@@ -7,7 +7,7 @@
 // no encoder pass over the label texts. Both train on match / no-match pairs.
 import { attention, batchDim, broadcastBatch, keyMaskBias, layerNorm, linear, reduceSum } from '../../onnx/blocks';
 import { cInt, cNum, finiteNum, HeadFileError, HeadOnnxError, int, paramInit, seedMatrix, type Config, type HeadContext, type HeadKindEntry } from '../kind-entry';
-import { ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind } from '../ltuning-config';
+import { ltuningParamSpecs, type LTuningConfig, type LTuningKind, type LTuningResolved } from '../ltuning-config';
 import { LTuningHeadBase, LTuningPrefixHead } from '../ltuning-prefix';
 import { LTuningPromptHead } from '../ltuning-prompt';
 import type { F32Tensor } from '../safetensors';
@@ -25,8 +25,8 @@ function labelTokens(ctx: HeadContext): { Tl: number; labelTokens: Float32Array;
 }
 
 /**
- * An L-Tuning config from the stored JSON plus its label inputs (null: zero placeholders with every label token
- * kept, enough to validate the numbers and derive the tensor shapes).
+ * An L-Tuning config from the stored JSON plus its label inputs (null: the numbers only, for the shapes — nothing
+ * is allocated from an untrusted config; the file's own label tensors are checked against the shapes first).
  */
 function ltuningConfig(k: LTuningKind, c: Config, labelInputs: Record<string, Float32Array> | null): LTuningConfig {
   const w = `config (${k})`;
@@ -35,11 +35,12 @@ function ltuningConfig(k: LTuningKind, c: Config, labelInputs: Record<string, Fl
   const Tl = int(c, 'Tl', w);
   if (k === 'label-attn-prompt' && Tl !== 1) throw new HeadFileError(`${w}.Tl must be 1 for a prompt head, got ${Tl}`);
   const cfg: LTuningConfig = { C, L, d: int(c, 'd', w), H: int(c, 'H', w), m: int(c, 'm', w), Tl, seed: finiteNum(c, 'seed', w), lnEps: finiteNum(c, 'lnEps', w) };
+  if (!labelInputs) return cfg;
   if (k === 'label-attn-prefix') {
-    cfg.labelTokens = labelInputs ? labelInputs.labelTokens : new Float32Array(L * Tl * C);
-    cfg.labelMask = labelInputs ? labelInputs.labelMask : new Float32Array(L * Tl).fill(1);
+    cfg.labelTokens = labelInputs.labelTokens;
+    cfg.labelMask = labelInputs.labelMask;
   } else {
-    cfg.labelSeeds = labelInputs ? labelInputs.labelSeeds : new Float32Array(L * C);
+    cfg.labelSeeds = labelInputs.labelSeeds;
   }
   return cfg;
 }
@@ -55,13 +56,18 @@ function save(head: LTuningHeadBase): { config: Config; extra: Record<string, F3
 }
 
 function expect(kind: LTuningKind, c: Config): { L: number; shapes: Map<string, number[]> } {
-  // Placeholder label inputs of the right size: resolveLTuning checks the numbers, the file's tensors come later.
-  const r = resolveLTuning(kind, ltuningConfig(kind, c, null));
+  // Shapes by arithmetic only: the label inputs are the file's own tensors, checked against these before load().
+  const cfg = ltuningConfig(kind, c, null);
+  const { C, L, Tl } = cfg as Required<Pick<LTuningConfig, 'C' | 'L' | 'Tl'>>;
+  const d = cfg.d!;
+  const H = cfg.H!;
+  if (d % H !== 0) throw new Error(`${kind}: H (${H}) must divide d (${d})`);
   const shapes = new Map<string, number[]>();
-  if (kind === 'label-attn-prefix') shapes.set('config.labelTokens', [r.L, r.Tl, r.C]).set('config.labelMask', [r.L, r.Tl]);
-  else shapes.set('config.labelSeeds', [r.L, r.C]);
-  for (const s of ltuningParamSpecs(r)) shapes.set(`param.${s.name}`, s.shape);
-  return { L: r.L, shapes };
+  if (kind === 'label-attn-prefix') shapes.set('config.labelTokens', [L, Tl, C]).set('config.labelMask', [L, Tl]);
+  else shapes.set('config.labelSeeds', [L, C]);
+  const shell: LTuningResolved = { kind, C, L, d, H, m: cfg.m!, Tl, labelTokens: null, labelMask: null, seeds: null, seed: 0, lnEps: 0 };
+  for (const s of ltuningParamSpecs(shell)) shapes.set(`param.${s.name}`, s.shape);
+  return { L, shapes };
 }
 
 function load(kind: LTuningKind, e: Parameters<HeadKindEntry['build']>[0], c: Config, t: Record<string, F32Tensor>) {
