@@ -72,6 +72,8 @@ function entry<K extends EncoderTuningKind>(kind: K, title: string, blurb: strin
     title,
     blurb,
     input: 'token-ids',
+    labelStates: method === 'lt-prefix' || method === 'lt-prompt',
+    pairs: 'joint',
     trainDefaults: { lr: 1e-3, objective: 'match' },
     build(e, ctx) {
       const spec = needSpec(ctx, kind);
