@@ -1,8 +1,10 @@
 // Shared argument handling of the labeltune commands: the usage error type, number and list flags, and reading a
 // dataset file. Design decision: a usage problem (a flag, a missing file) is a UsageError (exit code 2), a problem
 // with the data's content is the data module's DataError (exit code 1); both print as one line from main.ts.
+// Rows the data module repaired, dropped or skipped are never silent: each file's warnings go to stderr.
 import { readFileSync } from 'node:fs';
-import { loadDataset, sniff, parse, type Dataset, type ParsedTable } from '../data';
+import { datasetWarnings, loadDataset, sniff, parse, summarizeIssues, type Dataset, type ParsedTable } from '../data';
+import { clipLine, printable } from './format';
 
 export class UsageError extends Error {}
 
@@ -67,13 +69,38 @@ export function readBytes(path: string): Uint8Array {
   }
 }
 
-/** A labelled dataset from a file (columns from the flags, else detected). */
-export function readDataset(path: string, c: { text?: string; textPair?: string | null; label?: string }, labelOrder?: readonly string[]): Dataset {
-  return loadDataset(readBytes(path), path, { textColumn: c.text, textPairColumn: c.textPair, labelColumn: c.label, labelOrder }).dataset;
+/**
+ * Prints each warning about a data file once per `seen` set ("labeltune: warning: FILE: ..." on stderr): rows the
+ * parser repaired or dropped, skipped rows, near-duplicate labels. Printed with --json too (stdout stays JSON).
+ */
+function warn(path: string, messages: readonly string[], seen: Set<string>): void {
+  for (const m of messages) {
+    const line = clipLine(printable(`labeltune: warning: ${path}: ${m}`));
+    if (seen.has(line)) continue;
+    seen.add(line);
+    console.error(line);
+  }
 }
 
-/** A parsed table (no label column needed: what `predict` reads). */
+/**
+ * A labelled dataset from a file (columns from the flags, else detected); its warnings go to stderr. Pass one
+ * `seen` set to several reads of the same file (one per label column) to print each warning once.
+ */
+export function readDataset(
+  path: string,
+  c: { text?: string; textPair?: string | null; label?: string },
+  labelOrder?: readonly string[],
+  seen: Set<string> = new Set(),
+): Dataset {
+  const { table, dataset } = loadDataset(readBytes(path), path, { textColumn: c.text, textPairColumn: c.textPair, labelColumn: c.label, labelOrder });
+  warn(path, datasetWarnings(table, dataset), seen);
+  return dataset;
+}
+
+/** A parsed table (no label column needed: what `predict` reads); the parser's row issues go to stderr. */
 export function readTable(path: string): ParsedTable {
   const s = sniff(readBytes(path), path);
-  return parse(s.text, s, path);
+  const table = parse(s.text, s, path);
+  warn(path, summarizeIssues(table.issues).map((x) => x.message), new Set());
+  return table;
 }

@@ -27,7 +27,7 @@ export async function encodeCommand(argv: string[]): Promise<void> {
   const session = await openEncoder({ model: values.model!, tmax, cache: true });
   const { encoder } = session;
   try {
-    const r = await encodeInputs(session, ds.examples, 'encode', json);
+    const r = await encodeInputs(session, ds.examples, 'encode', json, (i) => `line ${ds.examples[i].line} of ${values.data}`);
     await session.cache?.close();
     const out = { command: 'encode', data: values.data, texts: ds.examples.length, cached: r.cached, encoded: ds.examples.length - r.cached, seconds: r.seconds, encoder: { name: encoder.info.name, ep: encoder.info.ep } };
     console.log(json ? JSON.stringify(out) : `encoded ${out.encoded} texts, ${out.cached} from the feature cache, in ${r.seconds.toFixed(1)} s`);

@@ -2,7 +2,8 @@
 // with a progress bar, and pair the features with labels. Design decision: several datasets that share texts
 // (train and dev, or one dataset per label column) are encoded as ONE list of distinct inputs, so each text goes
 // through the encoder (or the cache) once per command.
-import type { Dataset, Example } from '../data';
+import { DataError, type Dataset, type Example } from '../data';
+import { InputError } from '../encoder/encode';
 import { Encoder } from '../encoder/encoder';
 import { NodeCacheStore } from '../encoder/cache-store-node';
 import { cacheKey } from '../encoder/cache-key';
@@ -39,8 +40,11 @@ export interface Encoded {
   cached: number;
 }
 
-/** Encode inputs in order through the feature cache (when there is one), drawing `label`'s progress bar on a TTY. */
-export async function encodeInputs(s: EncoderSession, inputs: readonly TextInput[], label: string, quiet: boolean): Promise<Encoded> {
+/**
+ * Encode inputs in order through the feature cache (when there is one), drawing `label`'s progress bar on a TTY.
+ * `where(i)` names input i for an error ("line 7 of data.tsv"); an input that cannot be encoded is a DataError.
+ */
+export async function encodeInputs(s: EncoderSession, inputs: readonly TextInput[], label: string, quiet: boolean, where?: (i: number) => string): Promise<Encoded> {
   const { encoder, cache } = s;
   const t0 = performance.now();
   let cached = 0;
@@ -55,7 +59,10 @@ export async function encodeInputs(s: EncoderSession, inputs: readonly TextInput
         draw(p);
       },
     },
-  );
+  ).catch((err: unknown) => {
+    if (err instanceof InputError && where) throw new DataError('bad-text', `${where(err.index)}: ${err.message.replace(/^encode: input \d+ /, 'the text ')}. Shorten or fix that row.`);
+    throw err;
+  });
   return { features, seconds: (performance.now() - t0) / 1000, cached };
 }
 
@@ -72,10 +79,11 @@ function inputKey(x: TextInput): string {
  * Encode the examples of several datasets once: the distinct inputs are encoded (in first-seen order) and every
  * dataset gets its examples' features back, in its own order.
  */
-export async function encodeDatasets(s: EncoderSession, sets: readonly Dataset[], label: string, quiet: boolean): Promise<{ features: EncodedExample[][]; encoded: Encoded; distinct: number }> {
+export async function encodeDatasets(s: EncoderSession, sets: readonly Dataset[], label: string, quiet: boolean, files: readonly string[] = []): Promise<{ features: EncodedExample[][]; encoded: Encoded; distinct: number }> {
   const index = new Map<string, number>();
   const inputs: TextInput[] = [];
-  const positions = sets.map((ds) =>
+  const origin: string[] = [];
+  const positions = sets.map((ds, d) =>
     ds.examples.map((x) => {
       const input = inputOf(x);
       const key = inputKey(input);
@@ -84,11 +92,12 @@ export async function encodeDatasets(s: EncoderSession, sets: readonly Dataset[]
         k = inputs.length;
         index.set(key, k);
         inputs.push(input);
+        origin.push(`line ${x.line}${files[d] ? ` of ${files[d]}` : ''}`);
       }
       return k;
     }),
   );
-  const encoded = await encodeInputs(s, inputs, label, quiet);
+  const encoded = await encodeInputs(s, inputs, label, quiet, (i) => origin[i]);
   return { features: positions.map((ps) => ps.map((k) => encoded.features[k])), encoded, distinct: inputs.length };
 }
 

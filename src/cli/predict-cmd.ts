@@ -2,18 +2,19 @@
 // CSV — the input text(s), the predicted label and one probability column per label (`p_<label>`); when the file
 // has a label column (named with --label, or detected: a column whose every value is one of the head's labels)
 // its value, a `correct` column and the accuracy are added. Design decision: the file needs no label column, so it
-// is read as a plain table (not a Dataset), and the CSV is the studio's (src/train/prediction-csv.ts); rows with
-// an empty text are skipped with a warning naming lines.
+// is read as a plain table (not a Dataset), and the CSV is the studio's (src/train/prediction-csv.ts, written by
+// src/data/csv-writer: RFC 4180 quoting, formula cells escaped); rows with an empty text are skipped with a warning naming lines.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { columnStats, DataError, guessColumns, listLines, listNames, type ParsedTable } from '../data';
 import { numFlag, readTable, UsageError } from './args';
-import { encodeInputs, openEncoder, type TextInput } from './encoding';
+import { openEncoder, type TextInput } from './encoding';
 import { headColumns } from './eval-cmd';
 import { withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
-import { headLogits, softmaxRows } from '../train/inference';
+import { softmaxRows } from '../train/inference';
 import { predictionAccuracy, predictionsCsv } from '../train/prediction-csv';
+import { inferLogits } from './token-infer';
 
 export const PREDICT_USAGE = `  labeltune predict --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
                  [--out preds.csv] [--model default|DIR] [--batch N] [--no-cache]
@@ -128,11 +129,9 @@ export async function predictCommand(argv: string[]): Promise<void> {
   const { encoder } = session;
   try {
     await withGpu(async (engine) => {
-      const { head, meta } = loadHead(engine, peeked, encoder.info);
+      const { head, meta } = loadHead(engine, peeked, encoder.info, session.files.model);
       try {
-        const enc = await encodeInputs(session, rows, 'encode', false);
-        await session.cache?.close();
-        const logits = await headLogits(engine, head, enc.features, { tmax: encoder.tmax, batchSize: batch });
+        const { logits } = await inferLogits(engine, head, session, rows, { pair: peeked.pair, batch, label: 'encode', quiet: false });
         const probs = softmaxRows(logits, meta.labels.length);
         const names = { text: table.columns[cols.text], textPair: cols.textPair !== null ? table.columns[cols.textPair] : null, label: cols.label !== null ? table.columns[cols.label] : null };
         const csv = predictionsCsv(names, rows, meta.labels, probs, meta.labelTexts);

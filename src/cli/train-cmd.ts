@@ -4,12 +4,13 @@
 // run builds, trains and evaluates its head on those features. Design decision: one task and one head keep the
 // original output exactly (three lines, or one JSON object); several runs print a comparison table (or a JSON
 // array of the same per-run objects) and write `out.<label>.<head>.safetensors`-style files.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
 import { headMeta } from '../heads/head-meta';
-import { exportHead } from '../heads/serialize';
+import { exportHead, NonFiniteHeadError } from '../heads/serialize';
+import { estimateRun, formatDuration } from '../train/estimate';
 import { Trainer, type EvalRecord } from '../train/trainer';
 import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
@@ -18,7 +19,8 @@ import { adapterJson, withGpu } from './gpu-session';
 import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, isHeadKind, type HeadKind } from '../heads/registry';
 import { readEncoderSpec } from '../model/onnx-reader';
 import type { EncoderSpec } from '../model/spec';
-import { tokenExamples } from './token-examples';
+import { tokenExamples, type PairMode } from './token-examples';
+import type { TrainExample } from '../train/batches';
 import { trainProgress } from './progress';
 
 export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL[,COL...]]
@@ -31,7 +33,11 @@ export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-sp
       --out with several runs writes one file per run: --out h.safetensors -> h.ytuning.safetensors,
       h.linear.safetensors (several label columns: h.topic.safetensors, or h.topic.ytuning.safetensors for both).
       --head finetune trains every encoder weight in WGSL on token ids (no feature encode); --layer-decay X in
-      (0, 1] scales layer l's learning rate by X^(N-l) (default 1, off).`;
+      (0, 1] scales layer l's learning rate by X^(N-l) (default 1, off).
+      --head ltuning-prefix|ltuning-prompt (L-Tuning as published) and prefix-tuning|prompt-tuning (its baselines)
+      run the FROZEN encoder in WGSL on token ids: L-Tuning once per (text, label) pair (2 per text in training,
+      all labels in evaluation), the baselines once per text; a pair of texts is one joint sequence.
+      label-attn-prefix|label-attn-prompt are the faster cached-feature heads once called ltuning-*.`;
 
 /**
  * Label texts (what the encoder reads for each label's seed): the names, or `name=text` pairs separated by commas
@@ -62,6 +68,16 @@ function labelTexts(pairs: readonly [string, string][], taskLabels: readonly (re
     }
   }
   return taskLabels.map((labels) => labels.map((l) => pairs.find(([name]) => name === l)?.[1] ?? l));
+}
+
+/** A run that ended without a finite head (diverged before any good checkpoint): the command exits 1. */
+export class RunFailedError extends Error {}
+
+/** Write via a temporary file in the same folder and a rename: a crash never leaves half a head at `path`. */
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
 }
 
 /** `h.safetensors` + ['topic', 'ytuning'] -> `h.topic.ytuning.safetensors` (names made file-safe). */
@@ -133,13 +149,14 @@ function readTasks(a: ReturnType<typeof parseTrainArgs>): Task[] {
   const tasks: Task[] = [];
   let text = a.c.text;
   let textPair: string | null | undefined = a.c.textPair;
+  const seen = new Set<string>(); // each file's warnings once, however many label columns read it
   for (const column of a.labelColumns) {
     const cols = { text, textPair, label: column };
-    const full = readDataset(a.c.data, cols);
+    const full = readDataset(a.c.data, cols, undefined, seen);
     text = full.columns.text;
     textPair = full.columns.textPair ?? null;
     const split = a.dev
-      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.columns.label })) }
+      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.columns.label }, undefined, seen)) }
       : splitDataset(full, { devFraction: a.devSplit ?? 0.1, seed: a.seed });
     tasks.push({ name: a.labelColumns.length > 1 ? full.columns.label : '', ...split });
   }
@@ -154,6 +171,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const several = tasks.length > 1 || a.heads.length > 1;
   const session = await openEncoder(c);
   const { encoder } = session;
+  // Dev examples come from --dev, or from --data when split off it: errors name the file a row is in.
+  const devFile = a.dev ?? c.data;
   try {
     await withGpu(async (engine, gpu) => {
       // One task: train and dev encoded separately (their timings and cache hits are reported apart). Several
@@ -161,32 +180,40 @@ export async function trainCommand(argv: string[]): Promise<void> {
       // Kinds that run the encoder in WGSL (finetune) train on token ids: no feature encode for them alone.
       const featureHeads = a.heads.filter((h) => headEntry(h).input === 'features');
       const noFeatures = { features: tasks.map(() => []), encoded: { features: [], seconds: 0, cached: 0 }, distinct: 0 };
-      const encAll = featureHeads.length === 0 ? noFeatures : several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json) : null;
-      const encTrain = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.train), 'encode train', c.json));
-      const encDev = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.dev), 'encode dev  ', c.json));
+      const encAll = featureHeads.length === 0 ? noFeatures : several ? await encodeDatasets(session, tasks.flatMap((t) => [t.train, t.dev]), 'encode', c.json, tasks.flatMap(() => [c.data, devFile])) : null;
+      const encTrain = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.train), 'encode train', c.json, [c.data]));
+      const encDev = encAll ?? (await encodeDatasets(session, tasks.map((t) => t.dev), 'encode dev  ', c.json, [devFile]));
       const trainFeatures = encAll && encAll !== noFeatures ? tasks.map((_, i) => encAll.features[2 * i]) : encTrain.features;
       const devFeatures = encAll && encAll !== noFeatures ? tasks.map((_, i) => encAll.features[2 * i + 1]) : encDev.features;
       let spec: EncoderSpec | undefined;
       if (featureHeads.length < a.heads.length) spec = readEncoderSpec(session.files.model);
       await session.cache?.close();
       const reports: Record<string, unknown>[] = [];
+      const failures: string[] = [];
       const summaries: RunSummary[] = [];
       for (const [ti, task] of tasks.entries()) {
         const { train: trainSet, dev: devSet } = task;
         // Label seeds: each label's text (its name by default) through the same frozen encoder.
-        const seeds = featureHeads.length ? await encoder.encode(texts[ti].map((text) => ({ text }))) : [];
+        const needSeeds = a.heads.some((h) => headEntry(h).input === 'features' || headEntry(h).labelStates);
+        const seeds = needSeeds ? await encoder.encode(texts[ti].map((text) => ({ text }))) : [];
         const hasPairs = trainSet.examples.some((x) => x.textPair !== undefined);
         const pair = hasPairs && !encoder.info.hasPairInput;
         const pairMode = !hasPairs ? 'none' : pair ? 'side-by-side' : 'pair-input';
         const featureEx = featureHeads.length ? { train: toExamples(trainSet, trainFeatures[ti]), dev: toExamples(devSet, devFeatures[ti]) } : null;
-        const tokenEx = spec
-          ? { train: tokenExamples(encoder.tokenizer, trainSet, encoder.tmax, pairMode), dev: tokenExamples(encoder.tokenizer, devSet, encoder.tmax, pairMode) }
-          : null;
+        // Token ids per pair mode: kinds with joint pairs (L-Tuning, prefix/prompt tuning) always take the
+        // tokenizer's pair form, one sequence per pair (USE-lite: a then b, no types); finetune follows the encoder.
+        const tokenExByMode = new Map<PairMode, { train: TrainExample[]; dev: TrainExample[] }>();
+        const tokenEx = (mode: PairMode) => {
+          let x = tokenExByMode.get(mode);
+          if (!x) tokenExByMode.set(mode, (x = { train: tokenExamples(encoder.tokenizer, trainSet, encoder.tmax, mode), dev: tokenExamples(encoder.tokenizer, devSet, encoder.tmax, mode) }));
+          return x;
+        };
         for (const head of a.heads) {
-          const { train: trainEx, dev: devEx } = headEntry(head).input === 'features' ? featureEx! : tokenEx!;
+          const joint = headEntry(head).pairs === 'joint';
+          const { train: trainEx, dev: devEx } = headEntry(head).input === 'features' ? featureEx! : tokenEx(joint && hasPairs ? 'pair-input' : pairMode);
           const run = [task.name, a.heads.length > 1 ? head : ''].filter(Boolean);
           const runName = printable(run.join('/'));
-          const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: a.seed, encoderSpec: spec, layerDecay: a.layerDecay });
+          const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair: pair && !joint, labelFeatures: seeds, seed: a.seed, encoderSpec: spec, layerDecay: a.layerDecay });
           const trainer = new Trainer(engine, h, {
             epochs: a.epochs,
             batchSize: a.batch,
@@ -196,6 +223,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
             ...(a.lr !== undefined ? { lr: a.lr } : {}),
           });
           try {
+            if (headEntry(head).input === 'token-ids' && h.params.length) {
+              // Encoder-in-the-loop kinds are slow: measure a step and say what the whole run will take first.
+              const est = await estimateRun(engine, trainer, trainEx, devEx.length);
+              const cpu = gpu.report.isFallbackAdapter || /llvmpipe|swiftshader|software/i.test(describeAdapter(gpu.report));
+              if (!c.json) {
+                console.error(
+                  `${runName ? `[${runName}] ` : ''}measured ${est.stepSeconds.toFixed(2)} s per step (batch ${est.B} x ${est.T} tokens): ` +
+                    `about ${formatDuration(est.totalSeconds)} for ${est.steps} steps + dev evaluations` +
+                    (cpu ? ' (this adapter is a CPU driver: a GPU runs this far faster)' : ''),
+                );
+              }
+            }
             const progress = trainProgress(runName, a.epochs, c.json);
             const epochLine = (r: EvalRecord) =>
               `${runName ? `[${runName}] ` : ''}epoch ${r.epoch + 1}: dev loss ${r.loss.toFixed(4)}  accuracy ${(r.metrics.accuracy * 100).toFixed(2)}%  macro-F1 ${(r.metrics.macroF1 * 100).toFixed(2)}`;
@@ -211,20 +250,31 @@ export async function trainCommand(argv: string[]): Promise<void> {
               : null;
             const final = await trainer.evaluate(devEx);
             const trainSeconds = (performance.now() - t0) / 1000;
-            const out = a.out ? runOutPath(a.out, several ? run : []) : null;
+            const target = a.out ? runOutPath(a.out, several ? run : []) : null;
+            let out: string | null = null;
+            // A run with no finite checkpoint (diverged before any good dev epoch) exports nothing and fails the command.
+            let failure = !Number.isFinite(final.loss) ? `${result?.message ?? 'The head gives a non-finite dev loss.'}` : null;
             // The trainer restored the best dev checkpoint, so h holds the best head.
-            if (out) {
+            if (target && !failure) {
+              // L-Tuning kinds run a pair as one joint sequence: for the file, that is the encoder's pair input.
               const meta = headMeta({
                 labels: trainSet.labels,
                 labelTexts: texts[ti],
-                encoder: encoder.info,
+                encoder: { ...encoder.info, hasPairInput: encoder.info.hasPairInput || joint },
                 tmax: encoder.tmax,
-                pairData: trainSet.examples.some((x) => x.textPair !== undefined),
+                pairData: hasPairs,
                 training: { data: c.data, head, labelColumn: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: trainer.options.lr, seed: a.seed, bestEpoch: result?.best ? result.best.epoch + 1 : null },
                 metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
               });
-              writeFileSync(out, await exportHead(h, meta));
+              try {
+                writeAtomically(target, await exportHead(h, meta));
+                out = target;
+              } catch (err) {
+                if (!(err instanceof NonFiniteHeadError)) throw err;
+                failure = `${result?.message ?? ''} ${err.message.replace(/^head file: /, '')}`.trim();
+              }
             }
+            if (failure) failures.push(`${runName ? `[${runName}] ` : ''}${failure}${target ? ` ${target} was not written (a file already there is unchanged).` : ''}`);
             const report = {
               command: 'train',
               head,
@@ -242,6 +292,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
                 : { encode_train_s: encTrain.encoded.seconds, encode_dev_s: encDev.encoded.seconds, cached_train: encTrain.encoded.cached, cached_dev: encDev.encoded.cached, train_s: trainSeconds },
               encoder: { name: encoder.info.name, hash: encoder.info.hash, ep: encoder.info.ep, tmax: encoder.tmax },
               out,
+              ...(failure ? { failed: failure } : {}),
               adapter: adapterJson(gpu),
             };
             reports.push(report);
@@ -271,6 +322,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
             `train ${trainTotal.toFixed(1)} s on ${describeAdapter(gpu.report)}`,
         );
       }
+      if (failures.length) throw new RunFailedError(`${failures.length} of ${reports.length} ${reports.length === 1 ? 'run' : 'runs'} ended without a finite head: ${failures.join(' ')}`);
     });
   } finally {
     await encoder.dispose();

@@ -3,7 +3,7 @@
 // Design decision: UTF-8 is assumed and decoded leniently (bad bytes become U+FFFD and are counted, with the
 // first line they occur on) — one stray byte in a 5,000-line file (TREC's train.txt has one) must not refuse
 // the file. Only when a file has bad UTF-8 *and no valid multi-byte character at all* is it re-read as
-// Windows-1252, which is what a legacy "ANSI" export from Excel or Notepad is.
+// Windows-1252, which is what a legacy "ANSI" export from Excel or Notepad is. Line breaks come out as '\n' only.
 
 import { DataError, fmtCount } from './errors';
 import type { EncodingInfo } from './types';
@@ -37,6 +37,14 @@ function binaryError(name: string, why: string): DataError {
 
 function emptyError(name: string, why: string): DataError {
   return new DataError('empty-file', `${name} is empty (${why}). ${HOW_TO_FIX}`);
+}
+
+/**
+ * Every line break as '\n': '\r\n' and a lone '\r' (old Mac) alike, so a file mixing them never merges rows
+ * (papaparse guesses ONE newline per file). A '\r\n' inside a quoted field becomes '\n' too.
+ */
+export function unifyLineBreaks(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 /** 1-based line number of a character offset. */
@@ -94,14 +102,14 @@ export function decode(bytes: Uint8Array, fileName?: string): { text: string; en
   // Byte-order marks first: a UTF-16 BOM looks like binary to the checks below.
   if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) {
     const enc = bytes[0] === 0xff ? 'utf-16le' : 'utf-16be';
-    const text = new TextDecoder(enc).decode(bytes.subarray(2));
+    const text = unifyLineBreaks(new TextDecoder(enc).decode(bytes.subarray(2)));
     const encoding: EncodingInfo = { name: enc, bom: true, replaced: 0, firstReplacedLine: 0, notes: [`decoded as ${enc.toUpperCase()} (byte-order mark)`] };
     if (text.includes('\0')) throw binaryError(name, 'it has NUL characters');
     return finish(text, encoding, name);
   }
   const utf16 = guessUtf16(bytes);
   if (utf16) {
-    const text = new TextDecoder(utf16).decode(bytes);
+    const text = unifyLineBreaks(new TextDecoder(utf16).decode(bytes));
     if (text.includes('\0')) throw binaryError(name, 'it has NUL characters');
     return finish(text, { name: utf16, bom: false, replaced: 0, firstReplacedLine: 0, notes: [`decoded as ${utf16.toUpperCase()} (no byte-order mark; guessed from NUL bytes)`] }, name);
   }
@@ -115,14 +123,14 @@ export function decode(bytes: Uint8Array, fileName?: string): { text: string; en
   checkControlBytes(body, name);
 
   const notes: string[] = bom ? ['UTF-8 byte-order mark removed'] : [];
-  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(body);
+  const text = unifyLineBreaks(new TextDecoder('utf-8', { ignoreBOM: true }).decode(body));
   const first = text.indexOf('\ufffd');
   if (first === -1) return finish(text, { name: 'utf-8', bom, replaced: 0, firstReplacedLine: 0, notes }, name);
   let replaced = 0;
   for (let i = first; i !== -1; i = text.indexOf('\ufffd', i + 1)) replaced++;
   const otherNonAscii = /[^\x00-\x7f\ufffd]/.test(text);
   if (!otherNonAscii && !bom) {
-    const latin = new TextDecoder('windows-1252').decode(body);
+    const latin = unifyLineBreaks(new TextDecoder('windows-1252').decode(body));
     notes.push(`not valid UTF-8 (${fmtCount(replaced)} bad bytes, the first on line ${lineOf(text, first)}) and no UTF-8 characters: decoded as Windows-1252`);
     return finish(latin, { name: 'windows-1252', bom: false, replaced: 0, firstReplacedLine: 0, notes }, name);
   }
@@ -138,7 +146,7 @@ export function decode(bytes: Uint8Array, fileName?: string): { text: string; en
 export function checkText(input: string, fileName?: string): { text: string; encoding: EncodingInfo } {
   const name = fileName ? `'${fileName}'` : 'The text';
   const bom = input.charCodeAt(0) === 0xfeff;
-  const text = bom ? input.slice(1) : input;
+  const text = unifyLineBreaks(bom ? input.slice(1) : input);
   if (text.length === 0) throw emptyError(name, bom ? 'only a byte-order mark' : '0 characters');
   const nul = text.indexOf('\0');
   if (nul !== -1) throw binaryError(name, `it has a NUL character on line ${lineOf(text, nul)}`);

@@ -21,7 +21,8 @@ export type DataErrorCode =
   | 'no-examples' // every row was skipped
   | 'unseen-label' // a dev label that the training set never has
   | 'too-few-examples' // too few examples to split off a dev set
-  | 'bad-demo-record'; // a SpamAssassin package record of the wrong shape
+  | 'bad-demo-record' // a SpamAssassin package record of the wrong shape
+  | 'bad-text'; // a text the encoder could not take (named by its line)
 
 export type DataIssueCode =
   | 'ragged-row' // a delimited row with more or fewer fields than the header
@@ -30,7 +31,8 @@ export type DataIssueCode =
   | 'not-an-object' // a JSON/JSONL record that is not an object
   | 'empty-text' // the text (or text-pair) column is empty: row skipped
   | 'empty-label' // the label column is empty: row skipped
-  | 'replaced-chars'; // bytes that are not valid UTF-8 were replaced by U+FFFD
+  | 'replaced-chars' // bytes that are not valid UTF-8 were replaced by U+FFFD
+  | 'repeated-column'; // a header that gives one name to two columns (the repeat is renamed 'name (2)')
 
 /** A problem with one row. `line` is the 1-based line of the file where the row starts. */
 export interface DataIssue {
@@ -109,4 +111,5 @@ const SUMMARY: Record<DataIssueCode, string> = {
   'empty-text': 'an empty text, skipped',
   'empty-label': 'an empty label, skipped',
   'replaced-chars': 'bytes that are not UTF-8, replaced by U+FFFD',
+  'repeated-column': 'a column name the header gives twice, the repeat renamed',
 };

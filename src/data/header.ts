@@ -5,7 +5,8 @@
 //  - header: a column that is numeric below row 1 but not in row 1 (GLUE's `label`, `index`, MRPC's `Quality`);
 //    a row 1 of known column names (text, sentence, label, ...).
 //  - no header: a number in row 1; a cell longer than any column name (AG News's first text); a row-1 value
-//    repeated in a column of few distinct values (a label such as `Sci/Tech`); duplicate names in row 1.
+//    repeated in a column of few distinct values (a label such as `Sci/Tech`); duplicate values in row 1, unless
+//    row 1 holds known column names (`text,text,label` is a header that repeats a name: parse() reports it).
 // Weak evidence for a header when nothing strong is found: every row-1 cell is short and some column's values
 // below are much longer.
 
@@ -47,8 +48,6 @@ export function detectHeader(rows: readonly (readonly string[])[]): HeaderGuess 
   for (let j = 0; j < width; j++) {
     if (first[j].length > MAX_NAME_LENGTH) return { hasHeader: false, reason: `row 1 column ${j + 1} is ${first[j].length} characters long, too long for a column name` };
   }
-  const named = first.filter((c) => c !== '');
-  if (new Set(named).size < named.length) return { hasHeader: false, reason: 'row 1 repeats a value, so it is not a list of column names' };
   for (let j = 0; j < width && rest.length > 0; j++) {
     const values = rest.map((r) => (r[j] ?? '').trim());
     const distinct = new Set(values);
@@ -68,6 +67,10 @@ export function detectHeader(rows: readonly (readonly string[])[]): HeaderGuess 
   }
   const known = first.filter((c) => KNOWN_NAMES.has(c.toLowerCase()));
   if (known.length > 0) return { hasHeader: true, reason: `row 1 has column names (${known.map((c) => `'${c}'`).join(', ')})` };
+
+  // Weak evidence against: a repeated value (a header repeating a known name, `text,text,label`, is caught above).
+  const named = first.filter((c) => c !== '');
+  if (new Set(named).size < named.length) return { hasHeader: false, reason: 'row 1 repeats a value, so it is not a list of column names' };
 
   // Weak evidence: short names over long values.
   const shortNames = first.every((c) => c.length <= 32 && c.split(/\s+/).length <= 4);

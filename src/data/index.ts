@@ -9,13 +9,14 @@
 
 export * from './types';
 export * from './errors';
-export { decode, checkText } from './decode';
+export { decode, checkText, unifyLineBreaks } from './decode';
 export { sniff } from './sniff';
 export { parse, generatedColumns } from './parse';
 export { detectHeader, isNumeric } from './header';
 export { guessColumns, columnStats, MAX_LABELS, type ColumnStats } from './columns';
 export { buildDataset, alignDev, sortLabels } from './dataset';
 export { splitDataset, devQuotas, type SplitOptions } from './split';
+export { datasetWarnings, nearDuplicateLabels, labelKey } from './warnings';
 export { mulberry32, seededShuffle } from './random';
 export * from './demo-spam';
 

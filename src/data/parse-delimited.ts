@@ -11,6 +11,8 @@ import type { Quoting } from './types';
 export interface RawTable {
   /** The header row when hasHeader, else null. */
   header: string[] | null;
+  /** The 1-based line the header is on (when there is one). */
+  headerLine?: number;
   rows: string[][];
   lines: number[];
   issues: DataIssue[];
@@ -38,9 +40,10 @@ function isBlank(fields: readonly string[]): boolean {
 /** Rows with their lines -> header + rows of exactly `width` fields (ragged rows padded or cut, with an issue). */
 function shape(rows: string[][], lines: number[], hasHeader: boolean, issues: DataIssue[]): RawTable {
   let header: string[] | null = null;
+  let headerLine: number | undefined;
   if (hasHeader && rows.length > 0) {
     header = rows.shift()!.map((c) => c.trim());
-    lines.shift();
+    headerLine = lines.shift();
   }
   const width = header ? header.length : modalWidth(rows);
   const widthSource = header ? 'the header has' : 'most rows have';
@@ -60,7 +63,7 @@ function shape(rows: string[][], lines: number[], hasHeader: boolean, issues: Da
       r.length = width;
     }
   }
-  return { header, rows, lines, issues };
+  return { header, headerLine, rows, lines, issues };
 }
 
 /** The most common field count among the first 1,000 rows (ties: the larger). */

@@ -3,7 +3,7 @@
 // per-row issues), so column choice, validation and the dataset builder never care where the rows came from.
 // A file with no header gets column names col1..colN; `LABEL text` lines get the columns label and text.
 
-import { DataError, fmtCount } from './errors';
+import { DataError, fmtCount, type DataIssue } from './errors';
 import { parseDelimited, parseLabelText, type RawTable } from './parse-delimited';
 import { parseJson, parseJsonl } from './parse-json';
 import type { ParseOptions, ParsedTable } from './types';
@@ -22,6 +22,18 @@ export function uniqueColumns(header: readonly string[]): string[] {
     seen.add(name);
     return name;
   });
+}
+
+/** One 'repeated-column' issue per header name given twice or more (its repeats renamed by uniqueColumns). */
+function repeatedNames(header: readonly string[], columns: readonly string[], line: number): DataIssue[] {
+  const issues: DataIssue[] = [];
+  header.forEach((h, j) => {
+    const name = h.trim();
+    const first = header.findIndex((x) => x.trim() === name);
+    if (name === '' || first === j) return;
+    issues.push({ code: 'repeated-column', line, message: `line ${line}: the header names '${name}' twice (columns ${first + 1} and ${j + 1}): the second is read as '${columns[j]}'. Rename one of them.` });
+  });
+  return issues;
 }
 
 /**
@@ -62,6 +74,7 @@ export function parse(text: string, options: ParseOptions, fileName?: string): P
   }
   const width = raw.rows[0].length;
   const columns = raw.header ? uniqueColumns(raw.header) : generatedColumns(width);
+  if (raw.header) raw.issues.unshift(...repeatedNames(raw.header, columns, raw.headerLine ?? 1));
   if (columns.length !== width) throw new Error(`internal: ${columns.length} columns for rows of ${fmtCount(width)} fields`);
   return { format: options.format, columns, rows: raw.rows, lines: raw.lines, issues: raw.issues };
 }

@@ -17,8 +17,36 @@ import type { DataFormat, Quoting, SniffResult } from './types';
 const SAMPLE_CHARS = 256 * 1024;
 const SAMPLE_ROWS = 500;
 const PREVIEW_ROWS = 20;
+/** A sample holds at least this many lines, however long they are (a 1 MB first cell must not leave only the header). */
+const MIN_SAMPLE_LINES = 3;
 /** Share of sample rows that must have the modal field count for a delimiter to count as consistent. */
 const CONSISTENT = 0.9;
+
+/** The next line break ('\n', '\r\n' or '\r') at or after `from`: [start, end) of the break, or null. */
+function nextBreak(text: string, from: number): [number, number] | null {
+  const n = text.indexOf('\n', from);
+  const r = text.indexOf('\r', from);
+  if (r !== -1 && (n === -1 || r < n)) return [r, text.charCodeAt(r + 1) === 10 ? r + 2 : r + 1];
+  return n === -1 ? null : [n, n + 1];
+}
+
+/**
+ * Where the sample of a long text ends (exclusive, at a line break): the last break within SAMPLE_CHARS, but never
+ * before the end of the first MIN_SAMPLE_LINES lines; the whole text when it is short or has fewer lines.
+ */
+export function sampleEnd(text: string): number {
+  if (text.length <= SAMPLE_CHARS) return text.length;
+  let minEnd = 0;
+  let from = 0;
+  for (let i = 0; i < MIN_SAMPLE_LINES; i++) {
+    const b = nextBreak(text, from);
+    if (!b) return text.length;
+    minEnd = b[0];
+    from = b[1];
+  }
+  const last = Math.max(text.lastIndexOf('\n', SAMPLE_CHARS), text.lastIndexOf('\r', SAMPLE_CHARS));
+  return Math.max(last, minEnd);
+}
 
 function extension(fileName?: string): string {
   const m = fileName ? /\.([a-z0-9]+)$/i.exec(fileName) : null;
@@ -96,9 +124,9 @@ function chooseFormat(text: string, ext: string): Choice {
     return { format: 'json', delimiter: '', quoting: 'none', notes: [first === '[' ? 'JSON: an array of records' : first === '{' ? 'JSON: an object holding records' : 'JSON (.json file)'] };
   }
 
-  const truncated = text.length > SAMPLE_CHARS;
-  let sample = text.slice(0, SAMPLE_CHARS);
-  if (truncated) sample = sample.slice(0, Math.max(sample.lastIndexOf('\n'), 0));
+  const end = sampleEnd(text);
+  const truncated = end < text.length;
+  const sample = text.slice(0, end);
   const lines = splitLines(sample).filter((l) => l.trim() !== '').slice(0, SAMPLE_ROWS);
 
   // TSV: a consistent number of tabs.
@@ -159,7 +187,7 @@ export function sniff(input: string | Uint8Array, fileName?: string): SniffResul
   let sampleText = text;
   if (choice.format === 'csv' || choice.format === 'tsv' || choice.format === 'jsonl') {
     // Columns and preview come from a sample cut at a line end; JSON needs the whole text to parse.
-    if (text.length > SAMPLE_CHARS) sampleText = text.slice(0, Math.max(text.lastIndexOf('\n', SAMPLE_CHARS), 1));
+    sampleText = text.slice(0, Math.max(sampleEnd(text), 1));
   }
   let table;
   try {

@@ -2,7 +2,9 @@
 // Design decision: HTTP failures become a DownloadHttpError carrying the status and URL, and network failures a
 // ModelSourceError('network') naming the URL; callers (hub, embedded default) turn statuses into advice that fits
 // their source. When Content-Length is known the bytes land in one preallocated buffer (no 2x copy at the end);
-// progress is throttled to one event per PROGRESS_INTERVAL_MS plus a first and a last one.
+// progress is throttled to one event per PROGRESS_INTERVAL_MS plus a first and a last one. Sizes from the network
+// are not trusted: each file has a limit by what it can be (MAX_FILE_BYTES: an ONNX protobuf is < 2 GiB), checked
+// against Content-Length before allocating and against the bytes received when the length is unknown.
 import { ModelSourceError } from './model-check';
 
 /** Progress of one file of a model source. */
@@ -36,6 +38,26 @@ export class DownloadHttpError extends Error {
 
 export const PROGRESS_INTERVAL_MS = 100;
 
+const MIB = 2 ** 20;
+
+/** The most bytes each model-source file can be, by its base name (an ONNX protobuf is limited to 2 GiB). */
+export const MAX_FILE_BYTES: Readonly<Record<string, number>> = {
+  'model.onnx': 2 * 1024 * MIB,
+  'model_quantized.onnx': 2 * 1024 * MIB,
+  'tokenizer.json': 128 * MIB,
+  'config.json': MIB,
+};
+
+/** The limit for a file role ("onnx/model.onnx" -> model.onnx's; any other .onnx 2 GiB; anything else 128 MiB). */
+export function maxBytesFor(file: string): number {
+  const base = file.split('/').pop()!;
+  return MAX_FILE_BYTES[base] ?? (base.endsWith('.onnx') ? 2 * 1024 * MIB : 128 * MIB);
+}
+
+function fmtBytes(n: number): string {
+  return n >= MIB ? `${(n / MIB).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} MiB` : `${n} bytes`;
+}
+
 export interface DownloadOptions {
   /** Role of the file in progress events. */
   file: string;
@@ -44,6 +66,8 @@ export interface DownloadOptions {
   headers?: Record<string, string>;
   /** Injected for tests; defaults to globalThis.fetch. */
   fetch?: typeof fetch;
+  /** Refuse the file beyond this many bytes; default maxBytesFor(file). */
+  maxBytes?: number;
 }
 
 function isAbort(err: unknown): boolean {
@@ -92,12 +116,18 @@ async function readStream(
   stream: ReadableStream<Uint8Array>,
   total: number | null,
   url: string,
-  opts: Pick<DownloadOptions, 'file' | 'onProgress' | 'signal'>,
+  opts: Pick<DownloadOptions, 'file' | 'onProgress' | 'signal' | 'maxBytes'>,
 ): Promise<Uint8Array> {
+  const max = opts.maxBytes ?? maxBytesFor(opts.file);
+  const what = opts.file.split('/').pop();
+  if (total !== null && total > max) {
+    await stream.cancel().catch(() => {});
+    throw new ModelSourceError('too-large', `${url} announces ${fmtBytes(total)}, more than a ${what} can be (at most ${fmtBytes(max)}): not loaded.`);
+  }
   const reader = stream.getReader();
   const onAbort = () => void reader.cancel().catch(() => {});
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let buf = new Uint8Array(total ?? 1 << 20);
+  let buf = new Uint8Array(total ?? Math.min(1 << 20, max));
   let loaded = 0;
   let lastEmit = 0;
   const emit = (done: boolean) => {
@@ -111,9 +141,13 @@ async function readStream(
       const { done, value } = await reader.read();
       opts.signal?.throwIfAborted();
       if (done) break;
+      if (loaded + value.length > max) {
+        await reader.cancel().catch(() => {});
+        throw new ModelSourceError('too-large', `${url} sent more than ${fmtBytes(max)}, more than a ${what} can be (at most ${fmtBytes(max)}): not loaded.`);
+      }
       if (loaded + value.length > buf.length) {
-        // Unknown length (or a server that sent more than it announced): grow geometrically.
-        const grown = new Uint8Array(Math.max(buf.length * 2, loaded + value.length));
+        // Unknown length (or a server that sent more than it announced): grow geometrically, up to the limit.
+        const grown = new Uint8Array(Math.min(max, Math.max(buf.length * 2, loaded + value.length)));
         grown.set(buf.subarray(0, loaded));
         buf = grown;
       }

@@ -90,12 +90,19 @@ export async function encodeInputs(ctx: EncodeContext, inputs: readonly EncodeIn
   const partsLeft = new Array<number>(inputs.length).fill(0);
   for (const [i, inp] of inputs.entries()) {
     if (results[i]) continue;
+    const tokenize = (text: string, pair: string | undefined) => {
+      try {
+        return tokenizer.encode(text, pair, tmax);
+      } catch (err) {
+        throw new InputError(i, `input ${i + 1} (${preview(text)}) could not be tokenised: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
     if (inp.textPair === undefined || info.hasPairInput) {
-      jobs.push({ input: i, part: 'whole', tokens: tokenizer.encode(inp.text, inp.textPair, tmax) });
+      jobs.push({ input: i, part: 'whole', tokens: tokenize(inp.text, inp.textPair) });
       partsLeft[i] = 1;
     } else {
-      jobs.push({ input: i, part: 'a', tokens: tokenizer.encode(inp.text, undefined, tmax) });
-      jobs.push({ input: i, part: 'b', tokens: tokenizer.encode(inp.textPair, undefined, tmax) });
+      jobs.push({ input: i, part: 'a', tokens: tokenize(inp.text, undefined) });
+      jobs.push({ input: i, part: 'b', tokens: tokenize(inp.textPair, undefined) });
       partsLeft[i] = 2;
     }
   }
@@ -151,6 +158,20 @@ export async function encodeInputs(ctx: EncodeContext, inputs: readonly EncodeIn
     report();
   }
   return results as EncodedExample[];
+}
+
+/** One input could not be encoded; `index` is its position in the inputs (callers map it to a file line). */
+export class InputError extends Error {
+  constructor(readonly index: number, message: string) {
+    super(`encode: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+/** The start of a text, for messages: "a pasted blob…" (2,000,000 characters). */
+function preview(text: string): string {
+  const head = JSON.stringify(text.slice(0, 40));
+  return text.length > 40 ? `${head.slice(0, -1)}…" (${text.length.toLocaleString('en-US')} characters)` : head;
 }
 
 /** Both sides of a pair encoded separately: rows of A then B, pooled = A's, pooledB = B's. */

@@ -70,6 +70,19 @@ export function parseRepoId(input: string): { repo: string; revision?: string } 
   return { repo: path, revision };
 }
 
+/** A branch, tag or commit: '/'-separated parts of letters, digits, '.', '_', '-', none of them '.' or '..'. */
+const REVISION_PART = /^[A-Za-z0-9._-]+$/;
+
+/** Throws ModelSourceError 'bad-repo-id' for a revision that could leave the repository's resolve/ path. */
+export function checkRevision(revision: string): void {
+  const parts = revision.split('/');
+  const ok = revision.length <= 255 && parts.every((p) => REVISION_PART.test(p) && p !== '.' && p !== '..');
+  if (!ok) {
+    const shown = revision.length > 60 ? `${revision.slice(0, 60)}…` : revision;
+    throw new ModelSourceError('bad-repo-id', `"${shown}" is not a revision: give a branch, tag or commit (letters, digits, '.', '_', '-', parts separated by '/'; default "main").`);
+  }
+}
+
 /** `${hubBase}/${repo}/resolve/${revision}/${file}` with the revision URL-encoded (branches may contain '/'). */
 export function hubFileUrl(hubBase: string, repo: string, revision: string, file: string): string {
   return `${hubBase.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
@@ -106,6 +119,7 @@ export async function loadHubModel(source: HubSource, opts: HubLoadOptions): Pro
   const repo = parsed.repo;
   const revision = source.revision ?? parsed.revision ?? 'main';
   if (revision.trim() === '') throw new ModelSourceError('bad-repo-id', `The revision of ${repo} is empty: give a branch, tag or commit (default "main").`);
+  checkRevision(revision);
   const hubBase = source.hubBase ?? DEFAULT_HUB_BASE;
   const variant = source.variant ?? 'auto';
   const headers = source.token ? { authorization: `Bearer ${source.token}` } : undefined;

@@ -13,7 +13,8 @@ export type ModelSourceErrorCode =
   | 'not-found' // HTTP 404
   | 'unauthorized' // HTTP 401/403 (gated or private repository)
   | 'http' // any other HTTP error status
-  | 'network'; // the server could not be reached
+  | 'network' // the server could not be reached
+  | 'too-large'; // a file larger than its kind can be (a forged Content-Length, an endless stream)
 
 export class ModelSourceError extends Error {
   constructor(

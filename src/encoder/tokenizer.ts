@@ -11,8 +11,24 @@
 //   every sequence has length >= 1, and the model sees an empty text. For USE-lite that gives exactly what
 //   its TF.js package gives an empty row (normalise(tanh(b))); a model without a pooled output gets the
 //   masked mean over no tokens, a zero vector (encode.ts).
+// - Cut by characters *before* tokenising: a text is first cut to maxChars(maxTokens) characters (64 per token,
+//   at least 1,024), far more than maxTokens tokens ever span in practice, so the ids kept are the same, while a
+//   pasted 1 MB blob no longer reaches the tokenizer whole (its Unigram lattice overflowed the stack at ~500k).
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe } from './model-files';
+
+/** Characters kept of a text before tokenising for a limit of `maxTokens` tokens. */
+export function maxChars(maxTokens: number): number {
+  return Math.max(1024, 64 * maxTokens);
+}
+
+/** `text` cut to maxChars(maxTokens) characters, never between the halves of a surrogate pair. */
+export function cutChars(text: string, maxTokens: number): string {
+  const n = maxChars(maxTokens);
+  if (text.length <= n) return text;
+  const c = text.charCodeAt(n - 1);
+  return text.slice(0, c >= 0xd800 && c <= 0xdbff ? n - 1 : n);
+}
 
 /** Token ids of one model input sequence (all three arrays have the same length >= 1). */
 export interface TokenizedText {
@@ -81,8 +97,8 @@ export class TextTokenizer {
       throw new Error(`model "${this.name}": maxTokens ${maxTokens} leaves no room for text next to the template's ` +
         `${pair ? this.specialsPair : this.specialsSingle} special tokens`);
     }
-    let a = this.tokenIds(text);
-    let b = pair ? this.tokenIds(textPair) : null;
+    let a = this.tokenIds(cutChars(text, maxTokens));
+    let b = pair ? this.tokenIds(cutChars(textPair, maxTokens)) : null;
     if (b === null) a = a.slice(0, budget);
     else [a, b] = truncateLongestFirst(a, b, budget);
     const out = this.template(a, b);

@@ -7,6 +7,7 @@
 import type { GpuEngine } from '../gpu/engine';
 import type { EncoderSpec } from '../model/spec';
 import type { Graph } from '../onnx/graph';
+import { MAX_LABELS } from '../util/limits';
 import type { Head } from './head';
 import type { HeadKind } from './registry';
 import type { F32Tensor } from './safetensors';
@@ -97,6 +98,13 @@ export interface HeadKindEntry<K extends string = string> {
   title: string;
   blurb: string;
   input: HeadInput;
+  /** The build needs the label texts' token states (HeadContext.labelFeatures) even for a token-id kind (L-Tuning). */
+  labelStates?: boolean;
+  /**
+   * 'joint': a pair always runs as ONE token sequence (the tokenizer's pair form: BERT's [CLS] a [SEP] b [SEP],
+   * or a then b for a model without a pair template), never side by side; the build gets pair = false.
+   */
+  pairs?: 'joint';
   trainDefaults: TrainDefaults;
   build(e: GpuEngine, ctx: HeadContext): Head;
   codec: HeadCodec;
@@ -122,9 +130,51 @@ export class HeadOnnxError extends Error {
 
 type Err = new (message: string) => Error;
 
+/**
+ * The most a head file may ask for, by config key (labels as datasets are capped, at MAX_LABELS): a stored config
+ * is untrusted, and these numbers size allocations and loops. Checked by int() for every key listed here.
+ */
+export const IMPORT_LIMITS = {
+  /** Labels (L, labels): as many as a dataset may have. */
+  labels: MAX_LABELS,
+  /** Encoder width C (BERT-large is 1024). */
+  width: 16384,
+  /** Head width d, FFN width, attention heads, decoder layers, prefix vectors per label. */
+  d: 4096,
+  ffn: 65536,
+  H: 256,
+  N: 64,
+  m: 256,
+  /** Label-text tokens Tl and the token limit tmax. */
+  tokens: 8192,
+  /** Characters in one label name or label text. */
+  labelChars: 100_000,
+} as const;
+
+const CAPS: Record<string, number> = {
+  C: IMPORT_LIMITS.width,
+  L: IMPORT_LIMITS.labels,
+  labels: IMPORT_LIMITS.labels,
+  d: IMPORT_LIMITS.d,
+  ffn: IMPORT_LIMITS.ffn,
+  H: IMPORT_LIMITS.H,
+  N: IMPORT_LIMITS.N,
+  m: IMPORT_LIMITS.m,
+  Tl: IMPORT_LIMITS.tokens,
+  tmax: IMPORT_LIMITS.tokens,
+  // Frozen-encoder tuning heads (./kinds/ltuning-encoder.ts): prefix/prompt rows, encoder input and pooled widths, label tokens.
+  P: IMPORT_LIMITS.m,
+  E: IMPORT_LIMITS.width,
+  Cp: IMPORT_LIMITS.width,
+  lmax: IMPORT_LIMITS.tokens,
+};
+
+/** A positive integer config entry, at most IMPORT_LIMITS' cap for its key (where it has one). */
 export function int(c: Config, key: string, what: string, E: Err = HeadFileError): number {
   const v = c[key];
   if (!Number.isInteger(v) || (v as number) < 1) throw new E(`${what}.${key} must be a positive integer, got ${JSON.stringify(v)}`);
+  const max = Object.hasOwn(CAPS, key) ? CAPS[key] : undefined;
+  if (max !== undefined && (v as number) > max) throw new E(`${what}.${key} is ${v}, more than a head file may have (at most ${max.toLocaleString('en-US')})`);
   return v as number;
 }
 

@@ -7,14 +7,17 @@
 // Every kind round-trips, 'zeroshot' included (it has no parameters; its seeds and scale are stored instead);
 // the L-Tuning heads store their fixed label inputs (prefix: label token states + mask; prompt: seeds) as config.*.
 // What each kind stores (its config JSON, its tensors and their shapes) is its registry entry's codec (./kinds/).
+// Sizes come from an untrusted file: every config number is capped (IMPORT_LIMITS, in int()) and every shape a
+// codec's expect() derives is arithmetic only, compared with the file's own tensors BEFORE load() allocates or
+// copies anything (a 5 KB forged config must never make the loader allocate gigabytes).
 import type { EncoderSpec } from '../model/spec';
 import type { GpuEngine } from '../gpu/engine';
 import type { Head } from './head';
-import { HeadFileError, int, type Config } from './kind-entry';
+import { HeadFileError, IMPORT_LIMITS, int, type Config } from './kind-entry';
 import { HEAD_KINDS, headEntry, isHeadKind, type HeadKind } from './registry';
 import { readSafetensors, writeSafetensors, type F32Tensor } from './safetensors';
 
-export { HeadFileError } from './kind-entry';
+export { HeadFileError, IMPORT_LIMITS } from './kind-entry';
 
 export const HEAD_FORMAT = 'labeltune-head';
 export const HEAD_FORMAT_VERSION = '1';
@@ -44,11 +47,30 @@ export interface ImportOptions {
   encoderHash: string;
   /** The loaded encoder's name, for the refusal message. */
   encoderName?: string;
+  /** The loaded encoder's width C (EncoderInfo.hiddenSize): a head whose config.C differs is refused. */
+  encoderWidth?: number;
   /** The loaded encoder's graph (src/model), which a fine-tuned model's file is applied to. */
   encoderSpec?: EncoderSpec;
 }
 
-/** Serialise a head (parameters read back from the GPU) and its metadata to one .safetensors file. */
+/** A head whose parameters are not all finite (a diverged run): it is never exported (nor should it be used). */
+export class NonFiniteHeadError extends HeadFileError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteHeadError';
+  }
+}
+
+/** The first non-finite parameter value of a head, as "name[index] = value", or null when every value is finite. */
+export async function firstNonFinite(head: Head): Promise<string | null> {
+  for (const p of head.params) {
+    const data = await p.value.read();
+    for (let i = 0; i < p.value.size; i++) if (!Number.isFinite(data[i])) return `${p.name}[${i}] = ${data[i]}`;
+  }
+  return null;
+}
+
+/** Serialise a head (parameters read back from the GPU; refused with NonFiniteHeadError when one is not finite) and its metadata to one .safetensors file. */
 export async function exportHead(head: Head, meta: HeadMeta): Promise<Uint8Array> {
   const kind = head.kind;
   const { config, extra } = headEntry(kind).codec.save(head);
@@ -56,8 +78,11 @@ export async function exportHead(head: Head, meta: HeadMeta): Promise<Uint8Array
   if (meta.labelTexts.length !== head.labels) throw new HeadFileError(`meta.labelTexts has ${meta.labelTexts.length} texts but the head has ${head.labels} labels`);
   const tensors: Record<string, F32Tensor> = {};
   for (const p of head.params) {
-    const data = await p.value.read();
-    tensors[`param.${p.name}`] = { shape: [...p.value.shape], data: data.length === p.value.size ? data : data.subarray(0, p.value.size) };
+    const read = await p.value.read();
+    const data = read.length === p.value.size ? read : read.subarray(0, p.value.size);
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new NonFiniteHeadError(`parameter "${p.name}" holds ${data[bad]} at index ${bad} (the run diverged): nothing was exported`);
+    tensors[`param.${p.name}`] = { shape: [...p.value.shape], data };
   }
   Object.assign(tensors, extra);
   const metadata: Record<string, string> = {
@@ -102,7 +127,21 @@ function obj(v: unknown, what: string): Config {
 function strings(v: unknown, n: number, what: string): string[] {
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new HeadFileError(`${what} must be a JSON array of strings`);
   if (v.length !== n) throw new HeadFileError(`${what} has ${v.length} entries but the head has ${n} labels`);
+  const long = v.findIndex((s) => s.length > IMPORT_LIMITS.labelChars);
+  if (long >= 0) throw new HeadFileError(`${what} entry ${long} is ${v[long].length.toLocaleString('en-US')} characters long (at most ${IMPORT_LIMITS.labelChars.toLocaleString('en-US')})`);
   return v;
+}
+
+/**
+ * Files written before issue 10 named the cached-feature label-attention heads `ltuning-prefix` / `ltuning-prompt`;
+ * those names now belong to the published L-Tuning (which stores a `method`). Such a file (its config has `Tl`,
+ * no `method`) is the same computation as today's `label-attn-*` kind and loads as that.
+ */
+function legacyKind(kind: HeadKind, config: Config): HeadKind {
+  if ((kind === 'ltuning-prefix' || kind === 'ltuning-prompt') && config.method === undefined && config.Tl !== undefined) {
+    return kind === 'ltuning-prefix' ? 'label-attn-prefix' : 'label-attn-prompt';
+  }
+  return kind;
 }
 
 const short = (h: string) => (h.length > 12 ? `${h.slice(0, 12)}…` : h);
@@ -123,15 +162,20 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
   }
   const kind = need(md, 'kind');
   if (!isHeadKind(kind)) throw new HeadFileError(`unknown head kind "${kind}" (known: ${HEAD_KINDS.join(', ')})`);
-  const k: HeadKind = kind;
-  const codec = headEntry(k).codec;
   const config = obj(json(md, 'config'), 'metadata "config"');
+  const k: HeadKind = legacyKind(kind, config);
+  const codec = headEntry(k).codec;
   let expected: { L: number; shapes: Map<string, number[]> };
   try {
     expected = codec.expect(config);
   } catch (err) {
     if (err instanceof HeadFileError) throw err;
     throw new HeadFileError(`config does not rebuild a ${k} head: ${(err as Error).message}`);
+  }
+  if (opts.encoderWidth !== undefined && typeof config.C === 'number' && config.C !== opts.encoderWidth) {
+    throw new HeadFileError(
+      `this head reads ${config.C}-wide encoder features, but ${opts.encoderName ?? 'the loaded encoder'} gives ${opts.encoderWidth}-wide ones (the file's encoder hash matches, so its config is corrupt or forged); re-export the head`,
+    );
   }
   const L = expected.L;
   const labels = strings(json(md, 'labels'), L, 'metadata "labels"');

@@ -1,9 +1,9 @@
 // The prediction CSV, written the same way by the studio's batch prediction and `labeltune predict`: the input's
 // text column(s) under their own names, its label column when it has one, `predicted`, a `p_<label>` probability
-// per label (after `predicted_text` when the head has label texts), and with a label column a `correct` column. Design decision: papaparse's unparse writes it (RFC 4180
-// quoting of commas, quotes and newlines inside texts), with '\n' line ends and probabilities as fixed 6-decimal
-// numbers, so the two writers cannot drift apart.
-import Papa from 'papaparse';
+// per label (after `predicted_text` when the head has label texts), and with a label column a `correct` column.
+// Design decision: one writer for both, the program's CSV writer (src/data/csv-writer: RFC 4180 quoting, formula
+// cells escaped against CSV injection, '\n' line ends), probabilities as fixed 6-decimal numbers.
+import { toCsv } from '../data/csv-writer';
 import { argmaxRows } from './inference';
 
 /** Names of the input's columns: the text, the second text (pairs) and the gold label (null when absent). */
@@ -54,7 +54,7 @@ export function predictionsCsv(names: PredictionColumns, rows: readonly Predicti
     ...labels.map((_, l) => formatProbability(probs[i * L + l])),
     ...(gold ? [r.gold ? String(r.gold === labels[best[i]]) : ''] : []),
   ]);
-  return `${Papa.unparse({ fields, data }, { newline: '\n' })}\n`;
+  return toCsv(fields, data);
 }
 
 /** A probability with 6 decimals ("0.973214"); "NaN" for a non-finite value. */

@@ -40,7 +40,9 @@ export interface TrainOptions {
   /**
    * 'softmax': cross-entropy over the L logits. 'match' (L-Tuning): each logit scores a (text, label) pair;
    * sigmoid cross-entropy on the true label's logit (target 1) and one random wrong label's (target 0), seeded.
-   * Prediction is the argmax over labels either way; the reported loss is the softmax one.
+   * Prediction is the argmax over labels either way; the reported loss is the softmax one. A head that scores
+   * pairs (`Head.scoresPairs`) gets the batch's (true, false) pair list and runs only those pairs in training;
+   * evaluation scores every label.
    */
   objective: 'softmax' | 'match';
 }
@@ -174,11 +176,18 @@ export class Trainer {
     const rand = mulberry32((Math.imul(this.options.seed, 0x9e3779b1) + this.stepCount) >>> 0);
     const targets = new Float32Array(n);
     const weights = new Float32Array(n);
+    // A pair-scoring head (L-Tuning: one encoder pass per (text, label) pair) scores only these two per text.
+    const pairs = this.head.scoresPairs && L > 1 ? new Uint32Array(2 * batch.B) : null;
     batch.labels.forEach((y, b) => {
       targets[b * L + y] = 1;
       weights[b * L + y] = 1;
-      if (L > 1) weights[b * L + ((y + 1 + Math.floor(rand() * (L - 1))) % L)] = 1;
+      if (L > 1) {
+        const wrong = (y + 1 + Math.floor(rand() * (L - 1))) % L;
+        weights[b * L + wrong] = 1;
+        if (pairs) pairs.set([y, wrong], 2 * b);
+      }
     });
+    if (pairs) batch.pairs = pairs;
     this.matchScratch.targets.write(targets);
     this.matchScratch.weights.write(weights);
   }
@@ -227,6 +236,33 @@ export class Trainer {
     });
     e.submit();
     return lr;
+  }
+
+  /**
+   * Seconds per training step on `batch`, measured over `n` steps after one warm-up step (which compiles the
+   * pipelines), each waited for on the GPU. Call before fit(): parameters, optimizer state and the step count
+   * are put back exactly as they were, so a measured run equals an unmeasured one.
+   */
+  async measureStep(batch: GpuBatch, n = 3): Promise<number[]> {
+    if (!this.partials) throw new Error(`the ${this.head.kind} head has no parameters to train`);
+    if (this.stepCount !== 0) throw new Error('measureStep: call it before training starts');
+    this.snapshot();
+    const times: number[] = [];
+    try {
+      for (let i = 0; i <= n; i++) {
+        const t0 = performance.now();
+        this.step(batch, n + 1);
+        await this.e.sync();
+        if (i > 0) times.push((performance.now() - t0) / 1000);
+      }
+    } finally {
+      this.restore();
+      for (const t of [...this.m, ...this.v]) this.e.clear(t);
+      for (const p of this.head.params) this.e.clear(p.grad);
+      this.e.submit();
+      this.stepCount = 0;
+    }
+    return times;
   }
 
   /** Mean loss of the last step (one small readback). */

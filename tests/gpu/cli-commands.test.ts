@@ -181,7 +181,7 @@ describe('bad input: one line on stderr and a non-zero exit', () => {
       [['train', '--data', emptyRows, ...M, '--text', 'text', '--label', 'label'], 1, /No usable rows: all 3 rows were skipped/],
       [['predict', '--head-file', head, '--data', emptyTexts, ...M, '--text', 'text'], 1, /No usable rows in .*empty-texts\.csv: the text column 'text' is empty in all 2 rows/],
       [['train', '--data', data, '--dev', devUnseen, ...M, '--label', 'sentiment'], 1, /The dev set has a label the training set never has: 'maybe' \(1 rows, line 3\)/],
-      [['eval', '--head-file', head, '--data', devUnseen, ...M, '--label', 'sentiment'], 1, /dev-unseen\.tsv has labels the head was not trained on: 'maybe' \(1 rows, line 3\)\. The head's labels are neg, pos/],
+      [['eval', '--head-file', head, '--data', devUnseen, ...M, '--label', 'sentiment'], 1, /dev-unseen\.tsv has labels the head was not trained on: 'maybe' \(1 rows, line 3\)\. The head's labels are 'neg', 'pos'/],
       [['predict', '--head-file', head, '--data', devUnseen, ...M, '--label', 'sentiment'], 1, /has labels the head was not trained on in column 'sentiment': 'maybe' \(line 3\)/],
       [['eval', '--head-file', notHead, '--data', dev, ...M], 1, /not-a-head\.safetensors is not a labeltune head .*safetensors: /],
       [['predict', '--head-file', otherFormat, '--data', dev, ...M], 1, /other\.safetensors is a safetensors file but not a labeltune head \(its format is "pt"/],
@@ -191,6 +191,10 @@ describe('bad input: one line on stderr and a non-zero exit', () => {
       [['train', '--data', data, ...M, '--head', 'linear,gpt'], 2, /unknown --head "gpt"/],
       [['train', '--data', data, ...M, '--head', 'linear,,label'], 2, /--head "linear,,label" has an empty entry/],
       [['train', '--data', data, ...M, '--head', 'linear,linear'], 2, /--head lists "linear" twice/],
+      [['train', '--data', data, ...M, '--epochs', '0'], 2, /--epochs must be at least 1, got 0/],
+      [['eval', '--head-file', head, '--data', dev, ...M, '--batch', '0'], 2, /--batch must be at least 1, got 0/],
+      [['toString'], 2, /unknown command "toString"/],
+      [['train', '--data', data, '--dev-split', '1.5', ...M], 2, /--dev-split must be a fraction between 0 and 1/],
     ];
     for (const [args, code, msg] of cases) {
       const r = await run(args);
@@ -201,5 +205,42 @@ describe('bad input: one line on stderr and a non-zero exit', () => {
       // Data and head-file errors are exactly one line; usage errors add the "--help" pointer.
       expect(lines.length, r.err).toBe(code === 2 ? 2 : 1);
     }
+  });
+});
+
+describe('hostile and broken input (issue 12)', () => {
+  it('a diverged run exits 1, reports it, and leaves the good head at --out untouched', async () => {
+    const out = join(dir, 'keep.safetensors');
+    const good = await run(['train', '--data', data, '--dev', dev, ...M, '--label', 'sentiment', '--head', 'linear', '--epochs', '1', '--lr', '0.05', '--out', out]);
+    expect(good.code, good.err).toBe(0);
+    const before = readFileSync(out);
+    const r = await run(['train', '--data', data, '--dev', dev, ...M, '--label', 'sentiment', '--head', 'linear', '--epochs', '2', '--lr', '1e308', '--out', out, '--json']);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^labeltune: 1 of 1 run ended without a finite head: Training diverged .* was not written \(a file already there is unchanged\)\.$/);
+    expect(JSON.parse(r.out)).toMatchObject({ out: null, stopped_by: 'diverged', failed: expect.stringMatching(/diverged/) });
+    expect(readFileSync(out).equals(before)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('eval refuses a head whose width is not the encoder\'s, naming both (not a GPU kernel error)', async () => {
+    const head = join(dir, 'width-head.safetensors');
+    const made = await run(['train', '--data', data, '--dev', dev, ...M, '--label', 'sentiment', '--head', 'linear', '--epochs', '1', '--out', head]);
+    expect(made.code, made.err).toBe(0);
+    const { tensors, metadata } = readSafetensors(new Uint8Array(readFileSync(head)));
+    const C = tensors['param.W'].shape[0];
+    const forged = join(dir, 'forged-width.safetensors');
+    const config = { ...JSON.parse(metadata.config), C: C / 2 };
+    writeFileSync(forged, writeSafetensors({ 'param.W': { shape: [C / 2, 2], data: new Float32Array(C) }, 'param.b': tensors['param.b'] }, { ...metadata, config: JSON.stringify(config) }));
+    const r = await run(['eval', '--head-file', forged, '--data', dev, ...M, '--label', 'sentiment']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`this head reads ${C / 2}-wide encoder features, but .* gives ${C}-wide ones`));
+  });
+
+  it('a ~1 MB text in the first data row trains (the header is kept, the text cut before tokenising)', async () => {
+    const big = join(dir, 'big-cell.tsv');
+    writeFileSync(big, `text\tsentiment\ttopic\n${'blob'.repeat(250_000)}\tpos\tfilm\n${rows(60, 0)}\n`);
+    const r = await run(['train', '--data', big, '--dev', dev, ...M, '--label', 'sentiment', '--head', 'linear', '--epochs', '1', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ train_examples: 61, labels: ['neg', 'pos'] });
   });
 });

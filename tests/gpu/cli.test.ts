@@ -71,7 +71,7 @@ describe('labeltune command', () => {
   });
 
   it('trains the L-Tuning heads with the match objective', async () => {
-    for (const head of ['ltuning-prefix', 'ltuning-prompt']) {
+    for (const head of ['label-attn-prefix', 'label-attn-prompt']) {
       const r = await run(['train', '--data', data, '--dev', dev, '--model', model, '--head', head, '--epochs', '2', '--json']);
       expect(r.code, r.err).toBe(0);
       const report = JSON.parse(r.out);
@@ -88,7 +88,7 @@ describe('labeltune command', () => {
       [['train', '--data', data, '--model', model, '--head', 'gpt'], 2, /unknown --head "gpt"/],
       [['train', '--data', data, '--model', model, '--epochs', 'many'], 2, /--epochs must be a non-negative integer/],
       [['fly'], 2, /unknown command "fly"/],
-      [['train', '--data', data, '--model', model, '--label-texts', 'pos=good,maybe=so-so'], 2, /--label-texts: no label "maybe" in the data \(labels: neg, pos\)/],
+      [['train', '--data', data, '--model', model, '--label-texts', 'pos=good,maybe=so-so'], 2, /--label-texts: no label "maybe" in the data \(labels: 'neg', 'pos'\)/],
       [['train', '--data', data, '--model', model, '--label-texts', 'positive'], 2, /--label-texts: "positive" is not name=text/],
     ];
     for (const [args, code, msg] of cases) {

@@ -21,7 +21,7 @@ describe('command names', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
       const r = await run([name]);
       expect(r.code, name).toBe(2);
-      expect(r.err).toMatch(new RegExp(`^labeltune: unknown command "${name}" \\(commands: train, eval, predict, encode\\)`));
+      expect(r.err).toMatch(new RegExp(`^labeltune: unknown command "${name}" \\(commands: train, eval, predict, encode, export, embed\\)`));
     }
   });
 });
@@ -64,5 +64,33 @@ describe('bounded error lines', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--label-texts: no label "nope" in the data \(labels: 'L+0', 'L+1', .* and 890 more\)/);
     expect(r.err.length).toBeLessThan(5_000);
+  });
+});
+
+describe('rows the parser repaired, dropped or skipped are printed with their lines', () => {
+  it('ragged rows, bad JSON lines, empty texts and near-duplicate labels each get a warning on stderr', async () => {
+    // --label-texts names no label: the command stops (exit 2) right after reading the data, before the encoder.
+    const clean = Array.from({ length: 30 }, (_, i) => `clean text ${i},t${i},${i % 2 ? 'pos' : 'neg'},${i % 3 ? 'a' : 'b'}`).join('\n');
+    const csv = file('messy.csv', `text,text,label,kind\na fine film,x,pos,a\ndull,y,neg,b,extra\n,z,pos,a\ngreat fun,w,Pos,b\nslow\rboring,v,neg,a\n${clean}\n`);
+    // Two label columns read the file twice: each warning is printed once.
+    const r = await run(['train', '--data', csv, '--label', 'label,kind', '--label-texts', 'nope=x']);
+    expect(r.code, r.err).toBe(2);
+    const warnings = r.err.split('\n').filter((l) => l.startsWith('labeltune: warning: '));
+    expect(warnings).toEqual([
+      `labeltune: warning: ${csv}: line 1: the header names 'text' twice (columns 1 and 2): the second is read as 'text (2)'. Rename one of them.`,
+      // The lone \r on line 6 is a line break: 'slow' is a row of its own (1 field), not glued to the next row.
+      `labeltune: warning: ${csv}: 2 rows: a different number of fields than the header, padded or cut (lines 3, 6). First: line 3 has 5 fields but the header has 4: the extra ('extra') were dropped. A delimiter inside a field? Quote the field.`,
+      `labeltune: warning: ${csv}: line 4: the text column 'text' is empty, so the row was skipped. Fill in the text or delete the row.`,
+      `labeltune: warning: ${csv}: line 6: the label column 'label' is empty, so the row was skipped. Give the row a label or delete it.`,
+      `labeltune: warning: ${csv}: labels 'Pos' (1 row) and 'pos' (16 rows) differ only in case, spacing or punctuation, and are trained as separate classes. If they are one class, write them the same way.`,
+      `labeltune: warning: ${csv}: line 6: the label column 'kind' is empty, so the row was skipped. Give the row a label or delete it.`,
+    ]);
+    const jsonlRows = Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `clean text ${i}`, label: i % 2 ? 'pos' : 'neg' })).join('\n');
+    const jsonl = file('messy.jsonl', `{"text":"a fine film","label":"pos"}\n{"text": broken\n{"text":"dull","label":"neg"}\n[1,2]\n${jsonlRows}\n`);
+    const j = await run(['train', '--data', jsonl, '--label-texts', 'nope=x', '--json']);
+    expect(j.code).toBe(2);
+    const [bad, notObject] = j.err.split('\n');
+    expect(bad.startsWith(`labeltune: warning: ${jsonl}: line 2 is not valid JSON (`) && bad.endsWith('): skipped.'), bad).toBe(true);
+    expect(notObject).toBe(`labeltune: warning: ${jsonl}: line 4 is an array, not an object like {"text": "...", "label": "..."}: skipped.`);
   });
 });

@@ -28,16 +28,16 @@ describe('printable', () => {
 
 describe('bounded output', () => {
   it('a head with thousands of labels prints a bounded report: per-class rows capped, the top confusions instead of the matrix', () => {
-    const L = 3000;
+    const L = 1200;
     const labels = Array.from({ length: L }, (_, k) => `label-${k}`);
-    const targets = Array.from({ length: 6000 }, (_, i) => i % L);
+    const targets = Array.from({ length: 2 * L }, (_, i) => i % L);
     const preds = targets.map((t, i) => (i % 7 === 0 ? (t + 1) % L : t));
     const m = classificationMetrics(preds, targets, L);
     const report = metricsReport(labels, m);
     const text = report.join('\n');
     expect(text.length).toBeLessThan(20_000);
-    expect(text).toMatch(/and 2,950 more labels \(--json lists every one\)/);
-    expect(text).toMatch(/confusion matrix of 3,000 labels not shown; the 20 most frequent confusions:/);
+    expect(text).toMatch(/and 1,150 more labels \(--json lists every one\)/);
+    expect(text).toMatch(/confusion matrix of 1,200 labels not shown; the 20 most frequent confusions:/);
     expect(text).toMatch(/label-0\s+label-1\s+1/); // i = 0: true 0 predicted 1 (each confusion happens once)
     // A small head still gets the full matrix.
     expect(metricsReport(['a', 'b'], classificationMetrics([0, 1], [0, 1], 2)).join('\n')).toMatch(/true \\ predicted/);
@@ -160,6 +160,14 @@ describe('predict', () => {
     ]);
     const noGold = predictionsCsv({ text: 't', textPair: 'u', label: null }, [{ text: 'a', textPair: 'b' }], ['neg', 'pos'], Float64Array.from([0.4, 0.6]));
     expect(noGold).toBe('t,u,predicted,p_neg,p_pos\na,b,pos,0.400000,0.600000\n');
+  });
+
+  it('escapes formula cells (texts, label names from the head, column names) so a spreadsheet shows them as text', () => {
+    const csv = predictionsCsv({ text: '=cmd|" /C calc"!A0', textPair: null, label: '@gold' }, [{ text: '=HYPERLINK("http://evil","x")', gold: '+pos' }], ['-neg', '+pos'], Float64Array.from([0.2, 0.8]));
+    expect(Papa.parse<string[]>(csv.trimEnd()).data).toEqual([
+      ["'=cmd|\" /C calc\"!A0", "'@gold", 'predicted', 'p_-neg', 'p_+pos', 'correct'],
+      ["'=HYPERLINK(\"http://evil\",\"x\")", "'+pos", "'+pos", '0.200000', '0.800000', 'true'],
+    ]);
   });
 
   it('detects a label column only when every value is one of the head labels', () => {

@@ -5,8 +5,10 @@ import {
   alignDev,
   buildDataset,
   DataError,
+  datasetWarnings,
   devQuotas,
   guessColumns,
+  loadDataset,
   mulberry32,
   parse,
   seededShuffle,
@@ -143,6 +145,28 @@ describe('buildDataset', () => {
     expect(buildDataset(t, { textPairColumn: null }).columns).toEqual({ text: 'question', label: 'label' });
     const noName = tableOf(['c1', 'c2', 'c3'], Array.from({ length: 30 }, (_, i) => [`a rather long text ${i}`, i % 2 ? 'x' : 'y', `k${i % 7}`]));
     expect(guessColumns(noName).label).toBe('c2');
+  });
+});
+
+describe('datasetWarnings', () => {
+  it('labels that differ only in case, spacing or punctuation are named with their counts', () => {
+    const { table: t, dataset } = loadDataset('text,label\na,Pos\nb,pos\nc,pos\nd,neg\ne,NEG \nf,not_spam\ng,not-spam\nh,other\n', 'l.csv');
+    expect(dataset.labels).toEqual(['NEG', 'Pos', 'neg', 'not-spam', 'not_spam', 'other', 'pos']);
+    expect(datasetWarnings(t, dataset)).toEqual([
+      "labels 'NEG' (1 row) and 'neg' (1 row); 'Pos' (1 row) and 'pos' (2 rows); 'not-spam' (1 row) and 'not_spam' (1 row) differ only in case, spacing or punctuation, and are trained as separate classes. If they are one class, write them the same way.",
+    ]);
+  });
+
+  it('parser issues and skipped rows, summarised with their line numbers', () => {
+    const { table: t, dataset } = loadDataset('text,label\na,pos\nb,neg\n"open quote,pos\nc,neg\n', 'q.csv', { textColumn: 'text', labelColumn: 'label' });
+    expect(t.issues.map((i) => i.code)).toContain('bad-quotes');
+    expect(datasetWarnings(t, dataset).join('\n')).toMatch(/^line 4: .*quote/m);
+    const ragged = loadDataset('text,label\na,pos\nb,neg,extra\n,pos\nc,neg\n', 'r.csv');
+    expect(datasetWarnings(ragged.table, ragged.dataset)).toEqual([
+      "line 3 has 3 fields but the header has 2: the extra ('extra') were dropped. A delimiter inside a field? Quote the field.",
+      "line 4: the text column 'text' is empty, so the row was skipped. Fill in the text or delete the row.",
+    ]);
+    expect(datasetWarnings(loadDataset('text,label\na,pos\nb,neg\n').table, loadDataset('text,label\na,pos\nb,neg\n').dataset)).toEqual([]);
   });
 });
 

@@ -20,6 +20,25 @@ function table(text: string | Uint8Array, name?: string) {
   return { s, t: parse(s.text, s, name) };
 }
 
+describe('huge cells', () => {
+  it('a TSV whose first data row holds a ~1 MB cell keeps its header and both rows', () => {
+    const blob = 'x'.repeat(1_000_000);
+    const { s, t } = table(`text\tlabel\n${blob}\tpos\nshort text\tneg\n`, 'blob.tsv');
+    expect(s).toMatchObject({ format: 'tsv', hasHeader: true, columns: ['text', 'label'] });
+    expect(t.rows.map((r) => [r[0].length, r[1]])).toEqual([[1_000_000, 'pos'], [10, 'neg']]);
+    expect(t.lines).toEqual([2, 3]);
+  });
+
+  it('the same with \\r line endings and as CSV', () => {
+    const blob = 'y'.repeat(600_000);
+    const cr = table(`text\tlabel\r${blob}\tpos\rshort text\tneg\r`, 'cr.tsv');
+    expect(cr.t.rows.map((r) => r[1])).toEqual(['pos', 'neg']);
+    const csv = table(`text,label\n"${blob}",pos\nshort text,neg\n`, 'blob.csv');
+    expect(csv.s.hasHeader).toBe(true);
+    expect(csv.t.rows.map((r) => r[1])).toEqual(['pos', 'neg']);
+  });
+});
+
 describe('decode: encodings, empty and binary files', () => {
   it('empty, whitespace-only and BOM-only files are empty-file', () => {
     expect(codeOf(() => sniff(new Uint8Array(0), 'a.csv')).code).toBe('empty-file');
@@ -91,7 +110,7 @@ describe('CSV', () => {
       ['Hello, world', 'pos'],
       ['multi\nline "quoted" text', 'neg'],
       ['plain', 'pos'],
-      ['x\r\ny', 'neg'],
+      ['x\ny', 'neg'], // every line break reads as '\n' (decode.ts), inside quotes too
     ]);
     expect(t.lines).toEqual([2, 3, 5, 7]);
     expect(t.issues).toEqual([]);
@@ -143,6 +162,31 @@ describe('CSV', () => {
     // Headerless CSV sniffed end to end: generated names.
     const { s } = table('loved it,pos\nhated it,neg\nmeh,neg\nsuperb,pos\n', 'n.csv');
     expect(s).toMatchObject({ hasHeader: false, columns: ['col1', 'col2'] });
+  });
+});
+
+describe('line endings, repeated header names, near-duplicate labels', () => {
+  it('mixed \\n, \\r\\n and \\r line endings are each a line break (no row swallows the next)', () => {
+    for (const [name, text] of [
+      ['mixed.tsv', 'text\tlabel\na fine film\tpos\rdull and slow\tneg\r\ngreat fun\tpos\nawful\tneg\n'],
+      ['mixed.csv', 'text,label\na fine film,pos\rdull and slow,neg\r\ngreat fun,pos\nawful,neg\n'],
+      ['mixed.txt', 'pos a fine film\rneg dull and slow\r\npos great fun\nneg awful\n'],
+    ] as const) {
+      const { t } = table(text, name);
+      expect(t.rows.map((r) => r.join('|')), name).toEqual(name.endsWith('.txt') ? ['pos|a fine film', 'neg|dull and slow', 'pos|great fun', 'neg|awful'] : ['a fine film|pos', 'dull and slow|neg', 'great fun|pos', 'awful|neg']);
+      expect(t.lines, name).toEqual(name.endsWith('.txt') ? [1, 2, 3, 4] : [2, 3, 4, 5]);
+    }
+    const jsonl = table('{"text":"a","label":"x"}\r{"text":"b","label":"y"}\n{"text":"c","label":"x"}\r\n', 'm.jsonl');
+    expect(jsonl.t.rows).toHaveLength(3);
+  });
+
+  it('a header with a repeated name is still a header (the repeat renamed, with an issue on line 1)', () => {
+    const { s, t } = table('text,text,label\na fine film,so good,pos\ndull,so bad,neg\ngreat,yes,pos\n', 'dup.csv');
+    expect(s).toMatchObject({ hasHeader: true, columns: ['text', 'text (2)', 'label'] });
+    expect(t.rows.map((r) => r[2])).toEqual(['pos', 'neg', 'pos']);
+    expect(t.issues).toEqual([{ code: 'repeated-column', line: 1, message: "line 1: the header names 'text' twice (columns 1 and 2): the second is read as 'text (2)'. Rename one of them." }]);
+    // Repeated values that are not column names still mean data.
+    expect(detectHeader([['so good', 'so good'], ['dull', 'bad'], ['fine', 'good']]).hasHeader).toBe(false);
   });
 });
 

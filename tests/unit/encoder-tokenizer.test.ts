@@ -3,7 +3,9 @@
 // and on a tokenizer with no special tokens (like USE-lite's).
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe, expect, it } from 'vitest';
-import { TextTokenizer, truncateLongestFirst } from '../../src/encoder/tokenizer';
+import { cutChars, maxChars, TextTokenizer, truncateLongestFirst } from '../../src/encoder/tokenizer';
+import { encodeInputs, InputError } from '../../src/encoder/encode';
+import type { EncoderSession } from '../../src/encoder/session';
 import { tinyTokenizerJson, tinyVocab } from '../../tools/tiny-bert/vocab';
 
 const bertJson = tinyTokenizerJson(tinyVocab());
@@ -114,4 +116,39 @@ describe('TextTokenizer without special tokens (USE-lite style)', () => {
     expect(plain.encode('', undefined, 8)).toEqual({ ids: [plain.padId], typeIds: [0], attentionMask: [0] });
     expect(TextTokenizer.fromJson('plain', plainUnigramJson(), 7).encode('', undefined, 8).ids).toEqual([7]);
   });
+
+  it('cuts a huge text by characters before tokenising: a 600,000-character text without spaces encodes (the Unigram lattice overflowed the stack)', () => {
+    const huge = 'abc'.repeat(200_000);
+    const t = plain.encode(huge, undefined, 16);
+    expect(t.ids).toHaveLength(16);
+    // The same first tokens as a text short enough to tokenise whole.
+    expect(t.ids).toEqual(plain.encode(huge.slice(0, 300), undefined, 16).ids);
+    expect(plain.encode('x', huge, 16).ids).toHaveLength(16);
+  });
+
+  it('never cuts between the two halves of a surrogate pair', () => {
+    expect(maxChars(4)).toBe(1024);
+    const emoji = 'a'.repeat(1023) + '\u{1f600}' + 'b';
+    expect(cutChars(emoji, 4)).toBe('a'.repeat(1023));
+    expect(cutChars('short', 4)).toBe('short');
+  });
 });
+
+describe('encodeInputs names the input a tokenizer fails on', () => {
+  it('throws an InputError with the input\'s index and the start of its text', async () => {
+    const tok = TextTokenizer.fromJson('plain', plainUnigramJson());
+    const encode = tok.encode.bind(tok);
+    // The one failure a real tokenizer.json still has after the cut: stand it in for input 2 only.
+    tok.encode = (text, pair, max) => {
+      if (text.startsWith('poison')) throw new RangeError('Maximum call stack size exceeded');
+      return encode(text, pair, max);
+    };
+    // Only session.info is read before the first run, and the failure comes before any run.
+    const session = { info: { hiddenSize: 4, hasPairInput: false, hash: 'h' } } as unknown as EncoderSession;
+    const err = await encodeInputs({ session, tokenizer: tok, tmax: 8 }, [{ text: 'the movie' }, { text: `poison ${'x'.repeat(100)}` }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).index).toBe(1);
+    expect((err as Error).message).toBe('encode: input 2 ("poison xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" (107 characters)) could not be tokenised: Maximum call stack size exceeded');
+  });
+});
+

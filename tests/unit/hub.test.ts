@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FileProgress } from '../../src/encoder/download';
-import { hubFileUrl, loadHubModel, parseRepoId } from '../../src/encoder/hub';
+import { downloadBytes, MAX_FILE_BYTES, type FileProgress } from '../../src/encoder/download';
+import { checkRevision, hubFileUrl, loadHubModel, parseRepoId } from '../../src/encoder/hub';
 import { diskModelCache, cachePathForUrl } from '../../src/encoder/model-cache-node';
 import { memoryModelCache } from '../../src/encoder/model-cache';
 import { ModelSourceError } from '../../src/encoder/model-check';
@@ -128,6 +128,46 @@ describe('parseRepoId', () => {
 
   it('encodes the revision in URLs', () => {
     expect(hubFileUrl('https://huggingface.co/', 'o/n', 'refs/pr/1', 'tokenizer.json')).toBe('https://huggingface.co/o/n/resolve/refs%2Fpr%2F1/tokenizer.json');
+  });
+});
+
+describe('revisions and sizes from the network are checked', () => {
+  it('refuses a revision that is "..", ".", empty segments or odd characters, before any request', async () => {
+    for (const bad of ['..', '.', 'a/../b', '../main', 'main/', '/main', 'a//b', 'ma in', 'x?y', 'a\\b', 'x'.repeat(300)]) {
+      const e = await rejection(loadHubModel({ repo: 'acme/full', revision: bad, hubBase: hub.base }, { cache: null }));
+      expect(e.code, bad).toBe('bad-repo-id');
+      expect(e.message, bad).toMatch(/is not a revision: give a branch, tag or commit/);
+    }
+    expect(count(hub)).toBe(0);
+    for (const good of ['main', 'v1.0', 'refs/pr/1', 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2', 'release_2024-01']) expect(() => checkRevision(good)).not.toThrow();
+  });
+
+  it('refuses a Content-Length beyond what the file can be, before allocating', async () => {
+    // A real Response whose body would never end: only the header is read.
+    const endless = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array(1 << 16)) });
+    const fetchHuge = (async () => new Response(endless, { headers: { 'content-length': String(64 * 2 ** 30) } })) as typeof fetch;
+    const e = await rejection(downloadBytes('http://hub.test/o/n/resolve/main/tokenizer.json', { file: 'tokenizer.json', fetch: fetchHuge, maxBytes: MAX_FILE_BYTES['tokenizer.json'] }));
+    expect(e.code).toBe('too-large');
+    expect(e.message).toBe('http://hub.test/o/n/resolve/main/tokenizer.json announces 65,536.0 MiB, more than a tokenizer.json can be (at most 128.0 MiB): not loaded.');
+  });
+
+  it('stops a download of unknown length once it passes the limit', async () => {
+    let sent = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (c) => {
+        sent += 4096;
+        c.enqueue(new Uint8Array(4096));
+      },
+    });
+    const fetchChunked = (async () => new Response(endless)) as typeof fetch;
+    const e = await rejection(downloadBytes('http://hub.test/config.json', { file: 'config.json', fetch: fetchChunked, maxBytes: 10_000 }));
+    expect(e.code).toBe('too-large');
+    expect(e.message).toMatch(/^http:\/\/hub\.test\/config\.json sent more than 10000 bytes, more than a config\.json can be \(at most 10000 bytes\): not loaded\.$/);
+    expect(sent).toBeLessThan(10_000 + 5 * 4096);
+    // The hub passes each file's own limit: a config.json of 2 MiB from the local hub is refused.
+    serveRepo(hub, 'acme/big-config', { 'onnx/model.onnx': MODEL, 'tokenizer.json': TOKENIZER, 'config.json': new Uint8Array(2 * 2 ** 20).fill(32) });
+    const big = await rejection(loadHubModel({ repo: 'acme/big-config', hubBase: hub.base }, { cache: null }));
+    expect(big.message).toMatch(/config\.json announces 2\.0 MiB, more than a config\.json can be \(at most 1\.0 MiB\)/);
   });
 });
 
