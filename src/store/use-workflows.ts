@@ -279,7 +279,7 @@ async function exportBytes(kind: ExportKind, head: NonNullable<ReturnType<typeof
   const source = getCurrentSource();
   if (!source) throw new Error('no encoder is loaded');
   const files = await loadModelSource(source);
-  return exportCombinedOnnx(files.model, file, { encoderName: r.client.info?.name });
+  return exportCombinedOnnx(files, file, { encoderName: r.client.info?.name });
 }
 
 function baseName(info: ActiveHeadInfo): string {

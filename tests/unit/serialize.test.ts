@@ -80,7 +80,7 @@ describe('head file validation (before any GPU work)', () => {
   const L = 2;
   const meta = (over: Record<string, string> = {}): Record<string, string> => ({
     format: 'labeltune-head',
-    version: '1',
+    version: '2',
     kind: 'linear',
     config: JSON.stringify({ C, labels: L, pair: false }),
     labels: '["neg","pos"]',
@@ -100,13 +100,14 @@ describe('head file validation (before any GPU work)', () => {
 
   it('refuses a head for another encoder, naming both', () => {
     expect(() => load(params(), meta(), 'b'.repeat(64))).toThrow(
-      'this head was trained on use-lite (hash aaaaaaaaaaaa…), the loaded encoder is minilm (bbbbbbbbbbbb…); load use-lite or retrain',
+      'this head was trained on use-lite (hash aaaaaaaaaaaa…), the loaded encoder is minilm (bbbbbbbbbbbb…) — the hash covers the model, tokenizer and config; load use-lite or retrain',
     );
   });
 
   const bad: [string, Record<string, F32Tensor>, Record<string, string>, RegExp][] = [
     ['wrong format', params(), meta({ format: 'other' }), /format is "other", expected "labeltune-head"/],
-    ['newer version', params(), meta({ version: '2' }), /format version 2 is not supported \(this build reads version 1\)/],
+    ['newer version', params(), meta({ version: '3' }), /format version 3 is not supported \(this build reads version 2\)/],
+    ['version 1 (model hash only, no tokenizer)', params(), meta({ version: '1' }), /format version 1 recorded only the model's hash, not the tokenizer the head was trained under, .*retrain the head with this build/],
     ['unknown kind', params(), meta({ kind: 'mystery' }), /unknown head kind "mystery"/],
     ['config not JSON', params(), meta({ config: '{C:' }), /metadata "config" is not valid JSON/],
     ['config field wrong', params(), meta({ config: JSON.stringify({ C, labels: 0, pair: false }) }), /config \(linear\)\.labels must be a positive integer, got 0/],
