@@ -3,7 +3,8 @@
 // values). The GPU round trips of real heads are in tests/gpu/serialize.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { GpuEngine } from '../../src/gpu/engine';
-import { importHead } from '../../src/heads/serialize';
+import { MAX_LABELS } from '../../src/data/columns';
+import { IMPORT_LIMITS, importHead } from '../../src/heads/serialize';
 import { readSafetensors, writeSafetensors, type F32Tensor } from '../../src/heads/safetensors';
 
 /** A raw file from a header object and a data section (for malformed cases the writer refuses to produce). */
@@ -165,6 +166,10 @@ describe('head file validation (before any GPU work)', () => {
     expect(() => importHead(noEngine, writeSafetensors(params(), meta()), { encoderHash: 'a'.repeat(64), encoderName: 'minilm', encoderWidth: 384 })).toThrow(
       "head file: this head reads 3-wide encoder features, but minilm gives 384-wide ones (the file's encoder hash matches, so its config is corrupt or forged); re-export the head",
     );
+  });
+
+  it('caps labels exactly as datasets are capped', () => {
+    expect(IMPORT_LIMITS.labels).toBe(MAX_LABELS);
   });
 
   // A complete L-Tuning prefix file (C 3, L 2, d 4, H 2, m 2, Tl 3) minus whatever a case breaks.
