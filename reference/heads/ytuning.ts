@@ -5,14 +5,17 @@
 //   M  = [LN_m(F Wf + bf) ; LN_p(f Wp + bp)] (B, T+1, d)
 //   per layer (pre-LN; the key projections have no bias): X += SelfAttn(LN1 X); X += CrossAttn(LN2 X, M, mask); X += W2 GELU(W1 LN3 X)
 //   z[b, l] = <LN_f(X[b, l]), u> + c[l]   (B, L)   (LN_f has a scale, no shift)
+// Dropout (training forwards only: pass `train: { step }`): y * mask on each sublayer's output before its residual
+//   add and on the FFN activation, masks from reference/dropout.ts with ytuningDropout's (seed, step, stream).
 // Pair heads (r.pair, pairs encoded side by side): g = [u, v, |u-v|, u*v] (B, 4C) from pooled (u) and pooledB (v);
 //   the pooled token is LN_p(g Wp + bp) with Wp (4C, d), and z += g Wsc with Wsc (4C, L).
 import { attentionBackward, attentionForward } from '../attention';
 import { geluBackward, geluForward } from '../gelu';
 import { layerNormBackward, layerNormForward } from '../layernorm';
 import { linearBackward, linearForward } from '../matmul';
+import { dropoutMask } from '../dropout';
 import { pairFeatures } from '../pair-features';
-import type { YTuningResolved } from '../../src/heads/ytuning-config';
+import { ytuningDropout, type YTuningDropoutSite, type YTuningResolved } from '../../src/heads/ytuning-config';
 
 export interface YTuningRefBatch {
   B: number;
@@ -36,6 +39,11 @@ function add(a: Float64Array, b: Float64Array): Float64Array {
   return a.map((x, i) => x + b[i]);
 }
 
+/** x * mask, or x itself when there is no mask. */
+function masked(x: Float64Array, m: Float64Array | null): Float64Array {
+  return m ? x.map((v, i) => v * m[i]) : x;
+}
+
 function acc(g: P, name: string, v: Float64Array): void {
   const t = g[name];
   for (let i = 0; i < v.length; i++) t[i] += v[i];
@@ -48,8 +56,8 @@ function pooledInput(r: YTuningResolved, batch: YTuningRefBatch): { x: Float64Ar
   return r.pair ? { x: pairFeatures(batch.pooled, batch.pooledB!, batch.B, r.C), K: 4 * r.C } : { x: batch.pooled, K: r.C };
 }
 
-/** Forward; returns logits (B, L) and everything the backward needs. */
-export function ytuningForwardRef(r: YTuningResolved, p: P, batch: YTuningRefBatch) {
+/** Forward; returns logits (B, L) and everything the backward needs. `train`: a training forward (dropout). */
+export function ytuningForwardRef(r: YTuningResolved, p: P, batch: YTuningRefBatch, train: { step: number } | null = null) {
   const { C, L, d, H, N, ffn, lnEps: eps } = r;
   const { B, T } = batch;
   const dh = d / H;
@@ -72,24 +80,27 @@ export function ytuningForwardRef(r: YTuningResolved, p: P, batch: YTuningRefBat
   const rows = B * L;
   for (let i = 0; i < N; i++) {
     const l = `l${i}.`;
+    const dropMask = (site: YTuningDropoutSite, n: number) =>
+      train && r.dropout > 0 ? dropoutMask(n, ytuningDropout(r, train.step, i, site)) : null;
+    const drop = { s: dropMask('selfAttnOut', rows * d), c: dropMask('crossAttnOut', rows * d), act: dropMask('ffnAct', rows * ffn), f: dropMask('ffnOut', rows * d) };
     const X0 = X;
     const a1 = ln(X0, p[l + 'ln1g'], p[l + 'ln1b'], rows, d, eps);
     const sq = linearForward(a1.y, p[l + 'Wsq'], p[l + 'bsq'], rows, d, d);
     const sk = linearForward(a1.y, p[l + 'Wsk'], null, rows, d, d);
     const sv = linearForward(a1.y, p[l + 'Wsv'], p[l + 'bsv'], rows, d, d);
     const sa = attentionForward(sq, sk, sv, null, { B, Lq: L, Lk: L, H, dh });
-    const X1 = add(X0, linearForward(sa.out, p[l + 'Wso'], p[l + 'bso'], rows, d, d));
+    const X1 = add(X0, masked(linearForward(sa.out, p[l + 'Wso'], p[l + 'bso'], rows, d, d), drop.s));
     const a2 = ln(X1, p[l + 'ln2g'], p[l + 'ln2b'], rows, d, eps);
     const cq = linearForward(a2.y, p[l + 'Wcq'], p[l + 'bcq'], rows, d, d);
     const ck = linearForward(M, p[l + 'Wck'], null, B * Tm, d, d);
     const cv = linearForward(M, p[l + 'Wcv'], p[l + 'bcv'], B * Tm, d, d);
     const ca = attentionForward(cq, ck, cv, mask, { B, Lq: L, Lk: Tm, H, dh });
-    const X2 = add(X1, linearForward(ca.out, p[l + 'Wco'], p[l + 'bco'], rows, d, d));
+    const X2 = add(X1, masked(linearForward(ca.out, p[l + 'Wco'], p[l + 'bco'], rows, d, d), drop.c));
     const a3 = ln(X2, p[l + 'ln3g'], p[l + 'ln3b'], rows, d, eps);
     const pre = linearForward(a3.y, p[l + 'W1'], p[l + 'b1'], rows, d, ffn);
-    const act = geluForward(pre);
-    X = add(X2, linearForward(act, p[l + 'W2'], p[l + 'b2'], rows, ffn, d));
-    layers.push({ a1, sq, sk, sv, sa, a2, cq, ck, cv, ca, a3, pre, act });
+    const act = masked(geluForward(pre), drop.act);
+    X = add(X2, masked(linearForward(act, p[l + 'W2'], p[l + 'b2'], rows, ffn, d), drop.f));
+    layers.push({ a1, sq, sk, sv, sa, a2, cq, ck, cv, ca, a3, pre, act, drop });
   }
   const fin = ln(X, p.lnfg, new Float64Array(d), rows, d, eps); // no shift (see ytuning-config.ts)
   const logits = linearForward(fin.y, p.u, null, rows, d, 1);
@@ -135,12 +146,12 @@ export function ytuningBackwardRef(r: YTuningResolved, p: P, cache: YTuningRefCa
     const l = `l${i}.`;
     const c = cache.layers[i];
     // FFN block
-    const dAct = lin(c.act, l + 'W2', l + 'b2', dX, rows, ffn, d);
-    const dPre = geluBackward(c.pre, dAct);
+    const dAct = lin(c.act, l + 'W2', l + 'b2', masked(dX, c.drop.f), rows, ffn, d);
+    const dPre = geluBackward(c.pre, masked(dAct, c.drop.act));
     const dA3 = lin(c.a3.y, l + 'W1', l + 'b1', dPre, rows, d, ffn);
     dX = add(dX, lnb(c.a3, l + 'ln3g', l + 'ln3b', dA3));
     // cross-attention block
-    const dCa = lin(c.ca.out, l + 'Wco', l + 'bco', dX, rows, d, d);
+    const dCa = lin(c.ca.out, l + 'Wco', l + 'bco', masked(dX, c.drop.c), rows, d, d);
     const cb = attentionBackward(c.cq, c.ck, c.cv, c.ca.probs, dCa, { B, Lq: L, Lk: Tm, H, dh });
     const dA2 = lin(c.a2.y, l + 'Wcq', l + 'bcq', cb.dQ, rows, d, d);
     const dMk = lin(cache.M, l + 'Wck', null, cb.dK, B * Tm, d, d);
@@ -148,7 +159,7 @@ export function ytuningBackwardRef(r: YTuningResolved, p: P, cache: YTuningRefCa
     for (let j = 0; j < dM.length; j++) dM[j] += dMk[j] + dMv[j];
     dX = add(dX, lnb(c.a2, l + 'ln2g', l + 'ln2b', dA2));
     // self-attention block
-    const dSa = lin(c.sa.out, l + 'Wso', l + 'bso', dX, rows, d, d);
+    const dSa = lin(c.sa.out, l + 'Wso', l + 'bso', masked(dX, c.drop.s), rows, d, d);
     const sb = attentionBackward(c.sq, c.sk, c.sv, c.sa.probs, dSa, { B, Lq: L, Lk: L, H, dh });
     const dA1 = add(add(lin(c.a1.y, l + 'Wsq', l + 'bsq', sb.dQ, rows, d, d), lin(c.a1.y, l + 'Wsk', null, sb.dK, rows, d, d)), lin(c.a1.y, l + 'Wsv', l + 'bsv', sb.dV, rows, d, d));
     dX = add(dX, lnb(c.a1, l + 'ln1g', l + 'ln1b', dA1));

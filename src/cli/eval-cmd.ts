@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import { DataError, listNames, type Dataset } from '../data';
 import { metricsFromLogits } from '../train/metrics';
 import { countFlag, readDataset, UsageError } from './args';
-import { encodeInputs, openEncoder } from './encoding';
+import { openEncoder } from './encoding';
 import { metricsReport, printable } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
-import { headLogits, meanCrossEntropy } from './infer';
+import { meanCrossEntropy } from './infer';
+import { inferLogits, readsTokenIds } from './token-infer';
 
 export const EVAL_USAGE = `  labeltune eval --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
                  [--model default|DIR] [--batch N] [--no-cache] [--json]`;
@@ -72,13 +73,16 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const { encoder } = session;
   try {
     await withGpu(async (engine, gpu) => {
-      const { head, meta } = loadHead(engine, peeked, encoder.info);
+      const { head, meta } = loadHead(engine, peeked, encoder.info, session.files.model);
       try {
-        const enc = await encodeInputs(session, ds.examples, 'encode', json, (i) => `line ${ds.examples[i].line} of ${values.data}`);
-        await session.cache?.close();
-        const t0 = performance.now();
-        const logits = await headLogits(engine, head, enc.features, encoder.tmax, batch);
-        const evalSeconds = (performance.now() - t0) / 1000;
+        const inferred = await inferLogits(engine, head, session, ds.examples, {
+          pair: peeked.pair,
+          batch,
+          label: 'encode',
+          quiet: json,
+          rowName: (i) => `line ${ds.examples[i].line} of ${values.data}`,
+        });
+        const { logits, encoded: enc, seconds: evalSeconds } = inferred;
         const targets = ds.examples.map((x) => x.label);
         const L = meta.labels.length;
         const m = metricsFromLogits(logits, targets, L);
@@ -108,7 +112,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
           console.log(printable(`${head.kind} head from ${peeked.path} on ${values.data}`));
           for (const line of metricsReport(meta.labels, m)) console.log(line);
           console.log('');
-          console.log(`loss ${loss.toFixed(4)}; encode ${enc.seconds.toFixed(1)} s (${enc.cached} cached, ${encoder.info.ep}), eval ${evalSeconds.toFixed(2)} s`);
+          const encodeNote = readsTokenIds(head) ? 'no feature encode (token ids, encoder in WGSL)' : `encode ${enc.seconds.toFixed(1)} s (${enc.cached} cached, ${encoder.info.ep})`;
+          console.log(`loss ${loss.toFixed(4)}; ${encodeNote}, eval ${evalSeconds.toFixed(2)} s`);
         }
       } finally {
         head.dispose();

@@ -8,6 +8,9 @@ import type { Head } from '../heads/head';
 import { HEAD_FORMAT, HeadFileError, importHead, type HeadMeta } from '../heads/serialize';
 import { readSafetensors, SafetensorsError } from '../heads/safetensors';
 import type { EncoderInfo } from '../encoder/types';
+import { headEntry, isHeadKind } from '../heads/registry';
+import { readEncoderSpec, UnsupportedGraphError } from '../model/onnx-reader';
+import type { EncoderSpec } from '../model/spec';
 import { readBytes } from './args';
 
 export interface PeekedHead {
@@ -15,6 +18,7 @@ export interface PeekedHead {
   bytes: Uint8Array;
   kind: string;
   encoderName: string;
+  encoderHash?: string;
   /** The token limit the head was trained with (undefined when unreadable; loadHead then says why). */
   tmax?: number;
   /** Label names (undefined when unreadable; loadHead then says why). */
@@ -50,16 +54,31 @@ export function peekHeadFile(path: string): PeekedHead {
     bytes,
     kind: metadata.kind ?? '?',
     encoderName: metadata.encoder_name ?? '?',
+    encoderHash: metadata.encoder_hash ?? '',
     tmax: Number.isInteger(tok?.tmax) && (tok!.tmax as number) > 0 ? (tok!.tmax as number) : undefined,
     labels: Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : undefined,
     pair: typeof tok?.pair === 'string' ? tok.pair : undefined,
   };
 }
 
-/** Full validation and import on the GPU; refuses a head trained on another encoder (names the fix: --model). */
-export function loadHead(e: GpuEngine, peeked: PeekedHead, encoder: EncoderInfo): { head: Head; meta: HeadMeta } {
+/** The model's graph for the WGSL encoder; an unreadable one is a head-file error naming why. */
+function wgslSpec(peeked: PeekedHead, model: Uint8Array): EncoderSpec {
   try {
-    return importHead(e, peeked.bytes, { encoderHash: encoder.hash, encoderName: encoder.name, encoderWidth: encoder.hiddenSize });
+    return readEncoderSpec(model);
+  } catch (err) {
+    if (err instanceof UnsupportedGraphError) throw new HeadFileError(`a ${peeked.kind} head runs the encoder in WGSL, but ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Full validation and import on the GPU; refuses a head trained on another encoder (names the fix: --model).
+ * A kind that runs the encoder itself (finetune) is loaded on top of the graph read from `model` (model.onnx).
+ */
+export function loadHead(e: GpuEngine, peeked: PeekedHead, encoder: EncoderInfo, model?: Uint8Array): { head: Head; meta: HeadMeta } {
+  try {
+    const encoderSpec = model && isHeadKind(peeked.kind) && headEntry(peeked.kind).input === 'token-ids' && peeked.encoderHash === encoder.hash ? wgslSpec(peeked, model) : undefined;
+    return importHead(e, peeked.bytes, { encoderHash: encoder.hash, encoderName: encoder.name, encoderWidth: encoder.hiddenSize, encoderSpec });
   } catch (err) {
     if (err instanceof HeadFileError) {
       const hint = /the loaded encoder is/.test(err.message) ? ' (choose the model with --model DIR)' : '';

@@ -9,11 +9,12 @@ import { parseArgs } from 'node:util';
 import { columnStats, DataError, guessColumns, listLines, listNames, type ParsedTable } from '../data';
 import { toCsv } from '../data/csv-writer';
 import { numFlag, readTable, UsageError } from './args';
-import { encodeInputs, openEncoder, type TextInput } from './encoding';
+import { openEncoder, type TextInput } from './encoding';
 import { headColumns } from './eval-cmd';
 import { withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
-import { headLogits, softmaxRows } from './infer';
+import { softmaxRows } from './infer';
+import { inferLogits } from './token-infer';
 
 export const PREDICT_USAGE = `  labeltune predict --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
                  [--out preds.csv] [--model default|DIR] [--batch N] [--no-cache]
@@ -148,11 +149,9 @@ export async function predictCommand(argv: string[]): Promise<void> {
   const { encoder } = session;
   try {
     await withGpu(async (engine) => {
-      const { head, meta } = loadHead(engine, peeked, encoder.info);
+      const { head, meta } = loadHead(engine, peeked, encoder.info, session.files.model);
       try {
-        const enc = await encodeInputs(session, rows, 'encode', false);
-        await session.cache?.close();
-        const logits = await headLogits(engine, head, enc.features, encoder.tmax, batch);
+        const { logits } = await inferLogits(engine, head, session, rows, { pair: peeked.pair, batch, label: 'encode', quiet: false });
         const probs = softmaxRows(logits, meta.labels.length);
         const names = { text: table.columns[cols.text], textPair: cols.textPair !== null ? table.columns[cols.textPair] : null, label: cols.label !== null ? table.columns[cols.label] : null };
         const csv = predictionsCsv(names, rows, meta.labels, probs);

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
 import { exportHead, NonFiniteHeadError } from '../heads/serialize';
+import { estimateRun, formatDuration } from '../train/estimate';
 import { Trainer, type EvalRecord } from '../train/trainer';
 import { countFlag, fractionFlag, listFlag, numFlag, positiveFlag, readDataset, UsageError, type Common } from './args';
 import { encodeDatasets, openEncoder, toExamples } from './encoding';
@@ -209,6 +210,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
             ...(a.lr !== undefined ? { lr: a.lr } : {}),
           });
           try {
+            if (headEntry(head).input === 'token-ids' && h.params.length) {
+              // Encoder-in-the-loop kinds are slow: measure a step and say what the whole run will take first.
+              const est = await estimateRun(engine, trainer, trainEx, devEx.length);
+              const cpu = gpu.report.isFallbackAdapter || /llvmpipe|swiftshader|software/i.test(describeAdapter(gpu.report));
+              if (!c.json) {
+                console.error(
+                  `${runName ? `[${runName}] ` : ''}measured ${est.stepSeconds.toFixed(2)} s per step (batch ${est.B} x ${est.T} tokens): ` +
+                    `about ${formatDuration(est.totalSeconds)} for ${est.steps} steps + dev evaluations` +
+                    (cpu ? ' (this adapter is a CPU driver: a GPU runs this far faster)' : ''),
+                );
+              }
+            }
             const progress = trainProgress(runName, a.epochs, c.json);
             const epochLine = (r: EvalRecord) =>
               `${runName ? `[${runName}] ` : ''}epoch ${r.epoch + 1}: dev loss ${r.loss.toFixed(4)}  accuracy ${(r.metrics.accuracy * 100).toFixed(2)}%  macro-F1 ${(r.metrics.macroF1 * 100).toFixed(2)}`;

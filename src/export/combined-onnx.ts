@@ -30,8 +30,13 @@ type NodeProto = onnxProto.onnx.INodeProto;
 type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
 
 export interface CombinedOptions {
-  /** The encoder's pooled output name; default "sentence_embedding" when the model has it, else masked mean pooling. */
-  pooledOutput?: string;
+  /** The encoder's pooled output name; default "sentence_embedding" when the model has it; null: masked mean pooling. */
+  pooledOutput?: string | null;
+  /**
+   * Edit the decoded encoder graph after the hash check, before merging (a fine-tuned model's trained weights,
+   * ./finetune-onnx.ts): the hash check stays on the ORIGINAL model the head was trained from.
+   */
+  patchEncoder?: (graph: onnxProto.onnx.IGraphProto) => void;
   /** For error messages (default: the head's encoder name). */
   encoderName?: string;
 }
@@ -56,6 +61,9 @@ function decode(bytes: Uint8Array, what: string): ModelProto {
 
 /** The encoder's files: the model and what its identity also covers (tokenizer.json, config.json). */
 export type EncoderFiles = Pick<ModelFiles, 'model' | 'tokenizerJson' | 'config'>;
+
+/** Hex SHA-256 (kept here for ./finetune-onnx.ts and older imports). */
+export { sha256Hex } from '../encoder/identity';
 
 const defaultOpset = (m: ModelProto) => Number(m.opsetImport?.find((o) => !o.domain)?.version ?? 0);
 const dimsOf = (v: ValueInfoProto): Dim[] => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
@@ -84,6 +92,7 @@ export async function combineEncoderAndHead(encoder: EncoderFiles, headOnnx: Uin
     throw new CombinedOnnxError(`the head was trained on ${hmeta.encoder_name} (hash ${hmeta.encoder_hash.slice(0, 12)}…), this encoder (${encName}: model, tokenizer and config) has hash ${hash.slice(0, 12)}…; combine it with ${hmeta.encoder_name}'s files`);
   }
   const eg = enc.graph!;
+  opts.patchEncoder?.(eg);
   const opset = defaultOpset(enc);
   if (opset < 13) throw new CombinedOnnxError(`the encoder uses opset ${opset}; combining needs opset 13 or later (re-export the encoder)`);
   const inputs = new Map((eg.input ?? []).map((v) => [v.name!, v]));
@@ -91,7 +100,7 @@ export async function combineEncoderAndHead(encoder: EncoderFiles, headOnnx: Uin
   for (const need of ['input_ids', 'attention_mask']) if (!inputs.has(need)) throw new CombinedOnnxError(`the encoder has no ${need} input (inputs: ${[...inputs.keys()].join(', ')})`);
   const hasTypeIds = inputs.has('token_type_ids');
   if (!outputs.has('last_hidden_state')) throw new CombinedOnnxError(`the encoder has no last_hidden_state output (outputs: ${[...outputs.keys()].join(', ')})`);
-  const pooledName = opts.pooledOutput ?? (outputs.has('sentence_embedding') ? 'sentence_embedding' : null);
+  const pooledName = opts.pooledOutput !== undefined ? opts.pooledOutput : outputs.has('sentence_embedding') ? 'sentence_embedding' : null;
   if (pooledName && !outputs.has(pooledName)) throw new CombinedOnnxError(`the encoder has no output "${pooledName}" (outputs: ${[...outputs.keys()].join(', ')})`);
   if (tok.pair === 'pair-input' && !hasTypeIds) throw new CombinedOnnxError('the head was trained with the model\'s pair input, but this encoder has no token_type_ids input');
   const sideBySide = tok.pair === 'side-by-side';

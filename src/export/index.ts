@@ -8,7 +8,9 @@
 //   exportCombinedOnnx(encoder: EncoderFiles (model, tokenizerJson, config), head: Uint8Array, opts?): Promise<Uint8Array>
 //       the encoder's model.onnx + the head (its .safetensors file OR its head-only .onnx) -> one model from token
 //       ids to probabilities (./combined-onnx.ts: inputs, pooling, side-by-side pairs); async only for the
-//       SHA-256 check of the encoder against the head's encoder_hash (crypto.subtle)
+//       SHA-256 check of the encoder against the head's encoder_hash (crypto.subtle). A `finetune` head file
+//       (the whole trained encoder + a classifier) gives the ORIGINAL graph with the trained weights written
+//       back into its initializers, plus the classifier (./finetune-onnx.ts)
 //
 // Head-only model (opset 17): inputs token_states (batch, tokens, C) f32, attention_mask (batch, tokens) f32
 // (1 = token, 0 = padding), pooled (batch, C) f32, pooled_b (batch, C) f32 only for pairs encoded side by side;
@@ -19,9 +21,11 @@
 import type { Head } from '../heads/head';
 import { exportHead, type HeadMeta } from '../heads/serialize';
 import { combineEncoderAndHead, type CombinedOptions, type EncoderFiles } from './combined-onnx';
+import { exportFinetunedOnnx } from './finetune-onnx';
 import { headSourceToOnnx, readHeadFile } from './head-onnx';
 
 export { CombinedOnnxError, type CombinedOptions, type EncoderFiles } from './combined-onnx';
+export { exportFinetunedOnnx, finetunedSpecFromFile, writeSpecIntoGraph } from './finetune-onnx';
 
 export { HEAD_ONNX_FORMAT, HeadOnnxError, readHeadFile, type HeadSource } from './head-onnx';
 
@@ -47,5 +51,8 @@ function isSafetensors(bytes: Uint8Array): boolean {
  * a head (.safetensors export or head-only .onnx) -> one model from token ids to probabilities.
  */
 export async function exportCombinedOnnx(encoder: EncoderFiles, head: Uint8Array, opts: CombinedOptions = {}): Promise<Uint8Array> {
-  return combineEncoderAndHead(encoder, isSafetensors(head) ? exportHeadOnnxFromFile(head) : head, opts);
+  if (!isSafetensors(head)) return combineEncoderAndHead(encoder, head, opts);
+  const src = readHeadFile(head);
+  if (src.kind === 'finetune') return exportFinetunedOnnx(encoder, src, opts);
+  return combineEncoderAndHead(encoder, headSourceToOnnx(src), opts);
 }

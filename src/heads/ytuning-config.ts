@@ -2,8 +2,10 @@
 // initialisation, shared by the GPU head (src/heads/ytuning.ts) and the float64 reference
 // (reference/heads/ytuning.ts). Design decision: label queries at unit scale — W_s ~ N(0,1) and E ~ N(0, 0.02^2)
 // with label seeds, E ~ N(0,1) without (then there is no W_s/b_s at all); every other weight ~ N(0, 1/fan_in),
-// biases and LN shifts 0, LN scales 1, c = 0. Dropout is not implemented yet: the config field is accepted and
-// ignored, so training runs without dropout. Pair heads (`pair: true`, pairs encoded side by side) take
+// biases and LN shifts 0, LN scales 1, c = 0. Dropout (default 0.1, training forwards only) sits where PyTorch's
+// nn.TransformerDecoderLayer puts it, minus the attention probabilities: on each sublayer's output before its
+// residual add and on the FFN activation — 4 sites per layer, masks from (seed, step, 4 * layer + site), see
+// ytuningDropout. Pair heads (`pair: true`, pairs encoded side by side) take
 // g = [u, v, |u-v|, u*v] (4C): Wp becomes (4C, d) and a zero-initialised shortcut Wsc (4C, L) is appended last,
 // so a single-text head's parameter list and seeded values are exactly those of a head without the flag.
 import { seededNormals } from './init';
@@ -21,7 +23,7 @@ export interface YTuningConfig {
   N?: number;
   /** FFN width multiplier (default 4). */
   ffnMult?: number;
-  /** Accepted for the trainer's sake but NOT applied yet (no dropout kernel): training is dropout-free. */
+  /** Dropout probability in training forwards (default 0.1; 0 turns it off). */
   dropout?: number;
   /** (L, C) pooled label-text vectors, or null/absent for random label queries. */
   labelSeeds?: ArrayLike<number> | null;
@@ -47,6 +49,7 @@ export interface YTuningResolved {
   seed: number;
   lnEps: number;
   pair: boolean;
+  dropout: number;
 }
 
 export function resolveYTuning(cfg: YTuningConfig): YTuningResolved {
@@ -67,7 +70,21 @@ export function resolveYTuning(cfg: YTuningConfig): YTuningResolved {
   }
   const pair = cfg.pair ?? false;
   if (typeof pair !== 'boolean') throw new Error(`ytuning: pair must be true or false, got ${String(pair)}`);
-  return { C: cfg.C, L: cfg.L, d, H, N, ffn, seeds, seed: cfg.seed ?? 0, lnEps: cfg.lnEps ?? 1e-5, pair };
+  const dropout = cfg.dropout ?? 0.1;
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`ytuning: dropout must be in [0, 1), got ${dropout}`);
+  return { C: cfg.C, L: cfg.L, d, H, N, ffn, seeds, seed: cfg.seed ?? 0, lnEps: cfg.lnEps ?? 1e-5, pair, dropout };
+}
+
+/** Dropout sites of a decoder layer, in stream order. */
+export const YTUNING_DROPOUT_SITES = ['selfAttnOut', 'crossAttnOut', 'ffnAct', 'ffnOut'] as const;
+export type YTuningDropoutSite = (typeof YTUNING_DROPOUT_SITES)[number];
+
+/**
+ * The dropout mask parameters of one site in training step `step` (the head's count of training forwards,
+ * from 0): seed = the head's seed as u32, stream = 4 * layer + site. Shared by the GPU head and the reference.
+ */
+export function ytuningDropout(r: YTuningResolved, step: number, layer: number, site: YTuningDropoutSite) {
+  return { p: r.dropout, seed: Math.trunc(r.seed) >>> 0, step: step >>> 0, stream: 4 * layer + YTUNING_DROPOUT_SITES.indexOf(site) };
 }
 
 export interface YTuningParamSpec {

@@ -13,6 +13,7 @@ import type { EmbeddingSpec, EncoderLayerSpec, EncoderSpec, LinearSpec, PoolingS
 import { describeNode, GraphView, UnsupportedGraphError, type NodeProto } from './onnx-graph-view';
 import { matchLayerNorm, matchLinear, weightTensor } from './onnx-patterns';
 import { readLayer, type MaskInfo } from './onnx-reader-layer';
+import { checkSpecShapes } from './onnx-spec-check';
 
 export { UnsupportedGraphError } from './onnx-graph-view';
 
@@ -254,6 +255,8 @@ export function readEncoderSpec(modelBytes: Uint8Array): EncoderSpec {
   let mask: MaskInfo | null = null;
   while (outputName(g, v) === null) {
     if (layers.length > 256) fail('more than 256 layers: the residual stream never reaches a graph output');
+    const final = layers.length > 0 ? matchLayerNorm(g, v, `after layer ${layers.length - 1}`) : null;
+    if (final && outputName(g, final.out) !== null) fail(`after layer ${layers.length - 1}: a final LayerNorm (${describeNode(g.prod(final.out))}) before the token output is not supported by the encoder spec`);
     const L = readLayer(g, v, layers.length);
     if (mask && (mask.bias !== L.mask.bias || mask.input !== L.mask.input)) fail(`layer ${layers.length}: the mask bias (${L.mask.bias} from "${L.mask.input}") differs from layer 0's (${mask.bias} from "${mask.input}")`);
     mask = L.mask;
@@ -268,7 +271,7 @@ export function readEncoderSpec(modelBytes: Uint8Array): EncoderSpec {
   const last = layers[layers.length - 1];
   const maxTokens = emb.position.kind === 'learned' ? emb.position.table.shape[0] : mask!.clip;
   if (maxTokens === null) fail('embeddings: sinusoidal positions without a maximum length (no Less clip of the positions found)');
-  return {
+  const spec: EncoderSpec = {
     family: layers[0].norm === 'post' ? 'bert' : 'use-lite',
     vocabSize: emb.word.shape[0],
     embedWidth: emb.word.shape[1],
@@ -280,4 +283,6 @@ export function readEncoderSpec(modelBytes: Uint8Array): EncoderSpec {
     pooling: pool?.spec ?? null,
     io: { inputIds, attentionMask: mask!.input, tokenTypeIds, tokens, pooled: pool?.output ?? null },
   };
+  checkSpecShapes(spec);
+  return spec;
 }

@@ -229,6 +229,33 @@ export class Trainer {
     return lr;
   }
 
+  /**
+   * Seconds per training step on `batch`, measured over `n` steps after one warm-up step (which compiles the
+   * pipelines), each waited for on the GPU. Call before fit(): parameters, optimizer state and the step count
+   * are put back exactly as they were, so a measured run equals an unmeasured one.
+   */
+  async measureStep(batch: GpuBatch, n = 3): Promise<number[]> {
+    if (!this.partials) throw new Error(`the ${this.head.kind} head has no parameters to train`);
+    if (this.stepCount !== 0) throw new Error('measureStep: call it before training starts');
+    this.snapshot();
+    const times: number[] = [];
+    try {
+      for (let i = 0; i <= n; i++) {
+        const t0 = performance.now();
+        this.step(batch, n + 1);
+        await this.e.sync();
+        if (i > 0) times.push((performance.now() - t0) / 1000);
+      }
+    } finally {
+      this.restore();
+      for (const t of [...this.m, ...this.v]) this.e.clear(t);
+      for (const p of this.head.params) this.e.clear(p.grad);
+      this.e.submit();
+      this.stepCount = 0;
+    }
+    return times;
+  }
+
   /** Mean loss of the last step (one small readback). */
   async lastLoss(): Promise<number> {
     if (!this.scratch) throw new Error('lastLoss: no step has run');

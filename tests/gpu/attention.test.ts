@@ -160,6 +160,30 @@ describe('attention kernels (GPU vs float64 reference)', () => {
     await check({ name: 'Lk=129', s, mask }, 620);
   });
 
+  // Encoder self-attention (issue 9): Lq = Lk = T up to 128 plus special tokens, a few prefix keys (Lk up to ~160),
+  // head widths 64 and 128, padded examples (their padded query rows are computed and must be finite too).
+  it('encoder self-attention: Lq = Lk = 130, H=2, dh=64, right- and left-padded examples', async () => {
+    const s = { B: 2, Lq: 130, Lk: 130, H: 2, dh: 64 };
+    const mask = rangeMask(2, 130, [[0, 101], [17, 130]]);
+    const got = await check({ name: 'self T=130', s, mask }, 630);
+    expectMaskedZero(mask, s, got);
+    for (const x of Object.values(got)) for (const y of x) expect(Number.isFinite(y)).toBe(true);
+  });
+
+  it('encoder self-attention with 30 prefix keys: Lq=130, Lk=160, H=1, dh=128', async () => {
+    const s = { B: 1, Lq: 130, Lk: 160, H: 1, dh: 128 };
+    const mask = rangeMask(1, 160, [[0, 150]]);
+    expectMaskedZero(mask, s, await check({ name: 'prefix Lk=160 dh=128', s, mask }, 640));
+  });
+
+  it('encoder batch of heads: B*H = 128 (B=2, H=64), Lq = Lk = 132, dh=2', async () => {
+    const s = { B: 2, Lq: 132, Lk: 132, H: 64, dh: 2 };
+    const mask = rangeMask(2, 132, [[0, 132], [0, 60]]);
+    // (masked entries are checked against the reference's exact zeros within atol by check(); the per-element
+    // exact-zero walk of expectMaskedZero is left to the smaller cases: 600k expect() calls here)
+    await check({ name: 'B*H=128', s, mask }, 650);
+  });
+
   it('more than 65535 query blocks: the dispatch folds into a 2-D grid', async () => {
     // B*H*ceil(Lq/4) = 65600 workgroups for forward and backward_query.
     const s = { B: 16400, Lq: 1, Lk: 2, H: 4, dh: 1 };

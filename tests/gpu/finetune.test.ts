@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FinetuneHead } from '../../src/heads/finetune';
 import { type TrainExample } from '../../src/train/batches';
+import { estimateRun } from '../../src/train/estimate';
 import { Trainer } from '../../src/train/trainer';
 import { mulberry32 } from '../../src/data/random';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
@@ -67,6 +68,29 @@ describe('finetune head (tiny BERT, every weight trained)', () => {
     const b = await run();
     expect(b.result.best!.metrics.accuracy).toBe(a.result.best!.metrics.accuracy);
     b.after.forEach((t, i) => expect(Array.from(t)).toEqual(Array.from(a.after[i])));
+  });
+
+  it('a measured step (the run estimate) leaves no trace: the run after it equals an unmeasured run bit for bit', async () => {
+    const e = await testEngine();
+    const small = { ...opts, epochs: 2 };
+    const run = async (measure: boolean) => {
+      const head = new FinetuneHead(e, { spec, labels: 2, pair: false, seed: 3 });
+      const trainer = new Trainer(e, head, small);
+      if (measure) {
+        const est = await estimateRun(e, trainer, train, dev.length, 2);
+        expect(est.stepSeconds).toBeGreaterThan(0);
+        expect(est.steps).toBe(2 * Math.ceil(train.length / 16));
+        expect(est.totalSeconds).toBeGreaterThan(est.steps * est.stepSeconds);
+      }
+      await trainer.fit(train, dev);
+      const out = await Promise.all(head.params.map((p) => p.value.read()));
+      trainer.dispose();
+      head.dispose();
+      return out;
+    };
+    const plain = await run(false);
+    const measured = await run(true);
+    measured.forEach((t, i) => expect(Array.from(t)).toEqual(Array.from(plain[i])));
   });
 
   it('layer-wise lr decay scales the encoder layers and embeddings, not the classifier', async () => {

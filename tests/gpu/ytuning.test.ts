@@ -73,7 +73,8 @@ async function checkGrads(cfg: YTuningConfig, batches: YTuningRefBatch[], atol: 
       for (const hp of head.params) zero(e, hp.grad);
       const z = head.forward(e, batch, true);
       head.backward(e, batch, dZ);
-      const ref = ytuningForwardRef(r, p, rb);
+      // the head's bi-th training forward: dropout step bi
+      const ref = ytuningForwardRef(r, p, rb, { step: bi });
       const g = ytuningBackwardRef(r, p, ref.cache, w);
       expectClose(await z.read(), ref.logits, atol, rtol, `batch ${bi} logits`);
       for (const hp of head.params) {
@@ -105,7 +106,7 @@ async function checkAdamw(cfg: YTuningConfig, rb: YTuningRefBatch, tag: string):
     const head = new YTuningHead(e, cfg);
     const decay = new Map(head.params.map((hp) => [hp.name, hp.decay]));
     for (let step = 1; step <= O.steps; step++) {
-      const f = ytuningForwardRef(r, p, rb);
+      const f = ytuningForwardRef(r, p, rb, { step: step - 1 });
       const ce = refCE(f.logits, targets, rb.B, r.L, null, O.smoothing);
       refLosses.push(ce.mean);
       const g = ytuningBackwardRef(r, p, f.cache, ce.dLogits);
@@ -182,6 +183,42 @@ describe('Y-Tuning head on the GPU vs the float64 reference', () => {
     await checkAdamw({ C: 10, d: 8, H: 2, L: 3, labelSeeds: randn(30, 8), seed: 6, pair: true }, makeBatch(3, 7, 10, 80, 4, true), ' pair');
   });
 
+  it('dropout 0.5, N = 2: logits and every gradient match the reference at training steps 0 and 1', async () => {
+    const cfg: YTuningConfig = { C: 6, d: 8, H: 2, L: 3, N: 2, labelSeeds: randn(18, 11), seed: 12, dropout: 0.5 };
+    await checkGrads(cfg, [makeBatch(2, 5, 6, 110, 3), makeBatch(2, 5, 6, 110, 3)], 2e-5, 1e-4);
+  });
+
+  it('dropout acts in training forwards only, with a new mask each step; dropout 0 trains on the inference forward', async () => {
+    const e = await testEngine();
+    const rb = makeBatch(3, 6, 6, 120, 4);
+    const logits = async (cfg: YTuningConfig, trains: boolean[]) => {
+      const r = resolveYTuning(cfg);
+      const head = new YTuningHead(e, cfg, perturbed(cfg));
+      const batch = toGpu(e, rb, r.C);
+      const out: Float32Array[] = [];
+      for (const t of trains) out.push(await head.forward(e, batch, t).read());
+      head.dispose();
+      releaseBatch(batch);
+      return { out, r };
+    };
+    await withErrorScopes(e.device, async () => {
+      const cfg: YTuningConfig = { C: 6, d: 8, H: 2, L: 3, seed: 13 };
+      const { out, r } = await logits(cfg, [false, true, true, false]);
+      expect(r.dropout, 'default dropout (DESIGN.md)').toBe(0.1);
+      const p = perturbed(cfg);
+      expectClose(out[0], ytuningForwardRef(r, p, rb).logits, 2e-5, 1e-4, 'inference logits');
+      expectClose(out[1], ytuningForwardRef(r, p, rb, { step: 0 }).logits, 2e-5, 1e-4, 'training step 0');
+      expectClose(out[2], ytuningForwardRef(r, p, rb, { step: 1 }).logits, 2e-5, 1e-4, 'training step 1');
+      expect([...out[3]], 'inference does not advance or apply dropout').toEqual([...out[0]]);
+      const diff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
+      expect(diff(out[1], out[0]), 'training differs from inference').toBeGreaterThan(1e-3);
+      expect(diff(out[2], out[1]), 'step 1 has another mask than step 0').toBeGreaterThan(1e-3);
+      const off = await logits({ ...cfg, dropout: 0 }, [false, true]);
+      expect([...off.out[1]]).toEqual([...off.out[0]]);
+      expect(() => resolveYTuning({ ...cfg, dropout: 1 })).toThrow(/dropout must be in \[0, 1\), got 1/);
+    });
+  });
+
   it('crossAttention reads the last layer\'s cross-attention (B, H, L, T+1): the reference P, rows sum to 1, padding gets 0', async () => {
     const e = await testEngine();
     const cases: [YTuningConfig, YTuningRefBatch][] = [
@@ -242,7 +279,7 @@ describe('Y-Tuning head on the GPU vs the float64 reference', () => {
         const z = head.forward(e, batch, true);
         head.backward(e, batch, dZ);
         expect(e.submitCount, `batch ${bi} (new T ${rb.T}): nothing submitted while recording`).toBe(submits);
-        const ref = ytuningForwardRef(r, p, rb);
+        const ref = ytuningForwardRef(r, p, rb, { step: bi });
         expectClose(await z.read(), ref.logits, 2e-5, 1e-4, `batch ${bi} logits`);
         const g = ytuningBackwardRef(r, p, ref.cache, randn(rb.B * r.L, 3));
         const Wf = head.params.find((hp) => hp.name === 'Wf')!;

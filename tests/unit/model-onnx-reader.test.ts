@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { readEncoderSpec, UnsupportedGraphError } from '../../src/model/onnx-reader';
+import { checkSpecShapes } from '../../src/model/onnx-spec-check';
 import { specParameterCount, specTensors, type EncoderSpec, type Tensor } from '../../src/model/spec';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
+import { DEFAULT_PACKAGE_DIR } from '../../tools/convert-use-lite';
+import { readUseLiteSpec } from '../../tools/use-lite/read-spec';
+import { TfGraph } from '../../tools/use-lite/tfjs-graph';
 import { renameEverything, tinyBertVariant, type Variant } from './model-graphs';
 
 const { onnx } = onnxProto;
@@ -25,8 +29,8 @@ function initializers(bytes: Uint8Array): Map<string, { data: Float32Array; offs
   const out = new Map<string, { data: Float32Array; offset: number }>();
   for (const t of m.graph!.initializer ?? []) {
     if (t.dataType !== onnx.TensorProto.DataType.FLOAT || !t.rawData?.byteLength) continue;
-    const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
-    out.set(t.name!, { data: Float32Array.from({ length: t.rawData.byteLength / 4 }, (_, i) => dv.getFloat32(i * 4, true)), offset: t.rawData.byteOffset });
+    // A fresh aligned copy of the little-endian bytes (the test hosts are little-endian).
+    out.set(t.name!, { data: new Float32Array(new Uint8Array(t.rawData).buffer), offset: t.rawData.byteOffset });
   }
   return out;
 }
@@ -232,7 +236,7 @@ describe('readEncoderSpec: USE-lite', () => {
     const floatInits = [...initializers(bytes).entries()].filter(([, v]) => v.data.length > 1).map(([n]) => n);
     expect(floatInits.filter((n) => !covered.has(n))).toEqual(['timing.inv_timescales']);
     expect(specParameterCount(spec)).toBeGreaterThan(6_000_000);
-  });
+  }, 60_000);
 
   it('reads a Gemm (transB = 1) pooling dense layer as the same weights, marked transposed', () => {
     const m = onnx.ModelProto.decode(bytes);
@@ -253,7 +257,48 @@ describe('readEncoderSpec: USE-lite', () => {
     expect(d.W.shape).toEqual([512, 512]);
     expect(firstMismatch(d.W.data, kernel)).toBe(-1);
     expect(firstMismatch(d.b!.data, spec.pooling!.dense[0].b!.data)).toBe(-1);
-  });
+  }, 60_000);
+
+  it('every tensor and constant equals the TF.js source model (the fixture the ONNX file was converted from)', () => {
+    const src = readUseLiteSpec(TfGraph.load(join(DEFAULT_PACKAGE_DIR, 'dist')));
+    const eq = (t: Tensor | null | undefined, want: Float32Array, what: string) => expect(firstMismatch(t!.data, want), what).toBe(-1);
+    const cols = (d: { kernel: Float32Array; in: number; out: number }, c0: number, n: number) => {
+      const out = new Float32Array(d.in * n);
+      for (let r = 0; r < d.in; r++) out.set(d.kernel.subarray(r * d.out + c0, r * d.out + c0 + n), r * n);
+      return out;
+    };
+    eq(spec.embeddings.word, src.embeddings, 'embeddings');
+    expect(spec.embeddings.wordScale).toBe(src.embeddingFactor);
+    if (spec.embeddings.position.kind !== 'sinusoid') throw new Error('expected sinusoid positions');
+    expect(spec.embeddings.position.scale).toBe(src.timingFactor);
+    expect(Array.from(spec.embeddings.position.invTimescales)).toEqual(Array.from(src.invTimescales));
+    expect(spec.embeddings.position.order).toBe(src.timingOrder[0] === 'Sin' ? 'sin-cos' : 'cos-sin');
+    expect([spec.maxTokens, spec.maskBias]).toEqual([src.maxTokens, Math.fround(src.maskBias)]);
+    expect(spec.layers.length).toBe(src.layers.length);
+    spec.layers.forEach((L, i) => {
+      const S = src.layers[i];
+      const [nq, nk, nv] = S.split;
+      eq(L.q.W, cols(S.qkv, 0, nq), `layer ${i} q`);
+      eq(L.k.W, cols(S.qkv, nq, nk), `layer ${i} k`);
+      eq(L.v.W, cols(S.qkv, nq + nk, nv), `layer ${i} v`);
+      eq(L.q.b, S.qkv.bias.slice(0, nq), `layer ${i} q bias`);
+      eq(L.v.b, S.qkv.bias.slice(nq + nk), `layer ${i} v bias`);
+      eq(L.attnOut.W, S.attnOut.kernel, `layer ${i} attnOut`);
+      eq(L.attnOut.b, S.attnOut.bias, `layer ${i} attnOut bias`);
+      if (S.residual) eq(L.skip!.W, S.residual.kernel, `layer ${i} skip`);
+      else expect(L.skip).toBeNull();
+      eq(L.ln1.gamma, S.attnNorm.scale, `layer ${i} ln1`);
+      eq(L.ln2.beta, S.ffnNorm.bias, `layer ${i} ln2`);
+      expect([L.ln1.eps, L.ln2.eps]).toEqual([Math.fround(S.attnNorm.epsilon), Math.fround(S.ffnNorm.epsilon)]);
+      eq(L.ffnIn.W, S.ffn1.kernel, `layer ${i} ffn1`);
+      eq(L.ffnOut.W, S.ffn2.kernel, `layer ${i} ffn2`);
+      expect([L.heads, L.headDim, L.scale]).toEqual([S.heads, S.headDim, Math.fround(S.qScale)]);
+    });
+    expect(spec.pooling!.minCount).toBe(Math.fround(src.poolMinCount));
+    expect(spec.pooling!.l2!.eps).toBe(Math.fround(src.l2Epsilon));
+    expect(spec.pooling!.dense.length).toBe(src.hidden.length);
+    eq(spec.pooling!.dense[0].W, src.hidden[0].dense.kernel, 'pooling dense');
+  }, 60_000);
 
   it('does not depend on names: USE-lite with every name changed reads to the same tensors', () => {
     const { bytes: renamed, map } = renameEverything(bytes, 3);
@@ -266,5 +311,36 @@ describe('readEncoderSpec: USE-lite', () => {
     a.forEach((t, i) => expect(firstMismatch(b[i].tensor.data, t.tensor.data), t.name).toBe(-1));
     expect({ ...s.pooling, dense: null }).toEqual({ ...spec.pooling, dense: null });
     expect(s.layers.map((l) => [l.norm, l.heads, l.scale, l.skip !== null])).toEqual(spec.layers.map((l) => [l.norm, l.heads, l.scale, l.skip !== null]));
+  }, 60_000);
+});
+
+describe('readEncoderSpec: a pre-LN graph with a final LayerNorm', () => {
+  it('is refused with the place named', () => {
+    const bytes = loadUseLite();
+    const m = onnx.ModelProto.decode(bytes);
+    const g = m.graph!;
+    // Insert LayerNormalization between layer_1.output and last_hidden_state (reusing layer 1's LN2 weights).
+    const id = g.node!.find((n) => n.opType === 'Identity' && n.output![0] === 'last_hidden_state')!;
+    const ln2 = g.node!.filter((n) => n.opType === 'LayerNormalization').pop()!;
+    const ln = onnx.NodeProto.create({ opType: 'LayerNormalization', name: 'final_norm', input: [id.input![0], ln2.input![1], ln2.input![2]], output: ['final_normed'], attribute: ln2.attribute });
+    id.input = ['final_normed'];
+    g.node!.splice(g.node!.indexOf(id), 0, ln);
+    expect(() => readEncoderSpec(onnx.ModelProto.encode(m).finish())).toThrow(/after layer 1: a final LayerNorm \(LayerNormalization node "final_norm"\) before the token output is not supported/);
+  }, 60_000);
+});
+
+describe('checkSpecShapes (run by readEncoderSpec)', () => {
+  const spec = readEncoderSpec(tb.model);
+  it('names a tensor whose shape disagrees with the widths around it', () => {
+    const L = spec.layers[1];
+    const bad: EncoderSpec = { ...spec, layers: [spec.layers[0], { ...L, ffnOut: { ...L.ffnOut, in: 63, W: { ...L.ffnOut.W, shape: [63, 32] } } }] };
+    expect(() => checkSpecShapes(bad)).toThrow(/shape check: layers\.1\.ffnOut maps 63 -> 32, expected 64 -> 32/);
+    const bad2: EncoderSpec = { ...spec, layers: [{ ...spec.layers[0], outWidth: 16 }, spec.layers[1]] };
+    expect(() => checkSpecShapes(bad2)).toThrow(/layers\.0\.attnOut maps 32 -> 32, expected 32 -> 16/);
+    const bad3: EncoderSpec = { ...spec, embeddings: { ...spec.embeddings, word: { ...spec.embeddings.word, data: spec.embeddings.word.data.subarray(1) } } };
+    expect(() => checkSpecShapes(bad3)).toThrow(/embeddings\.word \(embeddings\.word\) has shape \[224, 32\] and 7167 values/);
+  });
+  it('passes the fixtures', () => {
+    expect(() => checkSpecShapes(spec)).not.toThrow();
   });
 });

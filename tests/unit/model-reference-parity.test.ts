@@ -125,14 +125,14 @@ describe('reference encoder vs onnxruntime: tiny BERT', () => {
   let session: ort.InferenceSession;
   beforeAll(async () => {
     session = await ort.InferenceSession.create(tb.model);
-  });
+  }, 60_000);
   const V = tb.vocab.length;
   const cases: [string, Batch][] = [
     ['single text', batch([9], V, 1)],
     ['padded batch (lengths 12, 3, 7, 1) with token types', batch([12, 3, 7, 1], V, 2, true)],
     ['maximum length (64) next to a short row', batch([64, 5], V, 3, true)],
   ];
-  for (const [what, b] of cases) it(what, async () => check(`tiny BERT ${what}`, spec, b, await run(session, spec, b)));
+  for (const [what, b] of cases) it(what, async () => check(`tiny BERT ${what}`, spec, b, await run(session, spec, b)), 60_000);
 
   // The exporter-form variants the reader test reads into the same spec are real graphs computing the same
   // function: onnxruntime runs them, and the reference over their spec matches.
@@ -147,7 +147,7 @@ describe('reference encoder vs onnxruntime: tiny BERT', () => {
       const s = readEncoderSpec(bytes);
       const b = batch([12, 3, 7], V, 8, true);
       check(`tiny BERT ${what} variant`, s, b, await run(await ort.InferenceSession.create(bytes), s, b));
-    });
+    }, 60_000);
   }
 });
 

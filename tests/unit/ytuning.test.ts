@@ -21,7 +21,7 @@ function tinyBatch(B: number, T: number, C: number, pair = false): YTuningRefBat
   return { B, T, F, mask, pooled, pooledB };
 }
 
-function check(cfg: YTuningConfig, B: number, T: number) {
+function check(cfg: YTuningConfig, B: number, T: number, train: { step: number } | null = null) {
   const r = resolveYTuning(cfg);
   const p = ytuningInit(r);
   // Move every parameter off its init (biases 0, LN scales 1) so each gradient path is exercised generically.
@@ -31,9 +31,9 @@ function check(cfg: YTuningConfig, B: number, T: number) {
   });
   const batch = tinyBatch(B, T, r.C, r.pair);
   const w = randn(B * r.L, 99);
-  const { cache } = ytuningForwardRef(r, p, batch);
+  const { cache } = ytuningForwardRef(r, p, batch, train);
   const g = ytuningBackwardRef(r, p, cache, w);
-  const loss = () => dot(ytuningForwardRef(r, p, batch).logits, w);
+  const loss = () => dot(ytuningForwardRef(r, p, batch, train).logits, w);
   const specs = ytuningParamSpecs(r);
   expect(Object.keys(g).sort()).toEqual(specs.map((s) => s.name).sort());
   for (const { name } of specs) {
@@ -51,6 +51,24 @@ describe('reference Y-Tuning head', () => {
   it('without label seeds (N = 2, ffnMult 2): every parameter gradient matches finite differences', () => {
     check({ C: 6, d: 8, H: 2, L: 3, N: 2, ffnMult: 2, seed: 4 }, 2, 5);
   }, FD_TIMEOUT);
+
+  it('training forward with dropout 0.3 (N = 2, step 5): every parameter gradient matches finite differences', () => {
+    check({ C: 6, d: 8, H: 2, L: 3, N: 2, ffnMult: 2, labelSeeds: randn(3 * 6, 7), seed: 9, dropout: 0.3 }, 2, 5, { step: 5 });
+  }, FD_TIMEOUT);
+
+  it('dropout: only training forwards drop, each step its own mask', () => {
+    const r = resolveYTuning({ C: 6, d: 8, H: 2, L: 3, seed: 1 });
+    expect(r.dropout).toBe(0.1);
+    const p = ytuningInit(r);
+    const batch = tinyBatch(2, 5, 6);
+    const inf = ytuningForwardRef(r, p, batch).logits;
+    const s0 = ytuningForwardRef(r, p, batch, { step: 0 }).logits;
+    const s1 = ytuningForwardRef(r, p, batch, { step: 1 }).logits;
+    expect([...ytuningForwardRef(r, p, batch, { step: 0 }).logits]).toEqual([...s0]);
+    expect([...s0]).not.toEqual([...inf]);
+    expect([...s1]).not.toEqual([...s0]);
+    expect([...ytuningForwardRef({ ...r, dropout: 0 }, p, batch, { step: 0 }).logits]).toEqual([...inf]);
+  });
 
   it('pair head with label seeds (N = 1): every gradient, Wp (4C, d) and the Wsc shortcut included', () => {
     check({ C: 6, d: 8, H: 2, L: 3, labelSeeds: randn(3 * 6, 7), seed: 3, pair: true }, 2, 5);
