@@ -38,7 +38,7 @@ const B = intEnv('BENCH_B', 32);
 const T = intEnv('BENCH_T', 32);
 const C = intEnv('BENCH_C', 512);
 const L = intEnv('BENCH_L', 4);
-const ALL_HEADS: HeadKind[] = ['ytuning', 'ltuning-prefix', 'ltuning-prompt', 'linear', 'label'];
+const ALL_HEADS: HeadKind[] = ['ytuning', 'label-attn-prefix', 'label-attn-prompt', 'linear', 'label'];
 const HEADS = headsEnv();
 /** The schedule's horizon (warm-up is 6% of it): every side follows the same learning rates step by step. */
 const TOTAL_STEPS = 1000;

@@ -47,8 +47,9 @@ function findSlot(g: GraphProto, name: string): Slot | null {
  * (weights tied in the graph but trained apart) are an error.
  */
 export function writeSpecIntoGraph(g: GraphProto, spec: EncoderSpec): void {
-  const edits = new Map<string, { slot: Slot; dims: number[]; data: Float32Array; by: (string | null)[] }>();
-  for (const { name, tensor } of specTensors(spec)) {
+  const edits = new Map<string, Edit>();
+  const names = specTensors(spec).map((t) => t.name);
+  for (const [k, { name, tensor }] of specTensors(spec).entries()) {
     const src = tensor.source;
     let edit = edits.get(src.name);
     if (!edit) {
@@ -58,21 +59,31 @@ export function writeSpecIntoGraph(g: GraphProto, spec: EncoderSpec): void {
       const dims = (slot.proto.dims ?? []).map(Number);
       if (!orig) throw new CombinedOnnxError(`encoder tensor ${name}: "${src.name}" is not a float32 tensor`);
       if (dims.join(',') !== src.dims.join(',')) throw new CombinedOnnxError(`encoder tensor ${name}: "${src.name}" has dims [${dims}] in the graph, the spec says [${src.dims}]`);
-      edit = { slot, dims, data: Float32Array.from(orig), by: new Array(orig.length).fill(null) };
+      edit = { slot, dims, data: Float32Array.from(orig), by: new Int32Array(orig.length).fill(-1), names };
       edits.set(src.name, edit);
     }
-    writeTensor(edit, name, tensor);
+    writeTensor(edit, k, tensor);
   }
   for (const [name, { slot, dims, data }] of edits) slot.replace(onnx.TensorProto.create({ ...tensorProto(name, data, dims), docString: slot.proto.docString ?? '' }));
 }
 
-function writeTensor(edit: { dims: number[]; data: Float32Array; by: (string | null)[] }, name: string, t: Tensor): void {
-  const { dims, data, by } = edit;
+/** One graph tensor being rewritten: its values, and which spec tensor (index into names) wrote each element. */
+interface Edit {
+  slot: Slot;
+  dims: number[];
+  data: Float32Array;
+  by: Int32Array;
+  names: string[];
+}
+
+function writeTensor(edit: Edit, k: number, t: Tensor): void {
+  const { dims, data, by, names } = edit;
+  const name = names[k];
   const src = t.source;
   const put = (at: number, v: number) => {
-    if (by[at] !== null && data[at] !== v) throw new CombinedOnnxError(`encoder tensors ${by[at]} and ${name} share element ${at} of "${src.name}" but hold different values (tied weights trained apart cannot be written back)`);
+    if (by[at] >= 0 && data[at] !== v) throw new CombinedOnnxError(`encoder tensors ${names[by[at]]} and ${name} share element ${at} of "${src.name}" but hold different values (tied weights trained apart cannot be written back)`);
     data[at] = v;
-    by[at] = name;
+    by[at] = k;
   };
   if (src.transposed) {
     if (src.colStart !== undefined) throw new CombinedOnnxError(`encoder tensor ${name}: a transposed column slice of "${src.name}" is not supported`);

@@ -88,6 +88,13 @@ export interface HeadKindEntry<K extends string = string> {
   title: string;
   blurb: string;
   input: HeadInput;
+  /** The build needs the label texts' token states (HeadContext.labelFeatures) even for a token-id kind (L-Tuning). */
+  labelStates?: boolean;
+  /**
+   * 'joint': a pair always runs as ONE token sequence (the tokenizer's pair form: BERT's [CLS] a [SEP] b [SEP],
+   * or a then b for a model without a pair template), never side by side; the build gets pair = false.
+   */
+  pairs?: 'joint';
   trainDefaults: TrainDefaults;
   build(e: GpuEngine, ctx: HeadContext): Head;
   codec: HeadCodec;
@@ -145,6 +152,11 @@ const CAPS: Record<string, number> = {
   m: IMPORT_LIMITS.m,
   Tl: IMPORT_LIMITS.tokens,
   tmax: IMPORT_LIMITS.tokens,
+  // Frozen-encoder tuning heads (./kinds/ltuning-encoder.ts): prefix/prompt rows, encoder input and pooled widths, label tokens.
+  P: IMPORT_LIMITS.m,
+  E: IMPORT_LIMITS.width,
+  Cp: IMPORT_LIMITS.width,
+  lmax: IMPORT_LIMITS.tokens,
 };
 
 /** A positive integer config entry, at most IMPORT_LIMITS' cap for its key (where it has one). */

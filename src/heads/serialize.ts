@@ -134,6 +134,18 @@ function strings(v: unknown, n: number, what: string): string[] {
   return v;
 }
 
+/**
+ * Files written before issue 10 named the cached-feature label-attention heads `ltuning-prefix` / `ltuning-prompt`;
+ * those names now belong to the published L-Tuning (which stores a `method`). Such a file (its config has `Tl`,
+ * no `method`) is the same computation as today's `label-attn-*` kind and loads as that.
+ */
+function legacyKind(kind: HeadKind, config: Config): HeadKind {
+  if ((kind === 'ltuning-prefix' || kind === 'ltuning-prompt') && config.method === undefined && config.Tl !== undefined) {
+    return kind === 'ltuning-prefix' ? 'label-attn-prefix' : 'label-attn-prompt';
+  }
+  return kind;
+}
+
 const short = (h: string) => (h.length > 12 ? `${h.slice(0, 12)}…` : h);
 
 /** Parse and validate a head file; builds the head on `e` only when every check passed. */
@@ -155,9 +167,9 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
   }
   const kind = need(md, 'kind');
   if (!isHeadKind(kind)) throw new HeadFileError(`unknown head kind "${kind}" (known: ${HEAD_KINDS.join(', ')})`);
-  const k: HeadKind = kind;
-  const codec = headEntry(k).codec;
   const config = obj(json(md, 'config'), 'metadata "config"');
+  const k: HeadKind = legacyKind(kind, config);
+  const codec = headEntry(k).codec;
   let expected: { L: number; shapes: Map<string, number[]> };
   try {
     expected = codec.expect(config);

@@ -1,7 +1,8 @@
 // The labeltune commands around full fine-tuning and deployment, in-process on the tiny test BERT (and a few
 // USE-lite rows): `predict`/`eval` of a finetune head file (token ids through the WGSL encoder), `export --onnx`
 // for a finetune head and a feature head (onnxruntime-node runs the file and gives predict's probabilities),
-// `embed` with both engines (cosine >= 0.99999 per row, input order kept), and bad input for each.
+// `embed` with both engines (cosine >= 0.99999 per row, input order kept), and bad input for each (a head for
+// another encoder, a missing model, an unwritable path, an unknown engine, a graph the WGSL reader refuses).
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +125,9 @@ describe('predict, eval and export of a finetune head file', () => {
     const otherLinear = await run(['export', '--head-file', linFile, '--onnx', join(dir, 'x.onnx'), '--model', otherModel]);
     expect(otherLinear.code).toBe(1);
     expect(otherLinear.err).toMatch(/the head was trained on tiny-bert .*\(choose the model with --model DIR\)$/);
+    const predictOther = await run(['predict', '--head-file', ftFile, '--data', data, '--model', otherModel]);
+    expect(predictOther.code).toBe(1);
+    expect(predictOther.err).toMatch(/this head was trained on tiny-bert \(hash [0-9a-f]{12}…\), the loaded encoder is tiny-bert-other .*\(choose the model with --model DIR\)$/);
     const missing = await run(['export', '--head-file', ftFile, '--onnx', join(dir, 'x.onnx'), '--model', join(dir, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/^labeltune: Model not found: .*nope does not exist\.$/);

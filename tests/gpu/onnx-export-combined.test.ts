@@ -61,11 +61,11 @@ const yt: HeadFactory = (e, C) => {
 };
 const prefix: HeadFactory = (e, C) => {
   const cfg: LTuningConfig = { C, L, d: 8, H: 2, m: 2, Tl: 2, labelTokens: randn(L * 2 * C, 4), labelMask: [1, 1, 1, 0, 1, 1], seed: 2 };
-  return new LTuningPrefixHead(e, cfg, randParams(ltuningParamSpecs(resolveLTuning('ltuning-prefix', cfg)), 200));
+  return new LTuningPrefixHead(e, cfg, randParams(ltuningParamSpecs(resolveLTuning('label-attn-prefix', cfg)), 200));
 };
 const prompt: HeadFactory = (e, C) => {
   const cfg: LTuningConfig = { C, L, d: 8, H: 2, labelSeeds: randn(L * C, 5), seed: 3 };
-  return new LTuningPromptHead(e, cfg, randParams(ltuningParamSpecs(resolveLTuning('ltuning-prompt', cfg)), 300));
+  return new LTuningPromptHead(e, cfg, randParams(ltuningParamSpecs(resolveLTuning('label-attn-prompt', cfg)), 300));
 };
 const linear = (pair: boolean): HeadFactory => (e, C) => new LinearHead(e, { C, labels: L, pair, W: randn((pair ? 4 : 1) * C * L, 6), b: randn(L, 7) });
 const label: HeadFactory = (e, C) => new LabelTuningHead(e, { C, labels: L, seeds: randn(L * C, 8, 0.2), scale: 10 });
@@ -167,7 +167,7 @@ describe('combined ONNX (encoder + head) vs the app path: tiny BERT', () => {
     await check(await load(files), files, 'ytuning', yt, single, 6, 'none', true);
   });
   it('L-Tuning prefix, single texts (head given as .safetensors)', async () => {
-    await check(encoders[0] ?? (await load(files)), files, 'ltuning-prefix', prefix, single, 16, 'none', false);
+    await check(encoders[0] ?? (await load(files)), files, 'label-attn-prefix', prefix, single, 16, 'none', false);
   });
   it('linear probe, pairs through the pair input (token_type_ids)', async () => {
     await check(encoders[0] ?? (await load(files)), files, 'linear pair-input', linear(false), PAIRS, 12, 'pair-input', true);
@@ -213,7 +213,7 @@ describe('combined ONNX (encoder + head) vs the app path: USE-lite', () => {
       await check(await get(), model, name, build, single, 8, 'none', name !== 'label');
     });
   }
-  for (const [name, build] of [['linear', linear(true)], ['ltuning-prompt', prompt], ['label', label]] as [string, HeadFactory][]) {
+  for (const [name, build] of [['linear', linear(true)], ['label-attn-prompt', prompt], ['label', label]] as [string, HeadFactory][]) {
     it(`${name}, pairs side by side, tmax 7 (side B's rows capped, empty sides)`, async () => {
       await check(await get(), model, `${name} side-by-side`, build, PAIRS, 7, 'side-by-side', true);
     });
