@@ -16,7 +16,7 @@
 // counts this head's training forwards, so a fresh head with the same seed repeats a run bit for bit.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { addAccumulate, addForward } from '../kernels/add';
-import { attentionBackward, attentionForward, attentionSaved } from '../kernels/attention';
+import { attentionBackward, attentionForward } from '../kernels/attention';
 import { dropoutBackward, dropoutForward } from '../kernels/dropout';
 import { geluBackward, geluForward } from '../kernels/gelu';
 import { layerNormBackward, layerNormForward } from '../kernels/layernorm';
@@ -24,6 +24,7 @@ import { biasGrad, linearBackward, linearForward, matmul, matmulBackward } from 
 import { pairFeatures } from '../kernels/pair-features';
 import { shiftedEye } from '../kernels/shifted-eye';
 import type { Head, HeadBatch, HeadParam } from './head';
+import { allocWorkspace, type LnSaved, type Workspace } from './ytuning-workspace';
 import { resolveYTuning, ytuningDropout, ytuningInit, type YTuningDropoutSite, ytuningParamSpecs, type YTuningConfig, type YTuningResolved } from './ytuning-config';
 
 export type { YTuningConfig } from './ytuning-config';
@@ -37,77 +38,6 @@ export interface CrossAttentionMap {
   L: number;
   /** Keys per example: T tokens + 1 pooled token. Padded token keys have weight exactly 0. */
   Tm: number;
-}
-
-interface LnSaved {
-  x: GpuTensor;
-  y: GpuTensor;
-  mean: GpuTensor;
-  rstd: GpuTensor;
-}
-
-interface LayerWs {
-  a1: LnSaved;
-  sq: GpuTensor;
-  sk: GpuTensor;
-  sv: GpuTensor;
-  sOut: GpuTensor;
-  sP: GpuTensor;
-  sProj: GpuTensor;
-  X1: GpuTensor;
-  a2: LnSaved;
-  cq: GpuTensor;
-  ck: GpuTensor;
-  cv: GpuTensor;
-  cOut: GpuTensor;
-  cP: GpuTensor;
-  cProj: GpuTensor;
-  X2: GpuTensor;
-  a3: LnSaved;
-  pre: GpuTensor;
-  act: GpuTensor;
-  fProj: GpuTensor;
-  X3: GpuTensor;
-  /** Dropped-out copies of sProj, cProj, act, fProj (config.dropout > 0 only). */
-  drop: { s: GpuTensor; c: GpuTensor; act: GpuTensor; f: GpuTensor } | null;
-}
-
-interface Workspace {
-  B: number;
-  T: number;
-  all: GpuTensor[];
-  X0: GpuTensor;
-  /** (B, 4C) pair features [u, v, |u-v|, u*v] (pair heads only). */
-  G: GpuTensor | null;
-  tok: LnSaved;
-  pool: LnSaved;
-  M: GpuTensor;
-  maskExt: GpuTensor;
-  layers: LayerWs[];
-  fin: LnSaved;
-  Z: GpuTensor;
-  // backward
-  dX: GpuTensor;
-  dTmp: GpuTensor;
-  dA: GpuTensor;
-  dAtt: GpuTensor;
-  dq: GpuTensor;
-  dk: GpuTensor;
-  dv: GpuTensor;
-  dSs: GpuTensor;
-  dKm: GpuTensor;
-  dVm: GpuTensor;
-  dSc: GpuTensor;
-  dM: GpuTensor;
-  dAct: GpuTensor;
-  dPre: GpuTensor;
-  dTok: GpuTensor;
-  dTokPre: GpuTensor;
-  dPool: GpuTensor;
-  dPoolPre: GpuTensor;
-  /** Dropout's backward outputs (config.dropout > 0 only): (rows, d) and (rows, ffn). */
-  dDrop: GpuTensor | null;
-  dDropAct: GpuTensor | null;
 }
 
 export class YTuningHead implements Head {
@@ -179,96 +109,7 @@ export class YTuningHead implements Head {
   private workspace(B: number, T: number): Workspace {
     if (this.ws && this.ws.B === B && this.ws.T === T) return this.ws;
     if (this.ws) for (const t of this.ws.all) t.release();
-    const { L, d, H, N, ffn } = this.config;
-    const dh = d / H;
-    const Tm = T + 1;
-    const rows = B * L;
-    const withDrop = this.config.dropout > 0;
-    const all: GpuTensor[] = [];
-    const t = (shape: number[], label: string) => {
-      const x = this.e.tensor(shape, `ytuning.${label}`);
-      all.push(x);
-      return x;
-    };
-    const ln = (x: GpuTensor, r: number, label: string): LnSaved => ({ x, y: t([r, d], `${label}.y`), mean: t([r], `${label}.mean`), rstd: t([r], `${label}.rstd`) });
-    const att = (Lk: number, label: string) => {
-      const x = attentionSaved(this.e, { B, Lq: L, Lk, H, dh }, `ytuning.${label}`);
-      all.push(x);
-      return x;
-    };
-    const X0 = t([B, L, d], 'X0');
-    const layers: LayerWs[] = [];
-    let X = X0;
-    for (let i = 0; i < N; i++) {
-      const l = `l${i}.`;
-      const a1 = ln(X, rows, l + 'ln1');
-      const X1 = t([B, L, d], l + 'X1');
-      const a2 = ln(X1, rows, l + 'ln2');
-      const X2 = t([B, L, d], l + 'X2');
-      const a3 = ln(X2, rows, l + 'ln3');
-      const X3 = t([B, L, d], l + 'X3');
-      layers.push({
-        a1,
-        sq: t([B, L, d], l + 'sq'),
-        sk: t([B, L, d], l + 'sk'),
-        sv: t([B, L, d], l + 'sv'),
-        sOut: t([B, L, d], l + 'sOut'),
-        sP: att(L, l + 'sP'),
-        sProj: t([B, L, d], l + 'sProj'),
-        X1,
-        a2,
-        cq: t([B, L, d], l + 'cq'),
-        ck: t([B, Tm, d], l + 'ck'),
-        cv: t([B, Tm, d], l + 'cv'),
-        cOut: t([B, L, d], l + 'cOut'),
-        cP: att(Tm, l + 'cP'),
-        cProj: t([B, L, d], l + 'cProj'),
-        X2,
-        a3,
-        pre: t([rows, ffn], l + 'pre'),
-        act: t([rows, ffn], l + 'act'),
-        fProj: t([B, L, d], l + 'fProj'),
-        X3,
-        drop: withDrop
-          ? { s: t([B, L, d], l + 'sProjDrop'), c: t([B, L, d], l + 'cProjDrop'), act: t([rows, ffn], l + 'actDrop'), f: t([B, L, d], l + 'fProjDrop') }
-          : null,
-      });
-      X = X3;
-    }
-    this.ws = {
-      B,
-      T,
-      all,
-      X0,
-      G: this.config.pair ? t([B, 4 * this.config.C], 'G') : null,
-      tok: ln(t([B * T, d], 'tokPre'), B * T, 'tok'),
-      pool: ln(t([B, d], 'poolPre'), B, 'pool'),
-      M: t([B, Tm, d], 'M'),
-      maskExt: t([B, Tm], 'maskExt'),
-      layers,
-      fin: ln(X, rows, 'fin'),
-      Z: t([B, L], 'Z'),
-      dX: t([rows, d], 'dX'),
-      dTmp: t([rows, d], 'dTmp'),
-      dA: t([rows, d], 'dA'),
-      dAtt: t([rows, d], 'dAtt'),
-      dq: t([rows, d], 'dq'),
-      dk: t([rows, d], 'dk'),
-      dv: t([rows, d], 'dv'),
-      dSs: att(L, 'dSs'),
-      dKm: t([B * Tm, d], 'dKm'),
-      dVm: t([B * Tm, d], 'dVm'),
-      dSc: att(Tm, 'dSc'),
-      dM: t([B * Tm, d], 'dM'),
-      dAct: t([rows, ffn], 'dAct'),
-      dPre: t([rows, ffn], 'dPre'),
-      dTok: t([B * T, d], 'dTok'),
-      dTokPre: t([B * T, d], 'dTokPre'),
-      dPool: t([B, d], 'dPool'),
-      dPoolPre: t([B, d], 'dPoolPre'),
-      dDrop: withDrop ? t([rows, d], 'dDrop') : null,
-      dDropAct: withDrop ? t([rows, ffn], 'dDropAct') : null,
-    };
+    this.ws = allocWorkspace(this.e, this.config, B, T);
     return this.ws;
   }
 
