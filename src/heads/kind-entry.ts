@@ -4,7 +4,6 @@
 // Design decision: an entry declares the INPUT its head trains on (`input`): today every kind reads cached encoder
 // features, but kinds that run the encoder themselves (full fine-tuning from cached token ids, faithful L-Tuning
 // per (text, label) pair) declare 'token-ids', so a caller knows what to prepare before it builds the head.
-import type { EncodedExample } from '../encoder/types';
 import type { GpuEngine } from '../gpu/engine';
 import type { EncoderSpec } from '../model/spec';
 import type { Graph } from '../onnx/graph';
@@ -16,6 +15,16 @@ import type { HeadMeta } from './serialize';
 /** A head's config as stored in a file's metadata (JSON object). */
 export type Config = Record<string, unknown>;
 
+/** One label text through the frozen encoder (an EncodedExample satisfies it): token states and pooled seed. */
+export interface LabelFeatures {
+  /** (T, C) token states; rows past `length` are padding. */
+  tokens: Float32Array;
+  /** (C) pooled vector: the label's seed. */
+  pooled: Float32Array;
+  /** Real token rows. */
+  length: number;
+}
+
 /** What the caller knows when it builds a fresh head: widths, labels, pairs, the label texts' features, a seed. */
 export interface HeadContext {
   C: number;
@@ -23,7 +32,7 @@ export interface HeadContext {
   /** Pairs encoded side by side (the encoder has no pair input). */
   pair: boolean;
   /** The label texts through the frozen encoder, one per label: pooled seeds and token states. */
-  labelFeatures: EncodedExample[];
+  labelFeatures: LabelFeatures[];
   seed: number;
   /** The encoder's own graph, for kinds that run the encoder in WGSL (input 'token-ids'); absent when unreadable. */
   encoderSpec?: EncoderSpec;
