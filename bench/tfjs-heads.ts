@@ -23,7 +23,7 @@ export interface TfBatch {
 /** What a peer is built from: the head's kind and resolved configuration (read off our head). */
 export type TfHeadSpec =
   | { kind: 'ytuning'; cfg: YTuningResolved }
-  | { kind: 'ltuning-prefix' | 'ltuning-prompt'; cfg: LTuningResolved }
+  | { kind: 'label-attn-prefix' | 'label-attn-prompt'; cfg: LTuningResolved }
   | { kind: 'linear'; C: number; L: number }
   | { kind: 'label'; C: number; L: number; scale: number };
 
@@ -138,7 +138,7 @@ export function createTfHead(tf: Tf, spec: TfHeadSpec, params: readonly ParamIni
       };
       break;
     }
-    case 'ltuning-prefix': {
+    case 'label-attn-prefix': {
       const r = spec.cfg;
       L = r.L;
       const { C, d, H, m, Tl, lnEps: eps } = r;
@@ -161,7 +161,7 @@ export function createTfHead(tf: Tf, spec: TfHeadSpec, params: readonly ParamIni
       };
       break;
     }
-    case 'ltuning-prompt': {
+    case 'label-attn-prompt': {
       const r = spec.cfg;
       L = r.L;
       const { C, H, lnEps: eps } = r;

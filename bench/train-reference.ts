@@ -48,11 +48,11 @@ export function createRefStepper(spec: TfHeadSpec, params: readonly ParamInit[],
         const f = ytuningForwardRef(spec.cfg, p, batch);
         return { logits: f.logits, L: spec.cfg.L, backward: (dZ) => ytuningBackwardRef(spec.cfg, p, f.cache, dZ) };
       }
-      case 'ltuning-prefix': {
+      case 'label-attn-prefix': {
         const f = ltuningPrefixForwardRef(spec.cfg, p, batch);
         return { logits: f.logits, L: spec.cfg.L, backward: (dZ) => ltuningPrefixBackwardRef(spec.cfg, p, f.cache, dZ) };
       }
-      case 'ltuning-prompt': {
+      case 'label-attn-prompt': {
         const f = ltuningPromptForwardRef(spec.cfg, p, batch);
         return { logits: f.logits, L: spec.cfg.L, backward: (dZ) => ltuningPromptBackwardRef(spec.cfg, p, f.cache, dZ) };
       }

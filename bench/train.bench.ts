@@ -40,7 +40,7 @@ const B = intEnv('BENCH_B', 32);
 const T = intEnv('BENCH_T', 32);
 const C = intEnv('BENCH_C', 512);
 const L = intEnv('BENCH_L', 4);
-const ALL_HEADS: HeadKind[] = ['ytuning', 'ltuning-prefix', 'ltuning-prompt', 'linear', 'label', 'finetune'];
+const ALL_HEADS: HeadKind[] = ['ytuning', 'label-attn-prefix', 'label-attn-prompt', 'linear', 'label', 'finetune'];
 /** The finetune row's batch: the whole encoder trains, and the float64 reference runs it too. */
 const FT_B = intEnv('BENCH_FT_B', 8);
 const FT_T = intEnv('BENCH_FT_T', 32);

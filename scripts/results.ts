@@ -269,7 +269,7 @@ export function renderGoals(rows: ResultRow[], sets: string[]): string {
   for (const s of sets) {
     const lin = mean(s, 'linear');
     const pairSet = s === 'rte' || s === 'mrpc';
-    const challengers = pairSet ? ['ytuning', 'ltuning-prefix', 'ltuning-prompt'] : ['ytuning'];
+    const challengers = pairSet ? ['ytuning', 'label-attn-prefix', 'label-attn-prompt'] : ['ytuning'];
     const parts = challengers.map((h) => {
       const d = mean(s, h) - lin;
       return Number.isNaN(d) ? `${h}: not run` : `${h} ${d >= 0 ? '+' : ''}${d.toFixed(1)} points vs linear (${d > 0 ? 'beats it' : 'does not beat it'})`;

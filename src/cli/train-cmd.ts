@@ -18,7 +18,8 @@ import { adapterJson, withGpu } from './gpu-session';
 import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, isHeadKind, type HeadKind } from '../heads/registry';
 import { readEncoderSpec } from '../model/onnx-reader';
 import type { EncoderSpec } from '../model/spec';
-import { tokenExamples } from './token-examples';
+import { tokenExamples, type PairMode } from './token-examples';
+import type { TrainExample } from '../train/batches';
 import { trainProgress } from './progress';
 
 export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL[,COL...]]
@@ -31,7 +32,11 @@ export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-sp
       --out with several runs writes one file per run: --out h.safetensors -> h.ytuning.safetensors,
       h.linear.safetensors (several label columns: h.topic.safetensors, or h.topic.ytuning.safetensors for both).
       --head finetune trains every encoder weight in WGSL on token ids (no feature encode); --layer-decay X in
-      (0, 1] scales layer l's learning rate by X^(N-l) (default 1, off).`;
+      (0, 1] scales layer l's learning rate by X^(N-l) (default 1, off).
+      --head ltuning-prefix|ltuning-prompt (L-Tuning as published) and prefix-tuning|prompt-tuning (its baselines)
+      run the FROZEN encoder in WGSL on token ids: L-Tuning once per (text, label) pair (2 per text in training,
+      all labels in evaluation), the baselines once per text; a pair of texts is one joint sequence.
+      label-attn-prefix|label-attn-prompt are the faster cached-feature heads once called ltuning-*.`;
 
 /**
  * Label texts (what the encoder reads for each label's seed): the names, or `name=text` pairs separated by commas
@@ -188,19 +193,26 @@ export async function trainCommand(argv: string[]): Promise<void> {
       for (const [ti, task] of tasks.entries()) {
         const { train: trainSet, dev: devSet } = task;
         // Label seeds: each label's text (its name by default) through the same frozen encoder.
-        const seeds = featureHeads.length ? await encoder.encode(texts[ti].map((text) => ({ text }))) : [];
+        const needSeeds = a.heads.some((h) => headEntry(h).input === 'features' || headEntry(h).labelStates);
+        const seeds = needSeeds ? await encoder.encode(texts[ti].map((text) => ({ text }))) : [];
         const hasPairs = trainSet.examples.some((x) => x.textPair !== undefined);
         const pair = hasPairs && !encoder.info.hasPairInput;
         const pairMode = !hasPairs ? 'none' : pair ? 'side-by-side' : 'pair-input';
         const featureEx = featureHeads.length ? { train: toExamples(trainSet, trainFeatures[ti]), dev: toExamples(devSet, devFeatures[ti]) } : null;
-        const tokenEx = spec
-          ? { train: tokenExamples(encoder.tokenizer, trainSet, encoder.tmax, pairMode), dev: tokenExamples(encoder.tokenizer, devSet, encoder.tmax, pairMode) }
-          : null;
+        // Token ids per pair mode: kinds with joint pairs (L-Tuning, prefix/prompt tuning) always take the
+        // tokenizer's pair form, one sequence per pair (USE-lite: a then b, no types); finetune follows the encoder.
+        const tokenExByMode = new Map<PairMode, { train: TrainExample[]; dev: TrainExample[] }>();
+        const tokenEx = (mode: PairMode) => {
+          let x = tokenExByMode.get(mode);
+          if (!x) tokenExByMode.set(mode, (x = { train: tokenExamples(encoder.tokenizer, trainSet, encoder.tmax, mode), dev: tokenExamples(encoder.tokenizer, devSet, encoder.tmax, mode) }));
+          return x;
+        };
         for (const head of a.heads) {
-          const { train: trainEx, dev: devEx } = headEntry(head).input === 'features' ? featureEx! : tokenEx!;
+          const joint = headEntry(head).pairs === 'joint';
+          const { train: trainEx, dev: devEx } = headEntry(head).input === 'features' ? featureEx! : tokenEx(joint && hasPairs ? 'pair-input' : pairMode);
           const run = [task.name, a.heads.length > 1 ? head : ''].filter(Boolean);
           const runName = printable(run.join('/'));
-          const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair, labelFeatures: seeds, seed: a.seed, encoderSpec: spec, layerDecay: a.layerDecay });
+          const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair: pair && !joint, labelFeatures: seeds, seed: a.seed, encoderSpec: spec, layerDecay: a.layerDecay });
           const trainer = new Trainer(engine, h, {
             epochs: a.epochs,
             batchSize: a.batch,
@@ -247,7 +259,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
                 labels: trainSet.labels,
                 labelTexts: texts[ti],
                 encoder: { name: encoder.info.name, hash: encoder.info.hash },
-                tokenizer: { tmax: encoder.tmax, pair: pair ? 'side-by-side' : encoder.info.hasPairInput && trainSet.examples.some((x) => x.textPair !== undefined) ? 'pair-input' : 'none' } as const,
+                tokenizer: { tmax: encoder.tmax, pair: pair && !joint ? 'side-by-side' : (encoder.info.hasPairInput || joint) && hasPairs ? 'pair-input' : 'none' } as const,
                 training: { data: c.data, label_column: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: a.lr ?? null, seed: a.seed, best_epoch: result?.best ? result.best.epoch + 1 : null },
                 metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
               };

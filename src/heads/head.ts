@@ -25,6 +25,11 @@ export interface HeadBatch {
    * then empty (B, T, 0) / (B, 0) tensors.
    */
   ids?: TokenBatch;
+  /**
+   * (B*k) label ids, k per text: the (text, label) pairs a pair-scoring head (`Head.scoresPairs`) must score
+   * (the match objective's true and false label); the other logits are then 0. Absent: score every label.
+   */
+  pairs?: Uint32Array;
 }
 
 export interface HeadParam {
@@ -44,6 +49,8 @@ export interface Head {
   /** Number of labels L. */
   readonly labels: number;
   readonly params: readonly HeadParam[];
+  /** The head runs the encoder per (text, label) pair and accepts `HeadBatch.pairs` (L-Tuning). */
+  readonly scoresPairs?: boolean;
   /** Record the forward pass; returns logits (B, L) (owned by the head, valid until the next forward). */
   forward(e: GpuEngine, batch: HeadBatch, train: boolean): GpuTensor;
   /** Record the backward pass from dLogits (B, L) of the last forward; gradients accumulate into params. */

@@ -4,7 +4,6 @@
 // Design decision: an entry declares the INPUT its head trains on (`input`): today every kind reads cached encoder
 // features, but kinds that run the encoder themselves (full fine-tuning from cached token ids, faithful L-Tuning
 // per (text, label) pair) declare 'token-ids', so a caller knows what to prepare before it builds the head.
-import { MAX_LABELS } from '../data/columns';
 import type { EncodedExample } from '../encoder/types';
 import type { GpuEngine } from '../gpu/engine';
 import type { EncoderSpec } from '../model/spec';
@@ -89,6 +88,13 @@ export interface HeadKindEntry<K extends string = string> {
   title: string;
   blurb: string;
   input: HeadInput;
+  /** The build needs the label texts' token states (HeadContext.labelFeatures) even for a token-id kind (L-Tuning). */
+  labelStates?: boolean;
+  /**
+   * 'joint': a pair always runs as ONE token sequence (the tokenizer's pair form: BERT's [CLS] a [SEP] b [SEP],
+   * or a then b for a model without a pair template), never side by side; the build gets pair = false.
+   */
+  pairs?: 'joint';
   trainDefaults: TrainDefaults;
   build(e: GpuEngine, ctx: HeadContext): Head;
   codec: HeadCodec;
@@ -119,8 +125,8 @@ type Err = new (message: string) => Error;
  * is untrusted, and these numbers size allocations and loops. Checked by int() for every key listed here.
  */
 export const IMPORT_LIMITS = {
-  /** Labels (L, labels): as many as a dataset may have. */
-  labels: MAX_LABELS,
+  /** Labels (L, labels): as many as a dataset may have (data/columns.ts MAX_LABELS; heads/ may not import data/). */
+  labels: 1000,
   /** Encoder width C (BERT-large is 1024). */
   width: 16384,
   /** Head width d, FFN width, attention heads, decoder layers, prefix vectors per label. */
@@ -146,6 +152,11 @@ const CAPS: Record<string, number> = {
   m: IMPORT_LIMITS.m,
   Tl: IMPORT_LIMITS.tokens,
   tmax: IMPORT_LIMITS.tokens,
+  // Frozen-encoder tuning heads (./kinds/ltuning-encoder.ts): prefix/prompt rows, encoder input and pooled widths, label tokens.
+  P: IMPORT_LIMITS.m,
+  E: IMPORT_LIMITS.width,
+  Cp: IMPORT_LIMITS.width,
+  lmax: IMPORT_LIMITS.tokens,
 };
 
 /** A positive integer config entry, at most IMPORT_LIMITS' cap for its key (where it has one). */

@@ -8,7 +8,7 @@
 // LN shifts 0, LN scales 1, the prompt transform G = identity.
 import { seededNormals } from './init';
 
-export type LTuningKind = 'ltuning-prefix' | 'ltuning-prompt';
+export type LTuningKind = 'label-attn-prefix' | 'label-attn-prompt';
 
 export interface LTuningConfig {
   /** Encoder width. */
@@ -56,7 +56,7 @@ export function resolveLTuning(kind: LTuningKind, cfg: LTuningConfig): LTuningRe
   const d = cfg.d ?? 64;
   const H = cfg.H ?? 4;
   const m = cfg.m ?? 4;
-  const Tl = kind === 'ltuning-prefix' ? (cfg.Tl ?? 0) : 1;
+  const Tl = kind === 'label-attn-prefix' ? (cfg.Tl ?? 0) : 1;
   for (const [k, v] of [['C', cfg.C], ['L', cfg.L], ['d', d], ['H', H], ['m', m], ['Tl', Tl]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${kind}: ${k} must be a positive integer, got ${v}`);
   }
@@ -65,7 +65,7 @@ export function resolveLTuning(kind: LTuningKind, cfg: LTuningConfig): LTuningRe
   let labelTokens: Float64Array | null = null;
   let labelMask: Float64Array | null = null;
   let seeds: Float64Array | null = null;
-  if (kind === 'ltuning-prefix') {
+  if (kind === 'label-attn-prefix') {
     if (!cfg.labelTokens || cfg.labelTokens.length !== L * Tl * C) {
       throw new Error(`${kind}: labelTokens has ${cfg.labelTokens?.length ?? 0} values, expected (L, Tl, C) = (${L}, ${Tl}, ${C})`);
     }
@@ -99,7 +99,7 @@ export function ltuningParamSpecs(r: LTuningResolved): LTuningParamSpec[] {
   const z = (name: string, n: number): LTuningParamSpec => ({ name, shape: [n], decay: false, init: { value: 0 } });
   const one = (name: string, n: number): LTuningParamSpec => ({ name, shape: [n], decay: false, init: { value: 1 } });
   const p: LTuningParamSpec[] = [];
-  if (r.kind === 'ltuning-prefix') {
+  if (r.kind === 'label-attn-prefix') {
     // wa: pooling scores a = softmax(Y_l wa); Z: p_l -> m prefix vectors (query l*m + j = row j of label l)
     p.push({ name: 'wa', shape: [1, C], decay: false, init: { std: 1 / Math.sqrt(C) } });
     p.push(w('Wz', C, m * d, 1), z('bz', m * d));

@@ -148,7 +148,7 @@ interface PrefixWs {
 }
 
 export class LTuningPrefixHead extends LTuningHeadBase {
-  readonly kind = 'ltuning-prefix' as const;
+  readonly kind = 'label-attn-prefix' as const;
   private readonly Y: GpuTensor; // (L, Tl, C)
   private readonly Ymask: GpuTensor; // (L, Tl)
   private readonly onesL: GpuTensor; // (L, 1)
@@ -167,7 +167,7 @@ export class LTuningPrefixHead extends LTuningHeadBase {
   private ws: PrefixWs | null = null;
 
   constructor(e: GpuEngine, cfg: LTuningConfig, init?: Record<string, ArrayLike<number>>) {
-    super(e, 'ltuning-prefix', cfg, init);
+    super(e, 'label-attn-prefix', cfg, init);
     const { L, C, d, m, Tl } = this.config;
     const Lm = L * m;
     this.Y = this.own([L, Tl, C], 'Y', Float32Array.from(this.config.labelTokens!));

@@ -44,7 +44,7 @@ interface PromptWs {
 }
 
 export class LTuningPromptHead extends LTuningHeadBase {
-  readonly kind = 'ltuning-prompt' as const;
+  readonly kind = 'label-attn-prompt' as const;
   private readonly S: GpuTensor; // (L, C) label seeds
   private readonly eyeL: GpuTensor; // (L, L)
   private readonly eL: GpuTensor; // (L, C) = S G
@@ -56,7 +56,7 @@ export class LTuningPromptHead extends LTuningHeadBase {
   private ws: PromptWs | null = null;
 
   constructor(e: GpuEngine, cfg: LTuningConfig, init?: Record<string, ArrayLike<number>>) {
-    super(e, 'ltuning-prompt', cfg, init);
+    super(e, 'label-attn-prompt', cfg, init);
     const { L, C, d } = this.config;
     this.S = this.own([L, C], 'S', Float32Array.from(this.config.seeds!));
     const eye = new Float32Array(L * L);

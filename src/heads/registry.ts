@@ -8,14 +8,27 @@ import type { HeadContext, HeadKindEntry, TrainDefaults } from './kind-entry';
 import { finetuneEntry } from './kinds/finetune';
 import { labelEntry } from './kinds/label';
 import { linearEntry } from './kinds/linear';
-import { ltuningPrefixEntry, ltuningPromptEntry } from './kinds/ltuning';
+import { labelAttnPrefixEntry, labelAttnPromptEntry } from './kinds/ltuning';
+import { ltuningPrefixEntry, ltuningPromptEntry, prefixTuningEntry, promptTuningEntry } from './kinds/ltuning-encoder';
 import { ytuningEntry } from './kinds/ytuning';
 import { zeroShotEntry } from './kinds/zero-shot';
 
 export type { HeadContext, HeadInput, HeadKindEntry, LoadContext, TrainDefaults } from './kind-entry';
 
 /** Every kind, in the order the studio's picker and the CLI's help list them (the default first). */
-const ENTRIES = [ytuningEntry, ltuningPrefixEntry, ltuningPromptEntry, linearEntry, labelEntry, finetuneEntry, zeroShotEntry] as const;
+const ENTRIES = [
+  ytuningEntry,
+  ltuningPrefixEntry,
+  ltuningPromptEntry,
+  prefixTuningEntry,
+  promptTuningEntry,
+  labelAttnPrefixEntry,
+  labelAttnPromptEntry,
+  linearEntry,
+  labelEntry,
+  finetuneEntry,
+  zeroShotEntry,
+] as const;
 
 export type HeadKind = (typeof ENTRIES)[number]['kind'];
 

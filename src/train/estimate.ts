@@ -33,7 +33,9 @@ export async function estimateRun(e: GpuEngine, trainer: Trainer, train: readonl
   }
   const stepSeconds = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
   const steps = Math.ceil(train.length / o.batchSize) * o.epochs;
-  const evalSeconds = (Math.ceil(devSize / Math.max(o.batchSize, 64)) * Math.max(o.batchSize, 64) * stepSeconds) / (3 * B);
+  // A pair-scoring head (L-Tuning) runs 2 pairs per text in a training step but all L in evaluation.
+  const pairFactor = trainer.head.scoresPairs ? trainer.head.labels / 2 : 1;
+  const evalSeconds = (pairFactor * Math.ceil(devSize / Math.max(o.batchSize, 64)) * Math.max(o.batchSize, 64) * stepSeconds) / (3 * B);
   return { stepSeconds, steps, totalSeconds: steps * stepSeconds + o.epochs * evalSeconds, B, T: batch.T };
 }
 

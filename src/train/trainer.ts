@@ -40,7 +40,9 @@ export interface TrainOptions {
   /**
    * 'softmax': cross-entropy over the L logits. 'match' (L-Tuning): each logit scores a (text, label) pair;
    * sigmoid cross-entropy on the true label's logit (target 1) and one random wrong label's (target 0), seeded.
-   * Prediction is the argmax over labels either way; the reported loss is the softmax one.
+   * Prediction is the argmax over labels either way; the reported loss is the softmax one. A head that scores
+   * pairs (`Head.scoresPairs`) gets the batch's (true, false) pair list and runs only those pairs in training;
+   * evaluation scores every label.
    */
   objective: 'softmax' | 'match';
 }
@@ -174,11 +176,18 @@ export class Trainer {
     const rand = mulberry32((Math.imul(this.options.seed, 0x9e3779b1) + this.stepCount) >>> 0);
     const targets = new Float32Array(n);
     const weights = new Float32Array(n);
+    // A pair-scoring head (L-Tuning: one encoder pass per (text, label) pair) scores only these two per text.
+    const pairs = this.head.scoresPairs && L > 1 ? new Uint32Array(2 * batch.B) : null;
     batch.labels.forEach((y, b) => {
       targets[b * L + y] = 1;
       weights[b * L + y] = 1;
-      if (L > 1) weights[b * L + ((y + 1 + Math.floor(rand() * (L - 1))) % L)] = 1;
+      if (L > 1) {
+        const wrong = (y + 1 + Math.floor(rand() * (L - 1))) % L;
+        weights[b * L + wrong] = 1;
+        if (pairs) pairs.set([y, wrong], 2 * b);
+      }
     });
+    if (pairs) batch.pairs = pairs;
     this.matchScratch.targets.write(targets);
     this.matchScratch.weights.write(weights);
   }

@@ -68,7 +68,7 @@ describe('labeltune command', () => {
   });
 
   it('trains the L-Tuning heads with the match objective', async () => {
-    for (const head of ['ltuning-prefix', 'ltuning-prompt']) {
+    for (const head of ['label-attn-prefix', 'label-attn-prompt']) {
       const r = await run(['train', '--data', data, '--dev', dev, '--model', model, '--head', head, '--epochs', '2', '--json']);
       expect(r.code, r.err).toBe(0);
       const report = JSON.parse(r.out);

@@ -60,10 +60,10 @@ function releaseBatch(b: HeadBatch): void {
 }
 
 const makeHead = (kind: LTuningKind, e: GpuEngine, cfg: LTuningConfig, init?: P): LTuningHeadBase =>
-  kind === 'ltuning-prefix' ? new LTuningPrefixHead(e, cfg, init) : new LTuningPromptHead(e, cfg, init);
+  kind === 'label-attn-prefix' ? new LTuningPrefixHead(e, cfg, init) : new LTuningPromptHead(e, cfg, init);
 
 function refRun(kind: LTuningKind, r: LTuningResolved, p: P, b: LTuningRefBatch) {
-  if (kind === 'ltuning-prefix') {
+  if (kind === 'label-attn-prefix') {
     const f = ltuningPrefixForwardRef(r, p, b);
     return { logits: f.logits, backward: (dZ: Float64Array) => ltuningPrefixBackwardRef(r, p, f.cache, dZ) };
   }
@@ -172,7 +172,7 @@ async function trainCurve(kind: LTuningKind): Promise<void> {
 }
 
 describe('L-Tuning heads on the GPU vs the float64 reference', () => {
-  for (const kind of ['ltuning-prefix', 'ltuning-prompt'] as const) {
+  for (const kind of ['label-attn-prefix', 'label-attn-prompt'] as const) {
     it(`${kind}: tiny shape, logits and every gradient; then another batch shape reuses the head`, async () => {
       const cfg: LTuningConfig = { C: 6, d: 8, H: 2, L: 3, m: 2, seed: 1, ...labelInputs(3, 6, 5) };
       await checkGrads(kind, cfg, [makeBatch(2, 5, 6, 10, 3), makeBatch(3, 4, 6, 20, 2)], 2e-5, 1e-4);
@@ -198,7 +198,7 @@ describe('L-Tuning heads on the GPU vs the float64 reference', () => {
     const e = await testEngine();
     const cfg: LTuningConfig = { C: 6, d: 8, H: 2, L: 3, m: 2, seed: 1, ...labelInputs(3, 6, 5) };
     await withErrorScopes(e.device, async () => {
-      for (const kind of ['ltuning-prefix', 'ltuning-prompt'] as const) {
+      for (const kind of ['label-attn-prefix', 'label-attn-prompt'] as const) {
         const head = makeHead(kind, e, cfg);
         const good = toGpu(e, makeBatch(2, 5, 6, 10, 3), 6);
         const wide = toGpu(e, makeBatch(2, 5, 7, 10, 3), 7);

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportCombinedOnnx, exportHeadOnnx } from '../../src/export';
+import { exportCombinedOnnx, exportHeadOnnx, type EncoderFiles } from '../../src/export';
 import { padBatch } from '../../src/encoder/batching';
 import { Encoder } from '../../src/encoder/encoder';
 import type { ModelFiles } from '../../src/encoder/model-files';
@@ -61,11 +61,11 @@ const yt: HeadFactory = (e, C) => {
 };
 const prefix: HeadFactory = (e, C) => {
   const cfg: LTuningConfig = { C, L, d: 8, H: 2, m: 2, Tl: 2, labelTokens: randn(L * 2 * C, 4), labelMask: [1, 1, 1, 0, 1, 1], seed: 2 };
-  return new LTuningPrefixHead(e, cfg, randParams(ltuningParamSpecs(resolveLTuning('ltuning-prefix', cfg)), 200));
+  return new LTuningPrefixHead(e, cfg, randParams(ltuningParamSpecs(resolveLTuning('label-attn-prefix', cfg)), 200));
 };
 const prompt: HeadFactory = (e, C) => {
   const cfg: LTuningConfig = { C, L, d: 8, H: 2, labelSeeds: randn(L * C, 5), seed: 3 };
-  return new LTuningPromptHead(e, cfg, randParams(ltuningParamSpecs(resolveLTuning('ltuning-prompt', cfg)), 300));
+  return new LTuningPromptHead(e, cfg, randParams(ltuningParamSpecs(resolveLTuning('label-attn-prompt', cfg)), 300));
 };
 const linear = (pair: boolean): HeadFactory => (e, C) => new LinearHead(e, { C, labels: L, pair, W: randn((pair ? 4 : 1) * C * L, 6), b: randn(L, 7) });
 const label: HeadFactory = (e, C) => new LabelTuningHead(e, { C, labels: L, seeds: randn(L * C, 8, 0.2), scale: 10 });
@@ -128,7 +128,7 @@ const ytPair: HeadFactory = (e, C) => {
 
 async function check(
   enc: Encoder,
-  model: Uint8Array,
+  model: EncoderFiles,
   name: string,
   build: HeadFactory,
   inputs: EncodeInput[],
@@ -164,21 +164,21 @@ describe('combined ONNX (encoder + head) vs the app path: tiny BERT', () => {
   const files: ModelFiles = { name: 'tiny-bert', model: tb.model, tokenizerJson: tb.tokenizerJson, config: tb.configJson };
   const single = TEXTS.map((text) => ({ text }));
   it('Y-Tuning, single texts, tmax 6 (truncation, empty text)', async () => {
-    await check(await load(files), tb.model, 'ytuning', yt, single, 6, 'none', true);
+    await check(await load(files), files, 'ytuning', yt, single, 6, 'none', true);
   });
   it('L-Tuning prefix, single texts (head given as .safetensors)', async () => {
-    await check(encoders[0] ?? (await load(files)), tb.model, 'ltuning-prefix', prefix, single, 16, 'none', false);
+    await check(encoders[0] ?? (await load(files)), files, 'label-attn-prefix', prefix, single, 16, 'none', false);
   });
   it('linear probe, pairs through the pair input (token_type_ids)', async () => {
-    await check(encoders[0] ?? (await load(files)), tb.model, 'linear pair-input', linear(false), PAIRS, 12, 'pair-input', true);
+    await check(encoders[0] ?? (await load(files)), files, 'linear pair-input', linear(false), PAIRS, 12, 'pair-input', true);
   });
   it('refuses an encoder other than the head\'s', async () => {
     const e = await testEngine();
     const enc = encoders[0] ?? (await load(files));
     const head = linear(false)(e, enc.info.hiddenSize);
     const meta: HeadMeta = { labels: ['a', 'b', 'c'], labelTexts: ['a', 'b', 'c'], encoder: { name: 'use-lite', hash: 'f'.repeat(64) }, tokenizer: { tmax: 8, pair: 'none' }, training: {}, metrics: { accuracy: 0, macroF1: 0 } };
-    await expect(exportCombinedOnnx(tb.model, await exportHead(head, meta), { encoderName: 'tiny-bert' })).rejects.toThrow(
-      /the head was trained on use-lite \(hash ffffffffffff…\), this encoder model \(tiny-bert\) has hash [0-9a-f]{12}…/,
+    await expect(exportCombinedOnnx(files, await exportHead(head, meta), { encoderName: 'tiny-bert' })).rejects.toThrow(
+      /the head was trained on use-lite \(hash ffffffffffff…\), this encoder \(tiny-bert: model, tokenizer and config\) has hash [0-9a-f]{12}…/,
     );
     head.dispose();
   });
@@ -198,11 +198,11 @@ describe('combined ONNX (encoder + head) vs the app path: USE-lite', () => {
     };
   };
   let enc: Encoder | null = null;
-  let model: Uint8Array;
+  let model: EncoderFiles;
   const get = async () => {
     if (!enc) {
       const f = files();
-      model = f.model;
+      model = f;
       enc = await load(f);
     }
     return enc;
@@ -213,7 +213,7 @@ describe('combined ONNX (encoder + head) vs the app path: USE-lite', () => {
       await check(await get(), model, name, build, single, 8, 'none', name !== 'label');
     });
   }
-  for (const [name, build] of [['linear', linear(true)], ['ltuning-prompt', prompt], ['label', label]] as [string, HeadFactory][]) {
+  for (const [name, build] of [['linear', linear(true)], ['label-attn-prompt', prompt], ['label', label]] as [string, HeadFactory][]) {
     it(`${name}, pairs side by side, tmax 7 (side B's rows capped, empty sides)`, async () => {
       await check(await get(), model, `${name} side-by-side`, build, PAIRS, 7, 'side-by-side', true);
     });

@@ -48,7 +48,7 @@ const byName = (specs: { name: string; shape: number[] }[], seed: number, scale 
 
 const Tl = 3;
 const ltCfg = (kind: LTuningKind): LTuningConfig =>
-  kind === 'ltuning-prefix'
+  kind === 'label-attn-prefix'
     ? { C, L, d: 8, H: 2, m: 2, Tl, labelTokens: randn(L * Tl * C, 20), labelMask: Float32Array.from([1, 1, 1, 1, 0, 0, 1, 1, 0]), seed: 3 }
     : { C, L, d: 8, H: 2, labelSeeds: randn(L * C, 21), seed: 5 };
 const ytCfg = (seeds: boolean) => ({ C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: seeds ? randn(L * C, 6) : null, seed: 9 });
@@ -61,8 +61,8 @@ const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
   ['zeroshot (side-by-side pairs)', true, (e) => new ZeroShotHead(e, { C, labels: L, seeds: randn(L * C, 8), scale: 20 })],
   ['ytuning (label seeds)', false, (e) => new YTuningHead(e, ytCfg(true), byName(ytuningParamSpecs(resolveYTuning(ytCfg(true))), 100, (n) => (n.endsWith('g') ? 0.5 : 1)))],
   ['ytuning (random queries)', false, (e) => new YTuningHead(e, ytCfg(false), byName(ytuningParamSpecs(resolveYTuning(ytCfg(false))), 150))],
-  ['ltuning-prefix', false, (e) => new LTuningPrefixHead(e, ltCfg('ltuning-prefix'), byName(ltuningParamSpecs(resolveLTuning('ltuning-prefix', ltCfg('ltuning-prefix'))), 200))],
-  ['ltuning-prompt', false, (e) => new LTuningPromptHead(e, ltCfg('ltuning-prompt'), byName(ltuningParamSpecs(resolveLTuning('ltuning-prompt', ltCfg('ltuning-prompt'))), 250, (n) => (n === 'G' ? 0.5 : 1)))],
+  ['label-attn-prefix', false, (e) => new LTuningPrefixHead(e, ltCfg('label-attn-prefix'), byName(ltuningParamSpecs(resolveLTuning('label-attn-prefix', ltCfg('label-attn-prefix'))), 200))],
+  ['label-attn-prompt', false, (e) => new LTuningPromptHead(e, ltCfg('label-attn-prompt'), byName(ltuningParamSpecs(resolveLTuning('label-attn-prompt', ltCfg('label-attn-prompt'))), 250, (n) => (n === 'G' ? 0.5 : 1)))],
 ];
 
 const argmax = (x: ArrayLike<number>) => Array.from({ length: B }, (_, b) => Array.from({ length: L }, (_, l) => x[b * L + l]).reduce((best, v, l, a) => (v > a[best] ? l : best), 0));

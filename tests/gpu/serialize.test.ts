@@ -54,7 +54,7 @@ const ytuningInitRandom = (withSeeds: boolean, pair = false) => {
 const Tl = 3;
 const labelMask = Float32Array.from([1, 1, 1, 1, 0, 0, 1, 1, 0]);
 const ltCfg = (kind: LTuningKind): LTuningConfig =>
-  kind === 'ltuning-prefix'
+  kind === 'label-attn-prefix'
     ? { C, L, d: 8, H: 2, m: 2, Tl, labelTokens: randn(L * Tl * C, 20), labelMask, seed: 3 }
     : { C, L, d: 8, H: 2, labelSeeds: randn(L * C, 21), seed: 5 };
 const ltuningInitRandom = (kind: LTuningKind) =>
@@ -68,9 +68,9 @@ const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
   ['ytuning (side-by-side pairs)', true, (e) => new YTuningHead(e, { C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: randn(L * C, 6), seed: 9, pair: true }, ytuningInitRandom(true, true))],
   ['ytuning (random queries)', false, (e) => new YTuningHead(e, { C, L, d: 8, H: 2, N: 2, ffnMult: 2, seed: 4 }, ytuningInitRandom(false))],
   ['zeroshot', false, (e) => new ZeroShotHead(e, { C, labels: L, seeds: randn(L * C, 8), scale: 20 })],
-  ['ltuning-prefix', false, (e) => new LTuningPrefixHead(e, ltCfg('ltuning-prefix'), ltuningInitRandom('ltuning-prefix'))],
-  ['ltuning-prompt', false, (e) => new LTuningPromptHead(e, ltCfg('ltuning-prompt'), ltuningInitRandom('ltuning-prompt'))],
-  ['ltuning-prompt (side-by-side pairs)', true, (e) => new LTuningPromptHead(e, ltCfg('ltuning-prompt'), ltuningInitRandom('ltuning-prompt'))],
+  ['label-attn-prefix', false, (e) => new LTuningPrefixHead(e, ltCfg('label-attn-prefix'), ltuningInitRandom('label-attn-prefix'))],
+  ['label-attn-prompt', false, (e) => new LTuningPromptHead(e, ltCfg('label-attn-prompt'), ltuningInitRandom('label-attn-prompt'))],
+  ['ltuning-prompt (side-by-side pairs)', true, (e) => new LTuningPromptHead(e, ltCfg('label-attn-prompt'), ltuningInitRandom('label-attn-prompt'))],
 ];
 
 const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
@@ -95,7 +95,7 @@ describe('head export / import round trip (bit-identical logits)', () => {
         expect(m).toMatchObject({ ...meta(pair), createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
         // Refusals: another encoder, a truncated file.
         expect(() => importHead(e, bytes, { encoderHash: 'f'.repeat(64), encoderName: 'all-MiniLM-L6-v2' })).toThrow(
-          `this head was trained on use-lite (hash 0123456789ab…), the loaded encoder is all-MiniLM-L6-v2 (ffffffffffff…); load use-lite or retrain`,
+          `this head was trained on use-lite (hash 0123456789ab…), the loaded encoder is all-MiniLM-L6-v2 (ffffffffffff…) — the hash covers the model, tokenizer and config; load use-lite or retrain`,
         );
         expect(() => importHead(e, bytes.subarray(0, bytes.length - 4), { encoderHash: HASH })).toThrow(/out of range .* \(truncated file\?\)/);
         head.dispose();

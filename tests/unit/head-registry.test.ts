@@ -7,8 +7,12 @@ describe('head registry', () => {
   it('lists each kind once, Y-Tuning (the default) first', () => {
     expect(HEAD_KINDS[0]).toBe('ytuning');
     expect(new Set(HEAD_KINDS).size).toBe(HEAD_KINDS.length);
-    expect([...HEAD_KINDS].sort()).toEqual(['finetune', 'label', 'linear', 'ltuning-prefix', 'ltuning-prompt', 'ytuning', 'zeroshot']);
-    expect(headEntry('finetune').input).toBe('token-ids');
+    expect([...HEAD_KINDS].sort()).toEqual([
+      'finetune', 'label', 'label-attn-prefix', 'label-attn-prompt', 'linear', 'ltuning-prefix', 'ltuning-prompt', 'prefix-tuning', 'prompt-tuning', 'ytuning', 'zeroshot',
+    ]);
+    // The published L-Tuning and its baselines run the frozen encoder on token ids; the label-attention heads read cached features.
+    for (const k of ['finetune', 'ltuning-prefix', 'ltuning-prompt', 'prefix-tuning', 'prompt-tuning'] as const) expect(headEntry(k).input, k).toBe('token-ids');
+    for (const k of ['label-attn-prefix', 'label-attn-prompt'] as const) expect(headEntry(k).input, k).toBe('features');
   });
 
   it('gives each kind a complete entry under its own name', () => {
@@ -24,8 +28,9 @@ describe('head registry', () => {
   });
 
   it('knows the training defaults that differ by kind', () => {
-    expect(headTrainDefaults('ltuning-prefix').objective).toBe('match');
-    expect(headTrainDefaults('ltuning-prompt').objective).toBe('match');
+    expect(headTrainDefaults('label-attn-prefix').objective).toBe('match');
+    expect(headTrainDefaults('label-attn-prompt').objective).toBe('match');
+    for (const k of ['ltuning-prefix', 'ltuning-prompt', 'prefix-tuning', 'prompt-tuning'] as const) expect(headTrainDefaults(k)).toEqual({ lr: 1e-3, objective: 'match' });
     expect(headTrainDefaults('linear')).toEqual({ lr: 1e-2, objective: 'softmax' });
     expect(headTrainDefaults('ytuning')).toEqual({ lr: 1e-3, objective: 'softmax' });
   });

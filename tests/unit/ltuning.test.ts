@@ -28,7 +28,7 @@ function tinyBatch(B: number, T: number): LTuningRefBatch {
   return { B, T, F, mask };
 }
 
-const fwd = (kind: LTuningKind) => (kind === 'ltuning-prefix' ? ltuningPrefixForwardRef : ltuningPromptForwardRef);
+const fwd = (kind: LTuningKind) => (kind === 'label-attn-prefix' ? ltuningPrefixForwardRef : ltuningPromptForwardRef);
 
 function check(kind: LTuningKind) {
   const r = resolveLTuning(kind, { C, L, d: 8, H: 2, m: 2, seed: 3, ...labelInputs(5) });
@@ -40,7 +40,7 @@ function check(kind: LTuningKind) {
   const batch = tinyBatch(2, 5);
   const w = randn(2 * L, 99);
   const g =
-    kind === 'ltuning-prefix'
+    kind === 'label-attn-prefix'
       ? ltuningPrefixBackwardRef(r, p, ltuningPrefixForwardRef(r, p, batch).cache, w)
       : ltuningPromptBackwardRef(r, p, ltuningPromptForwardRef(r, p, batch).cache, w);
   const loss = () => dot(fwd(kind)(r, p, batch).logits, w);
@@ -54,7 +54,7 @@ function check(kind: LTuningKind) {
 }
 
 describe('reference L-Tuning heads', () => {
-  for (const kind of ['ltuning-prefix', 'ltuning-prompt'] as const) {
+  for (const kind of ['label-attn-prefix', 'label-attn-prompt'] as const) {
     it(`${kind}: every parameter gradient matches finite differences (padded text and label tokens)`, () => check(kind));
 
     it(`${kind}: padding (text tokens, label tokens) does not change the logits`, () => {
@@ -76,7 +76,7 @@ describe('reference L-Tuning heads', () => {
 
   it('prefix pooling is a softmax over the real label tokens only (wa = 0: the mean)', () => {
     const li = labelInputs(5);
-    const r = resolveLTuning('ltuning-prefix', { C, L, d: 8, H: 2, m: 2, ...li });
+    const r = resolveLTuning('label-attn-prefix', { C, L, d: 8, H: 2, m: 2, ...li });
     const p = ltuningInit(r);
     p.wa.fill(0);
     const { cache } = ltuningPrefixForwardRef(r, p, tinyBatch(2, 5));
@@ -91,15 +91,15 @@ describe('reference L-Tuning heads', () => {
 
   it('init is seeded (G = identity) and bad configs throw', () => {
     const li = labelInputs(5);
-    const r = resolveLTuning('ltuning-prompt', { C, L, seed: 2, ...li });
+    const r = resolveLTuning('label-attn-prompt', { C, L, seed: 2, ...li });
     const p = ltuningInit(r);
     expect(ltuningInit(r).Wq).toEqual(p.Wq);
-    expect(ltuningInit(resolveLTuning('ltuning-prompt', { C, L, seed: 3, ...li })).Wq).not.toEqual(p.Wq);
+    expect(ltuningInit(resolveLTuning('label-attn-prompt', { C, L, seed: 3, ...li })).Wq).not.toEqual(p.Wq);
     for (let i = 0; i < C; i++) for (let j = 0; j < C; j++) expect(p.G[i * C + j]).toBe(i === j ? 1 : 0);
     expect(r.d).toBe(64);
-    expect(() => resolveLTuning('ltuning-prompt', { C, L, d: 10, H: 4, ...li })).toThrow(/divide/);
-    expect(() => resolveLTuning('ltuning-prompt', { C, L })).toThrow(/labelSeeds/);
-    expect(() => resolveLTuning('ltuning-prefix', { C, L, ...li, labelTokens: new Float64Array(3) })).toThrow(/labelTokens/);
-    expect(() => resolveLTuning('ltuning-prefix', { C, L, ...li, labelMask: new Float64Array(L * Tl) })).toThrow(/no unmasked/);
+    expect(() => resolveLTuning('label-attn-prompt', { C, L, d: 10, H: 4, ...li })).toThrow(/divide/);
+    expect(() => resolveLTuning('label-attn-prompt', { C, L })).toThrow(/labelSeeds/);
+    expect(() => resolveLTuning('label-attn-prefix', { C, L, ...li, labelTokens: new Float64Array(3) })).toThrow(/labelTokens/);
+    expect(() => resolveLTuning('label-attn-prefix', { C, L, ...li, labelMask: new Float64Array(L * Tl) })).toThrow(/no unmasked/);
   });
 });

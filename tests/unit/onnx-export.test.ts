@@ -115,11 +115,11 @@ describe('head ONNX export matches the float64 references', () => {
       });
     }
 
-    for (const kind of ['ltuning-prefix', 'ltuning-prompt'] as LTuningKind[]) {
+    for (const kind of ['label-attn-prefix', 'label-attn-prompt'] as LTuningKind[]) {
       it(`${kind} (${mode})`, async () => {
-        const Tl = kind === 'ltuning-prefix' ? 3 : 1;
+        const Tl = kind === 'label-attn-prefix' ? 3 : 1;
         const labelTokens = randn(L * Tl * C, 6);
-        const labelMask = Float64Array.from(kind === 'ltuning-prefix' ? [1, 1, 1, 1, 0, 0, 1, 1, 0] : [1, 1, 1]);
+        const labelMask = Float64Array.from(kind === 'label-attn-prefix' ? [1, 1, 1, 1, 0, 0, 1, 1, 0] : [1, 1, 1]);
         const labelSeeds = randn(L * C, 7);
         const r = resolveLTuning(kind, { C, L, d: 8, H: 2, m: 2, Tl, labelTokens, labelMask, labelSeeds });
         const p: Record<string, Float64Array> = {};
@@ -128,12 +128,12 @@ describe('head ONNX export matches the float64 references', () => {
           t[`param.${s.name}`] = rand(s.shape, 200 + i, s.name === 'G' ? 0.5 : 1);
           p[s.name] = t[`param.${s.name}`].data;
         });
-        if (kind === 'ltuning-prefix') {
+        if (kind === 'label-attn-prefix') {
           t['config.labelTokens'] = { shape: [L, Tl, C], data: labelTokens };
           t['config.labelMask'] = { shape: [L, Tl], data: labelMask };
         } else t['config.labelSeeds'] = { shape: [L, C], data: labelSeeds };
         const config = { C, L, d: 8, H: 2, m: 2, Tl, seed: 0, lnEps: 1e-5 };
-        const fwd = kind === 'ltuning-prefix' ? ltuningPrefixForwardRef : ltuningPromptForwardRef;
+        const fwd = kind === 'label-attn-prefix' ? ltuningPrefixForwardRef : ltuningPromptForwardRef;
         await check(headFile(kind, config, t, meta), pair, (b) => fwd(r, p, { B: b.B, T: b.T, F: b.F, mask: b.mask }).logits);
       });
     }

@@ -3,7 +3,8 @@
 // values). The GPU round trips of real heads are in tests/gpu/serialize.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { GpuEngine } from '../../src/gpu/engine';
-import { importHead } from '../../src/heads/serialize';
+import { MAX_LABELS } from '../../src/data/columns';
+import { IMPORT_LIMITS, importHead } from '../../src/heads/serialize';
 import { readSafetensors, writeSafetensors, type F32Tensor } from '../../src/heads/safetensors';
 
 /** A raw file from a header object and a data section (for malformed cases the writer refuses to produce). */
@@ -80,7 +81,7 @@ describe('head file validation (before any GPU work)', () => {
   const L = 2;
   const meta = (over: Record<string, string> = {}): Record<string, string> => ({
     format: 'labeltune-head',
-    version: '1',
+    version: '2',
     kind: 'linear',
     config: JSON.stringify({ C, labels: L, pair: false }),
     labels: '["neg","pos"]',
@@ -100,21 +101,25 @@ describe('head file validation (before any GPU work)', () => {
 
   it('refuses a head for another encoder, naming both', () => {
     expect(() => load(params(), meta(), 'b'.repeat(64))).toThrow(
-      'this head was trained on use-lite (hash aaaaaaaaaaaa…), the loaded encoder is minilm (bbbbbbbbbbbb…); load use-lite or retrain',
+      'this head was trained on use-lite (hash aaaaaaaaaaaa…), the loaded encoder is minilm (bbbbbbbbbbbb…) — the hash covers the model, tokenizer and config; load use-lite or retrain',
     );
   });
 
   const bad: [string, Record<string, F32Tensor>, Record<string, string>, RegExp][] = [
     ['wrong format', params(), meta({ format: 'other' }), /format is "other", expected "labeltune-head"/],
-    ['newer version', params(), meta({ version: '2' }), /format version 2 is not supported \(this build reads version 1\)/],
+    ['newer version', params(), meta({ version: '3' }), /format version 3 is not supported \(this build reads version 2\)/],
+    ['version 1 (model hash only, no tokenizer)', params(), meta({ version: '1' }), /format version 1 recorded only the model's hash, not the tokenizer the head was trained under, .*retrain the head with this build/],
     ['unknown kind', params(), meta({ kind: 'mystery' }), /unknown head kind "mystery"/],
     ['config not JSON', params(), meta({ config: '{C:' }), /metadata "config" is not valid JSON/],
     ['config field wrong', params(), meta({ config: JSON.stringify({ C, labels: 0, pair: false }) }), /config \(linear\)\.labels must be a positive integer, got 0/],
     ['ytuning config unbuildable', params(), meta({ kind: 'ytuning', config: JSON.stringify({ C, L, d: 6, H: 4, N: 1, ffn: 24, seed: 0, lnEps: 1e-5, labelSeeds: false }) }), /config does not rebuild a ytuning head: ytuning: H \(4\) must divide d \(6\)/],
-    ['ltuning config unbuildable', params(), meta({ kind: 'ltuning-prompt', config: JSON.stringify({ C, L, d: 6, H: 4, m: 4, Tl: 1, seed: 0, lnEps: 1e-5 }) }), /config does not rebuild a ltuning-prompt head: ltuning-prompt: H \(4\) must divide d \(6\)/],
-    ['ltuning prompt with Tl > 1', params(), meta({ kind: 'ltuning-prompt', config: JSON.stringify({ C, L, d: 4, H: 2, m: 4, Tl: 3, seed: 0, lnEps: 1e-5 }) }), /config \(ltuning-prompt\)\.Tl must be 1 for a prompt head, got 3/],
-    ['ltuning prefix without m', params(), meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, Tl: 3, seed: 0, lnEps: 1e-5 }) }), /config \(ltuning-prefix\)\.m must be a positive integer, got undefined/],
-    ['ltuning prefix with linear tensors', params(), meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, m: 2, Tl: 3, seed: 0, lnEps: 1e-5 }) }), /unexpected tensor "param\.W" for a ltuning-prefix head/],
+    ['ltuning config unbuildable', params(), meta({ kind: 'label-attn-prompt', config: JSON.stringify({ C, L, d: 6, H: 4, m: 4, Tl: 1, seed: 0, lnEps: 1e-5 }) }), /config does not rebuild a label-attn-prompt head: label-attn-prompt: H \(4\) must divide d \(6\)/],
+    ['ltuning prompt with Tl > 1', params(), meta({ kind: 'label-attn-prompt', config: JSON.stringify({ C, L, d: 4, H: 2, m: 4, Tl: 3, seed: 0, lnEps: 1e-5 }) }), /config \(label-attn-prompt\)\.Tl must be 1 for a prompt head, got 3/],
+    ['ltuning prefix without m', params(), meta({ kind: 'label-attn-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, Tl: 3, seed: 0, lnEps: 1e-5 }) }), /config \(label-attn-prefix\)\.m must be a positive integer, got undefined/],
+    ['ltuning prefix with linear tensors', params(), meta({ kind: 'label-attn-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, m: 2, Tl: 3, seed: 0, lnEps: 1e-5 }) }), /unexpected tensor "param\.W" for a label-attn-prefix head/],
+    // A file saved before the rename (kind ltuning-prefix, the cached-feature config) is read as label-attn-prefix.
+    ['pre-rename ltuning-prefix file', params(), meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, m: 2, Tl: 3, seed: 0, lnEps: 1e-5 }) }), /unexpected tensor "param\.W" for a label-attn-prefix head/],
+    ['ltuning-prefix file of another method', params(), meta({ kind: 'ltuning-prefix', config: JSON.stringify({ method: 'prefix', L, P: 2, d: 4, E: 4, Cp: 4, widths: [4] }) }), /config \(ltuning-prefix\)\.method must be "lt-prefix", got "prefix"/],
     ['labels count', params(), meta({ labels: '["a"]' }), /metadata "labels" has 1 entries but the head has 2 labels/],
     ['missing metadata', params(), (() => { const m = meta(); delete m.created_at; return m; })(), /metadata "created_at" is missing/],
     ['tokenizer pair', params(), meta({ tokenizer: '{"tmax":128,"pair":"glued"}' }), /tokenizer\.pair must be/],
@@ -148,7 +153,7 @@ describe('head file validation (before any GPU work)', () => {
   });
 
   const capped: [string, Record<string, string>, RegExp][] = [
-    ['L-Tuning with 2,000 labels (the reported 5 KB file)', meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C: 512, L: 2000, d: 64, H: 4, m: 4, Tl: 100, seed: 0, lnEps: 1e-5 }) }), /config \(ltuning-prefix\)\.L is 2000, more than a head file may have \(at most 1,000\)/],
+    ['L-Tuning with 2,000 labels (the reported 5 KB file)', meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C: 512, L: 2000, d: 64, H: 4, m: 4, Tl: 100, seed: 0, lnEps: 1e-5 }) }), /config \(label-attn-prefix\)\.L is 2000, more than a head file may have \(at most 1,000\)/],
     ['a linear head 1e6 wide', meta({ config: JSON.stringify({ C: 1_000_000, labels: 2, pair: false }) }), /config \(linear\)\.C is 1000000, more than a head file may have \(at most 16,384\)/],
     ['Y-Tuning with 1e6 decoder layers', meta({ kind: 'ytuning', config: JSON.stringify({ C, L, d: 4, H: 2, N: 1_000_000, ffn: 16, seed: 0, lnEps: 1e-5, labelSeeds: false }) }), /config \(ytuning\)\.N is 1000000, more than a head file may have \(at most 64\)/],
     ['label texts of 200,000 characters', meta({ label_texts: JSON.stringify(['x'.repeat(200_000), 'y']) }), /metadata "label_texts" entry 0 is 200,000 characters long \(at most 100,000\)/],
@@ -166,9 +171,13 @@ describe('head file validation (before any GPU work)', () => {
     );
   });
 
+  it('caps labels exactly as datasets are capped', () => {
+    expect(IMPORT_LIMITS.labels).toBe(MAX_LABELS);
+  });
+
   // A complete L-Tuning prefix file (C 3, L 2, d 4, H 2, m 2, Tl 3) minus whatever a case breaks.
   const Tl = 3;
-  const prefixMeta = meta({ kind: 'ltuning-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, m: 2, Tl, seed: 0, lnEps: 1e-5 }) });
+  const prefixMeta = meta({ kind: 'label-attn-prefix', config: JSON.stringify({ C, L, d: 4, H: 2, m: 2, Tl, seed: 0, lnEps: 1e-5 }) });
   const prefixTensors = (mask: number[] = [1, 1, 0, 1, 0, 0]): Record<string, F32Tensor> => {
     const t: Record<string, F32Tensor> = {
       'config.labelTokens': { shape: [L, Tl, C], data: new Float32Array(L * Tl * C) },
@@ -180,7 +189,7 @@ describe('head file validation (before any GPU work)', () => {
   };
   const ltBad: [string, Record<string, F32Tensor>, RegExp][] = [
     ['label mask not 0/1', prefixTensors([1, 0.5, 0, 1, 0, 0]), /tensor "config\.labelMask" must hold 0 or 1, got 0\.5 at index 1/],
-    ['a label with no label token', prefixTensors([1, 1, 0, 0, 0, 0]), /the stored ltuning-prefix head does not rebuild: ltuning-prefix: label 1 has no unmasked label token/],
+    ['a label with no label token', prefixTensors([1, 1, 0, 0, 0, 0]), /the stored label-attn-prefix head does not rebuild: label-attn-prefix: label 1 has no unmasked label token/],
     ['missing label tokens', (() => { const t = prefixTensors(); delete t['config.labelTokens']; return t; })(), /tensor "config\.labelTokens" is missing/],
     ['label tokens of another Tl', { ...prefixTensors(), 'config.labelTokens': { shape: [L, 2, C], data: new Float32Array(L * 2 * C) } }, /"config\.labelTokens" has shape \[2,2,3\], the config needs \[2,3,3\]/],
   ];

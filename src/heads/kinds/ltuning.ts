@@ -1,5 +1,8 @@
-// Registry entries of the two L-Tuning heads (../ltuning-prefix.ts, ../ltuning-prompt.ts; DESIGN.md §1), which
-// share a config, a codec and most of their ONNX graph. Design decision: their fixed label inputs are stored as
+// Registry entries of the two label-attention heads over CACHED features (../ltuning-prefix.ts, ../ltuning-prompt.ts),
+// inspired by L-Tuning but a different method: the label never changes the encoder's computation on the text (the
+// published L-Tuning is ../ltuning-encoder.ts, kinds `ltuning-prefix` / `ltuning-prompt`). Until issue 10 they
+// carried the published names; files saved under those names load as these kinds (../serialize.ts). They share a
+// config, a codec and most of their ONNX graph. Design decision: their fixed label inputs are stored as
 // config tensors (prefix: the label token states + mask; prompt: the pooled seeds), so an imported head needs
 // no encoder pass over the label texts. Both train on match / no-match pairs.
 import { attention, batchDim, broadcastBatch, keyMaskBias, layerNorm, linear, reduceSum } from '../../onnx/blocks';
@@ -30,10 +33,10 @@ function ltuningConfig(k: LTuningKind, c: Config, labelInputs: Record<string, Fl
   const C = int(c, 'C', w);
   const L = int(c, 'L', w);
   const Tl = int(c, 'Tl', w);
-  if (k === 'ltuning-prompt' && Tl !== 1) throw new HeadFileError(`${w}.Tl must be 1 for a prompt head, got ${Tl}`);
+  if (k === 'label-attn-prompt' && Tl !== 1) throw new HeadFileError(`${w}.Tl must be 1 for a prompt head, got ${Tl}`);
   const cfg: LTuningConfig = { C, L, d: int(c, 'd', w), H: int(c, 'H', w), m: int(c, 'm', w), Tl, seed: finiteNum(c, 'seed', w), lnEps: finiteNum(c, 'lnEps', w) };
   if (!labelInputs) return cfg;
-  if (k === 'ltuning-prefix') {
+  if (k === 'label-attn-prefix') {
     cfg.labelTokens = labelInputs.labelTokens;
     cfg.labelMask = labelInputs.labelMask;
   } else {
@@ -46,7 +49,7 @@ function save(head: LTuningHeadBase): { config: Config; extra: Record<string, F3
   const r = head.config;
   const config = { C: r.C, L: r.L, d: r.d, H: r.H, m: r.m, Tl: r.Tl, seed: r.seed, lnEps: r.lnEps };
   const extra: Record<string, F32Tensor> =
-    r.kind === 'ltuning-prefix'
+    r.kind === 'label-attn-prefix'
       ? { 'config.labelTokens': { shape: [r.L, r.Tl, r.C], data: Float32Array.from(r.labelTokens!) }, 'config.labelMask': { shape: [r.L, r.Tl], data: Float32Array.from(r.labelMask!) } }
       : { 'config.labelSeeds': { shape: [r.L, r.C], data: Float32Array.from(r.seeds!) } };
   return { config, extra };
@@ -60,7 +63,7 @@ function expect(kind: LTuningKind, c: Config): { L: number; shapes: Map<string, 
   const H = cfg.H!;
   if (d % H !== 0) throw new Error(`${kind}: H (${H}) must divide d (${d})`);
   const shapes = new Map<string, number[]>();
-  if (kind === 'ltuning-prefix') shapes.set('config.labelTokens', [L, Tl, C]).set('config.labelMask', [L, Tl]);
+  if (kind === 'label-attn-prefix') shapes.set('config.labelTokens', [L, Tl, C]).set('config.labelMask', [L, Tl]);
   else shapes.set('config.labelSeeds', [L, C]);
   const shell: LTuningResolved = { kind, C, L, d, H, m: cfg.m!, Tl, labelTokens: null, labelMask: null, seeds: null, seed: 0, lnEps: 0 };
   for (const s of ltuningParamSpecs(shell)) shapes.set(`param.${s.name}`, s.shape);
@@ -70,14 +73,14 @@ function expect(kind: LTuningKind, c: Config): { L: number; shapes: Map<string, 
 function load(kind: LTuningKind, e: Parameters<HeadKindEntry['build']>[0], c: Config, t: Record<string, F32Tensor>) {
   const labelInputs: Record<string, Float32Array> = {};
   for (const name of Object.keys(t)) if (name.startsWith('config.')) labelInputs[name.slice(7)] = t[name].data;
-  if (kind === 'ltuning-prefix') {
+  if (kind === 'label-attn-prefix') {
     const mask = labelInputs.labelMask;
     const bad = mask.findIndex((x) => x !== 0 && x !== 1);
     if (bad >= 0) throw new HeadFileError(`tensor "config.labelMask" must hold 0 or 1, got ${mask[bad]} at index ${bad}`);
   }
   try {
     const cfg = ltuningConfig(kind, c, labelInputs);
-    return kind === 'ltuning-prefix' ? new LTuningPrefixHead(e, cfg, paramInit(t)) : new LTuningPromptHead(e, cfg, paramInit(t));
+    return kind === 'label-attn-prefix' ? new LTuningPrefixHead(e, cfg, paramInit(t)) : new LTuningPromptHead(e, cfg, paramInit(t));
   } catch (err) {
     if (err instanceof HeadFileError) throw err;
     throw new HeadFileError(`the stored ${kind} head does not rebuild: ${(err as Error).message}`);
@@ -99,7 +102,7 @@ const onnx: HeadKindEntry['onnx'] = (g, P, src, io) => {
   const M = layerNorm(g, linear(g, io.tokens, Wf, bf), p('mg', [d]), p('mb', [d]), eps); // (B, T, d)
   const bias = keyMaskBias(g, io.mask);
   let h: string; // (B, L, d)
-  if (k === 'ltuning-prefix') {
+  if (k === 'label-attn-prefix') {
     // label pooling: a = softmax over real label tokens of Y_l wa (scale 1), p_l = sum_i a_i Y_l[i]  (L, C)
     const Y = P.get('config.labelTokens', [L, Tl, C]);
     const ymask = P.get('config.labelMask', [L, Tl]);
@@ -114,7 +117,7 @@ const onnx: HeadKindEntry['onnx'] = (g, P, src, io) => {
     const hq = g.node('Reshape', [g.node('Add', [q, att]), g.constInt64([0, L, m, d])]);
     h = g.node('Mul', [reduceSum(g, hq, 2, false), g.constFloat([1 / m], [])]);
   } else {
-    if (Tl !== 1) throw new HeadOnnxError(`config (ltuning-prompt).Tl must be 1, got ${Tl}`);
+    if (Tl !== 1) throw new HeadOnnxError(`config (label-attn-prompt).Tl must be 1, got ${Tl}`);
     // prompts x = (s G) Wf + bf (L, d); each attends over its text's tokens; h = x + MHA(...) Wo + bo
     const x = linear(g, g.node('MatMul', [P.get('config.labelSeeds', [L, C]), p('G', [C, C])]), Wf, bf);
     const q = broadcastBatch(g, linear(g, x, p('Wq', [d, d]), p('bq', [d])), B, L, d);
@@ -128,32 +131,32 @@ const onnx: HeadKindEntry['onnx'] = (g, P, src, io) => {
 
 const matchDefaults = { lr: 1e-3, objective: 'match' } as const;
 
-export const ltuningPrefixEntry: HeadKindEntry<'ltuning-prefix'> = {
-  kind: 'ltuning-prefix',
-  title: 'L-Tuning prefix',
-  blurb: 'Label token states become prefixes; scores (text, label) as match / no match.',
+export const labelAttnPrefixEntry: HeadKindEntry<'label-attn-prefix'> = {
+  kind: 'label-attn-prefix',
+  title: 'Label attention, prefix (cached features)',
+  blurb: 'L-Tuning-inspired: label token states attend over cached text features; match / no match. Fast; not the published method.',
   input: 'features',
   trainDefaults: matchDefaults,
   build: (e, ctx) => new LTuningPrefixHead(e, { C: ctx.C, L: ctx.labels, ...labelTokens(ctx), seed: ctx.seed }),
   codec: {
     save: (head) => save(head as LTuningHeadBase),
-    expect: (c) => expect('ltuning-prefix', c),
-    load: (e, c, t) => load('ltuning-prefix', e, c, t),
+    expect: (c) => expect('label-attn-prefix', c),
+    load: (e, c, t) => load('label-attn-prefix', e, c, t),
   },
   onnx,
 };
 
-export const ltuningPromptEntry: HeadKindEntry<'ltuning-prompt'> = {
-  kind: 'ltuning-prompt',
-  title: 'L-Tuning prompt',
-  blurb: 'A learned map of each label seed prompts one attention layer; match objective.',
+export const labelAttnPromptEntry: HeadKindEntry<'label-attn-prompt'> = {
+  kind: 'label-attn-prompt',
+  title: 'Label attention, prompt (cached features)',
+  blurb: 'L-Tuning-inspired: a map of each label seed attends over cached text features; match objective. Fast; not the published method.',
   input: 'features',
   trainDefaults: matchDefaults,
   build: (e, ctx) => new LTuningPromptHead(e, { C: ctx.C, L: ctx.labels, labelSeeds: seedMatrix(ctx), seed: ctx.seed }),
   codec: {
     save: (head) => save(head as LTuningHeadBase),
-    expect: (c) => expect('ltuning-prompt', c),
-    load: (e, c, t) => load('ltuning-prompt', e, c, t),
+    expect: (c) => expect('label-attn-prompt', c),
+    load: (e, c, t) => load('label-attn-prompt', e, c, t),
   },
   onnx,
 };
