@@ -515,7 +515,11 @@ async function main(): Promise<void> {
   }
   console.log(`WGSL speed-up (their seconds / ours, same host, same ids): ${speedups.map((x) => `${x.host} vs ${x.vs} ${x.ratio}x`).join('; ')}`);
   const goal = speedups.find((x) => x.host === 'Chromium' && x.vs === 'ort-webgpu');
-  if (goal) console.log(`goal "WGSL forward faster than onnxruntime's WebGPU EP on the same adapter" (Chromium): ${goal.ratio > 1 ? 'met' : 'NOT met'} (${goal.ratio}x)`);
+  if (goal) {
+    // One timed pass each: on a shared CPU adapter a pass moves by ~10%, so a smaller lead is not called a win.
+    const verdict = goal.ratio > 1.1 ? 'met' : goal.ratio >= 0.9 ? 'not shown (a tie within the ~10% one pass moves on a loaded CPU adapter)' : 'NOT met';
+    console.log(`goal "WGSL forward faster than onnxruntime's WebGPU EP on the same adapter" (Chromium): ${verdict} (${goal.ratio}x)`);
+  }
   console.log(`Node: no onnxruntime WebGPU EP row: ${NODE_WEBGPU_EP_NOTE}.`);
   for (const r of engineRows) {
     if (r.vs_wasm_rel_max !== null && (r.vs_wasm_rel_max > 1e-3 || (r.vs_wasm_min_cos ?? 0) < 0.9999)) {
