@@ -6,7 +6,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      // Timeouts are hang guards, never speed checks: the float64 model-sized tests (reference encoder, ONNX reader
+      // on USE-lite) share the 2 CPU cores of a CI runner with every other unit file, so 5 s is not enough.
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },
       {
         test: {
           name: 'gpu',

@@ -11,7 +11,7 @@ import { metricsReport, printable } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
 import { meanCrossEntropy } from './infer';
-import { inferLogits } from './token-infer';
+import { inferLogits, readsTokenIds } from './token-infer';
 
 export const EVAL_USAGE = `  labeltune eval --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
                  [--model default|DIR] [--batch N] [--no-cache] [--json]`;
@@ -112,7 +112,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
           console.log(printable(`${head.kind} head from ${peeked.path} on ${values.data}`));
           for (const line of metricsReport(meta.labels, m)) console.log(line);
           console.log('');
-          console.log(`loss ${loss.toFixed(4)}; encode ${enc.seconds.toFixed(1)} s (${enc.cached} cached, ${encoder.info.ep}), eval ${evalSeconds.toFixed(2)} s`);
+          const encodeNote = readsTokenIds(head) ? 'no feature encode (token ids, encoder in WGSL)' : `encode ${enc.seconds.toFixed(1)} s (${enc.cached} cached, ${encoder.info.ep})`;
+          console.log(`loss ${loss.toFixed(4)}; ${encodeNote}, eval ${evalSeconds.toFixed(2)} s`);
         }
       } finally {
         head.dispose();

@@ -2,10 +2,11 @@
 // the `webgpu` package for the heads). Design decision: every command goes file -> src/data -> src/encoder (with
 // the on-disk feature cache) -> src/heads + src/train, exactly the modules the browser uses; bad input is one
 // line on stderr and exit code 1 (usage errors 2), never a stack trace. This file only dispatches; each command
-// lives in its own module (train-cmd, eval-cmd, predict-cmd, encode-cmd).
+// lives in its own module (train-cmd, eval-cmd, predict-cmd, encode-cmd, export-cmd, embed-cmd).
 import { DataError } from '../data';
 import { UsageError } from './args';
 import { clipLine, printable } from './format';
+import { EMBED_USAGE, embedCommand } from './embed-cmd';
 import { ENCODE_USAGE, encodeCommand } from './encode-cmd';
 import { EVAL_USAGE, evalCommand } from './eval-cmd';
 import { EXPORT_USAGE, exportCommand } from './export-cmd';
@@ -21,6 +22,7 @@ const COMMANDS = new Map<string, (argv: string[]) => Promise<void>>([
   ['predict', predictCommand],
   ['encode', encodeCommand],
   ['export', exportCommand],
+  ['embed', embedCommand],
 ]);
 
 export const USAGE = `labeltune — train label-representation heads on a frozen text encoder
@@ -31,6 +33,7 @@ ${EVAL_USAGE}
 ${PREDICT_USAGE}
 ${ENCODE_USAGE}
 ${EXPORT_USAGE}
+${EMBED_USAGE}
 
 Files: CSV, TSV (with or without header), JSON, JSONL, or "LABEL text" lines; columns are detected when omitted.
 Features are cached on disk (~/.cache/labeltune/features, or LABELTUNE_CACHE_DIR); --no-cache skips the cache.

@@ -15,7 +15,8 @@ import { readEncoderSpec, UnsupportedGraphError } from '../model/onnx-reader';
 import { specTensors, type EncoderSpec, type Tensor } from '../model/spec';
 import { linear, pairFeatures } from '../onnx/blocks';
 import { Graph, tensorProto } from '../onnx/graph';
-import { combineEncoderAndHead, CombinedOnnxError, sha256Hex, type CombinedOptions } from './combined-onnx';
+import { encoderIdentity } from '../encoder/identity';
+import { combineEncoderAndHead, CombinedOnnxError, type CombinedOptions, type EncoderFiles } from './combined-onnx';
 import { headOnnxMetadata } from './head-onnx';
 
 const { onnx } = onnxProto;
@@ -46,8 +47,9 @@ function findSlot(g: GraphProto, name: string): Slot | null {
  * (weights tied in the graph but trained apart) are an error.
  */
 export function writeSpecIntoGraph(g: GraphProto, spec: EncoderSpec): void {
-  const edits = new Map<string, { slot: Slot; dims: number[]; data: Float32Array; by: (string | null)[] }>();
-  for (const { name, tensor } of specTensors(spec)) {
+  const edits = new Map<string, Edit>();
+  const names = specTensors(spec).map((t) => t.name);
+  for (const [k, { name, tensor }] of specTensors(spec).entries()) {
     const src = tensor.source;
     let edit = edits.get(src.name);
     if (!edit) {
@@ -57,21 +59,31 @@ export function writeSpecIntoGraph(g: GraphProto, spec: EncoderSpec): void {
       const dims = (slot.proto.dims ?? []).map(Number);
       if (!orig) throw new CombinedOnnxError(`encoder tensor ${name}: "${src.name}" is not a float32 tensor`);
       if (dims.join(',') !== src.dims.join(',')) throw new CombinedOnnxError(`encoder tensor ${name}: "${src.name}" has dims [${dims}] in the graph, the spec says [${src.dims}]`);
-      edit = { slot, dims, data: Float32Array.from(orig), by: new Array(orig.length).fill(null) };
+      edit = { slot, dims, data: Float32Array.from(orig), by: new Int32Array(orig.length).fill(-1), names };
       edits.set(src.name, edit);
     }
-    writeTensor(edit, name, tensor);
+    writeTensor(edit, k, tensor);
   }
   for (const [name, { slot, dims, data }] of edits) slot.replace(onnx.TensorProto.create({ ...tensorProto(name, data, dims), docString: slot.proto.docString ?? '' }));
 }
 
-function writeTensor(edit: { dims: number[]; data: Float32Array; by: (string | null)[] }, name: string, t: Tensor): void {
-  const { dims, data, by } = edit;
+/** One graph tensor being rewritten: its values, and which spec tensor (index into names) wrote each element. */
+interface Edit {
+  slot: Slot;
+  dims: number[];
+  data: Float32Array;
+  by: Int32Array;
+  names: string[];
+}
+
+function writeTensor(edit: Edit, k: number, t: Tensor): void {
+  const { dims, data, by, names } = edit;
+  const name = names[k];
   const src = t.source;
   const put = (at: number, v: number) => {
-    if (by[at] !== null && data[at] !== v) throw new CombinedOnnxError(`encoder tensors ${by[at]} and ${name} share element ${at} of "${src.name}" but hold different values (tied weights trained apart cannot be written back)`);
+    if (by[at] >= 0 && data[at] !== v) throw new CombinedOnnxError(`encoder tensors ${names[by[at]]} and ${name} share element ${at} of "${src.name}" but hold different values (tied weights trained apart cannot be written back)`);
     data[at] = v;
-    by[at] = name;
+    by[at] = k;
   };
   if (src.transposed) {
     if (src.colStart !== undefined) throw new CombinedOnnxError(`encoder tensor ${name}: a transposed column slice of "${src.name}" is not supported`);
@@ -116,12 +128,14 @@ function classifierOnnx(src: HeadSource): Uint8Array {
 }
 
 /** The base model's spec with a finetune file's weights, after every check (hash, tensor set, shapes, values). */
-export async function finetunedSpecFromFile(encoderModel: Uint8Array, src: HeadSource, encoderName?: string): Promise<EncoderSpec> {
+export async function finetunedSpecFromFile(encoder: EncoderFiles, src: HeadSource, encoderName?: string): Promise<EncoderSpec> {
   if (src.kind !== 'finetune') throw new CombinedOnnxError(`expected a finetune head file, got kind "${src.kind}"`);
-  const hash = await sha256Hex(encoderModel);
+  const encoderModel = encoder.model;
+  // The encoder identity (model + tokenizer + config + encode code version: src/encoder/identity.ts).
+  const { hash } = await encoderIdentity(encoder);
   const meta = src.meta.encoder;
   if (hash !== meta.hash) {
-    throw new CombinedOnnxError(`the model was fine-tuned from ${meta.name} (hash ${meta.hash.slice(0, 12)}…), this encoder model (${encoderName ?? 'given'}) has hash ${hash.slice(0, 12)}…; combine it with ${meta.name}'s model.onnx`);
+    throw new CombinedOnnxError(`the model was fine-tuned from ${meta.name} (hash ${meta.hash.slice(0, 12)}…), this encoder (${encoderName ?? 'given'}: model, tokenizer and config) has hash ${hash.slice(0, 12)}…; combine it with ${meta.name}'s files`);
   }
   const { shapes } = headEntry('finetune').codec.expect(src.config);
   for (const name of Object.keys(src.tensors)) if (!shapes.has(name)) throw new HeadFileError(`unexpected tensor "${name}" for a finetune head`);
@@ -143,9 +157,9 @@ export async function finetunedSpecFromFile(encoderModel: Uint8Array, src: HeadS
 }
 
 /** model.onnx + a finetune head file -> one model from token ids to probabilities with the trained weights. */
-export async function exportFinetunedOnnx(encoderModel: Uint8Array, src: HeadSource, opts: CombinedOptions = {}): Promise<Uint8Array> {
-  const spec = await finetunedSpecFromFile(encoderModel, src, opts.encoderName);
-  return combineEncoderAndHead(encoderModel, classifierOnnx(src), {
+export async function exportFinetunedOnnx(encoder: EncoderFiles, src: HeadSource, opts: CombinedOptions = {}): Promise<Uint8Array> {
+  const spec = await finetunedSpecFromFile(encoder, src, opts.encoderName);
+  return combineEncoderAndHead(encoder, classifierOnnx(src), {
     ...opts,
     // The WGSL encoder's sentence vector: the model's own pooling output, else the masked mean of the tokens.
     pooledOutput: spec.io.pooled,

@@ -4,7 +4,6 @@
 // Design decision: an entry declares the INPUT its head trains on (`input`): today every kind reads cached encoder
 // features, but kinds that run the encoder themselves (full fine-tuning from cached token ids, faithful L-Tuning
 // per (text, label) pair) declare 'token-ids', so a caller knows what to prepare before it builds the head.
-import { MAX_LABELS } from '../data/columns';
 import type { EncodedExample } from '../encoder/types';
 import type { GpuEngine } from '../gpu/engine';
 import type { EncoderSpec } from '../model/spec';
@@ -126,8 +125,8 @@ type Err = new (message: string) => Error;
  * is untrusted, and these numbers size allocations and loops. Checked by int() for every key listed here.
  */
 export const IMPORT_LIMITS = {
-  /** Labels (L, labels): as many as a dataset may have. */
-  labels: MAX_LABELS,
+  /** Labels (L, labels): as many as a dataset may have (data/columns.ts MAX_LABELS; heads/ may not import data/). */
+  labels: 1000,
   /** Encoder width C (BERT-large is 1024). */
   width: 16384,
   /** Head width d, FFN width, attention heads, decoder layers, prefix vectors per label. */

@@ -6,7 +6,9 @@
 // Design decision: the account mirrors LayerSaved / EmbeddingsSaved / PoolingSaved buffer for buffer (float32
 // activations, u32 ids), and with `recompute` it is the PEAK of the backward: every layer's input plus one
 // layer's rebuilt activations (the largest layer's), since layers are recomputed one at a time.
-import type { EncoderLayerSpec, EncoderSpec } from './spec';
+// encoderWeightBytes / weightLimitError do the same for the weights (+ grads and AdamW moments when trained):
+// a large vocabulary's embedding table is the buffer most likely to pass the binding limit.
+import { specTensors, type EncoderLayerSpec, type EncoderSpec } from './spec';
 
 export interface ActivationBuffer {
   name: string;
@@ -118,4 +120,33 @@ export function activationLimitError(spec: EncoderSpec, B: number, T: number, op
   }
   const hint = fitB > 0 ? `use a batch of at most ${fitB} at ${T} tokens, or a smaller Tmax` : `even a batch of 1 does not fit at ${T} tokens: lower Tmax`;
   return `activation buffer ${acc.largest.name} (${acc.largest.shape.join(' x ')}) needs ${mib(acc.largest.bytes)}, over the device's ${limitName} of ${mib(cap)}: ${hint}`;
+}
+
+export interface WeightOptions {
+  /** Full fine-tuning: every weight also has a gradient and AdamW's two moments (same size each). */
+  trainable: boolean;
+}
+
+/**
+ * The encoder's weight buffers on the device (one per spec tensor, float32), and with `trainable` the gradient
+ * and the two AdamW moments of each: the largest is usually the word-embedding table (vocab x E).
+ */
+export function encoderWeightBytes(spec: EncoderSpec, opts: WeightOptions): ActivationAccount {
+  const buffers: ActivationBuffer[] = [];
+  for (const { name, tensor } of specTensors(spec)) {
+    buffers.push(buf(name, tensor.shape));
+    if (opts.trainable) for (const k of ['grad', 'adam.m', 'adam.v']) buffers.push(buf(`${name}.${k}`, tensor.shape));
+  }
+  const largest = buffers.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  return { buffers, totalBytes: buffers.reduce((a, b) => a + b.bytes, 0), largest, recompute: false };
+}
+
+/** Null when every weight buffer fits the limits; else a message naming the tensor and the limit. */
+export function weightLimitError(spec: EncoderSpec, limits: BufferLimits = DEFAULT_LIMITS): string | null {
+  const cap = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const { largest } = encoderWeightBytes(spec, { trainable: false });
+  if (largest.bytes <= cap) return null;
+  const limitName = limits.maxStorageBufferBindingSize <= limits.maxBufferSize ? 'maxStorageBufferBindingSize' : 'maxBufferSize';
+  return `weight ${largest.name} (${largest.shape.join(' x ')}) needs ${mib(largest.bytes)}, over the device's ${limitName} of ${mib(cap)}: ` +
+    'this model cannot run in the WGSL encoder on this device (the onnxruntime path and cached-feature heads still work)';
 }

@@ -6,31 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { WgslEncoder, type EncoderExtras, type ExtrasGrads } from '../../src/model/encoder';
-import type { TokenBatch } from '../../src/model/inputs';
 import { readEncoderSpec } from '../../src/model/onnx-reader';
 import type { EncoderSpec } from '../../src/model/spec';
 import { backward as refBackward, forward as refForward } from '../../reference/model/encoder';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
-import { mulberry32 } from '../../src/data/random';
+import type { TokenBatch } from '../../src/model/inputs';
 import { testEngine } from '../helpers/gpu';
+import { randomTokenBatch } from '../helpers/token-batch';
 import { randn } from '../helpers/rng';
 import { tinyBertSpec } from '../helpers/tiny-bert-spec';
 
-function batch(spec: EncoderSpec, lengths: number[], T: number, seed: number, types: boolean): TokenBatch {
-  const rand = mulberry32(seed);
-  const B = lengths.length;
-  const ids = new Uint32Array(B * T);
-  const mask = new Float32Array(B * T);
-  const tokenTypes = types ? new Uint32Array(B * T) : null;
-  lengths.forEach((n, b) => {
-    for (let t = 0; t < n; t++) {
-      ids[b * T + t] = 1 + Math.floor(rand() * (spec.vocabSize - 1));
-      mask[b * T + t] = 1;
-      if (tokenTypes && t >= n / 2) tokenTypes[b * T + t] = 1;
-    }
-  });
-  return { B, T, ids, mask, tokenTypes };
-}
+const batch = randomTokenBatch;
 
 /**
  * max |got - want| <= tol * max(max|want|, floor): float32 vs float64, relative to the tensor's own scale. `floor`

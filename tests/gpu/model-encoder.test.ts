@@ -7,32 +7,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { WgslEncoder } from '../../src/model/encoder';
-import type { TokenBatch } from '../../src/model/inputs';
 import type { EncoderSpec } from '../../src/model/spec';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
+import type { TokenBatch } from '../../src/model/inputs';
 import { testEngine } from '../helpers/gpu';
+import { randomTokenBatch } from '../helpers/token-batch';
 import { tinyBertSpec } from '../helpers/tiny-bert-spec';
-import { mulberry32 } from '../../src/data/random';
 
 const tb = makeTinyBert();
 const bertSpec = tinyBertSpec(tb);
 
-/** A padded batch with the given real lengths, random ids in [1, V), types 0/1 for BERT. */
-function randomBatch(spec: EncoderSpec, lengths: number[], T: number, seed: number, types: boolean): TokenBatch {
-  const rand = mulberry32(seed);
-  const B = lengths.length;
-  const ids = new Uint32Array(B * T);
-  const mask = new Float32Array(B * T);
-  const tokenTypes = types ? new Uint32Array(B * T) : null;
-  lengths.forEach((n, b) => {
-    for (let t = 0; t < n; t++) {
-      ids[b * T + t] = 1 + Math.floor(rand() * (spec.vocabSize - 1));
-      mask[b * T + t] = 1;
-      if (tokenTypes) tokenTypes[b * T + t] = t >= n / 2 ? 1 : 0;
-    }
-  });
-  return { B, T, ids, mask, tokenTypes };
-}
+const randomBatch = randomTokenBatch;
 
 async function runOrt(model: Uint8Array, spec: EncoderSpec, b: TokenBatch) {
   const session = await ort.InferenceSession.create(model);

@@ -95,7 +95,7 @@ describe('head export / import round trip (bit-identical logits)', () => {
         expect(m).toMatchObject({ ...meta(pair), createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
         // Refusals: another encoder, a truncated file.
         expect(() => importHead(e, bytes, { encoderHash: 'f'.repeat(64), encoderName: 'all-MiniLM-L6-v2' })).toThrow(
-          `this head was trained on use-lite (hash 0123456789ab…), the loaded encoder is all-MiniLM-L6-v2 (ffffffffffff…); load use-lite or retrain`,
+          `this head was trained on use-lite (hash 0123456789ab…), the loaded encoder is all-MiniLM-L6-v2 (ffffffffffff…) — the hash covers the model, tokenizer and config; load use-lite or retrain`,
         );
         expect(() => importHead(e, bytes.subarray(0, bytes.length - 4), { encoderHash: HASH })).toThrow(/out of range .* \(truncated file\?\)/);
         head.dispose();

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forward } from '../../reference/model/encoder';
-import { activationLimitError, DEFAULT_LIMITS, encoderActivationBytes } from '../../src/model/memory';
+import { activationLimitError, DEFAULT_LIMITS, encoderActivationBytes, encoderWeightBytes, weightLimitError } from '../../src/model/memory';
+import { specParameterCount } from '../../src/model/spec';
 import { readEncoderSpec } from '../../src/model/onnx-reader';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
 
@@ -84,5 +85,27 @@ describe('activation memory: shapes agree with what the reference encoder keeps'
 
   it('rejects a bad shape', () => {
     expect(() => encoderActivationBytes(spec, 0, 8, { recompute: true })).toThrow(/B and T must be positive integers/);
+  });
+});
+
+describe('weight memory', () => {
+  it('USE-lite: weights, and for fine-tuning grads + AdamW moments; the word table is the largest buffer', () => {
+    const spec = readEncoderSpec(new Uint8Array(readFileSync(USE_LITE)));
+    const frozen = encoderWeightBytes(spec, { trainable: false });
+    const tuned = encoderWeightBytes(spec, { trainable: true });
+    notes.push(`USE-lite weights: ${(frozen.totalBytes / MiB).toFixed(1)} MiB frozen, ${(tuned.totalBytes / MiB).toFixed(1)} MiB with grads + AdamW moments; ` +
+      `largest ${frozen.largest.name} ${(frozen.largest.bytes / MiB).toFixed(1)} MiB`);
+    expect(frozen.largest).toEqual({ name: 'embeddings.word', shape: [8002, 256], bytes: 8002 * 256 * 4 });
+    expect(tuned.totalBytes).toBe(4 * frozen.totalBytes);
+    expect(frozen.totalBytes).toBe(specParameterCount(spec) * 4);
+    expect(weightLimitError(spec)).toBeNull();
+  });
+
+  it('a vocabulary too large for one binding is named', () => {
+    const tb = makeTinyBert();
+    const spec = readEncoderSpec(tb.model);
+    // A multilingual-sized table: 250,002 x 384 floats = 366 MiB.
+    const big = { ...spec, embeddings: { ...spec.embeddings, word: { ...spec.embeddings.word, shape: [250002, 384] } } };
+    expect(weightLimitError(big)).toMatch(/^weight embeddings\.word \(250002 x 384\) needs 366\.2 MiB, over the device's maxStorageBufferBindingSize of 128\.0 MiB: this model cannot run in the WGSL encoder/);
   });
 });

@@ -10,6 +10,9 @@ import { readEncoderSpec, UnsupportedGraphError } from '../../src/model/onnx-rea
 import { checkSpecShapes } from '../../src/model/onnx-spec-check';
 import { specParameterCount, specTensors, type EncoderSpec, type Tensor } from '../../src/model/spec';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
+import { DEFAULT_PACKAGE_DIR } from '../../tools/convert-use-lite';
+import { readUseLiteSpec } from '../../tools/use-lite/read-spec';
+import { TfGraph } from '../../tools/use-lite/tfjs-graph';
 import { renameEverything, tinyBertVariant, type Variant } from './model-graphs';
 
 const { onnx } = onnxProto;
@@ -254,6 +257,47 @@ describe('readEncoderSpec: USE-lite', () => {
     expect(d.W.shape).toEqual([512, 512]);
     expect(firstMismatch(d.W.data, kernel)).toBe(-1);
     expect(firstMismatch(d.b!.data, spec.pooling!.dense[0].b!.data)).toBe(-1);
+  }, 60_000);
+
+  it('every tensor and constant equals the TF.js source model (the fixture the ONNX file was converted from)', () => {
+    const src = readUseLiteSpec(TfGraph.load(join(DEFAULT_PACKAGE_DIR, 'dist')));
+    const eq = (t: Tensor | null | undefined, want: Float32Array, what: string) => expect(firstMismatch(t!.data, want), what).toBe(-1);
+    const cols = (d: { kernel: Float32Array; in: number; out: number }, c0: number, n: number) => {
+      const out = new Float32Array(d.in * n);
+      for (let r = 0; r < d.in; r++) out.set(d.kernel.subarray(r * d.out + c0, r * d.out + c0 + n), r * n);
+      return out;
+    };
+    eq(spec.embeddings.word, src.embeddings, 'embeddings');
+    expect(spec.embeddings.wordScale).toBe(src.embeddingFactor);
+    if (spec.embeddings.position.kind !== 'sinusoid') throw new Error('expected sinusoid positions');
+    expect(spec.embeddings.position.scale).toBe(src.timingFactor);
+    expect(Array.from(spec.embeddings.position.invTimescales)).toEqual(Array.from(src.invTimescales));
+    expect(spec.embeddings.position.order).toBe(src.timingOrder[0] === 'Sin' ? 'sin-cos' : 'cos-sin');
+    expect([spec.maxTokens, spec.maskBias]).toEqual([src.maxTokens, Math.fround(src.maskBias)]);
+    expect(spec.layers.length).toBe(src.layers.length);
+    spec.layers.forEach((L, i) => {
+      const S = src.layers[i];
+      const [nq, nk, nv] = S.split;
+      eq(L.q.W, cols(S.qkv, 0, nq), `layer ${i} q`);
+      eq(L.k.W, cols(S.qkv, nq, nk), `layer ${i} k`);
+      eq(L.v.W, cols(S.qkv, nq + nk, nv), `layer ${i} v`);
+      eq(L.q.b, S.qkv.bias.slice(0, nq), `layer ${i} q bias`);
+      eq(L.v.b, S.qkv.bias.slice(nq + nk), `layer ${i} v bias`);
+      eq(L.attnOut.W, S.attnOut.kernel, `layer ${i} attnOut`);
+      eq(L.attnOut.b, S.attnOut.bias, `layer ${i} attnOut bias`);
+      if (S.residual) eq(L.skip!.W, S.residual.kernel, `layer ${i} skip`);
+      else expect(L.skip).toBeNull();
+      eq(L.ln1.gamma, S.attnNorm.scale, `layer ${i} ln1`);
+      eq(L.ln2.beta, S.ffnNorm.bias, `layer ${i} ln2`);
+      expect([L.ln1.eps, L.ln2.eps]).toEqual([Math.fround(S.attnNorm.epsilon), Math.fround(S.ffnNorm.epsilon)]);
+      eq(L.ffnIn.W, S.ffn1.kernel, `layer ${i} ffn1`);
+      eq(L.ffnOut.W, S.ffn2.kernel, `layer ${i} ffn2`);
+      expect([L.heads, L.headDim, L.scale]).toEqual([S.heads, S.headDim, Math.fround(S.qScale)]);
+    });
+    expect(spec.pooling!.minCount).toBe(Math.fround(src.poolMinCount));
+    expect(spec.pooling!.l2!.eps).toBe(Math.fround(src.l2Epsilon));
+    expect(spec.pooling!.dense.length).toBe(src.hidden.length);
+    eq(spec.pooling!.dense[0].W, src.hidden[0].dense.kernel, 'pooling dense');
   }, 60_000);
 
   it('does not depend on names: USE-lite with every name changed reads to the same tensors', () => {

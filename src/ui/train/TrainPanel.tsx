@@ -2,7 +2,7 @@
 // Pause / Resume / Stop, encoding progress (texts/s, ETA, cache hits) and the live charts. Design decision: a
 // thin view — it reads the train slice and calls src/store/train-workflows.ts; nothing here touches the GPU.
 import { useEffect, useState, type ReactNode } from 'react';
-import { HEAD_KINDS, type HeadKind } from '../../heads/registry';
+import { HEAD_KINDS, headEntry, type HeadKind } from '../../heads/registry';
 import { useStudio } from '../../store/store';
 import type { TrainForm } from '../../store/train-slice';
 import {
@@ -59,16 +59,22 @@ function HeadPicker({ disabled }: { disabled: boolean }) {
   const kind = useStudio((s) => s.headKind);
   return (
     <div className="head-picker" role="radiogroup" aria-label="Head" data-testid="head-picker">
-      {HEAD_KINDS.map((k) => (
-        <label key={k} className={`head-option${k === kind ? ' selected' : ''}`} data-kind={k}>
-          <input type="radio" name="head" value={k} checked={k === kind} disabled={disabled} onChange={() => setHeadKind(k as HeadKind)} />
-          <span className="head-title">
-            {headInfo(k).title}
-            {k === 'ytuning' && <span className="badge badge-accent">default</span>}
-          </span>
-          <span className="head-blurb">{headInfo(k).blurb}</span>
-        </label>
-      ))}
+      {HEAD_KINDS.map((k) => {
+        // Kinds that run the encoder in WGSL on token ids train in the labeltune CLI for now; the studio's
+        // training path reads cached features.
+        const cliOnly = headEntry(k).input === 'token-ids';
+        return (
+          <label key={k} className={`head-option${k === kind ? ' selected' : ''}${cliOnly ? ' disabled' : ''}`} data-kind={k}>
+            <input type="radio" name="head" value={k} checked={k === kind} disabled={disabled || cliOnly} onChange={() => setHeadKind(k as HeadKind)} />
+            <span className="head-title">
+              {headInfo(k).title}
+              {k === 'ytuning' && <span className="badge badge-accent">default</span>}
+            </span>
+            <span className="head-blurb">{headInfo(k).blurb}</span>
+            {cliOnly && <span className="head-blurb">Runs the encoder in WGSL: train it with <code>labeltune train --head {k}</code> (studio support comes next).</span>}
+          </label>
+        );
+      })}
     </div>
   );
 }

@@ -6,16 +6,8 @@ import type { ActiveHeadInfo } from '../../store/active-head';
 import { BatchPredict } from './BatchPredict';
 import { ExportButtons, ImportDrop } from './HeadFiles';
 import { Playground } from './Playground';
+import { headInfo } from '../train/format';
 import './use.css';
-
-const HEAD_NAMES: Record<string, string> = {
-  ytuning: 'Y-Tuning label decoder',
-  'ltuning-prefix': 'L-Tuning prefix',
-  'ltuning-prompt': 'L-Tuning prompt',
-  linear: 'Linear probe',
-  label: 'Label tuning',
-  zeroshot: 'Zero-shot',
-};
 
 export function UsePanel() {
   const head = useStudio((s) => s.activeHead);
@@ -56,7 +48,7 @@ function HeadSummary({ head }: { head: ActiveHeadInfo }) {
     <div className="use-head" data-testid="active-head" data-head-id={head.id}>
       <div className="use-head-main">
         <div className="row">
-          <span className="use-head-title">{HEAD_NAMES[head.kind] ?? head.kind}</span>
+          <span className="use-head-title">{headInfo(head.kind).title}</span>
           <span className={`badge ${head.source === 'trained' ? 'badge-ok' : 'badge-accent'}`}>{head.source === 'trained' ? 'trained here' : 'imported'}</span>
           {head.meta.tokenizer.pair !== 'none' && <span className="badge">sentence pairs</span>}
         </div>
