@@ -88,6 +88,18 @@ describe('frozen-encoder tuning heads on the GPU vs the float64 reference: USE-l
       await check(spec, method, text, [1, 0, 0, 1], 2, 'USE-lite L0');
     });
   }
+  it('a joint pair (a ++ b with the tokenizer\'s 0/1 segment ids) runs without types on a model that has none', async () => {
+    const e = await testEngine();
+    const head = new EncoderTuningHead(e, { method: 'prompt', spec, labels: 2, P: 1 });
+    const mk = (types: Uint32Array | null): HeadBatch => ({
+      B: 1, T: 4, tokens: e.tensor([1, 4, 0], 't'), mask: e.tensor([1, 4], 'm'), pooled: e.tensor([1, 0], 'p'), pooledB: null,
+      ids: { B: 1, T: 4, ids: Uint32Array.from([40, 51, 77, 12]), mask: Float32Array.from([1, 1, 1, 1]), tokenTypes: types },
+    });
+    const a = await head.forward(e, mk(Uint32Array.from([0, 0, 1, 1])), false).read();
+    const b = await head.forward(e, mk(null), false).read();
+    expect(Array.from(a)).toEqual(Array.from(b));
+    head.dispose();
+  });
 });
 
 describe('frozen-encoder tuning heads: bad batches', () => {
