@@ -22,7 +22,7 @@ import { loadModelSourceNode } from '../src/encoder/sources-node';
 import type { EncodedExample } from '../src/encoder/types';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuEngine } from '../src/gpu/engine';
-import { buildHead, HEAD_KINDS, headTrainDefaults, type HeadKind } from '../src/heads/registry';
+import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { Trainer } from '../src/train/trainer';
 import type { TrainExample } from '../src/train/batches';
 
@@ -104,6 +104,8 @@ export const SETS: Record<string, SetSpec> = {
 export interface ResultRow {
   set: string;
   head: HeadKind;
+  /** What the head trained on; rows without it predate issue 10 (every kind then read cached features). */
+  input?: 'features' | 'token-ids';
   seed: number;
   accuracy: number;
   macroF1: number;
@@ -189,6 +191,7 @@ async function run(setName: string, seed: number, heads: HeadKind[]): Promise<vo
       const row: ResultRow = {
         set: setName,
         head: kind,
+        input: headEntry(kind).input,
         seed,
         accuracy: final.metrics.accuracy,
         macroF1: final.metrics.macroF1,
@@ -287,7 +290,12 @@ function render(): void {
     .map((l) => JSON.parse(l) as ResultRow);
   // The newest row wins for a (set, head, seed) triple run twice.
   const latest = new Map<string, ResultRow>();
-  for (const r of rows) latest.set(`${r.set}/${r.head}/${r.seed}`, r);
+  for (const r of rows) {
+    // Rows written before issue 10 under ltuning-prefix / -prompt are the cached-feature heads now called
+    // label-attn-prefix / -prompt; the published L-Tuning kinds (token ids) never ran through this script.
+    if ((r.head === 'ltuning-prefix' || r.head === 'ltuning-prompt') && r.input !== 'token-ids') r.head = r.head === 'ltuning-prefix' ? 'label-attn-prefix' : 'label-attn-prompt';
+    latest.set(`${r.set}/${r.head}/${r.seed}`, r);
+  }
   const kept = [...latest.values()];
   const sets = Object.keys(SETS).filter((s) => kept.some((r) => r.set === s));
   const encodeLines = sets.map((s) => {
@@ -316,6 +324,11 @@ async function main(): Promise<void> {
   if (!values.set) throw new Error('give --set NAME (or --render)');
   const heads = (values.heads ? values.heads.split(',') : [...HEAD_KINDS]) as HeadKind[];
   for (const h of heads) if (!HEAD_KINDS.includes(h)) throw new Error(`unknown head "${h}"; choose from ${HEAD_KINDS.join(', ')}`);
+  // This runner trains on cached features only; the kinds that run the encoder on token ids (finetune, the
+  // published L-Tuning and its prefix/prompt baselines) are measured with scripts/ltuning-check.ts for now.
+  const tokenKinds = heads.filter((h) => headEntry(h).input === 'token-ids');
+  if (values.heads && tokenKinds.length) throw new Error(`${tokenKinds.join(', ')} train on token ids through the WGSL encoder, which this runner does not do yet: use scripts/ltuning-check.ts`);
+  heads.splice(0, heads.length, ...heads.filter((h) => headEntry(h).input === 'features'));
   for (const s of values.set.split(',')) for (const seed of values.seed.split(',').map(Number)) await run(s, seed, heads);
 }
 

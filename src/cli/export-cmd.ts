@@ -50,7 +50,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const files = await loadModelSourceNode(values.model === 'default' ? { kind: 'default' } : { kind: 'paths', model: values.model! });
   let bytes: Uint8Array;
   try {
-    bytes = await exportCombinedOnnx(files.model, peeked.bytes, { encoderName: files.name });
+    bytes = await exportCombinedOnnx(files, peeked.bytes, { encoderName: files.name });
   } catch (err) {
     if (err instanceof CombinedOnnxError && / has hash /.test(err.message)) throw new CombinedOnnxError(`${err.message.replace(/^combined ONNX export: /, '')} (choose the model with --model DIR)`);
     throw err;

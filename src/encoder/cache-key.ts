@@ -1,11 +1,13 @@
 // The feature-cache key of one text (or text pair): hex SHA-256 (WebCrypto) of a canonical byte encoding of
-// (model hash, Tmax, text, optional pair text).
+// (encoder identity, Tmax, text, optional pair text). The identity (EncoderInfo.hash, ./identity.ts) covers the
+// ONNX model, tokenizer.json, config.json and the encode code's version: a new tokenizer beside the same
+// model.onnx never reads the old tokenizer's features.
 // Design decision: every string is written as its UTF-16 code units behind a u32 length, with a presence byte
 // for the pair, so no two distinct inputs share an encoding: ("ab","c") != ("a","bc"), a missing pair !=
 // an empty pair, and lone surrogates stay distinct (UTF-8 would turn them all into U+FFFD).
 
 export interface CacheKeyInput {
-  /** EncoderInfo.hash: the model's identity (used verbatim, case-sensitive). */
+  /** EncoderInfo.hash: the encoder's identity — model + tokenizer + config + encode code version (identity.ts). */
   modelHash: string;
   /** The token limit the text was truncated to (a positive integer). */
   tmax: number;

@@ -51,7 +51,8 @@ export const MAX_FILE_BYTES: Readonly<Record<string, number>> = {
 /** The limit for a file role ("onnx/model.onnx" -> model.onnx's; any other .onnx 2 GiB; anything else 128 MiB). */
 export function maxBytesFor(file: string): number {
   const base = file.split('/').pop()!;
-  return MAX_FILE_BYTES[base] ?? (base.endsWith('.onnx') ? 2 * 1024 * MIB : 128 * MIB);
+  if (Object.hasOwn(MAX_FILE_BYTES, base)) return MAX_FILE_BYTES[base];
+  return base.endsWith('.onnx') ? 2 * 1024 * MIB : 128 * MIB;
 }
 
 function fmtBytes(n: number): string {

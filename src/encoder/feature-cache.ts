@@ -1,4 +1,4 @@
-// The feature cache: one float16 entry per cacheKey() (model hash, Tmax, text or pair) in a CacheStore (disk in
+// The feature cache: one float16 entry per cacheKey() (encoder identity, Tmax, text or pair) in a CacheStore (disk in
 // Node, OPFS in the browser, memory in tests), under a byte budget with least-recently-used eviction.
 // Design decision: nothing read back is trusted — every entry is fully validated (cache-entry.ts) and any failure
 // counts as `corrupt`, deletes the entry and reads as a miss, so the encoder simply encodes that text again.

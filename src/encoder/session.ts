@@ -21,6 +21,7 @@ import {
   type OrtRuntime,
   type OrtTensor,
 } from './runtime';
+import { encoderIdentity } from './identity';
 import type { EncoderInfo, ExecutionProvider } from './types';
 
 /** Used when neither config.json nor the model says how long a sequence may be (BERT's usual limit). */
@@ -61,7 +62,7 @@ export class EncoderSession {
     const config = readEncoderConfig(files.name, files.config);
     checkEpBeforeCreate(rt, ep);
     // Hash first: onnxruntime-web in proxy mode transfers (detaches) the buffer it is given.
-    const hash = await sha256Hex(files.model);
+    const id = await encoderIdentity(files);
     let session: OrtCommonSession;
     try {
       session = await rt.ort.InferenceSession.create(files.model.slice(), sessionOptionsFor(ep));
@@ -74,7 +75,9 @@ export class EncoderSession {
       const maxTokens = config.maxTokens ?? DEFAULT_MAX_TOKENS;
       const info: EncoderInfo = {
         name: files.name,
-        hash,
+        hash: id.hash,
+        modelSha256: id.modelSha256,
+        tokenizerSha256: id.tokenizerSha256,
         hiddenSize: iface.hiddenSize ?? 0,
         hasPooledOutput: iface.pooledOutput !== undefined,
         hasPairInput: iface.hasPairInput,
@@ -177,11 +180,7 @@ function toFloat32(t: OrtTensor, model: string): Float32Array {
   throw new Error(`model "${model}": output has type ${t.type}; expected float32 or float16`);
 }
 
-/** Hex SHA-256 of some bytes (Web Crypto: browsers, workers and Node >= 19). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+export { sha256Hex } from './identity';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -11,8 +11,15 @@ export type EpPolicy = 'auto' | 'wasm' | 'webgpu';
 export interface EncoderInfo {
   /** Human-readable model name, e.g. "use-lite" or "Xenova/all-MiniLM-L6-v2". */
   name: string;
-  /** Hex SHA-256 of the ONNX file's bytes: the model's identity in caches and exported heads. */
+  /**
+   * The encoder's identity in caches and exported heads: SHA-256 over the model, tokenizer.json, config.json and
+   * the encode code's version (./identity.ts). A changed tokenizer beside the same model.onnx is another encoder.
+   */
   hash: string;
+  /** Hex SHA-256 of the ONNX file's bytes. */
+  modelSha256: string;
+  /** Hex SHA-256 of tokenizer.json (as parsed and re-serialised). */
+  tokenizerSha256: string;
   /** Width C of token states and pooled vectors. */
   hiddenSize: number;
   /** True when the model has its own sentence-embedding output (else pooled = masked mean of token states). */

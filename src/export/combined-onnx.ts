@@ -15,8 +15,11 @@
 // Design decision: merging works on the protobufs, not by rebuilding the encoder: any encoder the app loads
 // (opset >= 13, no control-flow subgraphs for pairs) can be combined; every head name is prefixed "head/" and
 // every glue name "glue/", and a clash with an encoder name is an error, never a silent rewire. The encoder's
-// SHA-256 must equal the head's encoder_hash (a head trained on another encoder is refused).
+// identity (src/encoder/identity.ts: model + tokenizer.json + config.json + encode code version) must equal the
+// head's encoder_hash (a head trained on another encoder, or under another tokenizer, is refused).
 import onnxProto from 'onnx-proto';
+import { encoderIdentity } from '../encoder/identity';
+import type { ModelFiles } from '../encoder/model-files';
 import { HEAD_ONNX_FORMAT } from './head-onnx';
 import { reduceSum } from '../onnx/blocks';
 import { Graph, type Dim } from '../onnx/graph';
@@ -56,11 +59,11 @@ function decode(bytes: Uint8Array, what: string): ModelProto {
   }
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  // A fresh Uint8Array copy: `bytes` may be a Node Buffer VIEW into a larger pool (Buffer.slice does not copy).
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new Uint8Array(bytes));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** The encoder's files: the model and what its identity also covers (tokenizer.json, config.json). */
+export type EncoderFiles = Pick<ModelFiles, 'model' | 'tokenizerJson' | 'config'>;
+
+/** Hex SHA-256 (kept here for ./finetune-onnx.ts and older imports). */
+export { sha256Hex } from '../encoder/identity';
 
 const defaultOpset = (m: ModelProto) => Number(m.opsetImport?.find((o) => !o.domain)?.version ?? 0);
 const dimsOf = (v: ValueInfoProto): Dim[] => (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0)));
@@ -76,16 +79,17 @@ function cloneNode(n: NodeProto, rename: (x: string) => string, namePrefix: stri
  * Merge an encoder model and a head-only model into one model from token ids to probabilities. `headOnnx` is
  * the head-only model's bytes (exportHeadOnnx / exportHeadOnnxFromFile).
  */
-export async function combineEncoderAndHead(encoderModel: Uint8Array, headOnnx: Uint8Array, opts: CombinedOptions = {}): Promise<Uint8Array> {
+export async function combineEncoderAndHead(encoder: EncoderFiles, headOnnx: Uint8Array, opts: CombinedOptions = {}): Promise<Uint8Array> {
+  const encoderModel = encoder.model;
   const enc = decode(encoderModel, 'the encoder model');
   const head = decode(headOnnx, 'the head model');
   const hmeta = Object.fromEntries((head.metadataProps ?? []).map((p) => [p.key!, p.value!]));
   if (hmeta.format !== HEAD_ONNX_FORMAT) throw new CombinedOnnxError(`the head model's metadata format is ${JSON.stringify(hmeta.format ?? null)}, expected "${HEAD_ONNX_FORMAT}" (export it with exportHeadOnnx)`);
   const tok = JSON.parse(hmeta.tokenizer) as { tmax: number; pair: 'none' | 'side-by-side' | 'pair-input' };
   const encName = opts.encoderName ?? hmeta.encoder_name;
-  const hash = await sha256Hex(encoderModel);
+  const { hash } = await encoderIdentity(encoder);
   if (hash !== hmeta.encoder_hash) {
-    throw new CombinedOnnxError(`the head was trained on ${hmeta.encoder_name} (hash ${hmeta.encoder_hash.slice(0, 12)}…), this encoder model (${encName}) has hash ${hash.slice(0, 12)}…; combine it with ${hmeta.encoder_name}'s model.onnx`);
+    throw new CombinedOnnxError(`the head was trained on ${hmeta.encoder_name} (hash ${hmeta.encoder_hash.slice(0, 12)}…), this encoder (${encName}: model, tokenizer and config) has hash ${hash.slice(0, 12)}…; combine it with ${hmeta.encoder_name}'s files`);
   }
   const eg = enc.graph!;
   opts.patchEncoder?.(eg);

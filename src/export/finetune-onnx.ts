@@ -15,7 +15,8 @@ import { readEncoderSpec, UnsupportedGraphError } from '../model/onnx-reader';
 import { specTensors, type EncoderSpec, type Tensor } from '../model/spec';
 import { linear, pairFeatures } from '../onnx/blocks';
 import { Graph, tensorProto } from '../onnx/graph';
-import { combineEncoderAndHead, CombinedOnnxError, sha256Hex, type CombinedOptions } from './combined-onnx';
+import { encoderIdentity } from '../encoder/identity';
+import { combineEncoderAndHead, CombinedOnnxError, type CombinedOptions, type EncoderFiles } from './combined-onnx';
 import { headOnnxMetadata } from './head-onnx';
 
 const { onnx } = onnxProto;
@@ -127,12 +128,14 @@ function classifierOnnx(src: HeadSource): Uint8Array {
 }
 
 /** The base model's spec with a finetune file's weights, after every check (hash, tensor set, shapes, values). */
-export async function finetunedSpecFromFile(encoderModel: Uint8Array, src: HeadSource, encoderName?: string): Promise<EncoderSpec> {
+export async function finetunedSpecFromFile(encoder: EncoderFiles, src: HeadSource, encoderName?: string): Promise<EncoderSpec> {
   if (src.kind !== 'finetune') throw new CombinedOnnxError(`expected a finetune head file, got kind "${src.kind}"`);
-  const hash = await sha256Hex(encoderModel);
+  const encoderModel = encoder.model;
+  // The encoder identity (model + tokenizer + config + encode code version: src/encoder/identity.ts).
+  const { hash } = await encoderIdentity(encoder);
   const meta = src.meta.encoder;
   if (hash !== meta.hash) {
-    throw new CombinedOnnxError(`the model was fine-tuned from ${meta.name} (hash ${meta.hash.slice(0, 12)}…), this encoder model (${encoderName ?? 'given'}) has hash ${hash.slice(0, 12)}…; combine it with ${meta.name}'s model.onnx`);
+    throw new CombinedOnnxError(`the model was fine-tuned from ${meta.name} (hash ${meta.hash.slice(0, 12)}…), this encoder (${encoderName ?? 'given'}: model, tokenizer and config) has hash ${hash.slice(0, 12)}…; combine it with ${meta.name}'s files`);
   }
   const { shapes } = headEntry('finetune').codec.expect(src.config);
   for (const name of Object.keys(src.tensors)) if (!shapes.has(name)) throw new HeadFileError(`unexpected tensor "${name}" for a finetune head`);
@@ -154,9 +157,9 @@ export async function finetunedSpecFromFile(encoderModel: Uint8Array, src: HeadS
 }
 
 /** model.onnx + a finetune head file -> one model from token ids to probabilities with the trained weights. */
-export async function exportFinetunedOnnx(encoderModel: Uint8Array, src: HeadSource, opts: CombinedOptions = {}): Promise<Uint8Array> {
-  const spec = await finetunedSpecFromFile(encoderModel, src, opts.encoderName);
-  return combineEncoderAndHead(encoderModel, classifierOnnx(src), {
+export async function exportFinetunedOnnx(encoder: EncoderFiles, src: HeadSource, opts: CombinedOptions = {}): Promise<Uint8Array> {
+  const spec = await finetunedSpecFromFile(encoder, src, opts.encoderName);
+  return combineEncoderAndHead(encoder, classifierOnnx(src), {
     ...opts,
     // The WGSL encoder's sentence vector: the model's own pooling output, else the masked mean of the tokens.
     pooledOutput: spec.io.pooled,

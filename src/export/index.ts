@@ -5,7 +5,7 @@
 //       the head's parameters read back from the GPU -> a head-only ONNX model (via its .safetensors export)
 //   exportHeadOnnxFromFile(headFile: Uint8Array): Uint8Array
 //       a head .safetensors file (src/heads/serialize.ts) -> the same head-only ONNX model, no GPU needed
-//   exportCombinedOnnx(encoderModel: Uint8Array, head: Uint8Array, opts?: CombinedOptions): Promise<Uint8Array>
+//   exportCombinedOnnx(encoder: EncoderFiles (model, tokenizerJson, config), head: Uint8Array, opts?): Promise<Uint8Array>
 //       the encoder's model.onnx + the head (its .safetensors file OR its head-only .onnx) -> one model from token
 //       ids to probabilities (./combined-onnx.ts: inputs, pooling, side-by-side pairs); async only for the
 //       SHA-256 check of the encoder against the head's encoder_hash (crypto.subtle). A `finetune` head file
@@ -20,11 +20,11 @@
 // of a head, so the studio and the CLI cannot drift apart.
 import type { Head } from '../heads/head';
 import { exportHead, type HeadMeta } from '../heads/serialize';
-import { combineEncoderAndHead, type CombinedOptions } from './combined-onnx';
+import { combineEncoderAndHead, type CombinedOptions, type EncoderFiles } from './combined-onnx';
 import { exportFinetunedOnnx } from './finetune-onnx';
 import { headSourceToOnnx, readHeadFile } from './head-onnx';
 
-export { CombinedOnnxError, type CombinedOptions } from './combined-onnx';
+export { CombinedOnnxError, type CombinedOptions, type EncoderFiles } from './combined-onnx';
 export { exportFinetunedOnnx, finetunedSpecFromFile, writeSpecIntoGraph } from './finetune-onnx';
 
 export { HEAD_ONNX_FORMAT, HeadOnnxError, readHeadFile, type HeadSource } from './head-onnx';
@@ -46,10 +46,13 @@ function isSafetensors(bytes: Uint8Array): boolean {
   return v.getUint32(4, true) === 0 && v.getUint32(0, true) + 8 <= bytes.length;
 }
 
-/** Encoder model.onnx + a head (.safetensors export or head-only .onnx) -> one model from token ids to probabilities. */
-export async function exportCombinedOnnx(encoderModel: Uint8Array, head: Uint8Array, opts: CombinedOptions = {}): Promise<Uint8Array> {
-  if (!isSafetensors(head)) return combineEncoderAndHead(encoderModel, head, opts);
+/**
+ * The encoder's files (model.onnx + tokenizer.json + config.json: the head's encoder identity covers all three) +
+ * a head (.safetensors export or head-only .onnx) -> one model from token ids to probabilities.
+ */
+export async function exportCombinedOnnx(encoder: EncoderFiles, head: Uint8Array, opts: CombinedOptions = {}): Promise<Uint8Array> {
+  if (!isSafetensors(head)) return combineEncoderAndHead(encoder, head, opts);
   const src = readHeadFile(head);
-  if (src.kind === 'finetune') return exportFinetunedOnnx(encoderModel, src, opts);
-  return combineEncoderAndHead(encoderModel, headSourceToOnnx(src), opts);
+  if (src.kind === 'finetune') return exportFinetunedOnnx(encoder, src, opts);
+  return combineEncoderAndHead(encoder, headSourceToOnnx(src), opts);
 }

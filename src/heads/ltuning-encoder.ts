@@ -183,7 +183,9 @@ export class EncoderTuningHead implements Head {
       sel = t([R, L], 'sel', S);
       scat = t([B * L, R], 'scat', C);
     }
-    const seqs = repeatTextRows(text, k);
+    // A joint pair on a model without token types (USE-lite: a ++ b) carries the tokenizer's 0/1 segment ids,
+    // which such a model has no rows for: the sequence runs without them.
+    const seqs = repeatTextRows(r.spec.embeddings.tokenType ? text : { ...text, tokenTypes: null }, k);
     const extras: EncoderExtras = {};
     const st: Step = { B, k, R, rowLabel, live, sel, scat, pooled: null as unknown as GpuTensor, score: null, extras };
     const m = r.method;

@@ -3,7 +3,8 @@
 // inputs: Y-Tuning's label seeds, zero-shot's seeds); everything else lives in the string metadata, structured
 // values JSON-encoded. Design decision: import validates everything before touching the GPU — format/version,
 // a known kind, a config that rebuilds the head, the exact tensor set and shapes, finite values, and the ENCODER:
-// a head trained on another encoder (different ONNX SHA-256) is refused, never silently run on wrong features.
+// a head trained on another encoder (a different identity: model + tokenizer + config + encode code version,
+// src/encoder/identity.ts) is refused, never silently run on wrong features.
 // Every kind round-trips, 'zeroshot' included (it has no parameters; its seeds and scale are stored instead);
 // the L-Tuning heads store their fixed label inputs (prefix: label token states + mask; prompt: seeds) as config.*.
 // What each kind stores (its config JSON, its tensors and their shapes) is its registry entry's codec (./kinds/).
@@ -20,7 +21,8 @@ import { readSafetensors, writeSafetensors, type F32Tensor } from './safetensors
 export { HeadFileError, IMPORT_LIMITS } from './kind-entry';
 
 export const HEAD_FORMAT = 'labeltune-head';
-export const HEAD_FORMAT_VERSION = '1';
+/** 2: encoder_hash is the encoder identity (model + tokenizer + config + code version); 1 held the model's hash. */
+export const HEAD_FORMAT_VERSION = '2';
 
 /** How pairs reach the encoder: single texts only, two texts encoded separately, or the model's pair input. */
 export type PairHandling = 'none' | 'side-by-side' | 'pair-input';
@@ -152,12 +154,15 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
   const format = md.format;
   if (format !== HEAD_FORMAT) throw new HeadFileError(`format is ${JSON.stringify(format ?? null)}, expected "${HEAD_FORMAT}" (not a labeltune head export)`);
   const version = need(md, 'version');
+  if (version === '1') {
+    throw new HeadFileError('format version 1 recorded only the model\'s hash, not the tokenizer the head was trained under, so it cannot be checked against this encoder; retrain the head with this build');
+  }
   if (version !== HEAD_FORMAT_VERSION) throw new HeadFileError(`format version ${version} is not supported (this build reads version ${HEAD_FORMAT_VERSION}); re-export the head`);
   const encoder = { name: need(md, 'encoder_name'), hash: need(md, 'encoder_hash') };
   if (encoder.hash !== opts.encoderHash) {
     const loaded = opts.encoderName ?? 'the loaded encoder';
     throw new HeadFileError(
-      `this head was trained on ${encoder.name} (hash ${short(encoder.hash)}), the loaded encoder is ${loaded} (${short(opts.encoderHash)}); load ${encoder.name} or retrain`,
+      `this head was trained on ${encoder.name} (hash ${short(encoder.hash)}), the loaded encoder is ${loaded} (${short(opts.encoderHash)}) — the hash covers the model, tokenizer and config; load ${encoder.name} or retrain`,
     );
   }
   const kind = need(md, 'kind');

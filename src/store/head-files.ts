@@ -40,7 +40,7 @@ async function exportBytes(kind: ExportKind, head: ActiveHead): Promise<Uint8Arr
   const source = getCurrentSource();
   if (!source) throw new Error('no encoder is loaded');
   const files = await loadModelSource(source);
-  return exportCombinedOnnx(files.model, file, { encoderName: r.client.info?.name });
+  return exportCombinedOnnx(files, file, { encoderName: r.client.info?.name });
 }
 
 function baseName(info: ActiveHeadInfo): string {
@@ -90,7 +90,7 @@ export async function importHeadFile(file: File): Promise<void> {
     if (!/\.safetensors$/i.test(file.name)) throw new Error(`'${file.name}' is not a .safetensors file: pick a head exported by LabelTune (name.safetensors)`);
     const bytes = new Uint8Array(await file.arrayBuffer());
     if (bytes.length === 0) throw new Error(`'${file.name}' is empty`);
-    const { head, meta } = importHead(e, bytes, { encoderHash: client.info.hash, encoderName: client.info.name });
+    const { head, meta } = importHead(e, bytes, { encoderHash: client.info.hash, encoderName: client.info.name, encoderWidth: client.info.hiddenSize });
     const info: ActiveHeadInfo = {
       id: `imported:${file.name}`,
       kind: head.kind,

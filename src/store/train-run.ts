@@ -9,6 +9,7 @@ import type { GpuEngine } from '../gpu/engine';
 import type { Head } from '../heads/head';
 import { headMeta } from '../heads/head-meta';
 import { buildHead, type HeadContext, type HeadKind } from '../heads/registry';
+import { firstNonFinite } from '../heads/serialize';
 import { Trainer, type EvalRecord, type StepRecord, type TrainResult } from '../train/trainer';
 import { setActiveHead } from './active-head';
 import type { CurrentDataset } from './data-prep';
@@ -210,6 +211,16 @@ export async function startTraining(): Promise<void> {
   // The head holds the best checkpoint (the trainer restored it); read its dev predictions once.
   try {
     const final = await trainer.evaluate(dev.examples);
+    // A diverged run with no finite checkpoint never becomes the active head: the head in use stays (issue 12).
+    const bad = !Number.isFinite(final.loss) ? `gives a non-finite dev loss (${final.loss})` : await firstNonFinite(head).then((p) => (p ? `holds ${p}` : null));
+    if (bad) {
+      head.dispose();
+      record.stoppedBy = 'diverged';
+      record.message = `${result.message} The trained head ${bad}, so it was not made the active head; the head in use stays. Lower the learning rate and train again.`;
+      set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
+      await keepRun(record); // the failed run is kept in the history with its reason
+      return;
+    }
     let msg = result.message;
     if (!result.best && head.params.length) msg = `Stopped before the first dev evaluation: the head as it was at step ${result.steps} is kept (dev accuracy ${(final.metrics.accuracy * 100).toFixed(1)}%).`;
     record.stoppedBy = result.stoppedBy;

@@ -1,7 +1,7 @@
 // The labeltune commands beyond a single train run, in-process on the tiny test BERT: several heads and several
 // label columns over one encoder pass, eval and predict of an exported head, and bad input (one line on stderr,
 // non-zero exit) for each kind of mistake.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
@@ -242,5 +242,28 @@ describe('hostile and broken input (issue 12)', () => {
     const r = await run(['train', '--data', big, '--dev', dev, ...M, '--label', 'sentiment', '--head', 'linear', '--epochs', '1', '--json']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ train_examples: 61, labels: ['neg', 'pos'] });
+  });
+});
+
+describe('the encoder identity covers the tokenizer (issue 12 item 4)', () => {
+  it('a changed tokenizer.json beside the same model.onnx misses the feature cache and refuses the old heads', async () => {
+    const head = join(dir, 'tok-head.safetensors');
+    const made = await run(['train', '--data', data, '--dev', dev, ...M, '--label', 'sentiment', '--head', 'linear', '--epochs', '1', '--out', head, '--json']);
+    expect(made.code, made.err).toBe(0);
+    // The same model.onnx and config.json; tokenizer.json no longer lowercases.
+    const changed = join(dir, 'tiny-bert-cased');
+    mkdirSync(changed, { recursive: true });
+    for (const f of ['model.onnx', 'config.json']) copyFileSync(join(model, f), join(changed, f));
+    const tok = JSON.parse(readFileSync(join(model, 'tokenizer.json'), 'utf8'));
+    tok.normalizer.lowercase = false;
+    writeFileSync(join(changed, 'tokenizer.json'), JSON.stringify(tok));
+    const again = await run(['train', '--data', data, '--dev', dev, '--model', changed, '--label', 'sentiment', '--head', 'linear', '--epochs', '1', '--json']);
+    expect(again.code, again.err).toBe(0);
+    const [before, after] = [JSON.parse(made.out), JSON.parse(again.out)];
+    expect(after.encoder.hash).not.toBe(before.encoder.hash);
+    expect(after.timings).toMatchObject({ cached_train: 0, cached_dev: 0 }); // nothing read from the old tokenizer's entries
+    const r = await run(['eval', '--head-file', head, '--data', dev, '--model', changed, '--label', 'sentiment']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/this head was trained on .*the loaded encoder is .*model, tokenizer and config/);
   });
 });

@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tokenHeadLogits } from '../../src/cli/token-infer';
 import { padBatch } from '../../src/encoder/batching';
 import { TextTokenizer } from '../../src/encoder/tokenizer';
-import { sha256Hex } from '../../src/export/combined-onnx';
+import { encoderIdentity } from '../../src/encoder/identity';
 import { FinetuneHead } from '../../src/heads/finetune';
 import { exportHead, type HeadMeta } from '../../src/heads/serialize';
 import { readEncoderSpec } from '../../src/model/onnx-reader';
@@ -47,7 +47,8 @@ beforeAll(async () => {
   await writeTinyBert(otherModel, 12345);
   writeFileSync(data, `text\tlabel\n${ROWS.map((r) => r.join('\t')).join('\n')}\n`);
   tok = TextTokenizer.fromJson('tiny-bert', tb.tokenizerJson, 0);
-  const hash = await sha256Hex(tb.model);
+  // The encoder identity covers model.onnx, tokenizer.json and config.json (src/encoder/identity.ts).
+  const { hash } = await encoderIdentity({ model: tb.model, tokenizerJson: tb.tokenizerJson, config: tb.configJson });
   const meta: HeadMeta = { labels: ['neg', 'pos'], labelTexts: ['neg', 'pos'], encoder: { name: 'tiny-bert', hash }, tokenizer: { tmax: 10, pair: 'none' }, training: {}, metrics: { accuracy: 0, macroF1: 0 } };
   // A "fine-tuned" head: every encoder weight moved, a random classifier.
   const e = await testEngine();
@@ -120,7 +121,7 @@ describe('predict, eval and export of a finetune head file', () => {
   it('export: bad input is one line with the exit code of the other commands', async () => {
     const other = await run(['export', '--head-file', ftFile, '--onnx', join(dir, 'x.onnx'), '--model', otherModel]);
     expect(other.code).toBe(1);
-    expect(other.err).toMatch(/^labeltune: combined ONNX export: the model was fine-tuned from tiny-bert \(hash [0-9a-f]{12}…\), this encoder model \(tiny-bert-other\) has hash [0-9a-f]{12}…; combine it with tiny-bert's model\.onnx \(choose the model with --model DIR\)$/);
+    expect(other.err).toMatch(/^labeltune: combined ONNX export: the model was fine-tuned from tiny-bert \(hash [0-9a-f]{12}…\), this encoder \(tiny-bert-other: model, tokenizer and config\) has hash [0-9a-f]{12}…; combine it with tiny-bert's files \(choose the model with --model DIR\)$/);
     const otherLinear = await run(['export', '--head-file', linFile, '--onnx', join(dir, 'x.onnx'), '--model', otherModel]);
     expect(otherLinear.code).toBe(1);
     expect(otherLinear.err).toMatch(/the head was trained on tiny-bert .*\(choose the model with --model DIR\)$/);

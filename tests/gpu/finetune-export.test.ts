@@ -14,6 +14,7 @@ import { padBatch } from '../../src/encoder/batching';
 import { TextTokenizer } from '../../src/encoder/tokenizer';
 import { exportCombinedOnnx } from '../../src/export';
 import { sha256Hex } from '../../src/export/combined-onnx';
+import { encoderIdentity } from '../../src/encoder/identity';
 import type { GpuEngine } from '../../src/gpu/engine';
 import { FinetuneHead } from '../../src/heads/finetune';
 import { readSafetensors, writeSafetensors } from '../../src/heads/safetensors';
@@ -75,6 +76,8 @@ async function onnxProbabilities(model: Uint8Array, tok: TextTokenizer, inputs: 
 interface Case {
   name: string;
   model: Uint8Array;
+  /** The model's tokenizer.json: the encoder identity (src/encoder/identity.ts) covers it. */
+  tokenizerJson: unknown;
   tok: TextTokenizer;
   inputs: { text: string; textPair?: string }[];
   tmax: number;
@@ -85,11 +88,14 @@ interface Case {
   checkMoved?: boolean;
 }
 
+/** The encoder's files as the combined export and the identity take them. */
+const filesOf = (c: Pick<Case, 'model' | 'tokenizerJson'>) => ({ model: c.model, tokenizerJson: c.tokenizerJson });
+
 async function metaFor(c: Case, encoderName: string): Promise<HeadMeta> {
   return {
     labels: ['a', 'b', 'c'],
     labelTexts: ['a', 'b', 'c'],
-    encoder: { name: encoderName, hash: await sha256Hex(c.model) },
+    encoder: { name: encoderName, hash: (await encoderIdentity(filesOf(c))).hash },
     tokenizer: { tmax: c.tmax, pair: c.mode },
     training: {},
     metrics: { accuracy: 0, macroF1: 0 },
@@ -113,7 +119,7 @@ async function checkParity(c: Case, encoderName: string): Promise<void> {
   try {
     const file = await exportHead(head, await metaFor(c, encoderName));
     const want = softmax(await tokenHeadLogits(e, head, c.tok, c.inputs, c.tmax, c.mode, 2));
-    const combined = await exportCombinedOnnx(c.model, file);
+    const combined = await exportCombinedOnnx(filesOf(c), file);
     const got = await onnxProbabilities(combined, c.tok, c.inputs, c.tmax, c.mode, c.typeIds);
     expectClose(got, want, 1e-4, 0, `${c.name} probabilities (ORT vs GPU)`);
     const d = Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])));
@@ -140,19 +146,20 @@ describe('fine-tuned model as one combined ONNX vs the GPU FinetuneHead', () => 
   const tok = TextTokenizer.fromJson('tiny-bert', tb.tokenizerJson, 0);
 
   it('tiny BERT, single texts, tmax 8 (truncation, the empty text)', async () => {
-    await checkParity({ name: 'tiny BERT single', model: tb.model, tok, inputs: TEXTS.map((text) => ({ text })), tmax: 8, mode: 'none', typeIds: true, scale: 0.02, checkMoved: true }, 'tiny-bert');
+    await checkParity({ name: 'tiny BERT single', model: tb.model, tokenizerJson: tb.tokenizerJson, tok, inputs: TEXTS.map((text) => ({ text })), tmax: 8, mode: 'none', typeIds: true, scale: 0.02, checkMoved: true }, 'tiny-bert');
   });
 
   it('tiny BERT, pairs as one joint sequence (token_type_ids), tmax 12', async () => {
-    await checkParity({ name: 'tiny BERT joint pairs', model: tb.model, tok, inputs: PAIRS, tmax: 12, mode: 'pair-input', typeIds: true, scale: 0.02, checkMoved: true }, 'tiny-bert');
+    await checkParity({ name: 'tiny BERT joint pairs', model: tb.model, tokenizerJson: tb.tokenizerJson, tok, inputs: PAIRS, tmax: 12, mode: 'pair-input', typeIds: true, scale: 0.02, checkMoved: true }, 'tiny-bert');
   });
 
   it('USE-lite, pairs side by side (fused q|k|v written back, encoder run twice), tmax 7', async () => {
     const DIR = join(process.cwd(), 'public', 'models', 'use-lite');
     for (const f of ['model.onnx', 'tokenizer.json']) if (!existsSync(join(DIR, f))) throw new Error(`${join(DIR, f)} is missing: generate USE-lite with \`npx tsx tools/convert-use-lite.ts\``);
     const model = new Uint8Array(readFileSync(join(DIR, 'model.onnx')));
-    const utok = TextTokenizer.fromJson('use-lite', JSON.parse(readFileSync(join(DIR, 'tokenizer.json'), 'utf8')));
-    await checkParity({ name: 'USE-lite side-by-side', model, tok: utok, inputs: PAIRS, tmax: 7, mode: 'side-by-side', typeIds: false, scale: 0.002 }, 'use-lite');
+    const utokJson = JSON.parse(readFileSync(join(DIR, 'tokenizer.json'), 'utf8'));
+    const utok = TextTokenizer.fromJson('use-lite', utokJson);
+    await checkParity({ name: 'USE-lite side-by-side', model, tokenizerJson: utokJson, tok: utok, inputs: PAIRS, tmax: 7, mode: 'side-by-side', typeIds: false, scale: 0.002 }, 'use-lite');
     console.info(`[finetune export] max |prob diff| over all cases so far = ${maxDiff.toExponential(2)}`);
   }, 600_000);
 });
@@ -160,7 +167,7 @@ describe('fine-tuned model as one combined ONNX vs the GPU FinetuneHead', () => 
 describe('fine-tuned model as .safetensors: export -> import', () => {
   const tb = makeTinyBert();
   const tok = TextTokenizer.fromJson('tiny-bert', tb.tokenizerJson, 0);
-  const c: Case = { name: 'round trip', model: tb.model, tok, inputs: TEXTS.map((text) => ({ text })), tmax: 8, mode: 'none', typeIds: true, scale: 0.02 };
+  const c: Case = { name: 'round trip', model: tb.model, tokenizerJson: tb.tokenizerJson, tok, inputs: TEXTS.map((text) => ({ text })), tmax: 8, mode: 'none', typeIds: true, scale: 0.02 };
 
   it('imports on the base graph to bit-identical logits', async () => {
     const e = await testEngine();
@@ -191,7 +198,7 @@ describe('fine-tuned model as .safetensors: export -> import', () => {
     const other = makeTinyBert({ seed: 999 });
     const otherHash = await sha256Hex(other.model);
     expect(() => importHead(e, file, { encoderHash: otherHash, encoderName: 'tiny-bert-999', encoderSpec: readEncoderSpec(other.model) })).toThrow(
-      /this head was trained on tiny-bert \(hash [0-9a-f]{12}…\), the loaded encoder is tiny-bert-999 \([0-9a-f]{12}…\); load tiny-bert or retrain/,
+      /this head was trained on tiny-bert \(hash [0-9a-f]{12}…\), the loaded encoder is tiny-bert-999 \([0-9a-f]{12}…\) — the hash covers the model, tokenizer and config; load tiny-bert or retrain/,
     );
     // The same file against a 1-layer base whose hash it claims: layer 1's tensors are not part of that base.
     const one = makeTinyBert({ layers: 1 });
@@ -206,7 +213,7 @@ describe('fine-tuned model as .safetensors: export -> import', () => {
     const cut = writeSafetensors(tensors, { ...metadata, config: JSON.stringify(config) });
     expect(() => importHead(e, cut, { encoderHash: meta.encoder.hash, encoderSpec: base })).toThrow(/encoder tensor "layers\.1\.ln2\.beta" of the base model is missing from the file/);
     // The combined export refuses the same files with the same reasons.
-    await expect(exportCombinedOnnx(other.model, file, { encoderName: 'tiny-bert-999' })).rejects.toThrow(/the model was fine-tuned from tiny-bert \(hash [0-9a-f]{12}…\), this encoder model \(tiny-bert-999\) has hash/);
-    await expect(exportCombinedOnnx(tb.model, cut)).rejects.toThrow(/encoder tensor "layers\.1\.ln2\.beta" of the base model is missing from the file/);
+    await expect(exportCombinedOnnx(filesOf(other), file, { encoderName: 'tiny-bert-999' })).rejects.toThrow(/the model was fine-tuned from tiny-bert \(hash [0-9a-f]{12}…\), this encoder \(tiny-bert-999: model, tokenizer and config\) has hash/);
+    await expect(exportCombinedOnnx(filesOf(c), cut)).rejects.toThrow(/encoder tensor "layers\.1\.ln2\.beta" of the base model is missing from the file/);
   });
 });

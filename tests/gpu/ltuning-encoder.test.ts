@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encoderTuningBackwardRef, encoderTuningForwardRef, type RefTextBatch } from '../../reference/heads/ltuning-encoder';
 import { EncoderTuningHead } from '../../src/heads/ltuning-encoder';
+import { exportHead, importHead, type HeadMeta } from '../../src/heads/serialize';
 import { encoderTuningInit, encoderTuningParamSpecs, resolveEncoderTuning, type EncoderTuningMethod } from '../../src/heads/ltuning-encoder-config';
 import type { HeadBatch } from '../../src/heads/head';
 import { readEncoderSpec } from '../../src/model/onnx-reader';
@@ -87,6 +88,18 @@ describe('frozen-encoder tuning heads on the GPU vs the float64 reference: USE-l
       await check(spec, method, text, [1, 0, 0, 1], 2, 'USE-lite L0');
     });
   }
+  it('a joint pair (a ++ b with the tokenizer\'s 0/1 segment ids) runs without types on a model that has none', async () => {
+    const e = await testEngine();
+    const head = new EncoderTuningHead(e, { method: 'prompt', spec, labels: 2, P: 1 });
+    const mk = (types: Uint32Array | null): HeadBatch => ({
+      B: 1, T: 4, tokens: e.tensor([1, 4, 0], 't'), mask: e.tensor([1, 4], 'm'), pooled: e.tensor([1, 0], 'p'), pooledB: null,
+      ids: { B: 1, T: 4, ids: Uint32Array.from([40, 51, 77, 12]), mask: Float32Array.from([1, 1, 1, 1]), tokenTypes: types },
+    });
+    const a = await head.forward(e, mk(Uint32Array.from([0, 0, 1, 1])), false).read();
+    const b = await head.forward(e, mk(null), false).read();
+    expect(Array.from(a)).toEqual(Array.from(b));
+    head.dispose();
+  });
 });
 
 describe('frozen-encoder tuning heads: bad batches', () => {
@@ -101,4 +114,42 @@ describe('frozen-encoder tuning heads: bad batches', () => {
     expect(() => head.forward(e, { ...base, ids, pairs: Uint32Array.from([5]) }, true)).toThrow(/out of range/);
     head.dispose();
   });
+});
+
+describe('frozen-encoder tuning heads: export and import', () => {
+  const HASH = 'ab'.repeat(32);
+  const meta = (L: number): HeadMeta => ({
+    labels: Array.from({ length: L }, (_, i) => `l${i}`),
+    labelTexts: Array.from({ length: L }, (_, i) => `label ${i}`),
+    encoder: { name: 'tiny-bert', hash: HASH },
+    tokenizer: { tmax: 16, pair: 'none' },
+    training: {},
+    metrics: { accuracy: 0.5, macroF1: 0.5, loss: 1 },
+  });
+  for (const method of ['lt-prefix', 'lt-prompt', 'prefix', 'prompt'] as const) {
+    it(`${method}: a file round-trips to the same logits on the base encoder, and needs that encoder`, async () => {
+      const e = await testEngine();
+      const L = 3;
+      const labelStates = Array.from({ length: L }, (_, l) => ({ tokens: randn((l + 1) * bert.hiddenSize, 80 + l, 10), length: l + 1 }));
+      const head = new EncoderTuningHead(e, { method, spec: bert, labels: L, P: 2, labelStates, seed: 5 });
+      const bytes = await exportHead(head, meta(L));
+      const { head: back } = importHead(e, bytes, { encoderHash: HASH, encoderName: 'tiny-bert', encoderSpec: bert });
+      expect(back.kind).toBe(head.kind);
+      const t = bertText;
+      const batch: HeadBatch = {
+        B: t.B, T: t.T, tokens: e.tensor([t.B, t.T, 0], 'tokens'), mask: e.tensor([t.B, t.T], 'mask', Float32Array.from(t.mask)), pooled: e.tensor([t.B, 0], 'pooled'), pooledB: null,
+        ids: { B: t.B, T: t.T, ids: Uint32Array.from(t.ids), mask: Float32Array.from(t.mask), tokenTypes: Uint32Array.from(t.tokenTypes!) },
+      };
+      const a = await head.forward(e, batch, false).read();
+      const b = await back.forward(e, batch, false).read();
+      // The label states are stored normalised; renormalising them on load moves them by float32 rounding only.
+      expectNear(b, a, `${method} round trip`, 1e-5);
+      expect(() => importHead(e, bytes, { encoderHash: HASH, encoderName: 'tiny-bert' })).toThrow(/base encoder's graph/);
+      const oneLayer = tinyBertSpec(makeTinyBert({ layers: 1 }));
+      expect(() => importHead(e, bytes, { encoderHash: HASH, encoderSpec: oneLayer })).toThrow(/encoder of widths/);
+      for (const x of [batch.tokens, batch.mask, batch.pooled]) x.release();
+      head.dispose();
+      back.dispose();
+    });
+  }
 });

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportCombinedOnnx, exportHeadOnnx } from '../../src/export';
+import { exportCombinedOnnx, exportHeadOnnx, type EncoderFiles } from '../../src/export';
 import { padBatch } from '../../src/encoder/batching';
 import { Encoder } from '../../src/encoder/encoder';
 import type { ModelFiles } from '../../src/encoder/model-files';
@@ -128,7 +128,7 @@ const ytPair: HeadFactory = (e, C) => {
 
 async function check(
   enc: Encoder,
-  model: Uint8Array,
+  model: EncoderFiles,
   name: string,
   build: HeadFactory,
   inputs: EncodeInput[],
@@ -164,21 +164,21 @@ describe('combined ONNX (encoder + head) vs the app path: tiny BERT', () => {
   const files: ModelFiles = { name: 'tiny-bert', model: tb.model, tokenizerJson: tb.tokenizerJson, config: tb.configJson };
   const single = TEXTS.map((text) => ({ text }));
   it('Y-Tuning, single texts, tmax 6 (truncation, empty text)', async () => {
-    await check(await load(files), tb.model, 'ytuning', yt, single, 6, 'none', true);
+    await check(await load(files), files, 'ytuning', yt, single, 6, 'none', true);
   });
   it('L-Tuning prefix, single texts (head given as .safetensors)', async () => {
-    await check(encoders[0] ?? (await load(files)), tb.model, 'label-attn-prefix', prefix, single, 16, 'none', false);
+    await check(encoders[0] ?? (await load(files)), files, 'label-attn-prefix', prefix, single, 16, 'none', false);
   });
   it('linear probe, pairs through the pair input (token_type_ids)', async () => {
-    await check(encoders[0] ?? (await load(files)), tb.model, 'linear pair-input', linear(false), PAIRS, 12, 'pair-input', true);
+    await check(encoders[0] ?? (await load(files)), files, 'linear pair-input', linear(false), PAIRS, 12, 'pair-input', true);
   });
   it('refuses an encoder other than the head\'s', async () => {
     const e = await testEngine();
     const enc = encoders[0] ?? (await load(files));
     const head = linear(false)(e, enc.info.hiddenSize);
     const meta: HeadMeta = { labels: ['a', 'b', 'c'], labelTexts: ['a', 'b', 'c'], encoder: { name: 'use-lite', hash: 'f'.repeat(64) }, tokenizer: { tmax: 8, pair: 'none' }, training: {}, metrics: { accuracy: 0, macroF1: 0 } };
-    await expect(exportCombinedOnnx(tb.model, await exportHead(head, meta), { encoderName: 'tiny-bert' })).rejects.toThrow(
-      /the head was trained on use-lite \(hash ffffffffffff…\), this encoder model \(tiny-bert\) has hash [0-9a-f]{12}…/,
+    await expect(exportCombinedOnnx(files, await exportHead(head, meta), { encoderName: 'tiny-bert' })).rejects.toThrow(
+      /the head was trained on use-lite \(hash ffffffffffff…\), this encoder \(tiny-bert: model, tokenizer and config\) has hash [0-9a-f]{12}…/,
     );
     head.dispose();
   });
@@ -198,11 +198,11 @@ describe('combined ONNX (encoder + head) vs the app path: USE-lite', () => {
     };
   };
   let enc: Encoder | null = null;
-  let model: Uint8Array;
+  let model: EncoderFiles;
   const get = async () => {
     if (!enc) {
       const f = files();
-      model = f.model;
+      model = f;
       enc = await load(f);
     }
     return enc;

@@ -10,7 +10,7 @@ import { LinearHead } from '../../src/heads/linear';
 import { ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind } from '../../src/heads/ltuning-config';
 import { LTuningPrefixHead } from '../../src/heads/ltuning-prefix';
 import { LTuningPromptHead } from '../../src/heads/ltuning-prompt';
-import { exportHead, importHead, type HeadMeta } from '../../src/heads/serialize';
+import { exportHead, firstNonFinite, importHead, NonFiniteHeadError, type HeadMeta } from '../../src/heads/serialize';
 import { YTuningHead } from '../../src/heads/ytuning';
 import { resolveYTuning, ytuningParamSpecs } from '../../src/heads/ytuning-config';
 import { ZeroShotHead } from '../../src/heads/zero-shot';
@@ -95,7 +95,7 @@ describe('head export / import round trip (bit-identical logits)', () => {
         expect(m).toMatchObject({ ...meta(pair), createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
         // Refusals: another encoder, a truncated file.
         expect(() => importHead(e, bytes, { encoderHash: 'f'.repeat(64), encoderName: 'all-MiniLM-L6-v2' })).toThrow(
-          `this head was trained on use-lite (hash 0123456789ab…), the loaded encoder is all-MiniLM-L6-v2 (ffffffffffff…); load use-lite or retrain`,
+          `this head was trained on use-lite (hash 0123456789ab…), the loaded encoder is all-MiniLM-L6-v2 (ffffffffffff…) — the hash covers the model, tokenizer and config; load use-lite or retrain`,
         );
         expect(() => importHead(e, bytes.subarray(0, bytes.length - 4), { encoderHash: HASH })).toThrow(/out of range .* \(truncated file\?\)/);
         head.dispose();
@@ -104,6 +104,20 @@ describe('head export / import round trip (bit-identical logits)', () => {
       });
     });
   }
+
+  it('a head with a non-finite parameter is found by firstNonFinite and never exported (a diverged run)', async () => {
+    const e = await testEngine();
+    const W = Float32Array.from(randn(C * L, 5));
+    W[4] = Number.NaN;
+    const head = new LinearHead(e, { C, labels: L, pair: false, W, b: new Float32Array(L) });
+    expect(await firstNonFinite(head)).toBe('W[4] = NaN');
+    await expect(exportHead(head, meta(false))).rejects.toThrow(NonFiniteHeadError);
+    await expect(exportHead(head, meta(false))).rejects.toThrow(/parameter "W" holds NaN at index 4 \(the run diverged\): nothing was exported/);
+    const fine = new LinearHead(e, { C, labels: L, pair: false });
+    expect(await firstNonFinite(fine)).toBeNull();
+    head.dispose();
+    fine.dispose();
+  });
 
   it('export refuses label lists that do not match the head', async () => {
     const e = await testEngine();

@@ -2,7 +2,7 @@
 // src/heads/serialize.ts writes, plus an onnxruntime-node runner: for the ONNX export tests.
 import * as ort from 'onnxruntime-node';
 import { writeSafetensors, type F32Tensor } from '../../src/heads/safetensors';
-import type { HeadMeta } from '../../src/heads/serialize';
+import { HEAD_FORMAT_VERSION, type HeadMeta } from '../../src/heads/serialize';
 
 export const TEST_HASH = '0123456789abcdef'.repeat(4);
 
@@ -25,7 +25,7 @@ export function headFile(kind: string, config: Record<string, unknown>, tensors:
   for (const [k, v] of Object.entries(tensors)) t[k] = { shape: v.shape, data: Float32Array.from(v.data) };
   return writeSafetensors(t, {
     format: 'labeltune-head',
-    version: '1',
+    version: HEAD_FORMAT_VERSION,
     kind,
     config: JSON.stringify(config),
     labels: JSON.stringify(meta.labels),

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ortNode from 'onnxruntime-node';
+import { encoderIdentity } from '../../src/encoder/identity';
 import { Encoder } from '../../src/encoder/encoder';
 import type { ModelFiles } from '../../src/encoder/model-files';
 import type { EncodedExample } from '../../src/encoder/types';
@@ -53,9 +54,10 @@ describe('Encoder on USE-lite', () => {
     await web?.dispose();
   });
 
-  it('reads config.json: 512 wide, 128 tokens, own pooled output, no pair input', () => {
+  it('reads config.json: 512 wide, 128 tokens, own pooled output, no pair input', async () => {
     expect(node.info).toMatchObject({ name: 'use-lite', hiddenSize: C, maxTokens: 128, hasPooledOutput: true, hasPairInput: false, ep: 'cpu' });
-    expect(node.info.hash).toBe(files.config!.modelSha256);
+    expect(node.info.modelSha256).toBe(files.config!.modelSha256);
+    expect(node.info.hash).toBe((await encoderIdentity(files)).hash); // model + tokenizer + config + code version
     expect(node.tmax).toBe(128);
   });
 

@@ -4,6 +4,7 @@
 // app's path is tests/gpu/onnx-export-combined.test.ts.
 import { describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
+import { encoderIdentity } from '../../src/encoder/identity';
 import { exportCombinedOnnx, exportHeadOnnxFromFile } from '../../src/export';
 import { Graph } from '../../src/onnx/graph';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
@@ -13,10 +14,10 @@ import { randn } from '../helpers/rng';
 const L = 2;
 const C = 32;
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', new Uint8Array(bytes));
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** The tiny encoder's files: its identity covers the tokenizer.json too. */
+const TOKENIZER = { model: { type: 'WordLevel', vocab: { a: 0 }, unk_token: 'a' } };
+const filesOf = (model: Uint8Array) => ({ model, tokenizerJson: TOKENIZER });
+const identity = async (model: Uint8Array) => (await encoderIdentity(filesOf(model))).hash;
 
 /** A tiny pair-less encoder: last_hidden_state = Embedding(ids), no pooled output. */
 function tinyEncoder(): Uint8Array {
@@ -34,7 +35,7 @@ const linearFile = (hash: string, pair: 'none' | 'side-by-side' | 'pair-input') 
 describe('combined ONNX export', () => {
   it('side by side: inputs of both sides, encoder nodes twice, initializers once, logits/probabilities out', async () => {
     const enc = tinyEncoder();
-    const bytes = await exportCombinedOnnx(enc, linearFile(await sha256(enc), 'side-by-side'));
+    const bytes = await exportCombinedOnnx(filesOf(enc), linearFile(await identity(enc), 'side-by-side'));
     const m = onnxProto.onnx.ModelProto.decode(bytes);
     const g = m.graph!;
     expect(g.input!.map((v) => v.name)).toEqual(['input_ids', 'attention_mask', 'input_ids_b', 'attention_mask_b']);
@@ -47,21 +48,24 @@ describe('combined ONNX export', () => {
     expect(md).toMatchObject({ format: 'labeltune-combined-onnx', kind: 'linear', pooling: 'masked-mean', inputs_padding: 'right' });
   });
 
-  it('refuses a head trained on another encoder', async () => {
-    await expect(exportCombinedOnnx(tinyEncoder(), linearFile('e'.repeat(64), 'none'))).rejects.toThrow(/the head was trained on enc \(hash eeeeeeeeeeee…\), this encoder model \(enc\) has hash [0-9a-f]{12}…/);
+  it('refuses a head trained on another encoder, or on the same model under another tokenizer', async () => {
+    await expect(exportCombinedOnnx(filesOf(tinyEncoder()), linearFile('e'.repeat(64), 'none'))).rejects.toThrow(/the head was trained on enc \(hash eeeeeeeeeeee…\), this encoder \(enc: model, tokenizer and config\) has hash [0-9a-f]{12}…/);
+    const enc = tinyEncoder();
+    const otherTokenizer = { model: enc, tokenizerJson: { model: { type: 'WordLevel', vocab: { b: 0 }, unk_token: 'b' } } };
+    await expect(exportCombinedOnnx(otherTokenizer, linearFile(await identity(enc), 'none'))).rejects.toThrow(/the head was trained on enc/);
   });
 
   it('refuses a pair-input head on an encoder without token_type_ids', async () => {
     const enc = tinyEncoder();
-    await expect(exportCombinedOnnx(enc, linearFile(await sha256(enc), 'pair-input'))).rejects.toThrow(/trained with the model's pair input, but this encoder has no token_type_ids input/);
+    await expect(exportCombinedOnnx(filesOf(enc), linearFile(await identity(enc), 'pair-input'))).rejects.toThrow(/trained with the model's pair input, but this encoder has no token_type_ids input/);
   });
 
   it('refuses a head model without labeltune metadata and a pooled output the encoder lacks', async () => {
     const tb = makeTinyBert();
     const g = new Graph('x');
     g.output(g.input('pooled', 'float', ['batch', C]), 'float', ['batch', C]);
-    await expect(exportCombinedOnnx(tb.model, g.toBytes())).rejects.toThrow(/the head model's metadata format is null, expected "labeltune-head-onnx"/);
-    const head = exportHeadOnnxFromFile(linearFile(await sha256(tb.model), 'none'));
-    await expect(exportCombinedOnnx(tb.model, head, { pooledOutput: 'pooler_output' })).rejects.toThrow(/the encoder has no output "pooler_output" \(outputs: last_hidden_state\)/);
+    await expect(exportCombinedOnnx(filesOf(tb.model), g.toBytes())).rejects.toThrow(/the head model's metadata format is null, expected "labeltune-head-onnx"/);
+    const head = exportHeadOnnxFromFile(linearFile(await identity(tb.model), 'none'));
+    await expect(exportCombinedOnnx(filesOf(tb.model), head, { pooledOutput: 'pooler_output' })).rejects.toThrow(/the encoder has no output "pooler_output" \(outputs: last_hidden_state\)/);
   });
 });

@@ -3,7 +3,8 @@
 // values). The GPU round trips of real heads are in tests/gpu/serialize.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { GpuEngine } from '../../src/gpu/engine';
-import { importHead } from '../../src/heads/serialize';
+import { MAX_LABELS } from '../../src/data/columns';
+import { IMPORT_LIMITS, importHead } from '../../src/heads/serialize';
 import { readSafetensors, writeSafetensors, type F32Tensor } from '../../src/heads/safetensors';
 
 /** A raw file from a header object and a data section (for malformed cases the writer refuses to produce). */
@@ -80,7 +81,7 @@ describe('head file validation (before any GPU work)', () => {
   const L = 2;
   const meta = (over: Record<string, string> = {}): Record<string, string> => ({
     format: 'labeltune-head',
-    version: '1',
+    version: '2',
     kind: 'linear',
     config: JSON.stringify({ C, labels: L, pair: false }),
     labels: '["neg","pos"]',
@@ -100,13 +101,14 @@ describe('head file validation (before any GPU work)', () => {
 
   it('refuses a head for another encoder, naming both', () => {
     expect(() => load(params(), meta(), 'b'.repeat(64))).toThrow(
-      'this head was trained on use-lite (hash aaaaaaaaaaaa…), the loaded encoder is minilm (bbbbbbbbbbbb…); load use-lite or retrain',
+      'this head was trained on use-lite (hash aaaaaaaaaaaa…), the loaded encoder is minilm (bbbbbbbbbbbb…) — the hash covers the model, tokenizer and config; load use-lite or retrain',
     );
   });
 
   const bad: [string, Record<string, F32Tensor>, Record<string, string>, RegExp][] = [
     ['wrong format', params(), meta({ format: 'other' }), /format is "other", expected "labeltune-head"/],
-    ['newer version', params(), meta({ version: '2' }), /format version 2 is not supported \(this build reads version 1\)/],
+    ['newer version', params(), meta({ version: '3' }), /format version 3 is not supported \(this build reads version 2\)/],
+    ['version 1 (model hash only, no tokenizer)', params(), meta({ version: '1' }), /format version 1 recorded only the model's hash, not the tokenizer the head was trained under, .*retrain the head with this build/],
     ['unknown kind', params(), meta({ kind: 'mystery' }), /unknown head kind "mystery"/],
     ['config not JSON', params(), meta({ config: '{C:' }), /metadata "config" is not valid JSON/],
     ['config field wrong', params(), meta({ config: JSON.stringify({ C, labels: 0, pair: false }) }), /config \(linear\)\.labels must be a positive integer, got 0/],
@@ -167,6 +169,10 @@ describe('head file validation (before any GPU work)', () => {
     expect(() => importHead(noEngine, writeSafetensors(params(), meta()), { encoderHash: 'a'.repeat(64), encoderName: 'minilm', encoderWidth: 384 })).toThrow(
       "head file: this head reads 3-wide encoder features, but minilm gives 384-wide ones (the file's encoder hash matches, so its config is corrupt or forged); re-export the head",
     );
+  });
+
+  it('caps labels exactly as datasets are capped', () => {
+    expect(IMPORT_LIMITS.labels).toBe(MAX_LABELS);
   });
 
   // A complete L-Tuning prefix file (C 3, L 2, d 4, H 2, m 2, Tl 3) minus whatever a case breaks.
