@@ -67,3 +67,15 @@ export function trainOptions(form: TrainForm, kind: HeadKind, trainSize: number,
     evalEverySteps: stepsPerEpoch >= 40 ? Math.ceil(stepsPerEpoch / 2) : 0,
   };
 }
+
+/**
+ * A train-sample size that trains in about `seconds` at `stepSeconds` per step of `batchSize` for `epochs`
+ * epochs, rounded down to a round number (at least 10 per label), or null when `trainSize` already fits.
+ */
+export function sampleForSeconds(stepSeconds: number, batchSize: number, epochs: number, trainSize: number, labels: number, seconds = 60): number | null {
+  if (!(stepSeconds > 0) || !(epochs > 0)) return null;
+  const fits = Math.floor((seconds / (stepSeconds * epochs)) * batchSize);
+  if (fits >= trainSize) return null;
+  const round = fits >= 1000 ? 500 : fits >= 200 ? 50 : 10;
+  return Math.max(labels * 10, Math.floor(fits / round) * round);
+}

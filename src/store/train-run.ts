@@ -10,6 +10,7 @@ import type { Head } from '../heads/head';
 import { headMeta } from '../heads/head-meta';
 import { buildHead, type HeadContext, type HeadKind } from '../heads/registry';
 import { firstNonFinite } from '../heads/serialize';
+import { estimateRun } from '../train/estimate';
 import { Trainer, type EvalRecord, type StepRecord, type TrainResult } from '../train/trainer';
 import { setActiveHead } from './active-head';
 import type { CurrentDataset } from './data-prep';
@@ -20,7 +21,7 @@ import { beginEncode, beginRun, endEncode, endRun, isCurrentRun, makePauseGate, 
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
 import { keepRun } from './run-save';
 import { useStudio } from './store';
-import { formErrors, trainOptions } from './train-form';
+import { formErrors, sampleForSeconds, trainOptions } from './train-form';
 import type { TrainForm, TrainSlice } from './train-slice';
 import { getEngine } from './workflows';
 import { cancelZeroShotPreview, evaluateZeroShot } from './zero-shot-preview';
@@ -192,7 +193,17 @@ export async function startTraining(): Promise<void> {
     message: '',
     timings: { encode: enc.seconds, train: 0 },
   };
-  set({ trainStatus: 'training', run: { ...record }, results: null });
+  set({ trainStatus: 'training', run: { ...record }, results: null, runEstimate: null });
+  // On a CPU adapter a run can take many minutes: time real steps first and say what a one-minute run would be.
+  if (engine.gpu.report.isFallbackAdapter && head.params.length > 0) {
+    try {
+      const est = await estimateRun(engine, trainer, train.examples, dev.examples.length);
+      const proposal = est.totalSeconds > 90 ? sampleForSeconds(est.stepSeconds, form.batchSize, form.epochs, train.examples.length, ds.train.labels.length) : null;
+      set({ runEstimate: { runId: record.id, stepSeconds: est.stepSeconds, totalSeconds: est.totalSeconds, proposal } });
+    } catch {
+      // An estimate is advice: a run that cannot be measured still trains.
+    }
+  }
   const { result, thrown, lost, best } = await fitLive(engine, head, trainer, record, train, dev);
 
   if (lost) {

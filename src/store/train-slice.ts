@@ -9,6 +9,15 @@ import type { Metrics } from '../train/metrics';
 import type { DecayKind } from '../train/schedule';
 import type { RunRecord } from './run-record';
 
+/** A run's cost measured from real steps before it starts (src/train/estimate.ts). */
+export interface RunEstimateView {
+  runId: string;
+  stepSeconds: number;
+  totalSeconds: number;
+  /** A train sample that trains in about a minute at that speed, or null when the run already does. */
+  proposal: number | null;
+}
+
 export type TrainStatus = 'idle' | 'encoding' | 'training' | 'paused' | 'done' | 'error';
 
 /** What the form edits (the advanced panel's fields); the trainer's other options keep their defaults. */
@@ -78,6 +87,8 @@ export interface TrainSlice {
   zeroShotError: string | null;
   encodeStage: EncodeStage | null;
   encodeSummary: EncodeSummary | null;
+  /** Measured before a run on a CPU (fallback) adapter: a step's time, the run's cost, a sample that trains in ~1 min. */
+  runEstimate: RunEstimateView | null;
   /** The run in progress or the last one (stoppedBy 'running' while it runs). */
   run: RunRecord | null;
   /** Why the last run stopped, or what went wrong (for the user). */
@@ -113,6 +124,7 @@ export const createTrainSlice: StateCreator<TrainSlice, [], [], TrainSlice> = (s
   zeroShotError: null,
   encodeStage: null,
   encodeSummary: null,
+  runEstimate: null,
   run: null,
   trainMessage: null,
   trainError: null,

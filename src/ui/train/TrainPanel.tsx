@@ -20,7 +20,7 @@ import {
   stopTraining,
 } from '../../store/train-workflows';
 import type { DecayKind } from '../../train/schedule';
-import { duration, headInfo, liveEpoch, pct, rate, sampleForSeconds, trainEtaSeconds } from './format';
+import { duration, headInfo, liveEpoch, pct, rate, trainEtaSeconds } from './format';
 import { TrainCharts } from './TrainCharts';
 import './train.css';
 
@@ -208,25 +208,22 @@ function Stat({ label, children, testId }: { label: string; children: ReactNode;
   );
 }
 
-/** On a slow adapter: the sample that trains in about a minute at the measured speed, one click away. */
-function SizeHint({ run }: { run: NonNullable<ReturnType<typeof useStudio.getState>['run']> }) {
-  const fallback = useStudio((s) => s.adapter?.isFallbackAdapter ?? false);
-  const dataset = useStudio((s) => s.dataset);
-  const form = useStudio((s) => s.trainForm);
+/** On a CPU adapter: the run's cost measured from real steps before it started, and a one-minute sample. */
+function SizeHint({ runId }: { runId: string }) {
+  const est = useStudio((s) => s.runEstimate);
   const running = useStudio((s) => s.trainStatus === 'encoding' || s.trainStatus === 'training' || s.trainStatus === 'paused');
-  const last = run.steps.at(-1);
-  if (!fallback || !dataset || !last || last.step < 3) return null;
-  const eps = run.steps.slice(-10).reduce((a, x) => a + x.examplesPerSecond, 0) / Math.min(10, run.steps.length);
-  const full = dataset.train.examples.length;
-  const size = sampleForSeconds(eps, form.epochs, form.maxTrain || full, dataset.train.labels.length);
-  if (size === null || size === form.maxTrain) return null;
+  if (!est || est.runId !== runId) return null;
   return (
     <p className="muted small" data-testid="size-hint">
-      At {rate(eps)} examples/s on this CPU adapter, {form.epochs} epochs of {(form.maxTrain || full).toLocaleString()} examples take{' '}
-      {duration(((form.maxTrain || full) * form.epochs) / eps)}; a sample of {size.toLocaleString()} trains in about a minute.{' '}
-      <button className="btn-ghost btn-sm" data-testid="size-hint-use" disabled={running} onClick={() => setTrainForm({ maxTrain: size })}>
-        Use a sample of {size.toLocaleString()}
-      </button>
+      Measured before training on this CPU adapter: a step takes {duration(est.stepSeconds)}, so this run takes about {duration(est.totalSeconds)}.
+      {est.proposal !== null && (
+        <>
+          {' '}A sample of {est.proposal.toLocaleString()} training examples trains in about a minute.{' '}
+          <button className="btn-ghost btn-sm" data-testid="size-hint-use" disabled={running} onClick={() => setTrainForm({ maxTrain: est.proposal! })}>
+            Use a sample of {est.proposal.toLocaleString()}
+          </button>
+        </>
+      )}
     </p>
   );
 }
@@ -262,7 +259,7 @@ function LiveRun() {
           {summary.cached > 0 ? `: ${summary.cached.toLocaleString()} of ${summary.texts.toLocaleString()} from the feature cache` : ` in ${duration(summary.seconds)}`}.
         </p>
       )}
-      <SizeHint run={run} />
+      <SizeHint runId={run.id} />
       <TrainCharts run={run} />
     </div>
   );

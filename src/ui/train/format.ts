@@ -41,18 +41,6 @@ export function trainEtaSeconds(run: { steps: readonly { step: number }[]; datas
   return Math.max(0, total - last.step) * (run.timings.train / last.step);
 }
 
-/**
- * A train-sample size that trains in about `seconds` at `examplesPerSecond` for `epochs` epochs, rounded down to
- * a round number (at least `labels` x 10), or null when the whole set already fits.
- */
-export function sampleForSeconds(examplesPerSecond: number, epochs: number, trainSize: number, labels: number, seconds = 60): number | null {
-  if (!(examplesPerSecond > 0) || !(epochs > 0)) return null;
-  const fits = Math.floor((examplesPerSecond * seconds) / epochs);
-  if (fits >= trainSize) return null;
-  const step = fits >= 1000 ? 500 : fits >= 200 ? 50 : 10;
-  return Math.max(labels * 10, Math.floor(fits / step) * step);
-}
-
 /** How a label shows on the page: its text when the user gave one ("a positive review (1)"), else its name. */
 export function labelDisplay(name: string, text: string | undefined): string {
   const t = text?.trim();
