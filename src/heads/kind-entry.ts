@@ -7,6 +7,7 @@
 import type { GpuEngine } from '../gpu/engine';
 import type { EncoderSpec } from '../model/spec';
 import type { Graph } from '../onnx/graph';
+import { MAX_LABELS } from '../util/limits';
 import type { Head } from './head';
 import type { HeadKind } from './registry';
 import type { F32Tensor } from './safetensors';

@@ -40,6 +40,11 @@ describe('predictionsCsv (the studio and the CLI write the same file)', () => {
     expect(() => predictionsCsv({ text: 't', textPair: null, label: null }, [{ text: 'a' }], ['x', 'y'], [1])).toThrow(/1 probabilities for 1 rows x 2 labels/);
   });
 
+  it('escapes formula cells: texts and label names a spreadsheet would run', () => {
+    const csv = predictionsCsv({ text: 'text', textPair: null, label: null }, [{ text: '=1+1' }, { text: '@SUM(A1:A9)' }], ['-1', '+1'], [0.25, 0.75, 0.9, 0.1]);
+    expect(csv).toBe('text,predicted,p_-1,p_+1\n"\'=1+1","\'+1",0.250000,0.750000\n"\'@SUM(A1:A9)","\'-1",0.900000,0.100000\n');
+  });
+
   it('adds predicted_text when the head was trained with label texts', () => {
     const csv = predictionsCsv({ text: 't', textPair: null, label: null }, [{ text: 'fine' }], ['0', '1'], [0.3, 0.7], ['a negative review', 'a positive review']);
     expect(csv).toBe('t,predicted,predicted_text,p_0,p_1\nfine,1,a positive review,0.300000,0.700000\n');
