@@ -135,8 +135,8 @@ type Err = new (message: string) => Error;
  * is untrusted, and these numbers size allocations and loops. Checked by int() for every key listed here.
  */
 export const IMPORT_LIMITS = {
-  /** Labels (L, labels): as many as a dataset may have (data/columns.ts MAX_LABELS; heads/ may not import data/). */
-  labels: 1000,
+  /** Labels (L, labels): as many as a dataset may have (util/limits.ts MAX_LABELS, which data/ reads too). */
+  labels: MAX_LABELS,
   /** Encoder width C (BERT-large is 1024). */
   width: 16384,
   /** Head width d, FFN width, attention heads, decoder layers, prefix vectors per label. */
