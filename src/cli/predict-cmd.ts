@@ -2,9 +2,8 @@
 // CSV — the input text(s), the predicted label and one probability column per label (`p_<label>`); when the file
 // has a label column (named with --label, or detected: a column whose every value is one of the head's labels)
 // its value, a `correct` column and the accuracy are added. Design decision: the file needs no label column, so it
-// is read as a plain table (not a Dataset), and the CSV is the studio's (src/train/prediction-csv.ts, written through
-// src/data/csv-writer: RFC 4180 quoting, formula cells escaped); rows with an empty text are skipped with a warning
-// naming lines.
+// is read as a plain table (not a Dataset), and the CSV is the studio's (src/train/prediction-csv.ts, written by
+// src/data/csv-writer: RFC 4180 quoting, formula cells escaped); rows with an empty text are skipped with a warning naming lines.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { columnStats, DataError, guessColumns, listLines, listNames, type ParsedTable } from '../data';

@@ -256,17 +256,16 @@ export async function trainCommand(argv: string[]): Promise<void> {
             let failure = !Number.isFinite(final.loss) ? `${result?.message ?? 'The head gives a non-finite dev loss.'}` : null;
             // The trainer restored the best dev checkpoint, so h holds the best head.
             if (target && !failure) {
+              // L-Tuning kinds run a pair as one joint sequence: for the file, that is the encoder's pair input.
               const meta = headMeta({
                 labels: trainSet.labels,
                 labelTexts: texts[ti],
-                encoder: encoder.info,
+                encoder: { ...encoder.info, hasPairInput: encoder.info.hasPairInput || joint },
                 tmax: encoder.tmax,
                 pairData: hasPairs,
                 training: { data: c.data, head, labelColumn: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: trainer.options.lr, seed: a.seed, bestEpoch: result?.best ? result.best.epoch + 1 : null },
                 metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
               });
-              // Kinds that read a pair as one joint sequence (L-Tuning) use it even where the model has no pair input.
-              if (joint && hasPairs) meta.tokenizer.pair = 'pair-input';
               try {
                 writeAtomically(target, await exportHead(h, meta));
                 out = target;

@@ -135,7 +135,7 @@ type Err = new (message: string) => Error;
  * is untrusted, and these numbers size allocations and loops. Checked by int() for every key listed here.
  */
 export const IMPORT_LIMITS = {
-  /** Labels (L, labels): as many as a dataset may have (src/util/limits.ts, the data module's cap too). */
+  /** Labels (L, labels): as many as a dataset may have (util/limits.ts MAX_LABELS, which data/ reads too). */
   labels: MAX_LABELS,
   /** Encoder width C (BERT-large is 1024). */
   width: 16384,

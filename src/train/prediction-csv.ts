@@ -1,9 +1,8 @@
 // The prediction CSV, written the same way by the studio's batch prediction and `labeltune predict`: the input's
 // text column(s) under their own names, its label column when it has one, `predicted`, a `p_<label>` probability
 // per label (after `predicted_text` when the head has label texts), and with a label column a `correct` column.
-// Design decision: the program's one CSV writer (src/data/csv-writer: papaparse, RFC 4180 quoting of commas, quotes
-// and newlines inside texts, formula cells escaped with a leading ') writes it, with '\n' line ends and probabilities as fixed 6-decimal
-// numbers, so the two writers cannot drift apart.
+// Design decision: one writer for both, the program's CSV writer (src/data/csv-writer: RFC 4180 quoting, formula
+// cells escaped against CSV injection, '\n' line ends), probabilities as fixed 6-decimal numbers.
 import { toCsv } from '../data/csv-writer';
 import { argmaxRows } from './inference';
 
