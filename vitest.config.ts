@@ -2,6 +2,12 @@
 // kernels against the references on a real WebGPU adapter via the `webgpu` package). The browser tier is
 // scripts/e2e.mjs (Playwright + headless Chromium).
 import { defineConfig } from 'vitest/config';
+import { applyVulkanEnv } from './src/gpu/vulkan-env';
+
+// The gpu tier's forks inherit this process's environment: on a machine without a GPU, the software Vulkan
+// driver's VK_ICD_FILENAMES and LD_LIBRARY_PATH are set here, before any fork starts (the dynamic loader reads
+// LD_LIBRARY_PATH only at process start).
+applyVulkanEnv();
 
 export default defineConfig({
   test: {

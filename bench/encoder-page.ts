@@ -1,10 +1,17 @@
 // The browser half of `npm run bench:encoder`: a page that drives the encoder Web Worker through EncoderClient,
 // exactly as the studio does. bench/encoder.bench.ts builds it with Vite, serves it with `vite preview`
 // (COOP/COEP) and calls window.encoderBench.run() from headless Chromium.
+// It also runs the engine comparison (bench/encoder-engines.ts) on its own main thread: onnxruntime-web's wasm and
+// WebGPU EPs and our WGSL forward on the same token-id batches. This page is a bench-only Vite entry
+// (bench/encoder.html), never part of the app's build: the app bundle exposes nothing for it.
 // Design decision: the page only measures and reports (wall times, the EP that actually ran, JS heap where the
 // browser exposes performance.memory); it decides nothing — the Node script picks EPs, subsets and prints.
 import type { EncodedExample } from '../src/encoder/types';
+import { defaultModelUrl } from '../src/encoder/sources';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
+import { GpuEngine } from '../src/gpu/engine';
+import { readEncoderSpec } from '../src/model/onnx-reader';
+import { runOrt, runWgsl, type EngineKind, type EngineResult, type IdBatch } from './encoder-engines';
 import { EncoderClient } from '../src/worker/encoder-client';
 import type { LoadedReport } from '../src/worker/protocol';
 
@@ -67,6 +74,35 @@ async function run(cfg: PageRunConfig): Promise<PageRunResult> {
   }
 }
 
+export interface PageEngineConfig {
+  engine: EngineKind;
+  batches: IdBatch[];
+  wasmThreads?: number;
+}
+
+export type PageEngineResult = EngineResult;
+
+let modelBytes: Promise<Uint8Array> | null = null;
+
+/** The default model's bytes, fetched once from this server (public/models/use-lite/model.onnx). */
+function model(): Promise<Uint8Array> {
+  modelBytes ??= fetch(`${defaultModelUrl()}model.onnx`).then(async (r) => {
+    if (!r.ok) throw new Error(`model.onnx: HTTP ${r.status}`);
+    return new Uint8Array(await r.arrayBuffer());
+  });
+  return modelBytes;
+}
+
+/** The engine comparison on this page's main thread: onnxruntime-web (wasm or WebGPU EP) or our WGSL forward. */
+async function engines(cfg: PageEngineConfig): Promise<PageEngineResult> {
+  const bytes = await model();
+  if (cfg.engine === 'wgsl') return runWgsl(async () => new GpuEngine(await acquireGpu()), () => readEncoderSpec(bytes), cfg.batches);
+  const ort = await import('onnxruntime-web');
+  if (cfg.wasmThreads !== undefined) ort.env.wasm.numThreads = cfg.wasmThreads;
+  ort.env.logLevel = 'error';
+  return runOrt(ort, bytes, cfg.engine === 'ort-wasm' ? 'wasm' : 'webgpu', cfg.batches);
+}
+
 /** The page's WebGPU adapter (the one the worker's WebGPU EP also gets on this machine), in words. */
 async function adapter(): Promise<{ description: string; isFallbackAdapter: boolean; host: string }> {
   const gpu = await acquireGpu();
@@ -78,8 +114,9 @@ async function adapter(): Promise<{ description: string; isFallbackAdapter: bool
 }
 
 // EncoderClient is exposed too, for ad-hoc checks from the browser console or Playwright.
-(window as unknown as { encoderBench: { run: typeof run; adapter: typeof adapter; EncoderClient: typeof EncoderClient; ready: true } }).encoderBench = {
+(window as unknown as { encoderBench: { run: typeof run; engines: typeof engines; adapter: typeof adapter; EncoderClient: typeof EncoderClient; ready: true } }).encoderBench = {
   run,
+  engines,
   adapter,
   EncoderClient,
   ready: true,

@@ -4,14 +4,19 @@
 //   browser: onnxruntime-web wasm and WebGPU EPs in the encoder Web Worker (headless Chromium, bench/encoder.html
 //            built by Vite and served by `vite preview` with COOP/COEP), driven through EncoderClient;
 // and the cost of a feature-cache hit (the same texts encoded again through the cache: disk in Node, OPFS in
-// the browser). Prints a table, then ONE JSON line ({"bench":"encoder", adapter, rows, cache_hit}).
+// the browser). Then the engine comparison (bench/encoder-engines.ts): the first BENCH_ENGINE_TEXTS texts,
+// tokenised once, as the same token-id batches through onnxruntime-web's wasm EP, its WebGPU EP (Chromium only:
+// see NODE_WEBGPU_EP_NOTE) and our WGSL forward (WgslEncoder, frozen), in Node and on the Chromium bench page,
+// each on the host's one adapter; WGSL's peak MiB is its buffer pool's. Prints tables, then ONE JSON line
+// ({"bench":"encoder", adapter, rows, cache_hit, engines}).
 // Design decisions: each Node row runs in its own child process, so its peak RSS (getrusage maxRSS) is its own;
 // a browser row's peak RSS is the sum over Chromium's process tree, sampled every 100 ms while it runs. Every
 // row times one pass over its texts after a warm-up on other texts; the EP reported is the one that ran.
 // onnxruntime-web's WebGPU EP is ~50x slower than wasm on a fallback (CPU) adapter: there it gets a subset.
 // Env: BENCH_TEXTS (texts per row, default all), BENCH_WEBGPU_TEXTS (default: 16 on a fallback adapter, else
 // all), BENCH_WARMUP_TEXTS (16; WebGPU 4), BENCH_WASM_THREADS (onnxruntime-web threads; default its own choice),
-// BENCH_CACHE_PASSES (timed cache-hit passes, 3).
+// BENCH_CACHE_PASSES (timed cache-hit passes, 3), BENCH_ENGINE_TEXTS (texts of the engine comparison, 16: raise
+// it on a real GPU), BENCH_ENGINES_ONLY=1 (the engine comparison alone).
 import { fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,10 +24,13 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import type { PageRunConfig, PageRunResult } from './encoder-page';
+import type { PageEngineConfig, PageEngineResult, PageRunConfig, PageRunResult } from './encoder-page';
+import { runOrt, runWgsl, type EngineKind, type EngineResult, type IdBatch } from './encoder-engines';
+import { engineRow, NODE_WEBGPU_EP_NOTE, printEngineTable, tokenBatches, type EngineRow } from './encoder-engine-rows';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA = fileURLToPath(new URL('../../shared/data/sst2/dev.tsv', import.meta.url));
+const MODEL = fileURLToPath(new URL('../public/models/use-lite/model.onnx', import.meta.url));
 const OUT_DIR = join(ROOT, '.cache', 'bench-encoder-dist');
 
 function intEnv(name: string, dflt: number | null): number | null {
@@ -36,6 +44,10 @@ function intEnv(name: string, dflt: number | null): number | null {
 const WARMUP = intEnv('BENCH_WARMUP_TEXTS', 16)!;
 const WASM_THREADS = intEnv('BENCH_WASM_THREADS', null) ?? undefined;
 const CACHE_PASSES = Math.max(1, intEnv('BENCH_CACHE_PASSES', 3)!);
+/** Texts of the engine comparison (the first N; onnxruntime's WebGPU EP is slow on a CPU adapter). */
+const ENGINE_TEXTS = intEnv('BENCH_ENGINE_TEXTS', 16)!;
+/** Run only the engine comparison (skips the Encoder rows and the cache-hit passes). */
+const ENGINES_ONLY = process.env.BENCH_ENGINES_ONLY === '1';
 
 /** The SST-2 dev sentences: TSV with the header `sentence<TAB>label`. */
 function readSst2(path = DATA): string[] {
@@ -100,14 +112,53 @@ interface ChildJob {
   warmup: number;
   wasmThreads?: number;
   cachePasses: number;
+  /** Engine comparison instead of an Encoder row: this engine over these token-id batches. */
+  engine?: EngineKind;
+  batches?: IdBatch[];
 }
 
 interface ChildResult {
   row: Row;
   cache: CacheHit | null;
+  engine?: EngineResult;
+}
+
+/** One engine over the token-id batches in this child (its peak RSS is its own). */
+async function engineChild(job: ChildJob): Promise<ChildResult> {
+  const batches = job.batches!;
+  let r: EngineResult;
+  if (job.engine === 'wgsl') {
+    const { nodeGpu } = await import('../src/gpu/node-gpu');
+    const { acquireGpu } = await import('../src/gpu/device');
+    const { GpuEngine } = await import('../src/gpu/engine');
+    const { readEncoderSpec } = await import('../src/model/onnx-reader');
+    await nodeGpu();
+    const model = new Uint8Array(readFileSync(MODEL));
+    r = await runWgsl(async () => new GpuEngine(await acquireGpu()), () => readEncoderSpec(model), batches);
+  } else if (job.engine === 'ort-wasm') {
+    const ort = await import('onnxruntime-web');
+    if (job.wasmThreads !== undefined) ort.env.wasm.numThreads = job.wasmThreads;
+    ort.env.logLevel = 'error';
+    r = await runOrt(ort, new Uint8Array(readFileSync(MODEL)), 'wasm', batches);
+  } else throw new Error(`engine ${job.engine} does not run in Node: ${NODE_WEBGPU_EP_NOTE}`);
+  const row: Row = {
+    runtime: r.engine === 'wgsl' ? 'WGSL encoder (Node)' : 'onnxruntime-web (Node)',
+    ep: r.engine === 'wgsl' ? 'webgpu (ours)' : 'wasm',
+    texts: r.texts,
+    seconds: round(r.seconds, 3),
+    texts_per_s: round(r.texts / r.seconds, 1),
+    ms_per_text: round((r.seconds * 1000) / r.texts, 3),
+    peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 0),
+    load_s: round(r.loadSeconds, 2),
+    warmup_texts: r.texts,
+    warmup_s: round(r.warmupSeconds, 2),
+    threads: r.engine === 'wgsl' ? null : ((await import('onnxruntime-web')).env.wasm.numThreads ?? null),
+  };
+  return { row, cache: null, engine: r };
 }
 
 async function childMain(job: ChildJob): Promise<ChildResult> {
+  if (job.engine) return engineChild(job);
   const { Encoder } = await import('../src/encoder/encoder');
   const { loadModelSourceNode } = await import('../src/encoder/sources-node');
   const t0 = performance.now();
@@ -260,7 +311,7 @@ interface AdapterJson {
   host: string;
 }
 
-async function browserHalf(texts: string[]): Promise<{ rows: Row[]; cache: CacheHit; adapter: AdapterJson; webgpuNote: string }> {
+async function browserHalf(texts: string[], engineBatches: IdBatch[]): Promise<{ rows: Row[]; cache: CacheHit | null; adapter: AdapterJson; webgpuNote: string; engines: EngineRow[] }> {
   const { launchBrowser } = await import('../e2e/browser');
   const served = await buildAndServe();
   let browser: Browser | null = null;
@@ -278,6 +329,8 @@ async function browserHalf(texts: string[]): Promise<{ rows: Row[]; cache: Cache
     )) as AdapterJson;
     // The browser's main process: the newest child of this process whose command line is Chromium's.
     const root = chromiumPid();
+    const engines = await pageEngines(page, engineBatches, root);
+    if (ENGINES_ONLY) return { rows: [], cache: null, adapter, webgpuNote: '', engines };
 
     const rows: Row[] = [];
     const browserRow = (r: PageRunResult, peak: number, n: number, seconds: number, note?: string): Row => ({
@@ -333,7 +386,7 @@ async function browserHalf(texts: string[]): Promise<{ rows: Row[]; cache: Cache
       speedup: round(wasmSeconds / s, 1),
     };
     if (errors.length) console.warn(`[bench] page errors:\n  ${errors.join('\n  ')}`);
-    return { rows, cache, adapter, webgpuNote };
+    return { rows, cache, adapter, webgpuNote, engines };
   } finally {
     await browser?.close();
     await served.close();
@@ -360,6 +413,32 @@ function chromiumPid(): number {
   }
   if (kids.length === 0) throw new Error('could not find the Chromium process under this process (for the RSS column)');
   return Math.max(...kids);
+}
+
+// ---- engine comparison: the same token ids through onnxruntime and our WGSL forward ----------------------
+
+async function nodeEngines(batches: IdBatch[]): Promise<EngineRow[]> {
+  const wasm = await runChild({ runtime: 'web', texts: [], warmup: 0, cachePasses: 0, wasmThreads: WASM_THREADS, engine: 'ort-wasm', batches });
+  const wgsl = await runChild({ runtime: 'web', texts: [], warmup: 0, cachePasses: 0, engine: 'wgsl', batches });
+  return [engineRow('Node', wasm.engine!, batches.length, wasm.row.peak_rss_mb, wasm.engine!), engineRow('Node', wgsl.engine!, batches.length, wgsl.row.peak_rss_mb, wasm.engine!)];
+}
+
+async function pageEngines(page: Page, batches: IdBatch[], root: number): Promise<EngineRow[]> {
+  const one = async (engine: EngineKind) => {
+    let peak = treeRssMb(root);
+    const timer = setInterval(() => (peak = Math.max(peak, treeRssMb(root))), 100);
+    try {
+      const cfg: PageEngineConfig = { engine, batches, wasmThreads: WASM_THREADS };
+      const r = await page.evaluate((c) => (window as unknown as { encoderBench: { engines(c: PageEngineConfig): Promise<PageEngineResult> } }).encoderBench.engines(c), cfg);
+      return { r, peak: Math.max(peak, treeRssMb(root)) };
+    } finally {
+      clearInterval(timer);
+    }
+  };
+  const wasm = await one('ort-wasm');
+  const gpu = await one('ort-webgpu');
+  const wgsl = await one('wgsl');
+  return [wasm, gpu, wgsl].map((x) => engineRow('Chromium', x.r, batches.length, x.peak, wasm.r));
 }
 
 // ---- main -------------------------------------------------------------------------------------------------
@@ -389,28 +468,63 @@ async function main(): Promise<void> {
   const all = readSst2();
   const limit = intEnv('BENCH_TEXTS', all.length)!;
   const texts = all.slice(0, limit);
-  console.log(`encoder bench: USE-lite (public/models/use-lite), ${texts.length} SST-2 dev sentences; ${availableParallelism()} cores, load ${loadavg()[0].toFixed(2)}`);
+  const engineTexts = all.slice(0, Math.min(ENGINE_TEXTS, all.length));
+  const engineBatches = await tokenBatches(engineTexts);
+  console.log(
+    `encoder bench: USE-lite (public/models/use-lite), ${ENGINES_ONLY ? 'engine comparison only' : `${texts.length} SST-2 dev sentences`}; ` +
+      `engine comparison on the first ${engineTexts.length} (${engineBatches.length} batch(es), ${engineBatches.reduce((a, b) => a + b.rows * b.seq, 0)} padded tokens); ` +
+      `${availableParallelism()} cores, load ${loadavg()[0].toFixed(2)}`,
+  );
   const rows: Row[] = [];
   const caches: CacheHit[] = [];
-  const node = await runChild({ runtime: 'node', texts, warmup: WARMUP, cachePasses: CACHE_PASSES });
-  rows.push(node.row);
-  if (node.cache) caches.push(node.cache);
-  const web = await runChild({ runtime: 'web', texts, warmup: WARMUP, wasmThreads: WASM_THREADS, cachePasses: 0 });
-  rows.push(web.row);
-  const b = await browserHalf(texts);
+  if (!ENGINES_ONLY) {
+    const node = await runChild({ runtime: 'node', texts, warmup: WARMUP, cachePasses: CACHE_PASSES });
+    rows.push(node.row);
+    if (node.cache) caches.push(node.cache);
+    const web = await runChild({ runtime: 'web', texts, warmup: WARMUP, wasmThreads: WASM_THREADS, cachePasses: 0 });
+    rows.push(web.row);
+  }
+  const nodeEngineRows = await nodeEngines(engineBatches);
+  const b = await browserHalf(texts, engineBatches);
   rows.push(...b.rows);
-  caches.push(b.cache);
+  if (b.cache) caches.push(b.cache);
+  const engineRows = [...nodeEngineRows, ...b.engines];
 
   console.log(`adapter (browser): ${b.adapter.description}`);
-  printTable(rows);
-  if (b.webgpuNote) console.log(`note: ${b.webgpuNote}.`);
-  console.log('peak RSS: Node rows = the child process running that row (getrusage); browser rows = sum over Chromium\'s process tree (shared pages counted per process).');
-  console.log('\ncache hit (the same texts encoded again, every one from the feature cache; median of passes):');
-  for (const c of caches) {
-    console.log(
-      `  ${c.where}, ${c.store}: ${c.texts} texts in ${(c.seconds * 1000).toFixed(1)} ms = ${c.texts_per_s} texts/s, ` +
-        `${c.ms_per_text.toFixed(3)} ms/text (${c.speedup}x encoding at ${c.encode_texts_per_s} texts/s); first pass filling it: ${c.fill_seconds.toFixed(2)} s`,
-    );
+  if (!ENGINES_ONLY) {
+    printTable(rows);
+    if (b.webgpuNote) console.log(`note: ${b.webgpuNote}.`);
+    console.log('peak RSS: Node rows = the child process running that row (getrusage); browser rows = sum over Chromium\'s process tree (shared pages counted per process).');
+    console.log('\ncache hit (the same texts encoded again, every one from the feature cache; median of passes):');
+    for (const c of caches) {
+      console.log(
+        `  ${c.where}, ${c.store}: ${c.texts} texts in ${(c.seconds * 1000).toFixed(1)} ms = ${c.texts_per_s} texts/s, ` +
+          `${c.ms_per_text.toFixed(3)} ms/text (${c.speedup}x encoding at ${c.encode_texts_per_s} texts/s); first pass filling it: ${c.fill_seconds.toFixed(2)} s`,
+      );
+    }
+  }
+
+  console.log(`\nengine comparison: the same ${engineTexts.length} texts as the same token-id batches (tokenised once), one warm-up pass, then one timed pass; token states and sentence vectors read back to the CPU:`);
+  printEngineTable(engineRows);
+  const speedups: { host: string; vs: string; ratio: number }[] = [];
+  for (const host of ['Node', 'Chromium'] as const) {
+    const wgsl = engineRows.find((r) => r.host === host && r.engine === 'wgsl');
+    for (const other of engineRows.filter((r) => r.host === host && r.engine !== 'wgsl')) {
+      if (wgsl) speedups.push({ host, vs: other.engine, ratio: round(other.seconds / wgsl.seconds, 2) });
+    }
+  }
+  console.log(`WGSL speed-up (their seconds / ours, same host, same ids): ${speedups.map((x) => `${x.host} vs ${x.vs} ${x.ratio}x`).join('; ')}`);
+  const goal = speedups.find((x) => x.host === 'Chromium' && x.vs === 'ort-webgpu');
+  if (goal) {
+    // One timed pass each: on a shared CPU adapter a pass moves by ~10%, so a smaller lead is not called a win.
+    const verdict = goal.ratio > 1.1 ? 'met' : goal.ratio >= 0.9 ? 'not shown (a tie within the ~10% one pass moves on a loaded CPU adapter)' : 'NOT met';
+    console.log(`goal "WGSL forward faster than onnxruntime's WebGPU EP on the same adapter" (Chromium): ${verdict} (${goal.ratio}x)`);
+  }
+  console.log(`Node: no onnxruntime WebGPU EP row: ${NODE_WEBGPU_EP_NOTE}.`);
+  for (const r of engineRows) {
+    if (r.vs_wasm_rel_max !== null && (r.vs_wasm_rel_max > 1e-3 || (r.vs_wasm_min_cos ?? 0) < 0.9999)) {
+      console.log(`WARNING: ${r.host} ${r.what}: sentence vectors differ from the wasm EP's (rel max ${r.vs_wasm_rel_max}, min cos ${r.vs_wasm_min_cos})`);
+    }
   }
   console.log(`load average after: ${loadavg()[0].toFixed(2)}`);
   console.log(
@@ -420,7 +534,8 @@ async function main(): Promise<void> {
       dataset: 'sst2/dev.tsv',
       adapter: b.adapter,
       rows,
-      cache_hit: { node: caches[0] ?? null, browser: b.cache },
+      cache_hit: { node: caches.find((c) => !c.where.includes('Chromium')) ?? null, browser: b.cache },
+      engines: { texts: engineTexts.length, rows: engineRows, wgsl_speedup: speedups, node_webgpu_ep: NODE_WEBGPU_EP_NOTE },
       notes: b.webgpuNote ? [b.webgpuNote] : [],
     }),
   );

@@ -13,7 +13,6 @@ import { buildHead, headTrainDefaults, type HeadKind } from '../src/heads/regist
 import { mulberry32 } from '../src/data/random';
 import type { EncodedExample } from '../src/encoder/types';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
-import type { BufferPool } from '../src/gpu/buffer-pool';
 import { GpuEngine } from '../src/gpu/engine';
 import { nodeGpu } from '../src/gpu/node-gpu';
 import type { Head } from '../src/heads/head';
@@ -25,10 +24,13 @@ import { YTuningHead } from '../src/heads/ytuning';
 import { packBatch, type TrainExample } from '../src/train/batches';
 import { learningRate } from '../src/train/schedule';
 import { DEFAULT_TRAIN_OPTIONS, Trainer, type TrainOptions } from '../src/train/trainer';
+import { meterPool, meterTfjs } from './meters';
+import { benchFinetune } from './train-finetune';
+import type { Losses, Row } from './train-row';
 import { initTfjs, installNavigatorGpu, type TfjsPeer } from './tfjs-peer';
 import { createTfAdamW, createTfHead, tfTrainStep, type AdamWConfig, type ParamInit, type TfBatch, type TfHeadSpec, type TfLoss } from './tfjs-heads';
 import { createRefStepper, type RefBatch, type RefLoss } from './train-reference';
-import { measureInterleaved, randomData, type Measured, type Runner } from './timing';
+import { measureInterleaved, randomData, type Runner } from './timing';
 
 const RUNS = intEnv('BENCH_RUNS', 10);
 const MIN_RUNS = Math.min(RUNS, intEnv('BENCH_MIN_RUNS', 7));
@@ -38,7 +40,11 @@ const B = intEnv('BENCH_B', 32);
 const T = intEnv('BENCH_T', 32);
 const C = intEnv('BENCH_C', 512);
 const L = intEnv('BENCH_L', 4);
-const ALL_HEADS: HeadKind[] = ['ytuning', 'label-attn-prefix', 'label-attn-prompt', 'linear', 'label'];
+const ALL_HEADS: HeadKind[] = ['ytuning', 'label-attn-prefix', 'label-attn-prompt', 'linear', 'label', 'finetune'];
+/** The finetune row's batch: the whole encoder trains, and the float64 reference runs it too. */
+const FT_B = intEnv('BENCH_FT_B', 8);
+const FT_T = intEnv('BENCH_FT_T', 32);
+const FT_REF_RUNS = intEnv('BENCH_FT_REF_RUNS', 3);
 const HEADS = headsEnv();
 /** The schedule's horizon (warm-up is 6% of it): every side follows the same learning rates step by step. */
 const TOTAL_STEPS = 1000;
@@ -107,65 +113,6 @@ function matchTargets(labels: Uint32Array, seed: number, stepCount: number): { t
   return { targets, weights };
 }
 
-// ---- memory meters ------------------------------------------------------------------------------------
-
-/** Bytes of live pool buffers (params, grads, AdamW state, checkpoint, batch, activations, uniforms) and their peak. */
-function meterPool(pool: BufferPool): { live: number; peak: number; reset(): void } {
-  const m = {
-    live: 0,
-    peak: 0,
-    reset() {
-      m.peak = m.live;
-    },
-  };
-  const acquire = pool.acquire.bind(pool);
-  const release = pool.release.bind(pool);
-  pool.acquire = (bytes, usage, label) => {
-    const buf = acquire(bytes, usage, label);
-    m.live += buf.size;
-    m.peak = Math.max(m.peak, m.live);
-    return buf;
-  };
-  pool.release = (buf) => {
-    release(buf);
-    m.live -= buf.size;
-  };
-  return m;
-}
-
-/** tfjs: peak GPU buffer bytes in use (its buffer manager's numBytesUsed) and peak tf.memory().numBytes. */
-function meterTfjs(peer: TfjsPeer): { gpuUsed(): number; tensorBytes(): number; peakGpu: number; peakTensor: number; reset(): void } {
-  const bm = (peer.tf.backend() as unknown as { bufferManager: { numBytesUsed: number; acquireBuffer: (...a: unknown[]) => GPUBuffer } }).bufferManager;
-  const state = (peer.tf.engine() as unknown as { state: { numBytes: number } }).state;
-  if (!bm || typeof bm.acquireBuffer !== 'function' || typeof state?.numBytes !== 'number') throw new Error('tfjs: unexpected backend/engine shape (memory meters)');
-  const m = {
-    peakGpu: 0,
-    peakTensor: 0,
-    gpuUsed: () => bm.numBytesUsed,
-    tensorBytes: () => state.numBytes,
-    reset() {
-      m.peakGpu = bm.numBytesUsed;
-      m.peakTensor = state.numBytes;
-    },
-  };
-  const acquire = bm.acquireBuffer.bind(bm);
-  bm.acquireBuffer = (...a: unknown[]) => {
-    const buf = acquire(...a);
-    m.peakGpu = Math.max(m.peakGpu, bm.numBytesUsed);
-    return buf;
-  };
-  let bytes = state.numBytes;
-  Object.defineProperty(state, 'numBytes', {
-    configurable: true,
-    get: () => bytes,
-    set: (x: number) => {
-      bytes = x;
-      if (x > m.peakTensor) m.peakTensor = x;
-    },
-  });
-  return m;
-}
-
 // ---- one head ------------------------------------------------------------------------------------------
 
 function specOf(head: Head): TfHeadSpec {
@@ -177,28 +124,6 @@ function specOf(head: Head): TfHeadSpec {
   }
   if (head instanceof LabelTuningHead) return { kind: 'label', C: head.config.C, L: head.labels, scale: head.scale };
   throw new Error(`bench: no tfjs peer for head kind "${head.kind}"`);
-}
-
-interface Losses {
-  ours: number[];
-  tfjs: number[];
-  ref: number[];
-}
-
-interface Row {
-  head: HeadKind;
-  objective: 'softmax' | 'match';
-  params: number;
-  n: number;
-  ours: Measured;
-  tfjs: Measured;
-  ref: Measured;
-  oursPeak: number;
-  tfjsPeakGpu: number;
-  tfjsPeakTensor: number;
-  refRss: number;
-  losses: Losses;
-  lossOk: boolean;
 }
 
 async function benchHead(gpu: Awaited<ReturnType<typeof acquireGpu>>, peer: TfjsPeer, tfMeter: ReturnType<typeof meterTfjs>, kind: HeadKind, examples: TrainExample[], labelFeatures: EncodedExample[]): Promise<Row> {
@@ -292,6 +217,8 @@ async function benchHead(gpu: Awaited<ReturnType<typeof acquireGpu>>, peer: Tfjs
   const [ours, tfjs, refM] = await measureInterleaved(runners, { warmup: WARMUP, maxRuns: RUNS, minRuns: MIN_RUNS, budgetMs: CASE_BUDGET_S * 1000, gpuRuns: 0 });
   const row: Row = {
     head: kind,
+    B,
+    T: batch.T,
     objective: opts.objective,
     params: nParams,
     n: ours.wall.n,
@@ -321,24 +248,25 @@ async function benchHead(gpu: Awaited<ReturnType<typeof acquireGpu>>, peer: Tfjs
 // ---- report --------------------------------------------------------------------------------------------
 
 const fmt = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
-const exs = (ms: number): number => (B * 1000) / ms;
+const exs = (r: Row, ms: number): number => (r.B * 1000) / ms;
 const sig = (x: number): string => (!Number.isFinite(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toPrecision(3));
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toPrecision(digits)));
 
 function printTable(rows: Row[]): void {
-  const head = ['head', 'params', 'N', 'ours ms med (min)', 'tfjs ms med (min)', 'ref ms med', 'ours ex/s', 'tfjs ex/s', 'ratio', 'ratio(min)', 'ref ex/s', 'ours MiB', 'tfjs MiB', 'tfjs tensor MiB', 'ref RSS+ MiB'];
+  const head = ['head', 'B x T', 'params', 'N', 'ours ms med (min)', 'tfjs ms med (min)', 'ref ms med', 'ours ex/s', 'tfjs ex/s', 'ratio', 'ratio(min)', 'ref ex/s', 'ours MiB', 'tfjs MiB', 'tfjs tensor MiB', 'ref RSS+ MiB'];
   const body = rows.map((r) => [
     r.head,
+    `${r.B} x ${r.T}`,
     String(r.params),
     String(r.n),
     `${fmt(r.ours.wall.median)} (${fmt(r.ours.wall.min)})`,
     `${fmt(r.tfjs.wall.median)} (${fmt(r.tfjs.wall.min)})`,
     fmt(r.ref.wall.median, 1),
-    sig(exs(r.ours.wall.median)),
-    sig(exs(r.tfjs.wall.median)),
+    sig(exs(r, r.ours.wall.median)),
+    sig(exs(r, r.tfjs.wall.median)),
     fmt(r.tfjs.wall.median / r.ours.wall.median),
     fmt(r.tfjs.wall.min / r.ours.wall.min),
-    sig(exs(r.ref.wall.median)),
+    sig(exs(r, r.ref.wall.median)),
     fmt(r.oursPeak / MiB),
     fmt(r.tfjsPeakGpu / MiB),
     fmt(r.tfjsPeakTensor / MiB),
@@ -366,7 +294,7 @@ async function main(): Promise<void> {
   console.log(`adapter: ${describeAdapter(report)}`);
   const load0 = loadavg()[0];
   console.log(
-    `tfjs ${peer.version} (webgpu backend) | B=${B} T=${T} C=${C} L=${L}, heads' defaults (d=64, H=4, N=1, m=4) | ` +
+    `tfjs ${peer.version} (webgpu backend) | B=${B} T=${T} C=${C} L=${L}, heads' defaults (d=64, H=4, N=1, m=4); finetune: USE-lite from public/models/use-lite/model.onnx, B=${FT_B} T=${FT_T} | ` +
       `N = ${MIN_RUNS}..${RUNS} timed steps per side (as many as fit ${CASE_BUDGET_S} s per head) after ${WARMUP} warm-up | ` +
       `load average ${load0.toFixed(2)} on ${availableParallelism()} CPUs`,
   );
@@ -375,7 +303,22 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const t0 = performance.now();
   for (const kind of HEADS) {
-    const r = await benchHead(gpu, peer, tfMeter, kind, examples, labelFeatures);
+    const r =
+      kind === 'finetune'
+        ? await benchFinetune(gpu, peer, tfMeter, {
+            B: FT_B,
+            T: FT_T,
+            L,
+            warmup: WARMUP,
+            maxRuns: RUNS,
+            minRuns: MIN_RUNS,
+            budgetS: CASE_BUDGET_S,
+            refRuns: Math.max(1, FT_REF_RUNS),
+            totalSteps: TOTAL_STEPS,
+            lossTol: LOSS_TOL,
+            loss1Tol: LOSS1_TOL,
+          })
+        : await benchHead(gpu, peer, tfMeter, kind, examples, labelFeatures);
     rows.push(r);
     if (tfErrors.length || gpu.uncapturedErrors.length) {
       throw new Error(`${kind}: WebGPU errors during the run (timings invalid):\n${[...gpu.uncapturedErrors, ...tfErrors.map((m) => `tfjs device: ${m}`)].join('\n')}`);
@@ -393,9 +336,9 @@ async function main(): Promise<void> {
   console.log('');
   printTable(rows);
   console.log(
-    `\nOne step = forward, loss, backward, global-norm clip, AdamW on a fixed batch of ${B}. ms = wall time from enqueue until ` +
+    `\nOne step = forward, loss, backward, global-norm clip, AdamW on a fixed batch (B per row: ${B} for the heads, ${FT_B} token-id rows of up to ${FT_T} tokens for finetune). ms = wall time from enqueue until ` +
       'the GPU reported the step done (median of N, min in parentheses); ex/s = B / median; ratio = tfjs ms / ours ms ' +
-      '(> 1: ours faster). ref = float64 reference on the CPU (JS), same step.\n' +
+      '(> 1: ours faster). ref = float64 reference on the CPU (JS), same step (finetune: timed on its own, BENCH_FT_REF_RUNS steps, after ours and tfjs).\n' +
       'ours MiB = peak bytes of live engine pool buffers during the steps (parameters, gradients, AdamW m/v, best ' +
       'checkpoint, batch, activations, uniforms); tfjs MiB = peak of its buffer manager numBytesUsed (GPU buffers in ' +
       'use), tfjs tensor MiB = peak tf.memory().numBytes, both above the level before the head was built; ref RSS+ = ' +
@@ -424,10 +367,13 @@ async function main(): Promise<void> {
     },
     tfjs: peer.version,
     shape: { B, T, C, L },
+    finetune_shape: { B: FT_B, T: FT_T, model: 'use-lite', ref_runs: FT_REF_RUNS },
     warmup: WARMUP,
     load_average: [round(load0, 3), round(load1, 3)],
     results: rows.map((r) => ({
       head: r.head,
+      B: r.B,
+      T: r.T,
       objective: r.objective,
       params: r.params,
       n: r.n,
@@ -437,9 +383,9 @@ async function main(): Promise<void> {
       ours_min_ms: round(r.ours.wall.min),
       tfjs_min_ms: round(r.tfjs.wall.min),
       ref_min_ms: round(r.ref.wall.min),
-      ours_ex_s: round(exs(r.ours.wall.median)),
-      tfjs_ex_s: round(exs(r.tfjs.wall.median)),
-      ref_ex_s: round(exs(r.ref.wall.median)),
+      ours_ex_s: round(exs(r, r.ours.wall.median)),
+      tfjs_ex_s: round(exs(r, r.tfjs.wall.median)),
+      ref_ex_s: round(exs(r, r.ref.wall.median)),
       ratio: round(r.tfjs.wall.median / r.ours.wall.median),
       ratio_min: round(r.tfjs.wall.min / r.ours.wall.min),
       ours_peak_mib: round(r.oursPeak / MiB),

@@ -113,6 +113,13 @@ describe('data panel in headless Chromium', () => {
     const fmt = page.getByTestId('data-format');
     expect(await fmt.getAttribute('data-format')).toBe('tsv');
     expect(await fmt.getAttribute('data-header')).toBe('true');
+    // "why?" is a button: reachable with the keyboard, it opens the detection notes (no hover-only title).
+    await page.getByTestId('data-format-why').focus();
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await page.getByTestId('data-format-notes').count()) === 1, 'format notes open');
+    expect(((await text('data-format-notes')) ?? '').length).toBeGreaterThan(10);
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await page.getByTestId('data-format-notes').count()) === 0, 'format notes closed');
     expect(await page.getByTestId('col-text').inputValue()).toBe('sentence1');
     expect(await page.getByTestId('col-pair').inputValue()).toBe('sentence2');
     expect(await page.getByTestId('col-label').inputValue()).toBe('label');
@@ -175,6 +182,10 @@ describe('data panel in headless Chromium', () => {
     await drop('drop-train', png, 'photo.csv');
     expect(await problem('binary-file')).toMatch(/'photo.csv' is not a text file: .*PNG image/);
     await stays();
+    // The preview shows the file in use, not the rejected one (nor an earlier rejected one).
+    const inUseFile = await page.getByTestId('data-draft').getAttribute('data-file');
+    expect(['empty.csv', 'photo.csv']).not.toContain(inUseFile);
+    expect(await page.getByTestId('draft-in-use').getAttribute('data-in-use')).toBe('true');
 
     const noLabel = 'title,body\n' + Array.from({ length: 60 }, (_, i) => `A headline number ${i} here,Some longer body text that is different in row ${i}`).join('\n');
     await drop('drop-train', noLabel, 'no-label.csv');
@@ -194,6 +205,13 @@ describe('data panel in headless Chromium', () => {
     await drop('drop-train', one, 'one-class.csv');
     expect(await problem('one-class')).toMatch(/^Every one of the 20 examples has the label 'spam'/);
     await stays();
+
+    // One data row is too few, said as such (not as "every one of the 1 examples"); the file in use comes back.
+    await drop('drop-train', 'text,label\nonly one row here,spam\n', 'one-row.csv');
+    expect(await problem('too-few-examples')).toMatch(/^'one-row.csv' was not loaded: The file has only one data row/);
+    await stays();
+    expect(await page.getByTestId('data-draft').getAttribute('data-file')).toBe(inUseFile);
+    expect(await page.getByTestId('draft-in-use').getAttribute('data-in-use')).toBe('true');
 
     await page.getByTestId('data-error-dismiss').click();
     expect(await page.getByTestId('data-error').count()).toBe(0);

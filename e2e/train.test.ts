@@ -1,7 +1,7 @@
 // Browser tier, Train + Results steps, on the built studio with the SpamAssassin demo the page loads at start:
 // the zero-shot accuracy of the label texts shows before training and is recomputed when a text is edited; pressing
 // Train on a 150-example sample (32 tokens) shows encoding progress, the loss chart gains points while training (its svg
-// path is counted twice), pause really stops the steps and resume continues, the dev accuracy beats chance, and
+// path is counted twice), pause really stops the steps and resume continues, the dev accuracy beats the majority-class rate, and
 // the per-class table, the confusion matrix and the misclassified examples render. Then a Y-Tuning run of one
 // epoch, and finally a run whose GPU device is destroyed mid-training stops with the device-lost message while
 // its history stays. Screenshots: test-results/train-*.png.
@@ -124,10 +124,13 @@ describe('train in headless Chromium', () => {
     const second = await lossPoints();
     note(`loss chart points: ${first} then ${second}`);
     // Pause: the step counter stands still; resume: it moves on.
+    // Training shows an estimate of the time left, and the tile and the status strip name the same epoch.
+    await expect.poll(async () => (await page.getByTestId('train-eta').textContent()) ?? '', { timeout: 60_000, interval: 100 }).toMatch(/\d+(\.\d)? (ms|s)|min/);
     await page.getByTestId('train-pause').click();
     await expect.poll(status, { timeout: 10_000, interval: 50 }).toBe('paused');
     await page.waitForTimeout(600);
     const stepPaused = await page.getByTestId('live-step').textContent();
+    note(`ETA while paused: ${await page.getByTestId('train-eta').textContent()}`);
     await shot('train-paused', 'train-panel');
     await page.waitForTimeout(1500);
     expect(await page.getByTestId('live-step').textContent()).toBe(stepPaused);
@@ -138,14 +141,18 @@ describe('train in headless Chromium', () => {
     note(`linear run (encode + 3 epochs on 150 examples): ${((Date.now() - tStart) / 1000).toFixed(1)} s`);
     const best = Number.parseFloat((await page.getByTestId('best-dev-accuracy').textContent()) ?? '');
     note(`best dev accuracy ${best}%`);
-    expect(best).toBeGreaterThan(60); // chance is 50% (2 labels); ham is the majority
+    // Above the majority-class rate of the dev sample (ham, ~69% of the demo), not above a fixed chance level.
+    const majority = Number.parseFloat((await page.getByTestId('majority-rate').textContent()) ?? '');
+    note(`majority class ${majority}%`);
+    expect(majority).toBeGreaterThan(50);
+    expect(best).toBeGreaterThan(majority);
     // Results: per-class table, confusion matrix (2 x 2), mistakes.
     const results = page.getByTestId('results-panel');
     await expect.poll(async () => results.count(), { timeout: 10_000 }).toBe(1);
     expect(await page.locator('[data-testid=class-metrics] tbody tr').count()).toBe(2);
     expect(await page.getByTestId('cm-cell').count()).toBe(4);
     const acc = Number.parseFloat((await page.getByTestId('result-accuracy').textContent()) ?? '');
-    expect(acc).toBeGreaterThan(60);
+    expect(acc).toBeGreaterThan(majority);
     const mistakes = await page.getByTestId('mistake').count();
     note(`result accuracy ${acc}%, ${mistakes} mistakes on the first page`);
     expect(await page.getByTestId('train-message').textContent()).toMatch(/Trained 3 epochs/);
@@ -160,18 +167,25 @@ describe('train in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 900_000);
 
-  it('trains the default Y-Tuning head for one epoch on the cached features', async () => {
+  it('trains the default Y-Tuning head for five epochs on the cached features', async () => {
+    // A head never trained on this data says "Train", not "Train again".
+    expect(await page.getByTestId('train-start').textContent()).toBe('Train again Linear probe');
     await page.locator('[data-kind=ytuning] input').check();
-    await setField('epochs', '1');
-    await setField('batchSize', '16');
+    expect(await page.getByTestId('train-start').textContent()).toBe('Train Y-Tuning');
+    // 150 examples of 32 tokens: Y-Tuning needs a few more steps than the probe to leave the majority class.
+    await setField('epochs', '5');
+    await setField('batchSize', '8');
+    await setField('lr', '0.003');
     const tStart = Date.now();
     await page.getByTestId('train-start').click();
+    // The previous run's tiles and charts leave the screen as soon as the new run starts.
+    await expect.poll(async () => page.getByTestId('results-panel').count(), { timeout: 10_000, interval: 50 }).toBe(0);
     await expect.poll(status, { timeout: 300_000, interval: 250 }).toBe('done');
     const secs = (Date.now() - tStart) / 1000;
     const acc = Number.parseFloat((await page.getByTestId('result-accuracy').textContent()) ?? '');
-    note(`ytuning 1 epoch on 150 examples: ${secs.toFixed(1)} s, dev accuracy ${acc}%`);
+    note(`ytuning 5 epochs on 150 examples: ${secs.toFixed(1)} s, dev accuracy ${acc}%`);
     expect(await page.getByTestId('encode-summary').textContent()).toMatch(/from the feature cache|encoded/);
-    expect(acc).toBeGreaterThan(50);
+    expect(acc).toBeGreaterThan(Number.parseFloat((await page.getByTestId('majority-rate').textContent()) ?? ''));
     await shot('train-ytuning', 'train-panel');
     expect(pageErrors).toEqual([]);
   }, 600_000);

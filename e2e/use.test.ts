@@ -186,6 +186,7 @@ describe('Use step in headless Chromium', () => {
     await drop('batch-drop', 'predict.tsv', Buffer.from(predictTsv));
     await expect.poll(async () => page.getByTestId('batch-run').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByTestId('batch-text-col').inputValue()).toBe('sentence');
+    expect(await page.getByTestId('batch-label-col').inputValue()).toBe('label');
     await page.getByTestId('batch-run').click();
     await expect.poll(async () => (await page.getByTestId('batch-error').count()) ? await page.getByTestId('batch-error').textContent() : page.getByTestId('batch-download').count(), { timeout: 180_000, interval: 500 }).toBe(1);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('batch-download').click()]);
@@ -193,8 +194,13 @@ describe('Use step in headless Chromium', () => {
     const csv = readFileSync((await download.path())!, 'utf8');
     const ours = Papa.parse<Record<string, string>>(csv.trim(), { header: true }).data;
     const theirs = Papa.parse<Record<string, string>>(cliCsv.trim(), { header: true }).data;
-    expect(Object.keys(ours[0])).toEqual(['text', 'predicted', 'p_0', 'p_1']);
+    // One writer for both (src/train/prediction-csv.ts): the file's own column names, its label column, `correct`.
+    expect(Object.keys(ours[0])).toEqual(['sentence', 'label', 'predicted', 'p_0', 'p_1', 'correct']);
+    expect(Object.keys(ours[0])).toEqual(Object.keys(theirs[0]));
     expect(ours.length).toBe(24);
+    // The file's label column scores the predictions, as the CLI does.
+    const right = ours.filter((r) => r.correct === 'true').length;
+    expect(await page.getByTestId('batch-accuracy').textContent()).toContain(`(${right} / 24, column 'label')`);
     expect(theirs.length).toBe(24);
     // Same head, same encoder (onnxruntime-web wasm here, onnxruntime-node there): probabilities agree closely.
     for (let i = 0; i < 24; i++) {
@@ -298,10 +304,22 @@ describe('History step', () => {
   };
 
   it('keeps runs across a reload, compares two side by side, and skips a broken record with a notice', async () => {
+    // Written straight into the page's IndexedDB (as a run saved by an older page, or a broken one, would be):
+    // the production build has no test hook on window.
     const put = await page.evaluate(async (runs) => {
-      const h = (window as unknown as { __labeltuneHistory: { saveRun(r: unknown): Promise<void>; putRawRecordForTest(r: unknown): Promise<void> } }).__labeltuneHistory;
-      for (const r of runs) await h.saveRun(r);
-      await h.putRawRecordForTest({ id: 'broken-run', version: 0 });
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('labeltune-studio', 1);
+        req.onupgradeneeded = () => req.result.createObjectStore('runs', { keyPath: 'id' });
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const tx = db.transaction('runs', 'readwrite');
+      for (const r of [...runs, { id: 'broken-run', version: 0 }]) tx.objectStore('runs').put(r);
+      await new Promise((resolve, reject) => {
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
       return true;
     }, [run('e2e-run-a', '2025-01-02T10:00:00Z', 0.81, 'ytuning', 0.001), run('e2e-run-b', '2025-01-03T10:00:00Z', 0.76, 'linear', 0.01)]);
     expect(put).toBe(true);
@@ -328,7 +346,19 @@ describe('History step', () => {
     // Delete one: gone now and after another reload.
     await page.locator('[data-run-id=e2e-run-a] [data-testid=history-delete]').evaluate((el: HTMLButtonElement) => el.click());
     await expect.poll(async () => page.locator('[data-run-id=e2e-run-a]').count(), { timeout: 30_000 }).toBe(0);
-    await page.evaluate(async () => (window as unknown as { __labeltuneHistory: { deleteRun(id: string): Promise<void> } }).__labeltuneHistory.deleteRun('broken-run'));
+    await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = indexedDB.open('labeltune-studio', 1);
+          req.onsuccess = () => {
+            const tx = req.result.transaction('runs', 'readwrite');
+            tx.objectStore('runs').delete('broken-run');
+            tx.oncomplete = () => (req.result.close(), resolve(true));
+            tx.onerror = () => reject(tx.error);
+          };
+          req.onerror = () => reject(req.error);
+        }),
+    );
     await page.reload();
     await expect.poll(async () => page.locator('[data-run-id=e2e-run-b]').count(), { timeout: 60_000 }).toBe(1);
     expect(await page.locator('[data-run-id=e2e-run-a]').count()).toBe(0);

@@ -10,7 +10,7 @@ import { openEncoder } from './encoding';
 import { metricsReport, printable } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
-import { meanCrossEntropy } from './infer';
+import { meanCrossEntropy } from '../train/inference';
 import { inferLogits, readsTokenIds } from './token-infer';
 
 export const EVAL_USAGE = `  labeltune eval --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]

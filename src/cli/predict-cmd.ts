@@ -2,18 +2,18 @@
 // CSV — the input text(s), the predicted label and one probability column per label (`p_<label>`); when the file
 // has a label column (named with --label, or detected: a column whose every value is one of the head's labels)
 // its value, a `correct` column and the accuracy are added. Design decision: the file needs no label column, so it
-// is read as a plain table (not a Dataset), and the CSV is written by src/data/csv-writer (quotes, commas and
-// newlines inside texts are escaped properly, formula cells get a leading '); rows with an empty text are skipped with a warning naming lines.
+// is read as a plain table (not a Dataset), and the CSV is the studio's (src/train/prediction-csv.ts, written by
+// src/data/csv-writer: RFC 4180 quoting, formula cells escaped); rows with an empty text are skipped with a warning naming lines.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { columnStats, DataError, guessColumns, listLines, listNames, type ParsedTable } from '../data';
-import { toCsv } from '../data/csv-writer';
 import { numFlag, readTable, UsageError } from './args';
 import { openEncoder, type TextInput } from './encoding';
 import { headColumns } from './eval-cmd';
 import { withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
-import { softmaxRows } from './infer';
+import { softmaxRows } from '../train/inference';
+import { predictionAccuracy, predictionsCsv } from '../train/prediction-csv';
 import { inferLogits } from './token-infer';
 
 export const PREDICT_USAGE = `  labeltune predict --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
@@ -84,26 +84,6 @@ export function predictColumns(table: ParsedTable, head: PeekedHead, flags: { te
   return { text, textPair, label: found ?? null };
 }
 
-/** The CSV of predictions (src/data/csv-writer: RFC 4180 quoting, formula cells escaped, '\n' line ends). */
-export function predictionsCsv(
-  names: { text: string; textPair: string | null; label: string | null },
-  rows: readonly { text: string; textPair?: string; gold?: string }[],
-  labels: readonly string[],
-  probs: Float64Array,
-): string {
-  const L = labels.length;
-  const fields = [names.text, ...(names.textPair !== null ? [names.textPair] : []), ...(names.label !== null ? [names.label] : []), 'predicted', ...labels.map((l) => `p_${l}`), ...(names.label !== null ? ['correct'] : [])];
-  const data = rows.map((r, i) => {
-    let best = 0;
-    for (let l = 1; l < L; l++) if (probs[i * L + l] > probs[i * L + best]) best = l;
-    const p = labels.map((_, l) => probs[i * L + l].toFixed(6));
-    const gold = names.label !== null ? [r.gold ?? ''] : [];
-    const correct = names.label !== null ? [r.gold ? String(r.gold === labels[best]) : ''] : [];
-    return [r.text, ...(names.textPair !== null ? [r.textPair ?? ''] : []), ...gold, labels[best], ...p, ...correct];
-  });
-  return toCsv(fields, data);
-}
-
 export async function predictCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -154,18 +134,10 @@ export async function predictCommand(argv: string[]): Promise<void> {
         const { logits } = await inferLogits(engine, head, session, rows, { pair: peeked.pair, batch, label: 'encode', quiet: false });
         const probs = softmaxRows(logits, meta.labels.length);
         const names = { text: table.columns[cols.text], textPair: cols.textPair !== null ? table.columns[cols.textPair] : null, label: cols.label !== null ? table.columns[cols.label] : null };
-        const csv = predictionsCsv(names, rows, meta.labels, probs);
-        const labelled = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.gold);
+        const csv = predictionsCsv(names, rows, meta.labels, probs, meta.labelTexts);
         let summary = `${rows.length} predictions by the ${head.kind} head`;
-        if (labelled.length) {
-          const L = meta.labels.length;
-          const correct = labelled.filter(({ r, i }) => {
-            let best = 0;
-            for (let l = 1; l < L; l++) if (probs[i * L + l] > probs[i * L + best]) best = l;
-            return meta.labels[best] === r.gold;
-          }).length;
-          summary += `; accuracy ${((100 * correct) / labelled.length).toFixed(2)}% (${correct}/${labelled.length}, column '${names.label}')`;
-        }
+        const { correct, total } = predictionAccuracy(rows, meta.labels, probs);
+        if (total) summary += `; accuracy ${((100 * correct) / total).toFixed(2)}% (${correct}/${total}, column '${names.label}')`;
         if (values.out) {
           writeFileSync(values.out, csv);
           console.log(`${summary}; wrote ${values.out}`);

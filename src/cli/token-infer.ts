@@ -1,5 +1,5 @@
 // Inference for `eval` and `predict` that picks the head's input: cached encoder features (every feature head:
-// encode through the feature cache, then ./infer.ts headLogits) or token ids (kinds that run the encoder in WGSL
+// encode through the feature cache, then src/train/inference.ts headLogits) or token ids (kinds that run the encoder in WGSL
 // themselves, `finetune`: tokenise, packTokenBatch, head.forward). Design decision: token-id batches are formed
 // from examples sorted by length (little padding, each sequence's own positions unchanged) and the logits are
 // written back to each example's input position, so the output order is the input order either way.
@@ -9,7 +9,7 @@ import type { Head } from '../heads/head';
 import { headEntry, isHeadKind } from '../heads/registry';
 import { packTokenBatch, type TrainExample } from '../train/batches';
 import { encodeInputs, type Encoded, type EncoderSession, type TextInput } from './encoding';
-import { headLogits } from './infer';
+import { headLogits } from '../train/inference';
 import { tokenize, type PairMode } from './token-examples';
 
 /** The head file's tokenizer.pair as the tokenisation mode of its token-id inputs. */
@@ -60,6 +60,6 @@ export async function inferLogits(
   const t0 = performance.now();
   const logits = tokenIds
     ? await tokenHeadLogits(e, head, s.encoder.tokenizer, inputs, tmax, pairModeOf(o.pair), o.batch)
-    : await headLogits(e, head, encoded.features, tmax, o.batch);
+    : await headLogits(e, head, encoded.features, { tmax, batchSize: o.batch });
   return { logits, encoded, seconds: (performance.now() - t0) / 1000 };
 }

@@ -8,6 +8,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alignDev, listNames, splitDataset, type Dataset } from '../data';
 import { describeAdapter } from '../gpu/device';
+import { headMeta } from '../heads/head-meta';
 import { exportHead, NonFiniteHeadError } from '../heads/serialize';
 import { estimateRun, formatDuration } from '../train/estimate';
 import { Trainer, type EvalRecord } from '../train/trainer';
@@ -255,14 +256,16 @@ export async function trainCommand(argv: string[]): Promise<void> {
             let failure = !Number.isFinite(final.loss) ? `${result?.message ?? 'The head gives a non-finite dev loss.'}` : null;
             // The trainer restored the best dev checkpoint, so h holds the best head.
             if (target && !failure) {
-              const meta = {
+              // L-Tuning kinds run a pair as one joint sequence: for the file, that is the encoder's pair input.
+              const meta = headMeta({
                 labels: trainSet.labels,
                 labelTexts: texts[ti],
-                encoder: { name: encoder.info.name, hash: encoder.info.hash },
-                tokenizer: { tmax: encoder.tmax, pair: pair && !joint ? 'side-by-side' : (encoder.info.hasPairInput || joint) && hasPairs ? 'pair-input' : 'none' } as const,
-                training: { data: c.data, label_column: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: a.lr ?? null, seed: a.seed, best_epoch: result?.best ? result.best.epoch + 1 : null },
+                encoder: { ...encoder.info, hasPairInput: encoder.info.hasPairInput || joint },
+                tmax: encoder.tmax,
+                pairData: hasPairs,
+                training: { data: c.data, head, labelColumn: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: trainer.options.lr, seed: a.seed, bestEpoch: result?.best ? result.best.epoch + 1 : null },
                 metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
-              };
+              });
               try {
                 writeAtomically(target, await exportHead(h, meta));
                 out = target;

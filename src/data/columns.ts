@@ -7,9 +7,10 @@
 import { DataError, fmtCount } from './errors';
 import { isNumeric } from './header';
 import type { DatasetColumns, ParsedTable } from './types';
+import { MAX_LABELS } from '../util/limits';
 
-/** Most distinct labels a dataset may have; more means the column is text or ids. */
-export const MAX_LABELS = 1000;
+/** Most distinct labels a dataset may have (src/util/limits.ts); more means the column is text or ids. */
+export { MAX_LABELS };
 
 const LABEL_NAMES = ['label', 'labels', 'class', 'category', 'target', 'sentiment', 'intent', 'topic', 'tag', 'gold_label', 'quality', 'y'];
 

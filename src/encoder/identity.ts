@@ -12,7 +12,7 @@ import type { ModelFiles } from './model-files';
 /**
  * Bumped whenever the encode pipeline's output for a given model + tokenizer changes (tokenisation, truncation,
  * pooling, the cut before tokenising): old cache entries and heads then no longer match.
- *   1: model hash only (before issue 12)   2: texts cut to max(1024, 64*Tmax) characters before tokenising
+ *   1: model hash only (before issue 12)   2: texts cut to 64*Tmax characters (1,024 to 131,072) before tokenising
  */
 export const ENCODER_CODE_VERSION = 2;
 

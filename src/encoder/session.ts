@@ -2,7 +2,7 @@
 // check, the model's identity (SHA-256 of its bytes) and serialised runs.
 // Design decision: run() calls go through one promise chain, so at most one session.run is in flight even when
 // several callers encode at once (onnxruntime-web's wasm/WebGPU backends are not re-entrant per session).
-import { Float16Array } from '@petamoriken/float16';
+import { float16ToFloat32 } from './f16';
 import {
   checkModelInterface,
   INPUT_IDS,
@@ -173,7 +173,9 @@ function toFloat32(t: OrtTensor, model: string): Float32Array {
   if (t.type === 'float32') return t.data as Float32Array;
   if (t.type === 'float16') {
     const d = t.data as unknown as ArrayBufferView;
-    return Float32Array.from(new Float16Array(d.buffer, d.byteOffset, t.size));
+    const out = new Float32Array(t.size);
+    float16ToFloat32(new Uint16Array(d.buffer, d.byteOffset, t.size), out);
+    return out;
   }
   throw new Error(`model "${model}": output has type ${t.type}; expected float32 or float16`);
 }

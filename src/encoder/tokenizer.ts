@@ -12,14 +12,17 @@
 //   its TF.js package gives an empty row (normalise(tanh(b))); a model without a pooled output gets the
 //   masked mean over no tokens, a zero vector (encode.ts).
 // - Cut by characters *before* tokenising: a text is first cut to maxChars(maxTokens) characters (64 per token,
-//   at least 1,024), far more than maxTokens tokens ever span in practice, so the ids kept are the same, while a
+//   at least 1,024, at most 131,072 however large Tmax is), far more than maxTokens tokens ever span in practice, so the ids kept are the same, while a
 //   pasted 1 MB blob no longer reaches the tokenizer whole (its Unigram lattice overflowed the stack at ~500k).
 import { Tokenizer } from '@huggingface/tokenizers';
 import { describe } from './model-files';
 
-/** Characters kept of a text before tokenising for a limit of `maxTokens` tokens. */
+/** The most characters any text keeps (the Unigram lattice overflowed the stack near 500,000). */
+export const MAX_TEXT_CHARS = 131_072;
+
+/** Characters kept of a text before tokenising for a limit of `maxTokens` tokens: 64 per token, 1,024 to 131,072. */
 export function maxChars(maxTokens: number): number {
-  return Math.max(1024, 64 * maxTokens);
+  return Math.min(MAX_TEXT_CHARS, Math.max(1024, 64 * maxTokens));
 }
 
 /** `text` cut to maxChars(maxTokens) characters, never between the halves of a surrogate pair. */

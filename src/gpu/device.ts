@@ -72,6 +72,30 @@ async function findGpuApi(): Promise<{ gpu: GPU; host: 'browser' | 'node'; relea
   return { ...(await nodeGpu()), host: 'node' };
 }
 
+/**
+ * What the adapter is, without a device: for callers that only choose by it (the encoder worker picks its
+ * onnxruntime EP: wasm on a fallback adapter, WebGPU on a real GPU). Null when there is no adapter.
+ */
+export async function probeAdapter(): Promise<{ isFallbackAdapter: boolean; description: string } | null> {
+  let api: Awaited<ReturnType<typeof findGpuApi>>;
+  try {
+    api = await findGpuApi();
+  } catch {
+    return null;
+  }
+  try {
+    const adapter = await api.gpu.requestAdapter();
+    if (!adapter) return null;
+    const info = adapter.info ?? ({} as GPUAdapterInfo);
+    const isFallbackAdapter =
+      (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+    const description = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
+    return { isFallbackAdapter, description };
+  } finally {
+    api.release?.();
+  }
+}
+
 export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   const api = await findGpuApi();
   const adapter = await api.gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });

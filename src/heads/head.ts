@@ -2,6 +2,7 @@
 // only *records* GPU work — forward to logits (B, L), backward from dLogits into its parameter gradients — and
 // never submits or reads back; the trainer owns the loss, the clip + AdamW step and the one command buffer per step.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
+import type { Param } from '../gpu/param';
 import type { TokenBatch } from '../model/inputs';
 import type { HeadKind } from './registry';
 
@@ -32,16 +33,8 @@ export interface HeadBatch {
   pairs?: Uint32Array;
 }
 
-export interface HeadParam {
-  name: string;
-  value: GpuTensor;
-  /** Gradient of the same shape; accumulates (+=) during backward, zeroed by the optimizer step. */
-  grad: GpuTensor;
-  /** AdamW weight decay applies (false for biases, LayerNorm parameters, embeddings by choice). */
-  decay: boolean;
-  /** Multiplier of the learning rate for this tensor (layer-wise lr decay); default 1. */
-  lrScale?: number;
-}
+/** A head's trainable tensor (src/gpu/param.ts). */
+export type HeadParam = Param;
 
 export interface Head {
   /** The registry's name of this kind (./registry.ts). */
@@ -57,4 +50,20 @@ export interface Head {
   backward(e: GpuEngine, batch: HeadBatch, dLogits: GpuTensor): void;
   /** Release every GPU buffer the head owns. */
   dispose(): void;
+  /**
+   * Heads whose labels attend over the text's tokens (Y-Tuning's label decoder): run a forward of `batch` and read
+   * the last layer's label -> token attention (the playground's attention view). Absent on the other kinds.
+   */
+  crossAttention?(e: GpuEngine, batch: HeadBatch): Promise<CrossAttentionMap>;
+}
+
+/** The last decoder layer's cross-attention of one batch (for the playground's attention view). */
+export interface CrossAttentionMap {
+  /** (B, H, L, Tm) probabilities: query label l of head h over key j; keys 0..T-1 are tokens, key T the pooled token. */
+  weights: Float32Array;
+  B: number;
+  H: number;
+  L: number;
+  /** Keys per example: T tokens + 1 pooled token. Padded token keys have weight exactly 0. */
+  Tm: number;
 }

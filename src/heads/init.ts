@@ -1,6 +1,6 @@
 // Seeded parameter initialisation shared by the heads. Design decision: values are rounded through float32, so
 // the GPU head and its float64 reference start from identical numbers.
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../util/random';
 
 /** n normal samples with standard deviation std (mulberry32 + Box-Muller), deterministic in seed. */
 export function seededNormals(n: number, seed: number, std: number): Float64Array {

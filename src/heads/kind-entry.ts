@@ -4,10 +4,10 @@
 // Design decision: an entry declares the INPUT its head trains on (`input`): today every kind reads cached encoder
 // features, but kinds that run the encoder themselves (full fine-tuning from cached token ids, faithful L-Tuning
 // per (text, label) pair) declare 'token-ids', so a caller knows what to prepare before it builds the head.
-import type { EncodedExample } from '../encoder/types';
 import type { GpuEngine } from '../gpu/engine';
 import type { EncoderSpec } from '../model/spec';
 import type { Graph } from '../onnx/graph';
+import { MAX_LABELS } from '../util/limits';
 import type { Head } from './head';
 import type { HeadKind } from './registry';
 import type { F32Tensor } from './safetensors';
@@ -16,6 +16,16 @@ import type { HeadMeta } from './serialize';
 /** A head's config as stored in a file's metadata (JSON object). */
 export type Config = Record<string, unknown>;
 
+/** One label text through the frozen encoder (an EncodedExample satisfies it): token states and pooled seed. */
+export interface LabelFeatures {
+  /** (T, C) token states; rows past `length` are padding. */
+  tokens: Float32Array;
+  /** (C) pooled vector: the label's seed. */
+  pooled: Float32Array;
+  /** Real token rows. */
+  length: number;
+}
+
 /** What the caller knows when it builds a fresh head: widths, labels, pairs, the label texts' features, a seed. */
 export interface HeadContext {
   C: number;
@@ -23,7 +33,7 @@ export interface HeadContext {
   /** Pairs encoded side by side (the encoder has no pair input). */
   pair: boolean;
   /** The label texts through the frozen encoder, one per label: pooled seeds and token states. */
-  labelFeatures: EncodedExample[];
+  labelFeatures: LabelFeatures[];
   seed: number;
   /** The encoder's own graph, for kinds that run the encoder in WGSL (input 'token-ids'); absent when unreadable. */
   encoderSpec?: EncoderSpec;
@@ -125,8 +135,8 @@ type Err = new (message: string) => Error;
  * is untrusted, and these numbers size allocations and loops. Checked by int() for every key listed here.
  */
 export const IMPORT_LIMITS = {
-  /** Labels (L, labels): as many as a dataset may have (data/columns.ts MAX_LABELS; heads/ may not import data/). */
-  labels: 1000,
+  /** Labels (L, labels): as many as a dataset may have (util/limits.ts MAX_LABELS, which data/ reads too). */
+  labels: MAX_LABELS,
   /** Encoder width C (BERT-large is 1024). */
   width: 16384,
   /** Head width d, FFN width, attention heads, decoder layers, prefix vectors per label. */

@@ -15,15 +15,11 @@ import { layerNormBackward, layerNormForward } from '../kernels/layernorm';
 import { linearBackward, linearForward, matmul, matmulBackward } from '../kernels/matmul';
 import type { Head, HeadBatch, HeadParam } from './head';
 import { ltuningInit, ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind, type LTuningResolved } from './ltuning-config';
+import { ParamSet, type LnSaved } from './param-set';
 
 export type { LTuningConfig } from './ltuning-config';
 
-export interface LnSaved {
-  x: GpuTensor;
-  y: GpuTensor;
-  mean: GpuTensor;
-  rstd: GpuTensor;
-}
+export type { LnSaved } from './param-set';
 
 /** What both L-Tuning heads share: parameters, owned-tensor bookkeeping, batch checks, LayerNorm helpers. */
 export abstract class LTuningHeadBase implements Head {
@@ -31,8 +27,9 @@ export abstract class LTuningHeadBase implements Head {
   readonly labels: number;
   readonly params: HeadParam[];
   readonly config: LTuningResolved;
-  protected readonly p: Record<string, GpuTensor> = {};
-  protected readonly g: Record<string, GpuTensor> = {};
+  protected readonly p: Record<string, GpuTensor>;
+  protected readonly g: Record<string, GpuTensor>;
+  private readonly paramSet: ParamSet;
   protected readonly owned: GpuTensor[] = [];
   protected wsAll: GpuTensor[] = [];
   protected wsKey = '';
@@ -47,17 +44,11 @@ export abstract class LTuningHeadBase implements Head {
   ) {
     const r = (this.config = resolveLTuning(kind, cfg));
     this.labels = r.L;
-    const values = ltuningInit(r);
-    this.params = ltuningParamSpecs(r).map(({ name, shape, decay }) => {
-      const v = init?.[name] ?? values[name];
-      const n = shape.reduce((a, b) => a * b, 1);
-      if (v.length !== n) throw new Error(`${kind}: init for ${name} has ${v.length} values, expected ${n}`);
-      const value = e.tensor(shape, `${kind}.${name}`, Float32Array.from(v));
-      const grad = e.zeros(shape, `${kind}.d${name}`);
-      this.p[name] = value;
-      this.g[name] = grad;
-      return { name, value, grad, decay };
-    });
+    const ps = new ParamSet(e, kind, ltuningParamSpecs(r), ltuningInit(r), init);
+    this.params = ps.params;
+    this.p = ps.p;
+    this.g = ps.g;
+    this.paramSet = ps;
     this.zeroD = this.own([r.d], 'zeroD', new Float32Array(r.d));
     this.scratchD = this.own([r.d], 'scratchD', new Float32Array(r.d));
   }
@@ -117,10 +108,7 @@ export abstract class LTuningHeadBase implements Head {
   dispose(): void {
     this.resetWorkspace();
     this.wsKey = '';
-    for (const { value, grad } of this.params) {
-      value.release();
-      grad.release();
-    }
+    this.paramSet.release();
     for (const t of this.owned) t.release();
     this.owned.length = 0;
   }
@@ -284,8 +272,4 @@ export class LTuningPrefixHead extends LTuningHeadBase {
     this.ws = null;
     super.dispose();
   }
-}
-
-export function createLTuningPrefixHead(e: GpuEngine, cfg: LTuningConfig, init?: Record<string, ArrayLike<number>>): LTuningPrefixHead {
-  return new LTuningPrefixHead(e, cfg, init);
 }

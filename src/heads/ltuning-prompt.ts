@@ -162,7 +162,3 @@ export class LTuningPromptHead extends LTuningHeadBase {
     super.dispose();
   }
 }
-
-export function createLTuningPromptHead(e: GpuEngine, cfg: LTuningConfig, init?: Record<string, ArrayLike<number>>): LTuningPromptHead {
-  return new LTuningPromptHead(e, cfg, init);
-}

@@ -23,88 +23,74 @@ import { layerNormBackward, layerNormForward } from '../kernels/layernorm';
 import { biasGrad, linearBackward, linearForward, matmul, matmulBackward } from '../kernels/matmul';
 import { pairFeatures } from '../kernels/pair-features';
 import { shiftedEye } from '../kernels/shifted-eye';
-import type { Head, HeadBatch, HeadParam } from './head';
+import type { CrossAttentionMap, Head, HeadBatch, HeadParam } from './head';
+import { ParamSet, type LnSaved } from './param-set';
 import { resolveYTuning, ytuningDropout, ytuningInit, type YTuningDropoutSite, ytuningParamSpecs, type YTuningConfig, type YTuningResolved } from './ytuning-config';
 
 export type { YTuningConfig } from './ytuning-config';
+export type { CrossAttentionMap } from './head';
 
-/** The last decoder layer's cross-attention of one batch (for the playground's attention view). */
-export interface CrossAttentionMap {
-  /** (B, H, L, Tm) probabilities: query label l of head h over key j; keys 0..T-1 are tokens, key T the pooled token. */
-  weights: Float32Array;
-  B: number;
-  H: number;
-  L: number;
-  /** Keys per example: T tokens + 1 pooled token. Padded token keys have weight exactly 0. */
-  Tm: number;
-}
-
-interface LnSaved {
-  x: GpuTensor;
-  y: GpuTensor;
-  mean: GpuTensor;
-  rstd: GpuTensor;
-}
-
+/** One decoder layer's saved activations; Tm = T + 1 memory rows (tokens + the pooled token). */
 interface LayerWs {
-  a1: LnSaved;
-  sq: GpuTensor;
-  sk: GpuTensor;
-  sv: GpuTensor;
-  sOut: GpuTensor;
-  sP: GpuTensor;
-  sProj: GpuTensor;
-  X1: GpuTensor;
-  a2: LnSaved;
-  cq: GpuTensor;
-  ck: GpuTensor;
-  cv: GpuTensor;
-  cOut: GpuTensor;
-  cP: GpuTensor;
-  cProj: GpuTensor;
-  X2: GpuTensor;
-  a3: LnSaved;
-  pre: GpuTensor;
-  act: GpuTensor;
-  fProj: GpuTensor;
-  X3: GpuTensor;
+  a1: LnSaved; // LN1 of the layer input X (B*L, d)
+  sq: GpuTensor; // (B, L, d) self-attention queries
+  sk: GpuTensor; // (B, L, d) keys
+  sv: GpuTensor; // (B, L, d) values
+  sOut: GpuTensor; // (B, L, d) attention output (heads concatenated)
+  sP: GpuTensor; // (B, H, L, L) self-attention probabilities
+  sProj: GpuTensor; // (B, L, d) output projection
+  X1: GpuTensor; // (B, L, d) after the self-attention residual
+  a2: LnSaved; // LN2 of X1 (B*L, d)
+  cq: GpuTensor; // (B, L, d) cross-attention queries
+  ck: GpuTensor; // (B, Tm, d) keys over the memory
+  cv: GpuTensor; // (B, Tm, d) values over the memory
+  cOut: GpuTensor; // (B, L, d) attention output
+  cP: GpuTensor; // (B, H, L, Tm) cross-attention probabilities (the playground's attention view)
+  cProj: GpuTensor; // (B, L, d) output projection
+  X2: GpuTensor; // (B, L, d) after the cross-attention residual
+  a3: LnSaved; // LN3 of X2 (B*L, d)
+  pre: GpuTensor; // (B*L, ffn) FFN pre-activation
+  act: GpuTensor; // (B*L, ffn) GELU(pre)
+  fProj: GpuTensor; // (B, L, d) FFN output
+  X3: GpuTensor; // (B, L, d) layer output
   /** Dropped-out copies of sProj, cProj, act, fProj (config.dropout > 0 only). */
   drop: { s: GpuTensor; c: GpuTensor; act: GpuTensor; f: GpuTensor } | null;
 }
 
+/** Every buffer of one batch shape (B, T), reused while the shape repeats; rows = B*L, Tm = T + 1. */
 interface Workspace {
   B: number;
   T: number;
   all: GpuTensor[];
-  X0: GpuTensor;
+  X0: GpuTensor; // (B, L, d) label queries Q0 broadcast over the batch
   /** (B, 4C) pair features [u, v, |u-v|, u*v] (pair heads only). */
   G: GpuTensor | null;
-  tok: LnSaved;
-  pool: LnSaved;
-  M: GpuTensor;
-  maskExt: GpuTensor;
+  tok: LnSaved; // memory token rows: LN_m(F Wf + bf) (B*T, d)
+  pool: LnSaved; // the pooled token: LN_p(f Wp + bp) (B, d)
+  M: GpuTensor; // (B, Tm, d) memory: token rows then the pooled token
+  maskExt: GpuTensor; // (B, Tm) key mask with the pooled token kept
   layers: LayerWs[];
-  fin: LnSaved;
-  Z: GpuTensor;
-  // backward
-  dX: GpuTensor;
-  dTmp: GpuTensor;
-  dA: GpuTensor;
-  dAtt: GpuTensor;
-  dq: GpuTensor;
-  dk: GpuTensor;
-  dv: GpuTensor;
-  dSs: GpuTensor;
-  dKm: GpuTensor;
-  dVm: GpuTensor;
-  dSc: GpuTensor;
-  dM: GpuTensor;
-  dAct: GpuTensor;
-  dPre: GpuTensor;
-  dTok: GpuTensor;
-  dTokPre: GpuTensor;
-  dPool: GpuTensor;
-  dPoolPre: GpuTensor;
+  fin: LnSaved; // final LN of the last layer's output (B*L, d)
+  Z: GpuTensor; // (B, L) logits
+  // backward (activation gradients overwrite; parameter gradients accumulate into this.g)
+  dX: GpuTensor; // (B*L, d) gradient of the residual stream
+  dTmp: GpuTensor; // (B*L, d) scratch
+  dA: GpuTensor; // (B*L, d) gradient of an LN output
+  dAtt: GpuTensor; // (B*L, d) gradient of an attention output
+  dq: GpuTensor; // (B*L, d) query gradient
+  dk: GpuTensor; // (B*L, d) self-attention key gradient
+  dv: GpuTensor; // (B*L, d) self-attention value gradient
+  dSs: GpuTensor; // (B, H, L, L) self-attention score gradient
+  dKm: GpuTensor; // (B*Tm, d) cross-attention key gradient
+  dVm: GpuTensor; // (B*Tm, d) cross-attention value gradient
+  dSc: GpuTensor; // (B, H, L, Tm) cross-attention score gradient
+  dM: GpuTensor; // (B*Tm, d) memory gradient (summed over layers)
+  dAct: GpuTensor; // (B*L, ffn) gradient of GELU's output
+  dPre: GpuTensor; // (B*L, ffn) gradient of the FFN pre-activation
+  dTok: GpuTensor; // (B*T, d) gradient of the memory token rows
+  dTokPre: GpuTensor; // (B*T, d) gradient before LN_m
+  dPool: GpuTensor; // (B, d) gradient of the pooled token
+  dPoolPre: GpuTensor; // (B, d) gradient before LN_p
   /** Dropout's backward outputs (config.dropout > 0 only): (rows, d) and (rows, ffn). */
   dDrop: GpuTensor | null;
   dDropAct: GpuTensor | null;
@@ -115,8 +101,9 @@ export class YTuningHead implements Head {
   readonly labels: number;
   readonly params: HeadParam[];
   readonly config: YTuningResolved;
-  private readonly p: Record<string, GpuTensor> = {};
-  private readonly g: Record<string, GpuTensor> = {};
+  private readonly p: Record<string, GpuTensor>;
+  private readonly g: Record<string, GpuTensor>;
+  private readonly paramSet: ParamSet;
   private readonly seeds: GpuTensor | null;
   private readonly eyeL: GpuTensor; // (L, L) identity
   private readonly one: GpuTensor; // (1, 1) = 1
@@ -140,17 +127,8 @@ export class YTuningHead implements Head {
   ) {
     const r = (this.config = resolveYTuning(cfg));
     this.labels = r.L;
-    const values = ytuningInit(r);
-    this.params = ytuningParamSpecs(r).map(({ name, shape, decay }) => {
-      const v = init?.[name] ?? values[name];
-      const n = shape.reduce((a, b) => a * b, 1);
-      if (v.length !== n) throw new Error(`ytuning: init for ${name} has ${v.length} values, expected ${n}`);
-      const value = e.tensor(shape, `ytuning.${name}`, Float32Array.from(v));
-      const grad = e.zeros(shape, `ytuning.d${name}`);
-      this.p[name] = value;
-      this.g[name] = grad;
-      return { name, value, grad, decay };
-    });
+    this.paramSet = new ParamSet(e, 'ytuning', ytuningParamSpecs(r), ytuningInit(r), init);
+    ({ params: this.params, p: this.p, g: this.g } = this.paramSet);
     const { L, C, d } = r;
     this.seeds = r.seeds ? e.tensor([L, C], 'ytuning.seeds', Float32Array.from(r.seeds)) : null;
     const eye = new Float32Array(L * L);
@@ -462,19 +440,9 @@ export class YTuningHead implements Head {
   dispose(): void {
     if (this.ws) for (const t of this.ws.all) t.release();
     this.ws = null;
-    for (const { value, grad } of this.params) {
-      value.release();
-      grad.release();
-    }
-    for (const { S, eT } of this.concat.values()) {
-      S.release();
-      eT.release();
-    }
+    this.paramSet.release();
+    for (const { S, eT } of this.concat.values()) for (const t of [S, eT]) t.release();
     this.concat.clear();
     for (const t of [this.seeds, this.eyeL, this.one, this.Q0lin, this.Q0, this.dQ0, this.zeroD, this.scratchD]) t?.release();
   }
-}
-
-export function createYTuningHead(e: GpuEngine, cfg: YTuningConfig, init?: Record<string, ArrayLike<number>>): YTuningHead {
-  return new YTuningHead(e, cfg, init);
 }

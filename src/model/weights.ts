@@ -4,10 +4,10 @@
 // (LinearSpec / LayerNormSpec / Tensor -> GpuTensor), so layer code reads `w.of(L.q.W)` and never re-derives
 // names; weight decay follows the usual fine-tuning rule (no decay for biases and LayerNorm parameters).
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
-import type { HeadParam } from '../heads/head';
+import type { Param } from '../gpu/param';
 import { specTensors, type EncoderSpec, type LayerNormSpec, type LinearSpec, type Tensor } from './spec';
 
-export interface EncoderParam extends HeadParam {
+export interface EncoderParam extends Param {
   /** The spec tensor this parameter mirrors (its data is the initial value; never written). */
   spec: Tensor;
 }

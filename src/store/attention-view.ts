@@ -2,7 +2,7 @@
 // cross-attention (B, H, L, T+1) (YTuningHead.crossAttention). Design decision: weights are averaged over the H
 // heads (each head's row sums to 1, so the mean does too) and split into the T token keys and the one extra key
 // the head adds (the pooled sentence token), which is reported on its own rather than painted on any token.
-import type { CrossAttentionMap } from '../heads/ytuning';
+import type { CrossAttentionMap } from '../heads/head';
 
 export interface LabelAttention {
   /** perLabel[l][t]: mean over heads of label l's weight on token t (t < the example's token count). */
@@ -46,4 +46,42 @@ export function displayTokens(pieces: readonly string[]): { text: string; space:
     if (p.startsWith('##')) return { text: p.slice(2), space: false };
     return { text: p === '' ? '∅' : p, space: i > 0 };
   });
+}
+
+export interface WordAttention {
+  /** The word as written (its pieces joined, markers removed). */
+  text: string;
+  /** A space goes before it. */
+  space: boolean;
+  /** The summed weight of its pieces. */
+  weight: number;
+  /** The tokenizer's pieces it is made of. */
+  pieces: string[];
+}
+
+/**
+ * Attention per whole word instead of per subword piece: a word's weight is the sum of its pieces' weights, so
+ * "strategy" split into "▁strate" + "gy" shows as one word, not a highlighted "gy". A word starts at a piece that
+ * starts one (displayTokens' `space`, or the first piece); a bare space piece joins the word after it.
+ */
+export function wordAttention(pieces: readonly string[], weights: readonly number[]): WordAttention[] {
+  if (weights.length < pieces.length) throw new Error(`wordAttention: ${weights.length} weights for ${pieces.length} pieces`);
+  const shown = displayTokens(pieces);
+  const marked = pieces.some((p) => p.startsWith('▁') || p.startsWith('Ġ'));
+  const words: WordAttention[] = [];
+  let bareSpace = false;
+  shown.forEach(({ text, space }, i) => {
+    const starts = i === 0 || (marked ? pieces[i].startsWith('▁') || pieces[i].startsWith('Ġ') : !pieces[i].startsWith('##'));
+    const isBare = marked && text === '␣';
+    const last = words.at(-1);
+    if (!starts && last) {
+      last.text = bareSpace ? text : last.text + text;
+      last.weight += weights[i];
+      last.pieces.push(pieces[i]);
+    } else {
+      words.push({ text, space: space || (isBare && i > 0), weight: weights[i], pieces: [pieces[i]] });
+    }
+    bareSpace = isBare;
+  });
+  return words;
 }

@@ -7,9 +7,10 @@ import { guessColumns } from '../data/columns';
 import { buildDataset } from '../data/dataset';
 import { DataError, summarizeIssues, type DataIssue, type IssueSummary } from '../data/errors';
 import { splitDataset } from '../data/split';
+import { sampleDataset } from '../train/subset';
 import type { Dataset, DatasetColumns, ParsedTable } from '../data/types';
 
-/** The dataset TRAIN reads (see /work/notes/ui-contract.md): labels identical between train and dev. */
+/** The dataset the Train step reads (the data slice's `dataset`): labels identical between train and dev. */
 export interface CurrentDataset {
   name: string;
   train: Dataset;
@@ -112,6 +113,10 @@ export function assembleDataset(input: AssembleInput): CurrentDataset {
 }
 
 function assemble({ name, train: table, dev, columns, split, sample }: AssembleInput): CurrentDataset {
+  if (table.rows.length < 2) {
+    const what = table.rows.length === 0 ? 'has no data rows' : 'has only one data row';
+    throw new DataError('too-few-examples', `The file ${what}: a classifier needs examples of at least two labels, and a few more to check it on. Add examples (a few dozen per label is a good start).`, table.lines.slice(0, 1));
+  }
   let full = build(table, columns);
   const pair = full.columns.textPair !== undefined;
   if (split.mode === 'file') {
@@ -125,19 +130,9 @@ function assemble({ name, train: table, dev, columns, split, sample }: AssembleI
     }
     return { name, train: full, dev: devSet, devSource: 'file', pair };
   }
-  if (sample !== undefined) full = stratifiedSample(full, sample, split.seed);
+  if (sample !== undefined) full = sampleDataset(full, sample, split.seed);
   const { train, dev: devSplit } = splitDataset(full, { devFraction: split.fraction, seed: split.seed });
   return { name, train, dev: devSplit, devSource: 'split', pair };
-}
-
-/**
- * A stratified, seeded sample of `n` examples (all of them when n >= the size), in the file's order: the demo's
- * first-run subset is drawn this way from the whole corpus before it is split.
- */
-export function stratifiedSample(full: Dataset, n: number, seed = 0): Dataset {
-  if (n >= full.examples.length) return full;
-  const sample = splitDataset(full, { devFraction: n / full.examples.length, seed }).dev;
-  return { ...sample, skipped: full.skipped };
 }
 
 export interface LabelBar {

@@ -4,7 +4,7 @@
 // throws otherwise), so a bad file or a bad column choice shows `dataError` while the previous dataset stays
 // usable; the draft (trainFile/devFile/columns/split) is what the user edits.
 import type { StateCreator } from 'zustand';
-import type { ParsedFile, ParseStage } from '../worker/parse-protocol';
+import type { ParsedFile, ParseStage } from '../data/parsed-file';
 import { DEFAULT_SPLIT, type ColumnChoice, type CurrentDataset, type FileReport, type SplitChoice } from './data-prep';
 
 export type { CurrentDataset, ColumnChoice, SplitChoice, FileReport } from './data-prep';

@@ -10,7 +10,7 @@
 //   Only the Cancel button aborts (that restarts the worker, which is the only way to stop a synchronous parse).
 import { DataError, fmtCount } from '../data/errors';
 import { ParseClient } from '../worker/parse-client';
-import type { FileReadOptions, ParsedFile } from '../worker/parse-protocol';
+import type { FileReadOptions, ParsedFile } from '../data/parsed-file';
 import {
   assembleDataset,
   defaultColumns,
@@ -21,7 +21,7 @@ import {
   type ColumnChoice,
   type SplitChoice,
 } from './data-prep';
-import type { DataProblem, DatasetOrigin, DemoSize } from './data-slice';
+import type { DataProblem, DataSlice, DatasetOrigin, DemoSize } from './data-slice';
 import { useStudio } from './store';
 
 export const DEMO_FILE = 'spam-assassin.jsonl';
@@ -35,6 +35,21 @@ const sources: Record<Role, { source: Source; name: string } | null> = { train: 
 const tokens: Record<Role, number> = { train: 0, dev: 0 };
 const controllers: Record<Role, AbortController | null> = { train: null, dev: null };
 let demoFile: ParsedFile | null = null;
+/** The draft the current dataset was built from: a rejected training file gives the preview back to it. */
+let inUse: { draft: Pick<DataSlice, 'trainFile' | 'trainOrigin' | 'devFile' | 'columns' | 'split' | 'demoSize'>; sources: typeof sources.train[] } | null = null;
+
+/** Errors the user fixes by choosing columns in the draft: the new file stays on screen for that. */
+const COLUMN_CODES = new Set(['unknown-column', 'no-text-column', 'no-label-column', 'one-class', 'too-many-labels']);
+
+/**
+ * A new training file was rejected (unreadable, or a dataset that no column choice fixes): the draft goes back to
+ * the file in use, so the preview shows what the studio trains on, and the problem banner names the rejected file.
+ */
+function backToInUse(): void {
+  if (!inUse) return;
+  [sources.train, sources.dev] = inUse.sources;
+  useStudio.getState().setData({ ...inUse.draft, draftInUse: true });
+}
 let demoLoading: Promise<void> | null = null;
 
 function parser(): ParseClient {
@@ -110,6 +125,11 @@ export function rebuildDataset(): boolean {
       draftInUse: true,
       dataError: null,
     });
+    const now = useStudio.getState();
+    inUse = {
+      draft: { trainFile: now.trainFile, trainOrigin: now.trainOrigin, devFile: now.devFile, columns: now.columns, split: now.split, demoSize: now.demoSize },
+      sources: [sources.train, sources.dev],
+    };
     return true;
   } catch (err) {
     s.setData({ dataError: problem(err, 'build'), draftInUse: false });
@@ -182,8 +202,15 @@ export async function loadTrainFile(source: Source, name: string, origin: 'file'
       columns: defaultColumns(file.table),
       split: keepDev ? { ...DEFAULT_SPLIT, seed: before.split.seed, mode: 'file' } : { ...DEFAULT_SPLIT, seed: before.split.seed },
     });
-    rebuildDataset();
+    if (!rebuildDataset()) {
+      const p = useStudio.getState().dataError;
+      if (p && !COLUMN_CODES.has(p.code)) {
+        backToInUse();
+        setData({ dataError: { ...p, message: `'${name}' was not loaded: ${p.message}` } });
+      }
+    }
   } catch (err) {
+    backToInUse();
     setData({ dataError: problem(err, 'train') });
   }
 }

@@ -6,7 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { FeatureCacheStats } from '../encoder/feature-cache';
 import type { EncoderInfo, EncodeProgress, EpPolicy } from '../encoder/types';
-import type { LoadedReport, WorkerProgress } from '../worker/protocol';
+import type { LoadedReport, WorkerProgress } from '../encoder/load-report';
 
 export type EncoderStatus = 'idle' | 'loading' | 'ready' | 'encoding' | 'error';
 

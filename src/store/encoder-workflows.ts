@@ -6,7 +6,7 @@
 import { ModelSourceError } from '../encoder/model-check';
 import { describeSource, type ModelSource } from '../encoder/sources';
 import type { EpPolicy } from '../encoder/types';
-import type { WorkerProgress } from '../worker/protocol';
+import type { WorkerProgress } from '../encoder/load-report';
 import { EncoderClient } from '../worker/encoder-client';
 import type { ModelFileProgress, PendingModel } from './encoder-slice';
 import { useStudio } from './store';

@@ -2,7 +2,7 @@
 // Design decision: plain data only (no GPU objects) so the slice can be serialised and shown as is.
 import type { StateCreator } from 'zustand';
 import type { AdapterReport } from '../gpu/device';
-import type { CheckResult } from '../kernels/self-check';
+import type { CheckResult } from '../diagnostics/self-check';
 
 export type EngineStatus = 'idle' | 'starting' | 'checking' | 'passed' | 'failed' | 'unavailable';
 

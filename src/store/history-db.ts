@@ -108,20 +108,3 @@ export async function deleteRun(id: string): Promise<void> {
   await done(tx.objectStore(STORE).delete(id), tx, `deleting run "${id}"`);
   changed();
 }
-
-/**
- * Store a raw value as-is, bypassing validation — only for tests that check an old or broken record is skipped
- * on read (exposed on the page as window.__studioHistory in e2e).
- */
-export async function putRawRecordForTest(x: unknown): Promise<void> {
-  const db = await openDb();
-  const tx = db.transaction(STORE, 'readwrite');
-  await done(tx.objectStore(STORE).put(x), tx, 'storing a raw record');
-  changed();
-}
-
-// The page's history API on window, for the browser tests (insert a run, read it back after a reload) and for
-// users who want their runs out of the browser from the devtools console (`await __labeltuneHistory.listRuns()`).
-if (typeof window !== 'undefined') {
-  (window as unknown as Record<string, unknown>).__labeltuneHistory = { saveRun, listRuns, listRunsChecked, deleteRun, putRawRecordForTest };
-}

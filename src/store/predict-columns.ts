@@ -1,7 +1,8 @@
 // Which columns of a dropped file hold the texts to predict (batch prediction). Design decision: a file to
 // predict may have no label column at all, so this does not need one: it uses the data module's own guess when
 // the file has a label-like column, else the texty columns (non-numeric, longest on average, a named partner
-// for pairs); the user can always change the choice in the panel.
+// for pairs); the user can always change the choice in the panel. A column holding only the head's labels is
+// read as gold labels (accuracy and a `correct` column, as `labeltune predict` does).
 import { columnStats, guessColumns, pairNames } from '../data/columns';
 import { DataError } from '../data/errors';
 import type { ParsedTable } from '../data/types';
@@ -10,6 +11,24 @@ export interface PredictColumns {
   text: string;
   /** Second text column, for heads that read sentence pairs. */
   textPair?: string;
+  /** A column of gold labels (every value one of the head's labels): accuracy and a `correct` column. */
+  label?: string;
+}
+
+/** The first column (not a text column) whose every non-empty value is one of `labels`, if any. */
+export function labelColumn(table: ParsedTable, labels: readonly string[], texts: readonly string[]): string | undefined {
+  const known = new Set(labels);
+  return table.columns.find((name, j) => {
+    if (texts.includes(name)) return false;
+    let seen = 0;
+    for (const row of table.rows) {
+      const v = (row[j] ?? '').trim();
+      if (v === '') continue;
+      if (!known.has(v)) return false;
+      seen++;
+    }
+    return seen > 0;
+  });
 }
 
 /** Default text column(s) for predicting with a single-text (`pair` false) or pair head. */
@@ -40,8 +59,8 @@ export function predictColumns(table: ParsedTable, pair: boolean): PredictColumn
 }
 
 export interface PredictInputs {
-  /** Texts of the usable rows, trimmed as training reads them (data/dataset.ts). */
-  inputs: { text: string; textPair?: string }[];
+  /** Texts of the usable rows, trimmed as training reads them (data/dataset.ts), with the gold label if chosen. */
+  inputs: { text: string; textPair?: string; gold?: string }[];
   /** 1-based file line of each input. */
   lines: number[];
   /** Lines of rows left out because a text column is empty there. */
@@ -54,6 +73,8 @@ export function predictInputs(table: ParsedTable, cols: PredictColumns): Predict
   if (ti < 0) throw new DataError('unknown-column', `The file has no column '${cols.text}' (columns: ${table.columns.join(', ')}).`);
   const pi = cols.textPair === undefined ? -1 : table.columns.indexOf(cols.textPair);
   if (cols.textPair !== undefined && pi < 0) throw new DataError('unknown-column', `The file has no column '${cols.textPair}' (columns: ${table.columns.join(', ')}).`);
+  const gi = cols.label === undefined ? -1 : table.columns.indexOf(cols.label);
+  if (cols.label !== undefined && gi < 0) throw new DataError('unknown-column', `The file has no column '${cols.label}' (columns: ${table.columns.join(', ')}).`);
   const out: PredictInputs = { inputs: [], lines: [], emptyLines: [] };
   table.rows.forEach((r, i) => {
     const text = (r[ti] ?? '').trim();
@@ -62,7 +83,8 @@ export function predictInputs(table: ParsedTable, cols: PredictColumns): Predict
       out.emptyLines.push(table.lines[i]);
       return;
     }
-    out.inputs.push(pair === undefined ? { text } : { text, textPair: pair });
+    const gold = gi < 0 ? undefined : (r[gi] ?? '').trim() || undefined;
+    out.inputs.push({ text, ...(pair === undefined ? {} : { textPair: pair }), ...(gold === undefined ? {} : { gold }) });
     out.lines.push(table.lines[i]);
   });
   if (out.inputs.length === 0) {

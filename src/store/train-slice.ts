@@ -1,7 +1,7 @@
 // The train slice: the head and settings the user picked, the label texts and the zero-shot accuracy they give,
 // encoding progress, the live run (a RunRecord with stoppedBy 'running', republished a few times a second), and
 // the dev predictions of the head a run ended with (for the results panel). Design decision: plain data only —
-// the encoded features and the GPU head live in train-workflows.ts / active-head.ts, never in the store.
+// the encoded features and the GPU head live in encoded-sets.ts / active-head.ts, never in the store.
 import type { StateCreator } from 'zustand';
 import type { HeadKind } from '../heads/registry';
 import type { EncodeProgress } from '../encoder/types';

@@ -1,7 +1,7 @@
 // The use slice: what the Use and History panels show — the playground's last prediction (with the Y-Tuning
 // attention view), the batch prediction of a dropped file, export/import state and messages, and the run history
-// read from IndexedDB with the runs picked for comparison. Plain data only; use-workflows.ts does the work.
-// Design decision: big per-row results (every probability of a batch file) stay in use-workflows.ts, outside the
+// read from IndexedDB with the runs picked for comparison. Plain data only; use-workflows.ts lists who does the work.
+// Design decision: big per-row results (every probability of a batch file) stay in batch-predict.ts, outside the
 // store; the slice holds only what is drawn (a preview) so a 50,000-row file never re-renders the page per row.
 import type { StateCreator } from 'zustand';
 import type { RunRecord } from './run-record';
@@ -23,6 +23,8 @@ export interface PlaygroundResult {
   text: string;
   textPair?: string;
   labels: string[];
+  /** The text each label's seed was encoded from (the head's label texts; the names when none were given). */
+  labelTexts: string[];
   /** Softmax over the head's logits (length L). */
   probs: number[];
   /** Index of the most probable label. */
@@ -38,6 +40,8 @@ export interface BatchPreviewRow {
   text: string;
   textPair?: string;
   predicted: string;
+  /** The predicted label's text (its name when it has none). */
+  predictedText?: string;
   /** Probability of the predicted label. */
   confidence: number;
 }
@@ -60,6 +64,8 @@ export interface BatchState {
   /** Predicted rows per label (same order as the head's labels), when done. */
   counts: number[] | null;
   labels: string[];
+  /** Predictions that match the chosen label column, when one is chosen and the run is done. */
+  accuracy: { correct: number; total: number } | null;
   seconds: number | null;
   error: string | null;
 }

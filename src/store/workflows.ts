@@ -2,7 +2,7 @@
 // error handling lives here, so failures land in the store as specific messages the page shows.
 import { acquireGpu, NoAdapterError } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
-import { runSelfCheck } from '../kernels/self-check';
+import { runSelfCheck } from '../diagnostics/self-check';
 import { useStudio } from './store';
 
 let engine: GpuEngine | null = null;

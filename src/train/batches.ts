@@ -4,7 +4,7 @@
 // deterministic for a fixed seed and padding is low without sorting the whole set (which would bias batches).
 import type { EncodedExample } from '../encoder/types';
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
-import { mulberry32, seededShuffle } from '../data/random';
+import { mulberry32, seededShuffle } from '../util/random';
 import type { HeadBatch } from '../heads/head';
 
 /** A text (or pair) as token ids: what full fine-tuning caches instead of features. */

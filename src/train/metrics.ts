@@ -83,3 +83,12 @@ export function classificationMetrics(predictions: ArrayLike<number>, targets: A
 export function metricsFromLogits(logits: ArrayLike<number>, targets: ArrayLike<number>, L: number): Metrics {
   return classificationMetrics(argmax(logits, targets.length, L), targets, L);
 }
+
+/** The most frequent true label of a confusion matrix and its share: the accuracy a constant predictor gets. */
+export function majorityClass(labels: readonly string[], confusion: readonly (readonly number[])[]): { label: string; index: number; rate: number } {
+  const support = confusion.map((row) => row.reduce((a, b) => a + b, 0));
+  const n = support.reduce((a, b) => a + b, 0);
+  let index = 0;
+  for (let i = 1; i < support.length; i++) if (support[i] > support[index]) index = i;
+  return { label: labels[index] ?? '', index, rate: n > 0 ? support[index] / n : Number.NaN };
+}

@@ -1,6 +1,7 @@
 // A smaller, stratified, seeded sample of a dataset ("try it on 500 examples first" — training on a CPU adapter
 // is slow). Design decision: it is splitDataset's dev half at fraction max/N, so the sample keeps every class's
 // share as closely as integers allow, keeps the label list (and so the label ids) unchanged, and is reproducible.
+// The one stratified sampler of the program: the train step's sample sizes and the demo's first-run subset.
 import { splitDataset, type Dataset } from '../data';
 
 /** At most `max` examples of `ds` (all of them when max is 0 or at least the dataset's size). */
@@ -11,5 +12,6 @@ export function sampleDataset(ds: Dataset, max: number, seed: number): Dataset {
   if (max < ds.labels.length) {
     throw new Error(`a sample of ${max} examples cannot hold all ${ds.labels.length} labels: use at least ${ds.labels.length} (or 0 for all ${n}).`);
   }
-  return splitDataset(ds, { devFraction: max / n, seed }).dev;
+  // The sample's rows still come from the same file: its skipped-row report stays with it.
+  return { ...splitDataset(ds, { devFraction: max / n, seed }).dev, skipped: ds.skipped };
 }

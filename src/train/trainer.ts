@@ -7,7 +7,7 @@
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { adamwStep } from '../kernels/adamw';
 import { binaryCrossEntropy, softmaxCrossEntropy } from '../kernels/cross-entropy';
-import { mulberry32 } from '../data/random';
+import { mulberry32 } from '../util/random';
 import { createGradNormPartials, gradNorm } from '../kernels/grad-norm';
 import type { Head } from '../heads/head';
 import { epochBatches, evalBatches, exampleLength, packBatch, type GpuBatch, type TrainExample } from './batches';

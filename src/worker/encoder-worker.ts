@@ -10,6 +10,7 @@
 //   rewrites onnxruntime-web's own `new URL('...wasm', import.meta.url)` in dev and in builds (checked with
 //   bench/encoder.html both ways; the build emits one hashed assets/ort-wasm-simd-threaded.jsep-*.wasm), so
 //   vite.config.ts needs no change; the explicit path keeps that location one visible fact, not a bundler accident.
+import { probeAdapter } from '../gpu/device';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { OpfsCacheStore } from '../encoder/cache-store-opfs';
 import { FeatureCache } from '../encoder/feature-cache';
@@ -35,16 +36,7 @@ const host = new EncoderHost({
       rt.ort.env.wasm.wasmPaths = { wasm: new URL(ortWasmUrl, self.location.href).href };
       return rt;
     })),
-  adapterHint: async () => {
-    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-    const adapter = gpu ? await gpu.requestAdapter() : null;
-    if (!adapter) return null;
-    const info = adapter.info ?? ({} as GPUAdapterInfo);
-    const isFallbackAdapter =
-      (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
-    const description = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') || 'unknown adapter';
-    return { isFallbackAdapter, description };
-  },
+  adapterHint: probeAdapter,
   openCache: () => FeatureCache.open({ store: new OpfsCacheStore() }),
   post: (message, transfer) => scope.postMessage(message, transfer),
 });

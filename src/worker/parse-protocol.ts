@@ -4,27 +4,9 @@
 // main thread never decodes or splits a multi-megabyte file; errors cross as {name, message, code, lines} and
 // are rebuilt as DataError on the other side.
 import type { DataErrorCode } from '../data/errors';
-import type { EncodingInfo, ParsedTable, ParseOptions } from '../data/types';
 
-/** How a file is read: the detected options, or the user's override of some of them. */
-export type FileReadOptions = Required<Pick<ParseOptions, 'format' | 'delimiter' | 'quoting' | 'hasHeader'>>;
-
-/** A parsed dataset file, as the worker returns it. */
-export interface ParsedFile {
-  name: string;
-  /** Size of the source in bytes (UTF-16 code units x 2 for pasted text is not used: its UTF-8 length). */
-  size: number;
-  /** How it was read. */
-  options: FileReadOptions;
-  /** True when `options` are all detected (no user override). */
-  detected: boolean;
-  /** Why the format, delimiter and header were chosen, and encoding notes (one sentence each). */
-  notes: string[];
-  encoding: EncodingInfo;
-  table: ParsedTable;
-}
-
-export type ParseStage = 'reading' | 'parsing';
+export type { FileReadOptions, ParsedFile, ParseStage } from '../data/parsed-file';
+import type { FileReadOptions, ParsedFile, ParseStage } from '../data/parsed-file';
 
 export interface ParseRequest {
   type: 'parse';

@@ -3,10 +3,9 @@
 // encode, cancel and dispose can overlap; errors cross the boundary as plain data (name, message, code) and are
 // rebuilt as the same classes on the other side (AbortError, ModelSourceError), because Error objects do not
 // survive structured cloning with their class. Result arrays are transferred, not copied.
-import type { FileProgress } from '../encoder/download';
 import type { EncodeInput } from '../encoder/encode';
 import type { ModelSource } from '../encoder/sources';
-import type { EncodedExample, EncoderInfo, EncodeProgress, EpPolicy } from '../encoder/types';
+import type { EncodedExample, EpPolicy } from '../encoder/types';
 import type { FeatureCacheStats } from '../encoder/feature-cache';
 
 export interface WorkerLoadOptions {
@@ -42,26 +41,8 @@ export type WorkerRequest =
   /** Empty the feature cache (OPFS). */
   | { type: 'clear-cache'; id: number };
 
-/** Progress of a load (per-file bytes, then session creation) or of an encode. */
-export type WorkerProgress =
-  | ({ kind: 'download' } & FileProgress)
-  | { kind: 'stage'; stage: 'fetching' | 'creating-session' | 'opening-cache'; detail?: string }
-  | ({ kind: 'encode' } & EncodeProgress)
-  /** Something the user should know that did not stop the work (e.g. no OPFS: encoding without the cache). */
-  | { kind: 'warning'; message: string };
-
-export interface LoadedReport {
-  info: EncoderInfo;
-  /** Runtime and EP in words, e.g. "onnxruntime-web wasm". */
-  epDescription: string;
-  /** The adapter "auto" looked at (null: no WebGPU), so the UI can say why this EP was picked. */
-  adapter: { isFallbackAdapter: boolean; description: string } | null;
-  /** onnxruntime-web's wasm thread count (env.wasm.numThreads after the session exists). */
-  wasmThreads: number | null;
-  /** Milliseconds for fetching the files and for creating the session. */
-  fetchMs: number;
-  sessionMs: number;
-}
+export type { LoadedReport, WorkerProgress } from '../encoder/load-report';
+import type { LoadedReport, WorkerProgress } from '../encoder/load-report';
 
 export interface EncodedReport {
   examples: EncodedExample[];

@@ -42,7 +42,10 @@ describe('labeltune command', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
     expect(report).toMatchObject({ command: 'train', head: 'linear', labels: ['neg', 'pos'], train_examples: 60, dev_examples: 20 });
-    expect(report.dev.accuracy).toBeGreaterThan(0.5);
+    // Above what always answering the most frequent dev label scores (a constant predictor), not above 0.5.
+    const support = (report.dev.confusion as number[][]).map((row) => row.reduce((a, b) => a + b, 0));
+    const majority = Math.max(...support) / support.reduce((a, b) => a + b, 0);
+    expect(report.dev.accuracy).toBeGreaterThan(majority);
     expect(report.encoder.ep).toBe('cpu');
     expect(typeof report.adapter.isFallbackAdapter).toBe('boolean');
     expect(report.timings.cached_train).toBe(0);

@@ -1,7 +1,7 @@
 // The studio's in-app engine self-check, run in Node on the test adapter: every check passes, and a check
 // that is fed a wrong answer reports failure (the self-check itself cannot pass by accident).
 import { describe, expect, it } from 'vitest';
-import { CHECKS, runSelfCheck } from '../../src/kernels/self-check';
+import { CHECKS, runSelfCheck } from '../../src/diagnostics/self-check';
 import { testEngine } from '../helpers/gpu';
 
 describe('engine self-check', () => {

@@ -10,7 +10,7 @@ import { LinearHead } from '../../src/heads/linear';
 import { ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind } from '../../src/heads/ltuning-config';
 import { LTuningPrefixHead } from '../../src/heads/ltuning-prefix';
 import { LTuningPromptHead } from '../../src/heads/ltuning-prompt';
-import { exportHead, importHead, type HeadMeta } from '../../src/heads/serialize';
+import { exportHead, firstNonFinite, importHead, NonFiniteHeadError, type HeadMeta } from '../../src/heads/serialize';
 import { YTuningHead } from '../../src/heads/ytuning';
 import { resolveYTuning, ytuningParamSpecs } from '../../src/heads/ytuning-config';
 import { ZeroShotHead } from '../../src/heads/zero-shot';
@@ -104,6 +104,20 @@ describe('head export / import round trip (bit-identical logits)', () => {
       });
     });
   }
+
+  it('a head with a non-finite parameter is found by firstNonFinite and never exported (a diverged run)', async () => {
+    const e = await testEngine();
+    const W = Float32Array.from(randn(C * L, 5));
+    W[4] = Number.NaN;
+    const head = new LinearHead(e, { C, labels: L, pair: false, W, b: new Float32Array(L) });
+    expect(await firstNonFinite(head)).toBe('W[4] = NaN');
+    await expect(exportHead(head, meta(false))).rejects.toThrow(NonFiniteHeadError);
+    await expect(exportHead(head, meta(false))).rejects.toThrow(/parameter "W" holds NaN at index 4 \(the run diverged\): nothing was exported/);
+    const fine = new LinearHead(e, { C, labels: L, pair: false });
+    expect(await firstNonFinite(fine)).toBeNull();
+    head.dispose();
+    fine.dispose();
+  });
 
   it('export refuses label lists that do not match the head', async () => {
     const e = await testEngine();

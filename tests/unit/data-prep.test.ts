@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DataError, loadDataset, parse, sniff, type ParsedTable } from '../../src/data';
+import { sampleDataset } from '../../src/train/subset';
 import {
   assembleDataset,
   defaultColumns,
@@ -15,7 +16,6 @@ import {
   forStudio,
   labelBars,
   rowReports,
-  stratifiedSample,
   type AssembleInput,
 } from '../../src/store/data-prep';
 
@@ -139,11 +139,20 @@ describe('bad inputs refuse with their codes (and studio wording)', () => {
   });
 });
 
+describe('too few rows', () => {
+  it('says a file with one data row is too few, before anything about its labels', () => {
+    const one = parse('text,label\nonly one row here,spam\n', { format: 'csv', hasHeader: true });
+    expect(() => assembleDataset({ name: 'x', train: one, dev: null, columns: { text: 'text', textPair: null, label: 'label' }, split: { mode: 'split', fraction: 0.1, seed: 0 } })).toThrow(
+      /The file has only one data row: a classifier needs examples of at least two labels/,
+    );
+  });
+});
+
 describe('demo sample and label bars', () => {
   it('800 of a skewed corpus: stratified, split 600/200, seeded', () => {
     const rows = Array.from({ length: 6046 }, (_, i) => JSON.stringify({ text: `mail ${i}`, label: i < 4150 ? 'ham' : 'spam' })).join('\n');
     const { dataset: full } = loadDataset(rows, 'demo.jsonl');
-    const s = stratifiedSample(full, DEMO_SMALL_SAMPLE, 0);
+    const s = sampleDataset(full, DEMO_SMALL_SAMPLE, 0);
     expect(s.examples.length).toBe(800);
     expect(s.counts).toEqual([549, 251]); // 4150/6046 of 800 = 549.1
     const ds = assembleDataset({ name: 'demo', train: parse(rows, { format: 'jsonl' }), dev: null, columns: { text: 'text', textPair: null, label: 'label' }, split: DEMO_SMALL_SPLIT, sample: DEMO_SMALL_SAMPLE });

@@ -128,6 +128,8 @@ describe('TextTokenizer without special tokens (USE-lite style)', () => {
 
   it('never cuts between the two halves of a surrogate pair', () => {
     expect(maxChars(4)).toBe(1024);
+    expect(maxChars(128)).toBe(8192);
+    expect(maxChars(8192)).toBe(131_072); // a model with a huge Tmax still never tokenises 500k characters
     const emoji = 'a'.repeat(1023) + '\u{1f600}' + 'b';
     expect(cutChars(emoji, 4)).toBe('a'.repeat(1023));
     expect(cutChars('short', 4)).toBe('short');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, classificationMetrics, metricsFromLogits } from '../../src/train/metrics';
+import { argmax, classificationMetrics, metricsFromLogits, majorityClass } from '../../src/train/metrics';
 
 describe('metrics', () => {
   it('argmax: row-wise, first maximum wins ties, -Infinity rows pick 0', () => {
@@ -69,5 +69,11 @@ describe('metrics', () => {
       [0, 0],
     ]);
     expect(m.perClass[1].precision).toBe(0);
+  });
+
+  it('names the majority class of a confusion matrix and its share (what a constant predictor scores)', () => {
+    expect(majorityClass(['ham', 'spam'], [[60, 9], [20, 11]])).toEqual({ label: 'ham', index: 0, rate: 0.69 });
+    expect(majorityClass(['a', 'b', 'c'], [[1, 0, 0], [0, 3, 1], [0, 0, 0]]).label).toBe('b');
+    expect(majorityClass(['a'], [[0]]).rate).toBeNaN();
   });
 });

@@ -3,50 +3,59 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/data/parse';
 import { sniff } from '../../src/data/sniff';
-import { displayTokens, labelTokenAttention } from '../../src/store/attention-view';
-import { predictColumns, predictInputs } from '../../src/store/predict-columns';
-import { csvField, formatProbability, predictionCsv, softmaxRows } from '../../src/store/predictions';
+import { displayTokens, labelTokenAttention, wordAttention } from '../../src/store/attention-view';
+import { labelColumn, predictColumns, predictInputs } from '../../src/store/predict-columns';
+import { argmaxRows, softmaxRows } from '../../src/train/inference';
+import { formatProbability, predictionAccuracy, predictionsCsv } from '../../src/train/prediction-csv';
 import { expectClose } from '../helpers/close';
 
-describe('softmaxRows', () => {
-  it('matches a float64 softmax per row and is stable for large logits', () => {
+describe('softmaxRows and argmaxRows', () => {
+  it('match a float64 softmax per row, are stable for large logits, and pick the first largest', () => {
     const z = [1, 2, 3, 1000, 1000, 999];
-    const p = softmaxRows(z, 2, 3);
+    const p = softmaxRows(z, 3);
     const ref = (r: number[]) => r.map((x) => Math.exp(x - Math.max(...r))).map((v, _, a) => v / a.reduce((s, y) => s + y, 0));
-    expectClose(Array.from(p.subarray(0, 3)), ref([1, 2, 3]), 1e-6, 1e-6);
-    expectClose(Array.from(p.subarray(3)), ref([0, 0, -1]), 1e-6, 1e-6);
-    expect(() => softmaxRows([1, 2], 1, 3)).toThrow(/needs 3/);
+    expectClose(Array.from(p.subarray(0, 3)), ref([1, 2, 3]), 1e-12, 1e-12);
+    expectClose(Array.from(p.subarray(3)), ref([0, 0, -1]), 1e-12, 1e-12);
+    expect(Array.from(argmaxRows(p, 3))).toEqual([2, 0]);
+    expect(() => softmaxRows([1, 2], 3)).toThrow(/do not make rows of L 3/);
   });
 });
 
-describe('predictionCsv', () => {
-  it('writes header, texts, the argmax label and p_<label> with RFC 4180 quoting', () => {
-    const csv = predictionCsv(
+describe('predictionsCsv (the studio and the CLI write the same file)', () => {
+  it('writes the input column names, the argmax label and p_<label> with RFC 4180 quoting and \\n line ends', () => {
+    const csv = predictionsCsv(
+      { text: 'body', textPair: null, label: null },
       [{ text: 'plain' }, { text: 'has, comma and "quotes"\nand a newline' }],
       ['neg', 'pos'],
       [0.25, 0.75, 0.9, 0.1],
     );
-    expect(csv).toBe('text,predicted,p_neg,p_pos\r\nplain,pos,0.25,0.75\r\n"has, comma and ""quotes""\nand a newline",neg,0.9,0.1\r\n');
+    expect(csv).toBe('body,predicted,p_neg,p_pos\nplain,pos,0.250000,0.750000\n"has, comma and ""quotes""\nand a newline",neg,0.900000,0.100000\n');
+  });
+
+  it('writes both texts for pairs, gold labels with `correct`, and refuses a wrong probability count', () => {
+    const csv = predictionsCsv({ text: 'a', textPair: 'b', label: 'gold' }, [{ text: 'x', textPair: 'y', gold: 'yes' }], ['no', 'yes'], [0.4, 0.6]);
+    expect(csv.split('\n')[0]).toBe('a,b,gold,predicted,p_no,p_yes,correct');
+    expect(csv.split('\n')[1]).toBe('x,y,yes,yes,0.400000,0.600000,true');
+    expect(predictionAccuracy([{ text: 'x', gold: 'no' }, { text: 'z' }], ['no', 'yes'], [0.4, 0.6, 0.5, 0.5])).toEqual({ correct: 0, total: 1 });
+    expect(() => predictionsCsv({ text: 't', textPair: null, label: null }, [{ text: 'a' }], ['x', 'y'], [1])).toThrow(/1 probabilities for 1 rows x 2 labels/);
   });
 
   it('escapes formula cells: texts and label names a spreadsheet would run', () => {
-    const csv = predictionCsv([{ text: '=1+1' }, { text: '@SUM(A1:A9)' }], ['-1', '+1'], [0.25, 0.75, 0.9, 0.1]);
-    expect(csv).toBe('text,predicted,p_-1,p_+1\r\n"\'=1+1","\'+1",0.25,0.75\r\n"\'@SUM(A1:A9)","\'-1",0.9,0.1\r\n');
+    const csv = predictionsCsv({ text: 'text', textPair: null, label: null }, [{ text: '=1+1' }, { text: '@SUM(A1:A9)' }], ['-1', '+1'], [0.25, 0.75, 0.9, 0.1]);
+    expect(csv).toBe('text,predicted,p_-1,p_+1\n"\'=1+1","\'+1",0.250000,0.750000\n"\'@SUM(A1:A9)","\'-1",0.900000,0.100000\n');
   });
 
-  it('writes both texts for pairs and refuses a wrong probability count', () => {
-    const csv = predictionCsv([{ text: 'a', textPair: 'b' }], ['no', 'yes'], [0.4, 0.6]);
-    expect(csv.split('\r\n')[0]).toBe('text,text_pair,predicted,p_no,p_yes');
-    expect(csv.split('\r\n')[1]).toBe('a,b,yes,0.4,0.6');
-    expect(() => predictionCsv([{ text: 'a' }], ['x', 'y'], [1])).toThrow(/1 probabilities for 1 rows x 2 labels/);
+  it('adds predicted_text when the head was trained with label texts', () => {
+    const csv = predictionsCsv({ text: 't', textPair: null, label: null }, [{ text: 'fine' }], ['0', '1'], [0.3, 0.7], ['a negative review', 'a positive review']);
+    expect(csv).toBe('t,predicted,predicted_text,p_0,p_1\nfine,1,a positive review,0.300000,0.700000\n');
+    expect(predictionsCsv({ text: 't', textPair: null, label: null }, [{ text: 'fine' }], ['0', '1'], [0.3, 0.7], ['0', '1'])).toBe('t,predicted,p_0,p_1\nfine,1,0.300000,0.700000\n');
   });
 
-  it('formats probabilities with 6 significant digits and quotes only when needed', () => {
+  it('formats probabilities with 6 decimals', () => {
     expect(formatProbability(0.97321449)).toBe('0.973214');
-    expect(formatProbability(1)).toBe('1');
+    expect(formatProbability(1)).toBe('1.000000');
+    expect(formatProbability(1.2e-7)).toBe('0.000000');
     expect(formatProbability(NaN)).toBe('NaN');
-    expect(csvField('a b')).toBe('a b');
-    expect(csvField('a,b')).toBe('"a,b"');
   });
 });
 
@@ -73,6 +82,16 @@ describe('labelTokenAttention', () => {
     expect(words(['▁a', '▁wi', 't', 'ty', '▁', ',', '▁movie'])).toBe('a witty ␣, movie');
     expect(words(['Ġhello', 'Ġwor', 'ld'])).toBe('hello world');
     expect(words(['[CLS]', 'play', '##ing', 'cards', '[SEP]'])).toBe('[CLS] playing cards [SEP]');
+  });
+
+  it('sums the attention of a word’s pieces, so a subword piece never stands alone', () => {
+    const w = wordAttention(['▁a', '▁strate', 'gy', '▁', ',', '▁movie'], [0.1, 0.2, 0.25, 0.05, 0.1, 0.3]);
+    expect(w.map((x) => [x.text, x.space, x.pieces.length])).toEqual([['a', false, 1], ['strategy', true, 2], [',', true, 2], ['movie', true, 1]]);
+    expectClose(w.map((x) => x.weight), [0.1, 0.45, 0.15, 0.3], 1e-12, 1e-12);
+    const wp = wordAttention(['[CLS]', 'play', '##ing', 'cards'], [0.1, 0.2, 0.3, 0.4]);
+    expect(wp.map((x) => x.text)).toEqual(['[CLS]', 'playing', 'cards']);
+    expectClose(wp.map((x) => x.weight), [0.1, 0.5, 0.4], 1e-12, 1e-12);
+    expect(() => wordAttention(['a', 'b'], [1])).toThrow(/1 weights for 2 pieces/);
   });
 });
 
@@ -105,5 +124,14 @@ describe('predictColumns', () => {
     const one = table('just one line of text to predict\nand another line of text\n', 'one.txt');
     expect(() => predictColumns({ ...one, columns: ['text'], rows: one.rows.map((r) => [r.join(' ')]) }, true)).toThrow(/reads sentence pairs, but the file has one column/);
     expect(() => predictInputs(pairs, { text: 'nope' })).toThrow(/no column 'nope' \(columns: premise, hypothesis\)/);
+  });
+
+  it('reads a column of the head labels as gold labels, and only such a column', () => {
+    const t = table('text,mood,id\nI loved every minute of it,pos,1\nA dull and tired plot,neg,2\nNo opinion either way,,3\n', 'g.csv');
+    expect(labelColumn(t, ['neg', 'pos'], ['text'])).toBe('mood');
+    expect(labelColumn(t, ['negative', 'positive'], ['text'])).toBeUndefined();
+    const picked = predictInputs(t, { text: 'text', label: 'mood' });
+    expect(picked.inputs.map((x) => x.gold)).toEqual(['pos', 'neg', undefined]);
+    expect(() => predictInputs(t, { text: 'text', label: 'gold' })).toThrow(/no column 'gold'/);
   });
 });

@@ -5,8 +5,7 @@
 // kinds, the unit-rms label token states as config tensors (no encoder pass over the label texts on import);
 // the encoder itself comes from the base model at load time (`LoadContext.encoderSpec`), checked against the
 // stored widths, and the file's encoder hash must match it like every kind.
-import type { EncodedExample } from '../../encoder/types';
-import { bool, HeadFileError, HeadOnnxError, IMPORT_LIMITS, int, paramInit, type Config, type HeadContext, type HeadKindEntry } from '../kind-entry';
+import { bool, HeadFileError, HeadOnnxError, IMPORT_LIMITS, int, paramInit, type Config, type HeadContext, type HeadKindEntry, type LabelFeatures } from '../kind-entry';
 import { EncoderTuningHead, KIND_OF_METHOD, type EncoderTuningKind } from '../ltuning-encoder';
 import { encoderTuningParamSpecs, type EncoderTuningMethod, type EncoderTuningResolved } from '../ltuning-encoder-config';
 import type { EncoderSpec } from '../../model/spec';
@@ -22,7 +21,7 @@ function needSpec(ctx: { encoderSpec?: EncoderSpec }, kind: string): EncoderSpec
 /** The label texts' token states from the frozen encoder (HeadContext.labelFeatures). */
 function labelStates(ctx: HeadContext, kind: string) {
   if (ctx.labelFeatures.length !== ctx.labels) throw new Error(`${kind} needs the label texts through the encoder: got ${ctx.labelFeatures.length} for ${ctx.labels} labels`);
-  return ctx.labelFeatures.map((f: EncodedExample) => ({ tokens: f.tokens, length: f.length }));
+  return ctx.labelFeatures.map((f: LabelFeatures) => ({ tokens: f.tokens, length: f.length }));
 }
 
 const METHOD_OF_KIND: Record<EncoderTuningKind, EncoderTuningMethod> = {

@@ -1,7 +1,7 @@
 // How the dev set is made: an automatic stratified, seeded share of the training file, or a dev file.
 import { chooseSplit, loadDevFile, removeDevFile } from '../../store/data-workflows';
 import type { SplitChoice } from '../../store/data-slice';
-import type { ParsedFile } from '../../worker/parse-protocol';
+import type { ParsedFile } from '../../data/parsed-file';
 import { DropZone } from './DropZone';
 import { formatCount } from './format';
 

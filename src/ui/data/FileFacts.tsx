@@ -1,10 +1,13 @@
 // What was detected about the training file (format, delimiter, header, encoding, rows) and the two things a
 // user may correct: the header row and the delimiter (the file is read again in the worker).
+import { useState } from 'react';
 import { rereadTrainFile } from '../../store/data-workflows';
-import type { ParsedFile } from '../../worker/parse-protocol';
+import type { ParsedFile } from '../../data/parsed-file';
 import { DELIMITER_NAMES, formatCount, formatName, formatSize } from './format';
 
 export function FileFacts({ file, rereadable }: { file: ParsedFile; rereadable: boolean }) {
+  // Why the format, delimiter and header were chosen: a button (click, Enter, Space), not a hover-only title.
+  const [open, setOpen] = useState(false);
   const o = file.options;
   const delimited = o.format === 'csv' || o.format === 'tsv';
   return (
@@ -37,9 +40,23 @@ export function FileFacts({ file, rereadable }: { file: ParsedFile; rereadable: 
       <span className="dp-chip">
         {formatCount(file.table.rows.length)} rows · {formatSize(file.size)}
       </span>
-      <span className="dp-facts-why" title={file.notes.join('\n')}>
+      <button
+        type="button"
+        className="dp-facts-why"
+        data-testid="data-format-why"
+        aria-expanded={open}
+        aria-controls="data-format-notes"
+        onClick={() => setOpen(!open)}
+      >
         why?
-      </span>
+      </button>
+      {open && (
+        <ul className="dp-facts-notes" id="data-format-notes" data-testid="data-format-notes">
+          {file.notes.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

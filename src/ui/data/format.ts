@@ -1,5 +1,5 @@
 // Small display formatters for the data panel (numbers, sizes, delimiters, formats).
-import type { FileReadOptions } from '../../worker/parse-protocol';
+import type { FileReadOptions } from '../../data/parsed-file';
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');

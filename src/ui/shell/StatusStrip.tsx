@@ -5,6 +5,7 @@
 import type { ReactNode } from 'react';
 import { useStudio } from '../../store/store';
 import { startEngine } from '../../store/workflows';
+import { liveEpoch } from '../train/format';
 import { epLabel, epReason, epReasonShort, formatBytes, gpuSummary, type Tone } from './status-text';
 
 function Dot({ tone }: { tone: Tone }) {
@@ -19,7 +20,7 @@ function useBusy(): string | null {
   if (s.parseProgress) return `Reading ${s.parseProgress.name}`;
   if (enc) return `Encoding ${enc.set} ${enc.progress.done}/${enc.progress.total}`;
   if (s.trainStatus === 'encoding') return 'Encoding the dataset';
-  if (s.trainStatus === 'training') return s.run ? `Training · epoch ${(s.run.evals.at(-1)?.epoch ?? 0) + 1}` : 'Training';
+  if (s.trainStatus === 'training') return s.run ? `Training · epoch ${liveEpoch(s.run)} of ${s.run.options.epochs}` : 'Training';
   if (s.trainStatus === 'paused') return 'Training paused';
   if (s.zeroShotBusy) return 'Zero-shot preview';
   if (s.encoderStatus === 'encoding') return 'Encoding';

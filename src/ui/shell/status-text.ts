@@ -4,7 +4,7 @@
 // is decided in one place and components only place it.
 import type { AdapterReport } from '../../gpu/device';
 import type { EpPolicy, EncoderInfo } from '../../encoder/types';
-import type { LoadedReport } from '../../worker/protocol';
+import type { LoadedReport } from '../../encoder/load-report';
 import type { EngineStatus } from '../../store/engine-slice';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'busy' | 'idle';

@@ -6,8 +6,8 @@
 import { useMemo, useState } from 'react';
 import { useStudio } from '../../store/store';
 import { misclassified, predictions } from '../../train/inspect';
-import type { Metrics } from '../../train/metrics';
-import { headInfo, pct } from './format';
+import { majorityClass, type Metrics } from '../../train/metrics';
+import { headInfo, labelsShown, pct } from './format';
 import './train.css';
 
 const PAGE = 8;
@@ -15,7 +15,8 @@ const PAGE = 8;
 const MAX_MATRIX = 20;
 
 function ClassTable({ labels, metrics }: { labels: string[]; metrics: Metrics }) {
-  const order = labels.map((_, i) => i).sort((a, b) => metrics.perClass[b].support - metrics.perClass[a].support);
+  // Label order, as the confusion matrix.
+  const order = labels.map((_, i) => i);
   const bar = (x: number) => (
     <span className="metric-cell">
       <span className="metric-bar" style={{ width: `${(x * 100).toFixed(1)}%` }} />
@@ -100,14 +101,14 @@ function ConfusionMatrix({ labels, confusion, selected, onSelect }: {
   );
 }
 
-function Mistakes({ filter, onClear }: { filter: [number, number] | null; onClear: () => void }) {
+function Mistakes({ filter, onClear, shown }: { filter: [number, number] | null; onClear: () => void; shown: string[] }) {
   const results = useStudio((s) => s.results)!;
   const [page, setPage] = useState(0);
   const all = useMemo(() => misclassified(predictions(results.logits, results.targets, results.labels.length)), [results]);
   const list = filter ? all.filter((m) => m.truth === filter[0] && m.predicted === filter[1]) : all;
   const pages = Math.max(1, Math.ceil(list.length / PAGE));
   const p = Math.min(page, pages - 1);
-  const L = results.labels;
+  const L = shown;
   return (
     <div className="mistakes" data-testid="mistakes">
       <div className="row between">
@@ -166,8 +167,10 @@ export function ResultsPanel() {
   const finished = run && run.stoppedBy !== 'running' ? run : null;
   const metrics = results && finished?.id === results.runId ? results.metrics : finished?.best ?? null;
   if (!finished || !metrics) return null;
-  const labels = finished.labels;
+  // Label texts over raw names ("a positive review (1)"), in label order everywhere.
+  const labels = labelsShown(finished.labels, finished.labelTexts);
   const zeroShot = useStudio.getState().zeroShot;
+  const majority = majorityClass(labels, metrics.confusion);
   const bestEval = finished.evals.reduce<(typeof finished.evals)[number] | null>((b, e) => (!b || e.metrics.accuracy > b.metrics.accuracy ? e : b), null);
   return (
     <section className="results-panel" data-testid="results-panel">
@@ -187,9 +190,11 @@ export function ResultsPanel() {
           <span className="stat-value">{pct(metrics.macroF1)}</span>
           <span className="stat-label">macro-F1</span>
         </div>
-        <div className="stat">
-          <span className="stat-value">{pct(1 / labels.length, 0)}</span>
-          <span className="stat-label">chance ({labels.length} labels)</span>
+        <div className="stat" title="The accuracy of always answering the most frequent dev label: a model must beat it.">
+          <span className="stat-value" data-testid="majority-rate">
+            {pct(majority.rate)}
+          </span>
+          <span className="stat-label">majority class ({majority.label})</span>
         </div>
         {zeroShot && (
           <div className="stat">
@@ -209,7 +214,7 @@ export function ResultsPanel() {
         </div>
       </div>
       {results && results.runId === finished.id ? (
-        <Mistakes key={cell ? cell.join(",") : "all"} filter={cell} onClear={() => setCell(null)} />
+        <Mistakes key={cell ? cell.join(",") : "all"} filter={cell} onClear={() => setCell(null)} shown={labels} />
       ) : (
         <p className="muted small">The dev predictions of this run are not available (its GPU device was lost before they were read).</p>
       )}

@@ -102,6 +102,7 @@ export function TrainCharts({ run }: { run: RunRecord }) {
         data={charts.acc.data}
         points={charts.acc.points}
         unit="%"
+        domain={[0, 100]}
         lines={[
           { key: 'accuracy', name: 'accuracy', color: '#10b981', dots: true },
           { key: 'macroF1', name: 'macro-F1', color: '#e11d48', dots: true },

@@ -18,14 +18,13 @@ import {
   setTrainForm,
   startTraining,
   stopTraining,
-  type StudioDataset,
 } from '../../store/train-workflows';
 import type { DecayKind } from '../../train/schedule';
-import { duration, headInfo, pct, rate } from './format';
+import { duration, headInfo, liveEpoch, pct, rate, sampleForSeconds, trainEtaSeconds } from './format';
 import { TrainCharts } from './TrainCharts';
 import './train.css';
 
-const useDataset = () => useStudio((s) => (s as unknown as { dataset?: StudioDataset | null }).dataset ?? null);
+const useDataset = () => useStudio((s) => s.dataset);
 
 function NumberField({ label, field, step, min, hint }: { label: string; field: keyof TrainForm; step?: number; min?: number; hint?: string }) {
   const value = useStudio((s) => s.trainForm[field]) as number;
@@ -96,7 +95,7 @@ function LabelTexts({ disabled, ready }: { disabled: boolean; ready: boolean }) 
           {zs ? (
             <span className={current ? '' : 'stale'}>
               Zero-shot on dev: <b data-testid="zero-shot-accuracy">{pct(zs.accuracy)}</b> accuracy
-              <span className="muted"> · macro-F1 {pct(zs.macroF1)} · {zs.dev} examples</span>
+              <span className="muted"> · macro-F1 {pct(zs.macroF1)} · {zs.dev.toLocaleString()} {zs.dev === 1 ? 'example' : 'examples'}</span>
             </span>
           ) : (
             !busy && (
@@ -209,25 +208,53 @@ function Stat({ label, children, testId }: { label: string; children: ReactNode;
   );
 }
 
+/** On a slow adapter: the sample that trains in about a minute at the measured speed, one click away. */
+function SizeHint({ run }: { run: NonNullable<ReturnType<typeof useStudio.getState>['run']> }) {
+  const fallback = useStudio((s) => s.adapter?.isFallbackAdapter ?? false);
+  const dataset = useStudio((s) => s.dataset);
+  const form = useStudio((s) => s.trainForm);
+  const running = useStudio((s) => s.trainStatus === 'encoding' || s.trainStatus === 'training' || s.trainStatus === 'paused');
+  const last = run.steps.at(-1);
+  if (!fallback || !dataset || !last || last.step < 3) return null;
+  const eps = run.steps.slice(-10).reduce((a, x) => a + x.examplesPerSecond, 0) / Math.min(10, run.steps.length);
+  const full = dataset.train.examples.length;
+  const size = sampleForSeconds(eps, form.epochs, form.maxTrain || full, dataset.train.labels.length);
+  if (size === null || size === form.maxTrain) return null;
+  return (
+    <p className="muted small" data-testid="size-hint">
+      At {rate(eps)} examples/s on this CPU adapter, {form.epochs} epochs of {(form.maxTrain || full).toLocaleString()} examples take{' '}
+      {duration(((form.maxTrain || full) * form.epochs) / eps)}; a sample of {size.toLocaleString()} trains in about a minute.{' '}
+      <button className="btn-ghost btn-sm" data-testid="size-hint-use" disabled={running} onClick={() => setTrainForm({ maxTrain: size })}>
+        Use a sample of {size.toLocaleString()}
+      </button>
+    </p>
+  );
+}
+
 function LiveRun() {
   const run = useStudio((s) => s.run);
   const status = useStudio((s) => s.trainStatus);
   const summary = useStudio((s) => s.encodeSummary);
   if (!run) return null;
   const last = run.steps.at(-1);
-  const lastEval = run.evals.at(-1);
-  const best = run.evals.reduce<typeof lastEval>((b, e) => (!b || e.metrics.accuracy > b.metrics.accuracy ? e : b), undefined);
+  const best = run.evals.reduce<(typeof run.evals)[number] | undefined>((b, e) => (!b || e.metrics.accuracy > b.metrics.accuracy ? e : b), undefined);
   const stepsPerEpoch = Math.ceil(run.dataset.train / run.options.batchSize);
-  const epoch = last ? Math.min(run.options.epochs, Math.floor((last.step - 1) / stepsPerEpoch) + 1) : lastEval ? lastEval.epoch + 1 : 0;
+  const live = status === 'training' || status === 'paused';
+  const eta = trainEtaSeconds(run);
   return (
     <div className="live-run" data-testid="live-run">
       <div className="live-stats">
-        <Stat label={`epoch of ${run.options.epochs}`}>{epoch}</Stat>
+        <Stat label={`epoch of ${run.options.epochs}`} testId="live-epoch">{liveEpoch(run)}</Stat>
         <Stat label={`step of ${stepsPerEpoch * run.options.epochs}`} testId="live-step">{last?.step ?? 0}</Stat>
         <Stat label="train loss">{last ? last.loss.toFixed(3) : '–'}</Stat>
         <Stat label="best dev accuracy" testId="best-dev-accuracy">{best ? pct(best.metrics.accuracy) : '–'}</Stat>
         <Stat label="examples/s">{last ? rate(last.examplesPerSecond) : '–'}</Stat>
-        <Stat label={status === 'training' || status === 'paused' ? 'training for' : 'trained in'}>{duration(run.timings.train)}</Stat>
+        <Stat label={live ? 'training for' : 'trained in'}>{duration(run.timings.train)}</Stat>
+        {live && (
+          <Stat label="left (estimate)" testId="train-eta">
+            {Number.isFinite(eta) ? duration(eta) : 'estimating…'}
+          </Stat>
+        )}
       </div>
       {summary && (
         <p className="muted small" data-testid="encode-summary">
@@ -235,6 +262,7 @@ function LiveRun() {
           {summary.cached > 0 ? `: ${summary.cached.toLocaleString()} of ${summary.texts.toLocaleString()} from the feature cache` : ` in ${duration(summary.seconds)}`}.
         </p>
       )}
+      <SizeHint run={run} />
       <TrainCharts run={run} />
     </div>
   );
@@ -249,6 +277,7 @@ export function TrainPanel() {
   const error = useStudio((s) => s.trainError);
   const encoderReady = useStudio((s) => s.encoderInfo?.hash ?? null);
   const engineReady = useStudio((s) => s.engineStatus === 'passed');
+  const lastHead = useStudio((s) => s.run?.head ?? null);
   useEffect(() => {
     onDatasetChanged();
   }, [dataset, encoderReady, engineReady]);
@@ -276,7 +305,7 @@ export function TrainPanel() {
           {problems.length > 0 && <div className="alert alert-warn small">{problems.join(' ')}</div>}
           <div className="row train-actions">
             <button className="btn-primary" data-testid="train-start" disabled={!canTrain} onClick={() => void startTraining()}>
-              {status === 'done' || status === 'error' ? 'Train again' : 'Train'} {headInfo(kind).title}
+              {(status === 'done' || status === 'error') && lastHead === kind ? 'Train again' : 'Train'} {headInfo(kind).title}
             </button>
             {status === 'training' && (
               <button data-testid="train-pause" onClick={pauseTraining}>

@@ -1,8 +1,11 @@
 // Batch prediction: drop or pick a file (CSV, TSV, JSON, JSONL, `LABEL text`), choose its text column(s),
-// predict every row with the active head, preview the first rows and download a CSV of all of them.
+// predict every row with the active head, preview the first rows and download a CSV of all of them; a column of
+// the head's labels scores the predictions (accuracy, and a `correct` column in the CSV).
 import { useStudio } from '../../store/store';
 import type { ActiveHeadInfo } from '../../store/active-head';
-import { cancelBatch, downloadBatchCsv, headReadsPairs, openBatchFile, runBatch, setBatchColumns } from '../../store/use-workflows';
+import { batchCsvFile, cancelBatch, headReadsPairs, openBatchFile, runBatch, setBatchColumns } from '../../store/use-workflows';
+import { downloadFile } from '../download';
+import { labelDisplay } from '../train/format';
 import { FileDrop } from './FileDrop';
 
 export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
@@ -52,7 +55,7 @@ export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
                   data-testid="batch-pair-col"
                   value={b.chosen.textPair ?? ''}
                   disabled={busy}
-                  onChange={(e) => setBatchColumns({ text: b.chosen.text, textPair: e.target.value || undefined })}
+                  onChange={(e) => setBatchColumns({ ...b.chosen, textPair: e.target.value || undefined })}
                 >
                   <option value="">—</option>
                   {b.columns.map((c) => (
@@ -61,6 +64,15 @@ export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
                 </select>
               </label>
             )}
+            <label className="field">
+              <span>Label column (scores the predictions)</span>
+              <select data-testid="batch-label-col" value={b.chosen.label ?? ''} disabled={busy} onChange={(e) => setBatchColumns({ ...b.chosen, label: e.target.value || undefined })}>
+                <option value="">— none —</option>
+                {b.columns.map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
+            </label>
             <div className="grow" />
             {busy ? (
               <button type="button" className="btn btn-danger" onClick={cancelBatch} data-testid="batch-cancel">
@@ -72,7 +84,15 @@ export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
               </button>
             )}
             {done && (
-              <button type="button" className="btn" data-testid="batch-download" onClick={downloadBatchCsv}>
+              <button
+                type="button"
+                className="btn"
+                data-testid="batch-download"
+                onClick={() => {
+                  const f = batchCsvFile();
+                  if (f) downloadFile(f);
+                }}
+              >
                 ⤓ Download CSV
               </button>
             )}
@@ -102,6 +122,11 @@ export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
                   {l}: {b.counts![k].toLocaleString()}
                 </span>
               ))}
+              {b.accuracy && (
+                <span className="badge" data-testid="batch-accuracy">
+                  accuracy {((100 * b.accuracy.correct) / b.accuracy.total).toFixed(1)}% ({b.accuracy.correct.toLocaleString()} / {b.accuracy.total.toLocaleString()}, column '{b.chosen.label}')
+                </span>
+              )}
               {b.seconds !== null && <span className="muted small">in {b.seconds.toFixed(1)} s</span>}
             </div>
           )}
@@ -127,7 +152,7 @@ export function BatchPredict({ head }: { head: ActiveHeadInfo }) {
                     <td>
                       {r.predicted && done ? (
                         <span className="use-pred">
-                          <span className="badge badge-accent">{r.predicted}</span>
+                          <span className="badge badge-accent">{labelDisplay(r.predicted, r.predictedText)}</span>
                           <span className="muted small">{(r.confidence * 100).toFixed(0)}%</span>
                         </span>
                       ) : (

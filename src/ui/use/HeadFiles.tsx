@@ -4,6 +4,7 @@
 import { useStudio } from '../../store/store';
 import type { ExportKind } from '../../store/use-slice';
 import { exportActiveHead, exportUnavailable, importHeadFile } from '../../store/use-workflows';
+import { downloadFile } from '../download';
 import { FileDrop } from './FileDrop';
 
 const EXPORTS: { kind: ExportKind; label: string; hint: string }[] = [
@@ -31,7 +32,7 @@ export function ExportButtons() {
               data-testid={`export-${x.kind}`}
               disabled={!active || busy !== null || why !== null}
               title={why ?? x.hint}
-              onClick={() => void exportActiveHead(x.kind)}
+              onClick={() => void exportActiveHead(x.kind).then((f) => f && downloadFile(f))}
             >
               {busy === x.kind ? <span className="spinner" aria-hidden /> : '⤓'} {x.label}
             </button>

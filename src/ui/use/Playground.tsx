@@ -1,7 +1,8 @@
 // The playground: type a text (two for pair heads), see every label's probability as a bar, and for Y-Tuning
 // heads which tokens each label attended to (head-averaged cross-attention of the label decoder's last layer).
+import { labelDisplay } from '../train/format';
 import { useState } from 'react';
-import { displayTokens } from '../../store/attention-view';
+import { wordAttention } from '../../store/attention-view';
 import { useStudio } from '../../store/store';
 import type { ActiveHeadInfo } from '../../store/active-head';
 import type { PlaygroundResult } from '../../store/use-slice';
@@ -74,7 +75,7 @@ function Probabilities({ r }: { r: PlaygroundResult }) {
       {r.labels.map((label, l) => (
         <div key={label} className={`use-prob ${l === r.predicted ? 'top' : ''}`} data-testid="play-prob" data-label={label} data-p={r.probs[l]}>
           <span className="use-prob-label" title={label}>
-            {label}
+            {labelDisplay(label, r.labelTexts[l])}
           </span>
           <span className="use-prob-track">
             <span className="use-prob-fill" style={{ width: `${Math.max(0.5, r.probs[l] * 100)}%` }} />
@@ -90,30 +91,31 @@ function AttentionView({ r }: { r: PlaygroundResult }) {
   const [pick, setPick] = useState<number | null>(null);
   if (!r.attention) return r.attentionNote ? <p className="muted small use-att-note">{r.attentionNote}</p> : null;
   const l = pick !== null && pick < r.labels.length ? pick : r.predicted;
-  const w = r.attention.perLabel[l];
-  const max = Math.max(1e-9, ...w);
+  // Whole words, each the sum of its subword pieces' weights.
+  const words = wordAttention(r.attention.tokens, r.attention.perLabel[l]);
+  const max = Math.max(1e-9, ...words.map((x) => x.weight));
   return (
     <div className="use-att" data-testid="play-attention">
       <div className="row between">
-        <strong className="small">Tokens each label attends to</strong>
+        <strong className="small">Words each label attends to</strong>
         <div className="use-chips" role="tablist" aria-label="Label">
           {r.labels.map((name, k) => (
             <button key={name} type="button" role="tab" aria-selected={k === l} className={`btn btn-sm ${k === l ? 'btn-primary' : ''}`} onClick={() => setPick(k)}>
-              {name}
+              {labelDisplay(name, r.labelTexts[k])}
             </button>
           ))}
         </div>
       </div>
       <p className="use-tokens" data-testid="play-tokens">
-        {displayTokens(r.attention.tokens).map(({ text, space }, t) => {
-          const piece = r.attention!.tokens[t];
-          const a = w[t] / max;
+        {words.map(({ text, space, weight, pieces }, t) => {
+          const a = weight / max;
           return (
             <span key={t}>
               {space ? ' ' : ''}
               <mark
                 className="use-token"
-                title={`${piece}: ${(w[t] * 100).toFixed(1)}% of "${r.labels[l]}"'s attention`}
+                data-weight={weight.toFixed(4)}
+                title={`${pieces.join(' ')}: ${(weight * 100).toFixed(1)}% of "${labelDisplay(r.labels[l], r.labelTexts[l])}"'s attention`}
                 style={{ background: `rgba(79, 70, 229, ${(0.06 + 0.74 * a).toFixed(3)})`, color: a > 0.55 ? '#fff' : undefined }}
               >
                 {text}
@@ -123,7 +125,7 @@ function AttentionView({ r }: { r: PlaygroundResult }) {
         })}
       </p>
       <p className="muted small">
-        Mean over attention heads of the label decoder's last layer · {(r.attention.pooled[l] * 100).toFixed(0)}% of "{r.labels[l]}"'s attention goes to the
+        Mean over attention heads of the label decoder's last layer · {(r.attention.pooled[l] * 100).toFixed(0)}% of "{labelDisplay(r.labels[l], r.labelTexts[l])}"'s attention goes to the
         sentence summary token.
       </p>
     </div>

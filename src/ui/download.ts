@@ -1,7 +1,9 @@
 // Save bytes or text as a file the browser downloads: a Blob URL behind a temporary <a download> click.
 // Design decision: the URL is revoked a little later, not at once — some browsers start the download
-// asynchronously and a revoked URL would cancel it.
-export function downloadFile(data: Uint8Array | string, fileName: string, mime: string): void {
+// asynchronously and a revoked URL would cancel it. The store hands files over (DownloadFile); only the UI saves.
+import type { DownloadFile } from '../store/batch-predict';
+
+export function downloadFile({ data, name: fileName, mime }: DownloadFile): void {
   const blob = new Blob([typeof data === 'string' ? data : (data as BlobPart)], { type: mime });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -12,9 +14,4 @@ export function downloadFile(data: Uint8Array | string, fileName: string, mime: 
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** A file-name-safe version of a free text (labels, dataset names). */
-export function safeFileName(s: string): string {
-  return s.replace(/\.[a-z0-9]+$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'head';
 }

@@ -1,6 +1,8 @@
 // The engine self-check the studio runs on the user's adapter: each check runs WGSL kernels on small random
 // inputs and compares them with the float64 references. Design decision: the same comparisons as the GPU test
 // tier, shipped in the app, so a user (and the browser test tier) learns whether *their* GPU computes correctly.
+// It lives in diagnostics/, above kernels/, because it imports the float64 references (reference/): shipped
+// kernel code never does.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import * as refAdd from '../../reference/add';
 import * as refAdam from '../../reference/adamw';
@@ -9,13 +11,13 @@ import * as refCe from '../../reference/cross-entropy';
 import * as refGelu from '../../reference/gelu';
 import * as refLn from '../../reference/layernorm';
 import * as refMm from '../../reference/matmul';
-import { addForward } from './add';
-import { adamwStep } from './adamw';
-import { attentionBackward, attentionForward, attentionSaved } from './attention';
-import { softmaxCrossEntropy } from './cross-entropy';
-import { geluBackward, geluForward } from './gelu';
-import { layerNormBackward, layerNormForward } from './layernorm';
-import { linearBackward, linearForward } from './matmul';
+import { addForward } from '../kernels/add';
+import { adamwStep } from '../kernels/adamw';
+import { attentionBackward, attentionForward, attentionSaved } from '../kernels/attention';
+import { softmaxCrossEntropy } from '../kernels/cross-entropy';
+import { geluBackward, geluForward } from '../kernels/gelu';
+import { layerNormBackward, layerNormForward } from '../kernels/layernorm';
+import { linearBackward, linearForward } from '../kernels/matmul';
 
 export interface CheckResult {
   name: string;

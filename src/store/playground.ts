@@ -1,0 +1,74 @@
+// The playground: one text (or pair) -> the active head's label probabilities, and for heads whose labels attend
+// over the tokens (Head.crossAttention: Y-Tuning) which tokens each label attended to. Design decision: the same
+// inference path as batch prediction and the CLI (src/train/inference.ts); the attention view is optional and
+// its failure is a note, never a failed prediction.
+import type { EncodedExample } from '../encoder/types';
+import type { Head } from '../heads/head';
+import { packBatch } from '../train/batches';
+import { argmaxRows, checkFeatures, headLogits, softmaxRows } from '../train/inference';
+import { labelTokenAttention } from './attention-view';
+import { getEncoderClient, syncCacheStats } from './encoder-workflows';
+import { useStudio } from './store';
+import { headReadsPairs, message, ready, type ReadyEngine } from './use-ready';
+import type { AttentionView } from './use-slice';
+
+const set = (patch: Parameters<ReturnType<typeof useStudio.getState>['setUse']>[0]) => useStudio.getState().setUse(patch);
+
+/** Predict one text (or pair) with the active head; heads with label attention also give the attention view. */
+export async function predictText(text: string, textPair?: string): Promise<void> {
+  const r = ready();
+  if (typeof r === 'string') return set({ playError: r, playResult: null });
+  const { head, client, e } = r;
+  const pairHead = headReadsPairs(head.info);
+  // Trimmed, as training reads texts (data/dataset.ts).
+  text = text.trim();
+  textPair = textPair?.trim();
+  if (text === '') return set({ playError: 'Type a text first.', playResult: null });
+  if (pairHead && !textPair) return set({ playError: 'This head reads sentence pairs: type the second text too.', playResult: null });
+  const input = pairHead ? { text, textPair: textPair! } : { text };
+  set({ playBusy: true, playError: null });
+  const t0 = performance.now();
+  try {
+    const [features] = await client.encode([input], { tmax: head.info.tmax });
+    syncCacheStats();
+    checkFeatures([features], null, head.info.pair);
+    const logits = await headLogits(e, head.head, [features], { tmax: head.info.tmax, pair: head.info.pair });
+    const L = head.head.labels;
+    const probs = Array.from(softmaxRows(logits, L));
+    const predicted = argmaxRows(probs, L)[0];
+    let attention: AttentionView | null = null;
+    let attentionNote: string | null = null;
+    if (head.head.crossAttention) {
+      try {
+        attention = await attentionOf(head.head, e, features, input, head.info.tmax);
+      } catch (err) {
+        attentionNote = `The attention view could not be read: ${message(err)}`;
+      }
+    } else {
+      attentionNote = `A ${head.info.kind} head has no label decoder: the attention view is for Y-Tuning heads.`;
+    }
+    set({
+      playResult: { headId: head.info.id, ...input, labels: head.info.meta.labels, labelTexts: head.info.meta.labelTexts, probs, predicted, attention, attentionNote, ms: performance.now() - t0 },
+    });
+  } catch (err) {
+    set({ playError: `Prediction failed: ${message(err)}`, playResult: null });
+  } finally {
+    set({ playBusy: false });
+  }
+}
+
+async function attentionOf(head: Head, e: ReadyEngine, features: EncodedExample, input: { text: string; textPair?: string }, tmax: number): Promise<AttentionView> {
+  const client = getEncoderClient();
+  if (!client) throw new Error('the encoder is gone');
+  const [tokens] = await client.tokenize([input], { tmax });
+  const batch = packBatch(e, [{ features, label: 0 }], [0], tmax);
+  try {
+    const map = await head.crossAttention!(e, batch);
+    const n = Math.min(batch.T, features.length);
+    const { perLabel, pooled } = labelTokenAttention(map, 0, n);
+    if (tokens.length < n) throw new Error(`the tokenizer gave ${tokens.length} tokens for ${n} token rows`);
+    return { tokens: tokens.slice(0, n), perLabel, pooled };
+  } finally {
+    batch.release();
+  }
+}
