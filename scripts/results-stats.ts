@@ -3,7 +3,7 @@
 // percentage of full fine-tuning's. Design decision: pairing resamples example indices once per draw and scores
 // both heads on that same resample (per-example correctness vectors, averaged over the seeds each head ran), so
 // the interval reflects the evaluation set's sampling noise of the DIFFERENCE, not of each head alone.
-import { mulberry32 } from '../src/data/random';
+import { mulberry32 } from '../src/util/random';
 
 /** Per-example correctness as a '0'/'1' string (what a results row stores for one seed). */
 export function correctnessString(predicted: ArrayLike<number>, targets: ArrayLike<number>): string {
