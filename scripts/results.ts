@@ -24,6 +24,7 @@ import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuEngine } from '../src/gpu/engine';
 import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { Trainer } from '../src/train/trainer';
+import { correctnessString } from './results-stats';
 import type { TrainExample } from '../src/train/batches';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,6 +105,8 @@ export const SETS: Record<string, SetSpec> = {
 export interface ResultRow {
   set: string;
   head: HeadKind;
+  /** Per evaluation example '1' correct / '0' wrong (scripts/results-stats.ts: paired bootstrap vs the probe). */
+  correct?: string;
   /** What the head trained on; rows without it predate issue 10 (every kind then read cached features). */
   input?: 'features' | 'token-ids';
   seed: number;
@@ -192,6 +195,7 @@ async function run(setName: string, seed: number, heads: HeadKind[]): Promise<vo
         set: setName,
         head: kind,
         input: headEntry(kind).input,
+        correct: correctnessString(argmaxRows(final.logits, exEval.length, train.labels.length), exEval.map((x) => x.label)),
         seed,
         accuracy: final.metrics.accuracy,
         macroF1: final.metrics.macroF1,
@@ -220,6 +224,12 @@ async function run(setName: string, seed: number, heads: HeadKind[]): Promise<vo
     engine.destroy();
     gpu.destroy();
   }
+}
+
+function argmaxRows(logits: Float32Array, n: number, L: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) for (let y = 1; y < L; y++) if (logits[i * L + y] > logits[i * L + out[i]]) out[i] = y;
+  return out;
 }
 
 function meanSd(xs: number[]): { mean: number; sd: number } {

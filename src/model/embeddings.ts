@@ -80,7 +80,12 @@ export function embeddingsForward(
   const { E } = P;
   const S = s.T + (prompt ? prompt.P : 0);
   const R = s.B * S;
+  // Every upload first: an upload submits what is already recorded, so uploading between dispatches would
+  // split a training step into several command buffers.
   const wordIds = uploadEmbeddingIds(e, ids, P.word.V, 'encoder.ids');
+  const positions = P.position ? uploadEmbeddingIds(e, prep.positions, P.position.V, 'encoder.positions') : null;
+  const timing = !P.position && prep.timing ? e.tensor([R, E], 'encoder.timing', prep.timing) : null;
+  const types = P.tokenType ? uploadEmbeddingIds(e, prep.tokenTypes, P.tokenType.V, 'encoder.tokenTypes') : null;
   const sum = e.tensor([R, E], 'encoder.embeddings');
   if (prompt) {
     const words = e.tensor([s.B * s.T, E], 'encoder.words');
@@ -88,20 +93,12 @@ export function embeddingsForward(
     seqConcat(e, { head: prompt.value, tail: words, out: sum }, { B: s.B, P: prompt.P, T: s.T, W: E, headShared: prompt.shared });
     words.release();
   } else embeddingForward(e, { table: P.word.value, ids: wordIds, out: sum }, { E, scale: P.wordScale });
-  let positions: EmbeddingIds | null = null;
-  if (P.position) {
-    positions = uploadEmbeddingIds(e, prep.positions, P.position.V, 'encoder.positions');
-    embeddingForward(e, { table: P.position.value, ids: positions, out: sum }, { E, accumulate: true });
-  } else if (prep.timing) {
-    const timing = e.tensor([R, E], 'encoder.timing', prep.timing);
+  if (P.position && positions) embeddingForward(e, { table: P.position.value, ids: positions, out: sum }, { E, accumulate: true });
+  else if (timing) {
     addAccumulate(e, sum, timing);
     timing.release();
   }
-  let types: EmbeddingIds | null = null;
-  if (P.tokenType) {
-    types = uploadEmbeddingIds(e, prep.tokenTypes, P.tokenType.V, 'encoder.tokenTypes');
-    embeddingForward(e, { table: P.tokenType.value, ids: types, out: sum }, { E, accumulate: true });
-  }
+  if (P.tokenType && types) embeddingForward(e, { table: P.tokenType.value, ids: types, out: sum }, { E, accumulate: true });
   let n: NormSaved | null = null;
   if (P.norm) n = norm(e, sum, P.norm, R, 'encoder.x0');
   const out = n ? n.y : sum;

@@ -4,7 +4,7 @@
 // runs side-by-side pairs as one encoder batch of 2B sequences.
 import { describe, expect, it } from 'vitest';
 import { FinetuneHead } from '../../src/heads/finetune';
-import { type TrainExample } from '../../src/train/batches';
+import { packBatch, type TrainExample } from '../../src/train/batches';
 import { estimateRun } from '../../src/train/estimate';
 import { Trainer } from '../../src/train/trainer';
 import { mulberry32 } from '../../src/data/random';
@@ -91,6 +91,23 @@ describe('finetune head (tiny BERT, every weight trained)', () => {
     const plain = await run(false);
     const measured = await run(true);
     measured.forEach((t, i) => expect(Array.from(t)).toEqual(Array.from(plain[i])));
+  });
+
+  it('a fine-tuning step (encoder forward, classifier, loss, backward, clip, AdamW) is one command buffer', async () => {
+    const e = await testEngine();
+    for (const pair of [false, true]) {
+      const head = new FinetuneHead(e, { spec, labels: 2, pair, seed: 3 });
+      const trainer = new Trainer(e, head, opts);
+      const set = makeSet(16, 9, pair);
+      const batch = packBatch(e, set, set.map((_, i) => i), 64);
+      await e.sync();
+      const before = e.submitCount;
+      trainer.step(batch, 10);
+      expect(e.submitCount - before, `submits per step (pairs ${pair})`).toBe(1);
+      batch.release();
+      trainer.dispose();
+      head.dispose();
+    }
   });
 
   it('layer-wise lr decay scales the encoder layers and embeddings, not the classifier', async () => {

@@ -8,7 +8,7 @@ import type { HeadBatch } from '../../src/heads/head';
 import { EncoderTuningHead, type EncoderTuningMethod } from '../../src/heads/ltuning-encoder';
 import type { TrainExample } from '../../src/train/batches';
 import { Trainer } from '../../src/train/trainer';
-import { mulberry32 } from '../../src/data/random';
+import { mulberry32 } from '../../src/util/random';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
 import { testEngine } from '../helpers/gpu';
 import { randn } from '../helpers/rng';
