@@ -2,8 +2,10 @@
 // mean), forward and backward, for any EncoderSpec (BERT family, USE-lite). Used frozen (features, L-Tuning:
 // gradients reach the inputs and prefixes only) or trained (full fine-tuning: every weight gets a gradient).
 // Design decision: like a head, the encoder only *records* GPU work into the engine's open command encoder —
-// never submits or reads back — so a whole fine-tuning step (encoder forward, classifier, loss, backward, clip,
-// AdamW) stays one command buffer. With `recompute`, a layer's activations are dropped after its forward and
+// never reads back — and uploads the batch's inputs (ids, positions, masks, timing) at the very start of
+// forward(), before its first dispatch, so a whole fine-tuning step (encoder forward, classifier, loss, backward,
+// clip, AdamW) stays one command buffer; a caller that records work before forward() gets that work submitted by
+// the uploads (it is still correct, just one more command buffer). With `recompute`, a layer's activations are dropped after its forward and
 // rebuilt from its saved input during the backward: only one layer's activations are alive at a time.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { embeddingsBackward, embeddingsForward, gpuEmbeddings, type EmbeddingsSaved, type GpuEmbeddings } from './embeddings';
