@@ -2,7 +2,7 @@
 // slow run (full fine-tuning, encoder-in-the-loop heads) starts. Design decision: measure, never guess — the
 // trainer times a few real steps on a representative batch (the longest of a sample, so the estimate errs long),
 // then the run restores its exact starting state; evaluation passes are costed at a third of a training step per
-// example (a forward without backward or optimizer), and every number says which adapter it was measured on.
+// example (a forward without backward or optimizer); the callers show it with the adapter that measured it.
 import type { GpuEngine } from '../gpu/engine';
 import { packBatch, exampleLength, type TrainExample } from './batches';
 import type { Trainer } from './trainer';
