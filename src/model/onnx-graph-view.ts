@@ -219,8 +219,8 @@ export class GraphView {
     return this.attrInts(n, 'axes') ?? (n.input?.[1] ? this.constNumbers(n.input[1]) : null);
   }
 
-  /** The graph inputs a value depends on (walking back through every node). */
-  inputsOf(v: string): Set<string> {
+  /** The graph inputs a value depends on (walking back through every node, or those `follow` accepts). */
+  inputsOf(v: string, follow: (n: NodeProto) => boolean = () => true): Set<string> {
     const found = new Set<string>();
     const seen = new Set<string>();
     const stack = [v];
@@ -230,7 +230,7 @@ export class GraphView {
       seen.add(x);
       if (this.inputs.includes(x)) found.add(x);
       const n = this.producer.get(x);
-      if (n) for (const i of n.input ?? []) if (i) stack.push(i);
+      if (n && follow(n)) for (const i of n.input ?? []) if (i) stack.push(i);
     }
     return found;
   }

@@ -26,18 +26,7 @@ const fail = (what: string): never => {
 
 /** Graph inputs a value reads as DATA (Shape nodes only read sizes and are not followed). */
 function dataInputsOf(g: GraphView, v: string): Set<string> {
-  const found = new Set<string>();
-  const seen = new Set<string>();
-  const stack = [v];
-  while (stack.length) {
-    const x = stack.pop()!;
-    if (seen.has(x)) continue;
-    seen.add(x);
-    if (g.inputs.includes(x)) found.add(x);
-    const n = g.producer.get(x);
-    if (n && n.opType !== 'Shape') for (const i of n.input ?? []) if (i) stack.push(i);
-  }
-  return found;
+  return g.inputsOf(v, (n) => n.opType !== 'Shape');
 }
 
 const table2d = (g: GraphView, v: string, where: string): Tensor | null => {
