@@ -5,7 +5,7 @@
 // what is wrong; the active head, the run's record and every other stored run stay as they were.
 import type { GpuEngine } from '../gpu/engine';
 import type { Head } from '../heads/head';
-import { HeadFileError, importHead, type HeadMeta, type ImportOptions } from '../heads/serialize';
+import { importHead, type HeadMeta, type ImportOptions } from '../heads/serialize';
 import { setActiveHead } from './active-head';
 import { getEncoderClient } from './encoder-workflows';
 import { idbKeepStore } from './history-db';
@@ -23,8 +23,8 @@ export async function loadStoredHead(store: KeepStore, e: GpuEngine, id: string,
   try {
     return importHead(e, bytes, opts);
   } catch (err) {
-    if (err instanceof HeadFileError) throw new StoredHeadError(id, `cannot be used: ${err.message.replace(/^head file: /, '')}`);
-    throw err;
+    // A damaged file (SafetensorsError), one for another encoder or a forged config (HeadFileError).
+    throw new StoredHeadError(id, `cannot be used: ${(err instanceof Error ? err.message : String(err)).replace(/^head file: /, '')}`);
   }
 }
 
