@@ -58,10 +58,10 @@ function cap(ds: Dataset, n: number): Dataset {
   return ds.examples.length > n ? splitDataset(ds, { devFraction: n / ds.examples.length, seed: 0 }).dev : ds;
 }
 
-/** Epochs per kind at this budget: the probes as in the full table (10, early stopping), others 3. */
-function epochsFor(kind: HeadKind, finetuneEpochs: number): number {
-  if (kind === 'linear' || kind === 'label') return 10;
-  return headEntry(kind).input === 'token-ids' ? finetuneEpochs : 4;
+/** Epochs per kind at this budget: heads over cached features up to 10 (early stopping, patience 3: they are
+ *  cheap, so they train to convergence); the kinds that run the encoder get --epochs (their cost is the budget). */
+function epochsFor(kind: HeadKind, tokenEpochs: number): number {
+  return headEntry(kind).input === 'token-ids' ? tokenEpochs : 10;
 }
 
 async function run(setName: string, seed: number, heads: HeadKind[], o: { train: number; tmax: number; evalLimit: number; epochs: number; batch: number; lr: Partial<Record<HeadKind, number>> }): Promise<void> {
