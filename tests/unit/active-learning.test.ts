@@ -3,7 +3,7 @@
 // a finite-difference check of its optimum, and the simulation's bookkeeping (reveals, paired seed sets).
 import { describe, expect, it } from 'vitest';
 import { kCenterGreedy } from '../../src/train/active/diversity';
-import { fitProbe, probeProbs } from '../../src/train/active/probe';
+import { fitProbe, probeProbs, standardizer } from '../../src/train/active/probe';
 import { simulate } from '../../src/train/active/simulate';
 import { suggestRows } from '../../src/train/active/suggest';
 import { binaryEntropyScores, binaryMarginScores, entropyScores, marginScores, rankByScore } from '../../src/train/active/uncertainty';
@@ -136,5 +136,12 @@ describe('simulation', () => {
   });
   it('refuses a budget beyond the pool', () => {
     expect(() => simulate({ pool, reveal: (r) => gold[r], test, testLabels: gold, C: 2, L: 2 }, { strategy: 'random', seed: 0, seedSize: 4, step: 4, budget: 61 })).toThrow(/budget <= pool size \(60\)/);
+  });
+});
+
+describe('standardizer', () => {
+  it('maps columns to mean 0, sd 1 with the statistics of the rows it was built on; constant columns stay finite', () => {
+    const z = standardizer([1, 5, 3, 5], 2);
+    expect([...z([1, 5, 3, 5, 2, 7])]).toEqual([-1, 0, 1, 0, 0, 2e6]);
   });
 });
