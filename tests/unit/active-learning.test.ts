@@ -3,7 +3,7 @@
 // a finite-difference check of its optimum, and the simulation's bookkeeping (reveals, paired seed sets).
 import { describe, expect, it } from 'vitest';
 import { kCenterGreedy } from '../../src/train/active/diversity';
-import { fitProbe, probeProbs, standardizer } from '../../src/train/active/probe';
+import { fitProbe, foldStandardizer, probeProbs, standardizer } from '../../src/train/active/probe';
 import { simulate } from '../../src/train/active/simulate';
 import { suggestRows } from '../../src/train/active/suggest';
 import { binaryEntropyScores, binaryMarginScores, entropyScores, marginScores, rankByScore } from '../../src/train/active/uncertainty';
@@ -143,5 +143,20 @@ describe('standardizer', () => {
   it('maps columns to mean 0, sd 1 with the statistics of the rows it was built on; constant columns stay finite', () => {
     const z = standardizer([1, 5, 3, 5], 2);
     expect([...z([1, 5, 3, 5, 2, 7])]).toEqual([-1, 0, 1, 0, 0, 2e6]);
+  });
+});
+
+describe('foldStandardizer', () => {
+  it('the folded (C, L) weights on raw rows give the probe logits on z-scores', () => {
+    const raw = [1, 10, 2, 30, 3, 20, 4, 0];
+    const z = standardizer(raw, 2);
+    const m = fitProbe(z(raw), [0, 1, 1, 0], 2, 2, { steps: 50 });
+    const { W, b } = foldStandardizer(m, z);
+    const p = probeProbs(m, z(raw));
+    for (let i = 0; i < 4; i++) {
+      const logit = [0, 1].map((l) => b[l] + raw[i * 2] * W[0 * 2 + l] + raw[i * 2 + 1] * W[1 * 2 + l]);
+      const p1 = 1 / (1 + Math.exp(logit[0] - logit[1]));
+      expect(p1).toBeCloseTo(p[i * 2 + 1], 5);
+    }
   });
 });

@@ -24,8 +24,10 @@ export interface Probe {
 
 type Rows = Float32Array | Float64Array | readonly number[];
 
+export type Standardizer = ((rows: Rows) => Float32Array) & { mean: Float64Array; inv: Float64Array };
+
 /** Per-column mean and 1/sd (sd floored at 1e-6) of flat (N, C) rows, as a function that maps rows to z-scores. */
-export function standardizer(X: Rows, C: number): (rows: Rows) => Float32Array {
+export function standardizer(X: Rows, C: number): Standardizer {
   const N = X.length / C;
   if (!Number.isInteger(N) || N < 1) throw new Error(`standardizer: ${X.length} values are not rows of width ${C}`);
   const mean = new Float64Array(C);
@@ -33,12 +35,33 @@ export function standardizer(X: Rows, C: number): (rows: Rows) => Float32Array {
   for (let i = 0; i < N; i++) for (let c = 0; c < C; c++) mean[c] += X[i * C + c] / N;
   for (let i = 0; i < N; i++) for (let c = 0; c < C; c++) inv[c] += (X[i * C + c] - mean[c]) ** 2 / N;
   for (let c = 0; c < C; c++) inv[c] = 1 / Math.max(Math.sqrt(inv[c]), 1e-6);
-  return (rows) => {
+  const apply = (rows: Rows) => {
     if (rows.length % C !== 0) throw new Error(`standardizer: ${rows.length} values are not rows of width ${C}`);
     const out = new Float32Array(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = (rows[i] - mean[i % C]) * inv[i % C];
     return out;
   };
+  return Object.assign(apply, { mean, inv });
+}
+
+/**
+ * The probe on raw features: a probe fitted on standardised rows folded into W' (C, L) row-major (the layout of
+ * the `linear` head kind) and b', so that x W' + b' equals the probe's logits on the z-scores of x.
+ */
+export function foldStandardizer(m: Probe, z: Pick<Standardizer, 'mean' | 'inv'>): { W: Float32Array; b: Float32Array } {
+  const { C, L } = m;
+  const W = new Float32Array(C * L);
+  const b = Float32Array.from(m.b);
+  for (let l = 0; l < L; l++) {
+    let shift = 0;
+    for (let c = 0; c < C; c++) {
+      const w = m.W[l * C + c] * z.inv[c];
+      W[c * L + l] = w;
+      shift += w * z.mean[c];
+    }
+    b[l] -= shift;
+  }
+  return { W, b };
 }
 
 /** Top eigenvalue of (1/n) [X 1]^T [X 1] by power iteration (30 steps from a fixed start; an upper-ish estimate, padded 10%). */
