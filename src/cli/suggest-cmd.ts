@@ -6,13 +6,13 @@
 import { parseArgs } from 'node:util';
 import { DataError, listLines } from '../data';
 import { countFlag, readTable, UsageError } from './args';
-import { openEncoder, type TextInput } from './encoding';
+import { inferLogits, openEncoder, type TextInput } from './encoding';
 import { clipLine, printable, textTable } from './format';
 import { withGpu } from './gpu-session';
 import { loadHead, peekHeadFile } from './head-file';
 import { predictColumns } from './predict-cmd';
-import { inferLogits, readsTokenIds } from './token-infer';
 import { softmaxRows } from '../train/inference';
+import { readsTokenIds } from '../train/token-inference';
 import { suggestRows, type Suggestion } from '../train/active/suggest';
 import { UNCERTAINTY_KINDS, type UncertaintyBy } from '../train/active/uncertainty';
 

@@ -124,7 +124,7 @@ export function buildDataset(table: ParsedTable, opts: BuildOptions = {}): Datas
     if (distinct.size < 2) {
       throw new DataError(
         'one-class',
-        `Every one of the ${fmtCount(raw.length)} examples has the label '${raw[0]}' (column '${columns.label}'): a classifier needs at least two classes. ` +
+        `${raw.length === 1 ? 'The only example' : `Every one of the ${fmtCount(raw.length)} examples`} has the label '${raw[0]}' (column '${columns.label}'): a classifier needs at least two classes. ` +
           `Add examples of another class, or check that '${columns.label}' is the label column.`,
       );
     }
