@@ -56,7 +56,8 @@ describe('fine-tune the whole encoder in the studio', () => {
     await expect.poll(async () => page.getByTestId('train-start').isEnabled(), { timeout: 600_000, interval: 500 }).toBe(true);
 
     await page.locator('[data-kind=finetune] input').check();
-    expect(await page.getByTestId('train-lr').inputValue()).toBe('0.00005'); // the kind's default rate
+    // The kind's default rate replaces the form's (the field follows the store after React's effect).
+    await expect.poll(async () => page.getByTestId('train-lr').inputValue(), { timeout: 10_000, interval: 100 }).toBe('0.00005');
     await page.locator('[data-testid=train-advanced] summary').click();
     for (const [field, value] of [['tmax', '16'], ['maxTrain', '24'], ['maxDev', '8'], ['epochs', '1'], ['batchSize', '8'], ['patience', '0'], ['lr', '0.001']]) {
       await page.getByTestId(`train-${field}`).fill(value);
