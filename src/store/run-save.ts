@@ -4,7 +4,7 @@
 // Design decision: the head files are the .safetensors bytes exportHead writes (the one validated head format):
 // a checkpoint's parameters from the trainer worker are put into a head of the same kind on the page's engine,
 // exported and disposed; the final head is the active head when the run made it so (same run id).
-import type { HeadContext, HeadKind } from '../heads/registry';
+import { headEntry, type HeadContext, type HeadKind } from '../heads/registry';
 import type { EncoderInfo } from '../encoder/types';
 import { headMeta } from '../heads/head-meta';
 import { exportHead } from '../heads/serialize';
@@ -80,7 +80,8 @@ async function checkpointFile(record: RunRecord, recipe: RunRecipe, best: Checkp
     const meta = headMeta({
       labels: record.labels,
       labelTexts,
-      encoder: info,
+      // L-Tuning kinds run a pair as one joint sequence: for the file, that is the encoder's pair input (as train-run).
+      encoder: { ...info, hasPairInput: info.hasPairInput || headEntry(kind).pairs === 'joint' },
       tmax: record.options.tmax,
       pairData: ds.pair,
       training: { data: ds.name, head: kind, epochs: form.epochs, batch: form.batchSize, lr: form.lr, seed: form.seed, bestEpoch: best.rec.epoch + 1, run: record.id, stoppedBy: 'checkpoint' },
