@@ -32,13 +32,8 @@ export interface RunRecipe {
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const notice = (msg: string) => useStudio.getState().setUse({ keepNotice: msg });
 
-let store: KeepStore = idbKeepStore;
+const store: KeepStore = idbKeepStore;
 let live: { id: string; keeper: RunKeeper; recipe: RunRecipe } | null = null;
-
-/** Use another store (tests). */
-export function setKeepStore(s: KeepStore): void {
-  store = s;
-}
 
 /** The id of the run this page is training, if any (its stored record is not 'interrupted'). */
 export function liveRunId(): string | null {
