@@ -107,10 +107,6 @@ function finalHead(record: RunRecord): (() => Promise<Uint8Array>) | null {
  */
 export async function keepRun(record: RunRecord): Promise<void> {
   const run = live?.id === record.id ? live : null;
-  if (run) {
-    live = null;
-    guardLeaving(false);
-  }
   try {
     const msg = run ? await run.keeper.finish(record, finalHead(record)) : (await keepRecord(store, record, null, headBudget())).notice;
     if (msg) notice(msg);
@@ -118,6 +114,12 @@ export async function keepRun(record: RunRecord): Promise<void> {
     const m = `The run ended but could not be saved to the history: ${message(err)}`;
     notice(m);
     if (useStudio.getState().trainStatus !== 'error') useStudio.getState().setTrain({ trainError: m });
+  } finally {
+    // Only now: until its final record is written, a history reload must not take it for an interrupted run.
+    if (run && live === run) {
+      live = null;
+      guardLeaving(false);
+    }
   }
 }
 
