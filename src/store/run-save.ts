@@ -33,7 +33,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 const notice = (msg: string) => useStudio.getState().setUse({ keepNotice: msg });
 
 const store: KeepStore = idbKeepStore;
-let live: { id: string; keeper: RunKeeper; recipe: RunRecipe } | null = null;
+let live: { id: string; keeper: RunKeeper; recipe: RunRecipe; t0: number } | null = null;
 
 /** The id of the run this page is training, if any (its stored record is not 'interrupted'). */
 export function liveRunId(): string | null {
@@ -55,14 +55,17 @@ function guardLeaving(on: boolean): void {
 /** A run starts training: its record is saved now and every few seconds; leaving the page asks first. */
 export function onRunStart(record: RunRecord, recipe: RunRecipe): void {
   const keeper = new RunKeeper(realKeeperDeps(store, notice));
-  live = { id: record.id, keeper, recipe };
+  live = { id: record.id, keeper, recipe, t0: performance.now() };
   guardLeaving(true);
   keeper.progress(record);
 }
 
 /** The run's record grew (a step, an evaluation). */
 export function onRunProgress(record: RunRecord): void {
-  if (live?.id === record.id) live.keeper.progress(record);
+  if (live?.id !== record.id) return;
+  // The training time so far (the train workflow sets the final one when the run ends).
+  record.timings.train = (performance.now() - live.t0) / 1000;
+  live.keeper.progress(record);
 }
 
 /** The head file of a checkpoint: its parameters in a head on the page's engine, exported. */
