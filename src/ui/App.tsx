@@ -30,14 +30,18 @@ type StepId = (typeof STEPS)[number]['id'];
 
 /** Which steps are done, from what the store holds. */
 function useDoneSteps(): Set<StepId> {
-  const s = useStudio();
-  const done = new Set<StepId>();
-  if (s.encoderStatus === 'ready' || s.encoderStatus === 'encoding') done.add('model');
-  if (s.dataset) done.add('data');
-  if (s.trainStatus === 'done') done.add('train');
-  if (s.results) done.add('results');
-  if (s.activeHead) done.add('use');
-  return done;
+  // A string selector: the shell (and with it every panel) re-renders only when the done steps change, not at
+  // every store update (a training run republishes its record four times a second).
+  const key = useStudio((s) => {
+    const done: StepId[] = [];
+    if (s.encoderStatus === 'ready' || s.encoderStatus === 'encoding') done.push('model');
+    if (s.dataset) done.push('data');
+    if (s.trainStatus === 'done') done.push('train');
+    if (s.results) done.push('results');
+    if (s.activeHead) done.push('use');
+    return done.join(' ');
+  });
+  return new Set(key.split(' ').filter(Boolean) as StepId[]);
 }
 
 function Step({ id, n, children }: { id: StepId; n: number; children: ReactNode }) {

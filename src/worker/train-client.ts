@@ -2,8 +2,10 @@
 // (outcome promise, pause, resume, stop). Requests and responses are train-protocol.ts; the job and its outcome
 // are src/train/train-job.ts's types, which is all the store sees.
 // Design decisions:
-// - The job's examples are COPIED to the worker (structured clone, no transfer list): the page keeps its encoded
-//   sets for the next run and for the zero-shot preview. The outcome's buffers come back transferred.
+// - The job's arrays are COPIED into buffers of their own and those are transferred (packJob): the page keeps its
+//   encoded sets for the next run and the zero-shot preview, and no example drags a larger buffer along (the
+//   encoder hands out views into its batch outputs: cloning a view clones its whole buffer, which made posting a
+//   150-example job a 1.3 s main-thread task). The outcome's buffers come back transferred.
 // - A worker that dies (script error) rejects every run still pending with a message saying so, never hangs.
 import type { AdapterReport } from '../gpu/device';
 import type { RunEstimate } from '../train/estimate';
@@ -47,6 +49,29 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/**
+ * A copy of `value` in which every typed array is a fresh array over a buffer of its own (exactly its bytes),
+ * and those buffers, each once, for a transfer list. Plain objects and arrays are copied; anything else is kept.
+ */
+export function packJob<T>(value: T): { value: T; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const walk = (v: unknown): unknown => {
+    if (ArrayBuffer.isView(v)) {
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
+      transfer.push(bytes.buffer);
+      return new (v.constructor as new (b: ArrayBuffer) => ArrayBufferView)(bytes.buffer);
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return { value: walk(value) as T, transfer };
+}
+
 /** Start the trainer worker (Vite bundles train-worker.ts as a module worker). */
 export function startTrainWorker(): Worker {
   return new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'labeltune-trainer' });
@@ -74,7 +99,8 @@ export class TrainerClient {
       ? Promise.reject(this.dead)
       : new Promise<TrainJobOutcome>((resolve, reject) => {
           this.pending.set(id, { cb, resolve: resolve as (v: unknown) => void, reject });
-          this.post({ type: 'train', id, job });
+          const packed = packJob(job);
+          this.worker.postMessage({ type: 'train', id, job: packed.value }, packed.transfer);
         });
     return { outcome, pause: control('pause'), resume: control('resume'), stop: control('stop') };
   }

@@ -76,7 +76,7 @@ function rig(): Rig {
   });
   workerSide.on('message', (req: TrainRequest) => host.handle(req));
   const worker: TrainWorkerLike = {
-    postMessage: (req) => pageSide.postMessage(req),
+    postMessage: (req, transfer) => pageSide.postMessage(req, transfer as ArrayBuffer[]),
     addEventListener: (type: 'message' | 'error', listener: (ev: never) => void) => {
       if (type === 'message') pageSide.on('message', (data: TrainResponse) => listener({ data } as never));
     },
