@@ -10,10 +10,9 @@
 //   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --render
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { alignDev, loadDataset, splitDataset, type Dataset } from '../src/data';
+import type { Dataset } from '../src/data';
 import { Encoder } from '../src/encoder/encoder';
 import { NodeCacheStore } from '../src/encoder/cache-store-node';
 import { cacheKey } from '../src/encoder/cache-key';
@@ -25,82 +24,11 @@ import { GpuEngine } from '../src/gpu/engine';
 import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { Trainer } from '../src/train/trainer';
 import { correctnessString } from './results-stats';
+import { readSet, root, SETS } from './results-sets';
+import { renderBudgetGoal, renderBudgetTables, type BudgetRowView } from './results-budget-render';
 import type { TrainExample } from '../src/train/batches';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = process.env.LABELTUNE_DATA ?? resolve(root, '../shared/data');
 const outFile = join(root, '.cache/results/results.jsonl');
-
-interface SetSpec {
-  title: string;
-  train: string;
-  evalFile: string;
-  evalName: string;
-  /** Cap on training examples (a fixed stratified subset), to fit the CPU budget; null = all. */
-  trainLimit: number | null;
-  /** Descriptive label texts by label name (label names alone carry no meaning for digits). */
-  labelTexts: Record<string, string>;
-  /** Epochs for the attention heads (probes always get 10, with early stopping). */
-  epochs: number;
-  /** Token rows per example the heads read (the encoder still sees up to 128); default: the encoder's Tmax. */
-  headTmax?: number;
-}
-
-export const SETS: Record<string, SetSpec> = {
-  sst2: {
-    title: 'SST-2',
-    train: 'sst2/train.tsv',
-    evalFile: 'sst2/dev.tsv',
-    evalName: 'dev (872)',
-    trainLimit: 5000,
-    labelTexts: { '0': 'This review is negative.', '1': 'This review is positive.' },
-    epochs: 4,
-  },
-  trec: {
-    title: 'TREC-6',
-    train: 'trec/train.txt',
-    evalFile: 'trec/test.txt',
-    evalName: 'test (500)',
-    trainLimit: null,
-    labelTexts: {
-      '0': 'a question asking for a description',
-      '1': 'a question asking for an entity',
-      '2': 'a question asking for an abbreviation',
-      '3': 'a question asking for a person',
-      '4': 'a question asking for a location',
-      '5': 'a question asking for a number',
-    },
-    epochs: 4,
-  },
-  agnews: {
-    title: 'AG News',
-    train: 'agnews/dev.tsv',
-    evalFile: 'agnews/test.tsv',
-    evalName: 'test (7,600)',
-    trainLimit: 2000,
-    labelTexts: { World: 'World news', Sports: 'Sports news', Business: 'Business news', 'Sci/Tech': 'Science and technology news' },
-    epochs: 3,
-    headTmax: 64,
-  },
-  rte: {
-    title: 'RTE',
-    train: 'rte/train.tsv',
-    evalFile: 'rte/dev.tsv',
-    evalName: 'dev (277)',
-    trainLimit: null,
-    labelTexts: { entailment: 'The second sentence follows from the first.', not_entailment: 'The second sentence does not follow from the first.' },
-    epochs: 3,
-  },
-  mrpc: {
-    title: 'MRPC',
-    train: 'mrpc/train.tsv',
-    evalFile: 'mrpc/dev.tsv',
-    evalName: 'dev (408)',
-    trainLimit: null,
-    labelTexts: { '0': 'The two sentences mean different things.', '1': 'The two sentences mean the same thing.' },
-    epochs: 3,
-  },
-};
 
 export interface ResultRow {
   set: string;
@@ -127,18 +55,6 @@ export interface ResultRow {
   ep: string;
   commit: string;
   time: string;
-}
-
-function readSet(spec: SetSpec): { train: Dataset; selection: Dataset; evaluation: Dataset } {
-  const full = loadDataset(readFileSync(join(dataDir, spec.train)), spec.train).dataset;
-  let pool = full;
-  if (spec.trainLimit !== null && full.examples.length > spec.trainLimit) {
-    // A fixed stratified subset: the "dev" side of a seeded split sized to the limit.
-    pool = splitDataset(full, { devFraction: spec.trainLimit / full.examples.length, seed: 0 }).dev;
-  }
-  const { train, dev: selection } = splitDataset(pool, { devFraction: 0.1, seed: 0 });
-  const evaluation = alignDev(full, loadDataset(readFileSync(join(dataDir, spec.evalFile)), spec.evalFile).dataset);
-  return { train, selection, evaluation };
 }
 
 function commitId(): string {
@@ -313,6 +229,11 @@ function render(): void {
     const first = r.reduce((a, b) => (a.cachedTexts <= b.cachedTexts ? a : b));
     return `- ${SETS[s].title}: ${first.trainExamples + first.selectionExamples + first.evalExamples} texts, ${first.encodeSeconds.toFixed(1)} s with ${first.cachedTexts} from the feature cache (${first.ep})`;
   });
+  // The equal-budget runs (results-budget.ts): feature heads and token-id kinds on the same small subset.
+  const budgetPath = join(root, '.cache/results/budget.jsonl');
+  const budget = existsSync(budgetPath) ? readFileSync(budgetPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as BudgetRowView) : [];
+  const titles = Object.fromEntries(Object.entries(SETS).map(([k, v]) => [k, v.title]));
+  const budgetOrder = ['linear', 'label', 'ytuning', 'label-attn-prefix', 'label-attn-prompt', 'prompt-tuning', 'prefix-tuning', 'ltuning-prompt', 'ltuning-prefix', 'finetune'];
   const tpl = readFileSync(join(root, 'docs/RESULTS.template.md'), 'utf8');
   const out = tpl
     .replace('{{TABLE}}', renderTable(kept, sets, HEAD_KINDS))
@@ -321,7 +242,9 @@ function render(): void {
     .replace('{{ENCODE}}', encodeLines.join('\n'))
     .replace('{{ADAPTER}}', kept[0]?.adapter ?? 'unknown')
     .replace('{{COMMITS}}', [...new Set(kept.map((r) => r.commit))].join(', '))
-    .replace('{{ROWS}}', String(kept.length));
+    .replace('{{ROWS}}', String(kept.length))
+    .replace('{{BUDGET}}', budget.length ? renderBudgetTables(budget, Object.keys(SETS), titles, budgetOrder) : '_No equal-budget runs yet._')
+    .replace('{{BUDGET_GOAL}}', budget.length ? renderBudgetGoal(budget, Object.keys(SETS), titles) : '_No equal-budget runs yet._');
   writeFileSync(join(root, 'docs/RESULTS.md'), out);
   console.log(`wrote docs/RESULTS.md from ${kept.length} rows`);
 }

@@ -11,12 +11,12 @@ import { headProbabilities } from '../train/head-probs';
 import { devSummary, perLabelJson } from './metrics-report';
 import { LABEL_FLAG_OPTIONS, labelReadOptions, type LabelReadOptions } from './args';
 import { countFlag, readDataset, UsageError } from './args';
-import { openEncoder } from './encoding';
+import { inferLogits, openEncoder } from './encoding';
 import { metricsReport, perClassTable, printable } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
 import { meanCrossEntropy } from '../train/inference';
-import { inferLogits, readsTokenIds } from './token-infer';
+import { readsTokenIds } from '../train/token-inference';
 
 export const EVAL_USAGE = `  labeltune eval --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
                  [--model default|DIR] [--batch N] [--no-cache] [--json]

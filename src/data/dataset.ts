@@ -151,7 +151,7 @@ export function buildDataset(table: ParsedTable, opts: BuildOptions = {}): Datas
     if (distinct.size < 2 && !found.multi) {
       throw new DataError(
         'one-class',
-        `Every one of the ${fmtCount(lists.length)} examples has the label '${lists[0][0]}' (column '${columns.label}'): a classifier needs at least two classes. ` +
+        `${lists.length === 1 ? 'The only example' : `Every one of the ${fmtCount(lists.length)} examples`} has the label '${lists[0][0]}' (column '${columns.label}'): a classifier needs at least two classes. ` +
           `Add examples of another class, or check that '${columns.label}' is the label column.`,
       );
     }

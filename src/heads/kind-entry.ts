@@ -39,11 +39,15 @@ export interface HeadContext {
   encoderSpec?: EncoderSpec;
   /** Layer-wise learning-rate decay for kinds that train encoder layers (1 = off). */
   layerDecay?: number;
+  /** false: the head will only run forward (it gets trained values written in); a kind may skip its gradients. */
+  trainable?: boolean;
 }
 
 /** What a loader may need beyond the file: the base encoder's graph (fine-tuned models are stored on top of it). */
 export interface LoadContext {
   encoderSpec?: EncoderSpec;
+  /** false: the head will only run forward (eval, predict, export); a kind may then skip its gradients. */
+  trainable?: boolean;
 }
 
 /** Training defaults that differ by kind (the trainer's options). */

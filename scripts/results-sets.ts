@@ -1,0 +1,95 @@
+// The benchmark sets of docs/RESULTS.md (files in ../shared/data, sizes, label texts) and how each is split, shared
+// by the full-budget runner (results.ts) and the equal-budget runner (results-budget.ts).
+// Design decision: every split is fixed (seed 0, stratified) and independent of the training seed, so every head
+// and every seed sees the same training, selection and evaluation examples.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alignDev, loadDataset, splitDataset, type Dataset } from '../src/data';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const dataDir = process.env.LABELTUNE_DATA ?? resolve(root, '../shared/data');
+
+export interface SetSpec {
+  title: string;
+  train: string;
+  evalFile: string;
+  evalName: string;
+  /** Cap on training examples (a fixed stratified subset), to fit the CPU budget; null = all. */
+  trainLimit: number | null;
+  /** Descriptive label texts by label name (label names alone carry no meaning for digits). */
+  labelTexts: Record<string, string>;
+  /** Epochs for the attention heads (probes always get 10, with early stopping). */
+  epochs: number;
+  /** Token rows per example the heads read (the encoder still sees up to 128); default: the encoder's Tmax. */
+  headTmax?: number;
+}
+
+export const SETS: Record<string, SetSpec> = {
+  sst2: {
+    title: 'SST-2',
+    train: 'sst2/train.tsv',
+    evalFile: 'sst2/dev.tsv',
+    evalName: 'dev (872)',
+    trainLimit: 5000,
+    labelTexts: { '0': 'This review is negative.', '1': 'This review is positive.' },
+    epochs: 4,
+  },
+  trec: {
+    title: 'TREC-6',
+    train: 'trec/train.txt',
+    evalFile: 'trec/test.txt',
+    evalName: 'test (500)',
+    trainLimit: null,
+    labelTexts: {
+      '0': 'a question asking for a description',
+      '1': 'a question asking for an entity',
+      '2': 'a question asking for an abbreviation',
+      '3': 'a question asking for a person',
+      '4': 'a question asking for a location',
+      '5': 'a question asking for a number',
+    },
+    epochs: 4,
+  },
+  agnews: {
+    title: 'AG News',
+    train: 'agnews/dev.tsv',
+    evalFile: 'agnews/test.tsv',
+    evalName: 'test (7,600)',
+    trainLimit: 2000,
+    labelTexts: { World: 'World news', Sports: 'Sports news', Business: 'Business news', 'Sci/Tech': 'Science and technology news' },
+    epochs: 3,
+    headTmax: 64,
+  },
+  rte: {
+    title: 'RTE',
+    train: 'rte/train.tsv',
+    evalFile: 'rte/dev.tsv',
+    evalName: 'dev (277)',
+    trainLimit: null,
+    labelTexts: { entailment: 'The second sentence follows from the first.', not_entailment: 'The second sentence does not follow from the first.' },
+    epochs: 3,
+  },
+  mrpc: {
+    title: 'MRPC',
+    train: 'mrpc/train.tsv',
+    evalFile: 'mrpc/dev.tsv',
+    evalName: 'dev (408)',
+    trainLimit: null,
+    labelTexts: { '0': 'The two sentences mean different things.', '1': 'The two sentences mean the same thing.' },
+    epochs: 3,
+  },
+};
+
+export function readSet(spec: SetSpec): { train: Dataset; selection: Dataset; evaluation: Dataset } {
+  const full = loadDataset(readFileSync(join(dataDir, spec.train)), spec.train).dataset;
+  let pool = full;
+  if (spec.trainLimit !== null && full.examples.length > spec.trainLimit) {
+    // A fixed stratified subset: the "dev" side of a seeded split sized to the limit.
+    pool = splitDataset(full, { devFraction: spec.trainLimit / full.examples.length, seed: 0 }).dev;
+  }
+  const { train, dev: selection } = splitDataset(pool, { devFraction: 0.1, seed: 0 });
+  const evaluation = alignDev(full, loadDataset(readFileSync(join(dataDir, spec.evalFile)), spec.evalFile).dataset);
+  return { train, selection, evaluation };
+}
+
