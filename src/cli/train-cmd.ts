@@ -192,7 +192,7 @@ function readTasks(a: ReturnType<typeof parseTrainArgs>): Task[] {
       ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.labelColumns ? undefined : full.columns.label, labels: devRead }, undefined, seen)) }
       : splitDataset(full, { devFraction: a.devSplit ?? 0.1, seed: a.seed });
     for (const w of labelSupportWarnings(split.train, split.dev)) {
-      const line = `labeltune: warning: ${a.c.data}${column ? ` (label ${column})` : ''}: ${w.message}`;
+      const line = `labeltune: warning: ${a.c.data}${column ? ` (label column '${column}')` : ''}: ${w.message}`;
       if (!seen.has(line)) console.error(line);
       seen.add(line);
     }

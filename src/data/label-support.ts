@@ -17,13 +17,15 @@ export interface SupportWarning {
 /** Warnings about labels with too few train (and, when given, dev) examples; [] when all is well. */
 export function labelSupportWarnings(train: Dataset, dev?: Dataset): SupportWarning[] {
   const out: SupportWarning[] = [];
-  const names = (ks: number[], counts: readonly number[]) => ks.map((k) => `${listNames([train.labels[k]])} (${fmtCount(counts[k])})`).join(', ');
+  // At most 10 labels named (a file with 900 labels must still give one readable line).
+  const names = (ks: number[], counts: readonly number[]) =>
+    ks.slice(0, 10).map((k) => `${listNames([train.labels[k]])} (${fmtCount(counts[k])})`).join(', ') + (ks.length > 10 ? ` and ${fmtCount(ks.length - 10)} more` : '');
   const never = train.labels.flatMap((_, k) => (train.counts[k] === 0 ? [k] : []));
   if (never.length) {
     out.push({
       kind: 'never-in-train',
       labels: never.map((k) => train.labels[k]),
-      message: `${never.length === 1 ? 'label' : 'labels'} ${listNames(never.map((k) => train.labels[k]))} never ${never.length === 1 ? 'occurs' : 'occur'} in the training set: the head cannot learn ${never.length === 1 ? 'it' : 'them'}. Add examples or remove ${never.length === 1 ? 'it' : 'them'} from the label list.`,
+      message: `${never.length === 1 ? 'label' : 'labels'} ${listNames(never.map((k) => train.labels[k]), 10)} never ${never.length === 1 ? 'occurs' : 'occur'} in the training set: the head cannot learn ${never.length === 1 ? 'it' : 'them'}. Add examples or remove ${never.length === 1 ? 'it' : 'them'} from the label list.`,
     });
   }
   const few = train.labels.flatMap((_, k) => (train.counts[k] > 0 && train.counts[k] < MIN_TRAIN ? [k] : []));
