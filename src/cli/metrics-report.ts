@@ -14,7 +14,8 @@ export function perLabelJson(labels: readonly string[], m: Metrics): Record<stri
   return Object.fromEntries(labels.map((l, k) => [l, { precision: m.perClass[k].precision, recall: m.perClass[k].recall, f1: m.perClass[k].f1, support: m.perClass[k].support }]));
 }
 
-export function devReport(labels: readonly string[], m: Metrics, loss: number, cal: Calibration | null): Record<string, unknown> {
+/** `thresholds`: the ones the file stores (at the fitted temperature); default the metrics' own. */
+export function devReport(labels: readonly string[], m: Metrics, loss: number, cal: Calibration | null, thresholds?: readonly number[]): Record<string, unknown> {
   const out: Record<string, unknown> = { accuracy: m.accuracy, macro_f1: m.macroF1, loss, confusion: m.confusion };
   if (m.balancedAccuracy !== undefined) out.balanced_accuracy = m.balancedAccuracy;
   if (m.multiLabel) {
@@ -23,7 +24,7 @@ export function devReport(labels: readonly string[], m: Metrics, loss: number, c
       macro_f1: m.macroF1,
       subset_accuracy: m.multiLabel.subsetAccuracy,
       hamming_loss: m.multiLabel.hammingLoss,
-      thresholds: Object.fromEntries(labels.map((l, k) => [l, m.multiLabel!.thresholds[k]])),
+      thresholds: Object.fromEntries(labels.map((l, k) => [l, (thresholds ?? m.multiLabel!.thresholds)[k]])),
       per_label: perLabelJson(labels, m),
     };
   }

@@ -345,7 +345,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
               labels: trainSet.labels,
               train_examples: trainSet.examples.length,
               dev_examples: devSet.examples.length,
-              dev: devReport(trainSet.labels, final.metrics, final.loss, cal),
+              dev: devReport(trainSet.labels, final.metrics, final.loss, cal, thresholds),
               stopped_by: result?.stoppedBy ?? 'no-training',
               message: result?.message ?? 'The zero-shot head has nothing to train: evaluated as is.',
               best_epoch: result?.best ? result.best.epoch + 1 : null,
