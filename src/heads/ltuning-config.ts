@@ -1,3 +1,5 @@
+// VERSION 1 of the label-attention kinds (label-attn-prefix / -prompt), kept so files saved before version 2
+// (./label-attn.ts, issue 10 item 5) rebuild the architecture they were trained with; new heads are version 2.
 // L-Tuning heads (DESIGN.md §1, arXiv 2402.01643): configuration, parameter lists and seeded initialisation shared
 // by the GPU heads (./ltuning-prefix.ts, ./ltuning-prompt.ts) and the float64 references (reference/heads/ltuning-*.ts).
 // Design decision: both heads score every (text b, label l) pair in one forward, logits (B, L) = match scores; the

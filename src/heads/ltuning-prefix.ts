@@ -1,3 +1,5 @@
+// VERSION 1 of the label-attention kinds (label-attn-prefix / -prompt), kept so files saved before version 2
+// (./label-attn.ts, issue 10 item 5) rebuild the architecture they were trained with; new heads are version 2.
 // The L-Tuning prefix head (DESIGN.md §1, arXiv 2402.01643) on the GPU, composed from existing kernels; float64
 // oracle: reference/heads/ltuning-prefix.ts, config/init: ./ltuning-config.ts. logits (B, L) are match scores of
 // (text b, label l); the trainer's objective (match / no-match pairs, or softmax over labels) is its own business.

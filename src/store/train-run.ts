@@ -19,7 +19,7 @@ import { getEncoderClient } from './encoder-workflows';
 import { headWithParams, pageEngine } from './page-head';
 import { beginEncode, beginRun, endEncode, endRun, getTrainerClient } from './run-control';
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
-import { keepRun } from './run-save';
+import { keepRun, onRunCheckpoint, onRunFailed, onRunProgress, onRunStart } from './run-save';
 import { useStudio } from './store';
 import { formErrors, sampleForSeconds, trainOptions } from './train-form';
 import type { TrainForm, TrainSlice } from './train-slice';
@@ -111,12 +111,15 @@ async function trainInWorker(run: RunContext, job: TrainJobSpec): Promise<TrainJ
     onStep: (r) => {
       record.steps.push(r);
       publish();
+      onRunProgress(record);
     },
     onEval: (r) => {
-      // The run's progress: a dev evaluation (a periodic save of the run in progress would hook in here).
       record.evals.push(r);
       publish();
+      onRunProgress(record);
     },
+    // A new best checkpoint: kept in the history while the run goes on (a reload then keeps it).
+    onCheckpoint: (best) => onRunCheckpoint(record, best),
   });
   beginRun(handle);
   let outcome: TrainJobOutcome;
@@ -218,6 +221,7 @@ export async function startTraining(): Promise<void> {
   };
   set({ trainStatus: 'training', run: { ...record }, results: null, runEstimate: null });
   const run: RunContext = { record, kind, ctx, form, info, labelTexts, ds, dev };
+  onRunStart(record, run); // saved now and every few seconds; leaving the page asks first
   const outcome = await trainInWorker(run, { kind, ctx, options, train: train.examples, dev: dev.examples, measure: 'cpu-adapter' });
 
   // The run has ended: every ending below is reported here, then kept in the history (keepRun).
@@ -228,18 +232,18 @@ export async function startTraining(): Promise<void> {
     case 'failed':
       if (outcome.stage === 'build') {
         set({ run: null });
-        return fail(`Could not build the ${kind} head: ${outcome.message}`);
+        fail(`Could not build the ${kind} head: ${outcome.message}`);
+        return onRunFailed(record, `Could not build the ${kind} head: ${outcome.message}`);
       }
-      record.stoppedBy = 'aborted';
       record.message = outcome.stage === 'train' ? `Training failed: ${outcome.message}` : `Training ended but its dev evaluation failed: ${outcome.message}`;
+      record.stoppedBy = 'failed';
       set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
-      if (outcome.stage === 'train') return;
-      break;
+      return onRunFailed(record, record.message); // kept with its reason and its best checkpoint
     case 'finished':
       try {
         await finishRun(run, outcome);
       } catch (err) {
-        record.stoppedBy = 'aborted';
+        record.stoppedBy = 'failed';
         record.message = `Training ended but its head could not be put on the page's GPU engine: ${message(err)}`;
         set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
       }

@@ -33,6 +33,8 @@ export interface TrainJobHooks {
   onEstimate?: (est: RunEstimate) => void;
   onStep?: (r: StepRecord) => void;
   onEval?: (r: EvalRecord) => void;
+  /** A new best checkpoint, read back to the CPU (the studio keeps it in the run history while the run goes on). */
+  onCheckpoint?: (best: Checkpoint) => void;
   signal?: AbortSignal;
   /** Awaited before every step (pause/resume, and yielding to the event loop so control messages are read). */
   pauseGate?: () => Promise<void>;
@@ -123,7 +125,10 @@ export async function runTrainJob(e: GpuEngine, spec: TrainJobSpec, hooks: Train
               live.bestRec = r;
               // Queued now, before the next step: the read sees exactly this checkpoint.
               Promise.all(head.params.map((p) => p.value.read())).then(
-                (values) => (live.best = { rec: r, values }),
+                (values) => {
+                  live.best = { rec: r, values };
+                  hooks.onCheckpoint?.(live.best);
+                },
                 () => undefined,
               );
             }

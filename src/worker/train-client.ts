@@ -7,7 +7,7 @@
 // - A worker that dies (script error) rejects every run still pending with a message saying so, never hangs.
 import type { AdapterReport } from '../gpu/device';
 import type { RunEstimate } from '../train/estimate';
-import type { TrainJobOutcome, TrainJobSpec } from '../train/train-job';
+import type { Checkpoint, TrainJobOutcome, TrainJobSpec } from '../train/train-job';
 import type { EvalRecord, StepRecord } from '../train/trainer';
 import { errorFromData } from './encoder-client';
 import type { TrainRequest, TrainResponse } from './train-protocol';
@@ -27,6 +27,8 @@ export interface TrainRunCallbacks {
   onEstimate?: (est: RunEstimate) => void;
   onStep?: (r: StepRecord) => void;
   onEval?: (r: EvalRecord) => void;
+  /** A new best checkpoint's parameters (the run history keeps them while the run goes on). */
+  onCheckpoint?: (best: Checkpoint) => void;
 }
 
 export interface TrainRunHandle {
@@ -117,6 +119,9 @@ export class TrainerClient {
         break;
       case 'eval':
         p?.cb.onEval?.(msg.record);
+        break;
+      case 'checkpoint':
+        p?.cb.onCheckpoint?.(msg.best);
         break;
       case 'outcome':
         this.settle(msg.id, (q) => q.resolve(msg.outcome));

@@ -111,6 +111,7 @@ export class TrainHost {
         onEstimate: (estimate) => this.post({ type: 'estimate', id: req.id, estimate }),
         onStep: (record) => this.post({ type: 'step', id: req.id, record }),
         onEval: (record) => this.post({ type: 'eval', id: req.id, record }),
+        onCheckpoint: (best) => this.post({ type: 'checkpoint', id: req.id, best }),
       });
       this.post({ type: 'outcome', id: req.id, outcome }, outcomeTransferables(outcome));
     } finally {

@@ -6,7 +6,7 @@
 // only the adapter it ran on.
 import type { AdapterReport } from '../gpu/device';
 import type { RunEstimate } from '../train/estimate';
-import type { TrainJobOutcome, TrainJobSpec } from '../train/train-job';
+import type { Checkpoint, TrainJobOutcome, TrainJobSpec } from '../train/train-job';
 import type { EvalRecord, StepRecord } from '../train/trainer';
 import type { WorkerError } from './protocol';
 
@@ -23,6 +23,8 @@ export type TrainResponse =
   | { type: 'estimate'; id: number; estimate: RunEstimate }
   | { type: 'step'; id: number; record: StepRecord }
   | { type: 'eval'; id: number; record: EvalRecord }
+  /** A new best checkpoint's parameters (copied: the worker keeps its own for a device loss). */
+  | { type: 'checkpoint'; id: number; best: Checkpoint }
   /** The run's ending (finished, device lost, failed); parameter and logit buffers are transferred. */
   | { type: 'outcome'; id: number; outcome: TrainJobOutcome }
   | { type: 'disposed'; id: number }

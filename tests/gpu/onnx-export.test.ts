@@ -9,6 +9,8 @@ import { withErrorScopes } from '../../src/gpu/engine';
 import type { Head, HeadBatch } from '../../src/heads/head';
 import { LabelTuningHead } from '../../src/heads/label-tuning';
 import { LinearHead } from '../../src/heads/linear';
+import { LabelAttnHead } from '../../src/heads/label-attn';
+import { labelAttnParamSpecs, resolveLabelAttn } from '../../src/heads/label-attn-config';
 import { ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind } from '../../src/heads/ltuning-config';
 import { LTuningPrefixHead } from '../../src/heads/ltuning-prefix';
 import { LTuningPromptHead } from '../../src/heads/ltuning-prompt';
@@ -51,6 +53,8 @@ const ltCfg = (kind: LTuningKind): LTuningConfig =>
   kind === 'label-attn-prefix'
     ? { C, L, d: 8, H: 2, m: 2, Tl, labelTokens: randn(L * Tl * C, 20), labelMask: Float32Array.from([1, 1, 1, 1, 0, 0, 1, 1, 0]), seed: 3 }
     : { C, L, d: 8, H: 2, labelSeeds: randn(L * C, 21), seed: 5 };
+const laCfg = (kind: LTuningKind, pair: boolean) => ({ ...ltCfg(kind), labelTokens: kind === 'label-attn-prefix' ? randn(L * Tl * C, 20, 30) : null, ffnMult: 2, pair });
+const laScale = () => 0.5;
 const ytCfg = (seeds: boolean) => ({ C, L, d: 8, H: 2, N: 2, ffnMult: 2, labelSeeds: seeds ? randn(L * C, 6) : null, seed: 9 });
 
 const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
@@ -61,8 +65,10 @@ const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
   ['zeroshot (side-by-side pairs)', true, (e) => new ZeroShotHead(e, { C, labels: L, seeds: randn(L * C, 8), scale: 20 })],
   ['ytuning (label seeds)', false, (e) => new YTuningHead(e, ytCfg(true), byName(ytuningParamSpecs(resolveYTuning(ytCfg(true))), 100, (n) => (n.endsWith('g') ? 0.5 : 1)))],
   ['ytuning (random queries)', false, (e) => new YTuningHead(e, ytCfg(false), byName(ytuningParamSpecs(resolveYTuning(ytCfg(false))), 150))],
-  ['label-attn-prefix', false, (e) => new LTuningPrefixHead(e, ltCfg('label-attn-prefix'), byName(ltuningParamSpecs(resolveLTuning('label-attn-prefix', ltCfg('label-attn-prefix'))), 200))],
-  ['label-attn-prompt', false, (e) => new LTuningPromptHead(e, ltCfg('label-attn-prompt'), byName(ltuningParamSpecs(resolveLTuning('label-attn-prompt', ltCfg('label-attn-prompt'))), 250, (n) => (n === 'G' ? 0.5 : 1)))],
+  ['label-attn-prefix version 1', false, (e) => new LTuningPrefixHead(e, ltCfg('label-attn-prefix'), byName(ltuningParamSpecs(resolveLTuning('label-attn-prefix', ltCfg('label-attn-prefix'))), 200))],
+  ['label-attn-prompt version 1', false, (e) => new LTuningPromptHead(e, ltCfg('label-attn-prompt'), byName(ltuningParamSpecs(resolveLTuning('label-attn-prompt', ltCfg('label-attn-prompt'))), 250, (n) => (n === 'G' ? 0.5 : 1)))],
+  ['label-attn-prefix version 2', false, (e) => new LabelAttnHead(e, 'label-attn-prefix', laCfg('label-attn-prefix', false), byName(labelAttnParamSpecs(resolveLabelAttn('label-attn-prefix', laCfg('label-attn-prefix', false))), 300, laScale))],
+  ['label-attn-prompt version 2 (side-by-side pairs)', true, (e) => new LabelAttnHead(e, 'label-attn-prompt', laCfg('label-attn-prompt', true), byName(labelAttnParamSpecs(resolveLabelAttn('label-attn-prompt', laCfg('label-attn-prompt', true))), 350, laScale))],
 ];
 
 const argmax = (x: ArrayLike<number>) => Array.from({ length: B }, (_, b) => Array.from({ length: L }, (_, l) => x[b * L + l]).reduce((best, v, l, a) => (v > a[best] ? l : best), 0));

@@ -7,6 +7,8 @@ import { withErrorScopes } from '../../src/gpu/engine';
 import type { Head, HeadBatch } from '../../src/heads/head';
 import { LabelTuningHead } from '../../src/heads/label-tuning';
 import { LinearHead } from '../../src/heads/linear';
+import { LabelAttnHead } from '../../src/heads/label-attn';
+import { labelAttnParamSpecs, resolveLabelAttn } from '../../src/heads/label-attn-config';
 import { ltuningParamSpecs, resolveLTuning, type LTuningConfig, type LTuningKind } from '../../src/heads/ltuning-config';
 import { LTuningPrefixHead } from '../../src/heads/ltuning-prefix';
 import { LTuningPromptHead } from '../../src/heads/ltuning-prompt';
@@ -60,6 +62,10 @@ const ltCfg = (kind: LTuningKind): LTuningConfig =>
 const ltuningInitRandom = (kind: LTuningKind) =>
   Object.fromEntries(ltuningParamSpecs(resolveLTuning(kind, ltCfg(kind))).map((s, i) => [s.name, randn(s.shape.reduce((a, b) => a * b, 1), 200 + i)]));
 
+// version 2 (label-attn.ts)
+const laInitRandom = (kind: LTuningKind, pair: boolean) =>
+  Object.fromEntries(labelAttnParamSpecs(resolveLabelAttn(kind, { ...ltCfg(kind), ffnMult: 2, pair })).map((s, i) => [s.name, randn(s.shape.reduce((a, b) => a * b, 1), 300 + i, 0.5)]));
+
 const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
   ['linear', false, (e) => new LinearHead(e, { C, labels: L, pair: false, W: randn(C * L, 1), b: randn(L, 2) })],
   ['linear (side-by-side pairs)', true, (e) => new LinearHead(e, { C, labels: L, pair: true, W: randn(4 * C * L, 3), b: randn(L, 4) })],
@@ -70,7 +76,9 @@ const kinds: [string, boolean, (e: GpuEngine) => Head][] = [
   ['zeroshot', false, (e) => new ZeroShotHead(e, { C, labels: L, seeds: randn(L * C, 8), scale: 20 })],
   ['label-attn-prefix', false, (e) => new LTuningPrefixHead(e, ltCfg('label-attn-prefix'), ltuningInitRandom('label-attn-prefix'))],
   ['label-attn-prompt', false, (e) => new LTuningPromptHead(e, ltCfg('label-attn-prompt'), ltuningInitRandom('label-attn-prompt'))],
-  ['ltuning-prompt (side-by-side pairs)', true, (e) => new LTuningPromptHead(e, ltCfg('label-attn-prompt'), ltuningInitRandom('label-attn-prompt'))],
+  ['label-attn-prompt version 1 (side-by-side pairs)', true, (e) => new LTuningPromptHead(e, ltCfg('label-attn-prompt'), ltuningInitRandom('label-attn-prompt'))],
+  ['label-attn-prefix version 2', false, (e) => new LabelAttnHead(e, 'label-attn-prefix', { ...ltCfg('label-attn-prefix'), ffnMult: 2 }, laInitRandom('label-attn-prefix', false))],
+  ['label-attn-prompt version 2 (side-by-side pairs: pair token + shortcut)', true, (e) => new LabelAttnHead(e, 'label-attn-prompt', { ...ltCfg('label-attn-prompt'), ffnMult: 2, pair: true }, laInitRandom('label-attn-prompt', true))],
 ];
 
 const bits = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));

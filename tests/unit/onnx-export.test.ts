@@ -3,10 +3,12 @@
 // two batch sizes and token counts through one model (dynamic B and T); plus the export's refusals.
 import { describe, expect, it } from 'vitest';
 import { exportHeadOnnxFromFile } from '../../src/export';
+import { labelAttnParamSpecs, resolveLabelAttn, type LabelAttnKind } from '../../src/heads/label-attn-config';
 import { ltuningParamSpecs, resolveLTuning, type LTuningKind } from '../../src/heads/ltuning-config';
 import { resolveYTuning, ytuningParamSpecs } from '../../src/heads/ytuning-config';
 import type { HeadMeta } from '../../src/heads/serialize';
 import { writeSafetensors } from '../../src/heads/safetensors';
+import { labelAttnForwardRef } from '../../reference/heads/label-attn';
 import { labelHeadForward, labelHeadInput } from '../../reference/heads/label-tuning';
 import { linearHeadForward, linearHeadInput } from '../../reference/heads/linear';
 import { ltuningPrefixForwardRef } from '../../reference/heads/ltuning-prefix';
@@ -137,6 +139,35 @@ describe('head ONNX export matches the float64 references', () => {
         await check(headFile(kind, config, t, meta), pair, (b) => fwd(r, p, { B: b.B, T: b.T, F: b.F, mask: b.mask }).logits);
       });
     }
+
+    // version 2 (config.version = 2): raw label inputs at USE-lite-like scales, normalised inside the graph
+    const v2Pairs = pair ? [false, true] : [false];
+    for (const kind of ['label-attn-prefix', 'label-attn-prompt'] as LabelAttnKind[]) {
+      for (const lp of v2Pairs) {
+        it(`${kind} version 2 (${mode}${lp ? ', pair head: g token + shortcut' : ''})`, async () => {
+          const Tl = kind === 'label-attn-prefix' ? 3 : 1;
+          const m = kind === 'label-attn-prefix' ? 2 : 1;
+          const labelTokens = randn(L * Tl * C, 6, 30);
+          const labelMask = Float64Array.from(kind === 'label-attn-prefix' ? [1, 1, 1, 1, 0, 0, 1, 1, 0] : [1, 1, 1]);
+          const labelSeeds = randn(L * C, 7, 0.05);
+          const r = resolveLabelAttn(kind, { C, L, d: 8, H: 2, m, ffnMult: 2, Tl, labelTokens, labelMask, labelSeeds, pair: lp });
+          const p: Record<string, Float64Array> = {};
+          const t: Record<string, { shape: number[]; data: Float64Array }> = {};
+          labelAttnParamSpecs(r).forEach((s, i) => {
+            t[`param.${s.name}`] = rand(s.shape, 300 + i, s.name.endsWith('g') ? 0.3 : 0.5);
+            p[s.name] = t[`param.${s.name}`].data;
+          });
+          if (kind === 'label-attn-prefix') {
+            t['config.labelTokens'] = { shape: [L, Tl, C], data: labelTokens };
+            t['config.labelMask'] = { shape: [L, Tl], data: labelMask };
+          } else t['config.labelSeeds'] = { shape: [L, C], data: labelSeeds };
+          const config = { version: 2, C, L, d: 8, H: 2, m, ffn: 16, Tl, pair: lp, seed: 0, lnEps: 1e-5 };
+          await check(headFile(kind, config, t, meta), pair, (b) =>
+            labelAttnForwardRef(r, p, { B: b.B, T: b.T, F: b.F, mask: b.mask, pooled: b.pooled, pooledB: lp ? b.pooledB : null }).logits,
+          );
+        });
+      }
+    }
   }
 });
 
@@ -157,6 +188,7 @@ describe('head ONNX export refusals and metadata', () => {
   const bad: [string, () => Uint8Array, RegExp][] = [
     ['a tensor of the wrong shape', () => linear({}, { 'param.W': rand([L, C], 1), 'param.b': rand([L], 2) }), /tensor "param\.W" has shape \[3,8\], the linear config needs \[8,3\]/],
     ['a missing tensor', () => linear({}, { 'param.W': rand([C, L], 1) }), /the linear head file has no tensor "param\.b"/],
+    ['a label-attn config version this build does not read', () => headFile('label-attn-prompt', { version: 3, C, L, d: 8, H: 2, m: 1, ffn: 16, Tl: 1, pair: false, seed: 0, lnEps: 1e-5 }, {}, meta), /config \(label-attn-prompt\)\.version is 3; this build reads version 1 \(no "version"\) and 2/],
     ['an extra tensor', () => linear({}, { 'param.W': rand([C, L], 1), 'param.b': rand([L], 2), 'param.X': rand([1], 3) }), /unexpected tensor\(s\) "param\.X" for a linear head/],
     ['a non-finite value', () => linear({}, { 'param.W': rand([C, L], 1), 'param.b': { shape: [L], data: [0, Infinity, 0] } }), /"param\.b" holds a non-finite value \(Infinity\) at index 1/],
     ['a pair probe for single texts', () => linear({ pair: true }, { 'param.W': rand([4 * C, L], 1), 'param.b': rand([L], 2) }), /config \(linear\)\.pair is true but tokenizer\.pair is "none"/],

@@ -1,16 +1,21 @@
-// Registry entries of the two label-attention heads over CACHED features (../ltuning-prefix.ts, ../ltuning-prompt.ts),
-// inspired by L-Tuning but a different method: the label never changes the encoder's computation on the text (the
-// published L-Tuning is ../ltuning-encoder.ts, kinds `ltuning-prefix` / `ltuning-prompt`). Until issue 10 they
-// carried the published names; files saved under those names load as these kinds (../serialize.ts). They share a
-// config, a codec and most of their ONNX graph. Design decision: their fixed label inputs are stored as
-// config tensors (prefix: the label token states + mask; prompt: the pooled seeds), so an imported head needs
-// no encoder pass over the label texts. Both train on match / no-match pairs.
+// Registry entries of the two label-attention heads over CACHED features, inspired by L-Tuning but a different
+// method: the label never changes the encoder's computation on the text (the published L-Tuning is
+// ../ltuning-encoder.ts, kinds `ltuning-prefix` / `ltuning-prompt`). Until issue 10 they carried the published names;
+// files saved under those names load as these kinds (../serialize.ts). Design decision: the config is VERSIONED.
+// A new head is version 2 (../label-attn.ts: unit-rms label inputs, unit-scale maps, output projection + FFN, pair
+// token, per-label bias; config.version = 2); a file without `version` is version 1 and rebuilds the version-1
+// architecture it was trained with (../ltuning-prefix.ts, ../ltuning-prompt.ts). Their fixed label inputs are
+// stored RAW as config tensors (prefix: label token states + mask; prompt: pooled seeds), so an imported head
+// needs no encoder pass over the label texts. Both train on match / no-match pairs.
 import { attention, batchDim, broadcastBatch, keyMaskBias, layerNorm, linear, reduceSum } from '../../onnx/blocks';
 import { cInt, cNum, finiteNum, HeadFileError, HeadOnnxError, int, paramInit, seedMatrix, type Config, type HeadContext, type HeadKindEntry } from '../kind-entry';
 import { ltuningParamSpecs, type LTuningConfig, type LTuningKind, type LTuningResolved } from '../ltuning-config';
 import { LTuningHeadBase, LTuningPrefixHead } from '../ltuning-prefix';
 import { LTuningPromptHead } from '../ltuning-prompt';
 import type { F32Tensor } from '../safetensors';
+import { LabelAttnHead } from '../label-attn';
+import { LABEL_ATTN_VERSION } from '../label-attn-config';
+import { expectV2, loadV2, onnxV2, saveV2 } from './label-attn-v2';
 
 /** Label token states, zero-padded to the longest label text, with their mask. */
 function labelTokens(ctx: HeadContext): { Tl: number; labelTokens: Float32Array; labelMask: Float32Array } {
@@ -45,7 +50,7 @@ function ltuningConfig(k: LTuningKind, c: Config, labelInputs: Record<string, Fl
   return cfg;
 }
 
-function save(head: LTuningHeadBase): { config: Config; extra: Record<string, F32Tensor> } {
+function saveV1(head: LTuningHeadBase): { config: Config; extra: Record<string, F32Tensor> } {
   const r = head.config;
   const config = { C: r.C, L: r.L, d: r.d, H: r.H, m: r.m, Tl: r.Tl, seed: r.seed, lnEps: r.lnEps };
   const extra: Record<string, F32Tensor> =
@@ -55,7 +60,7 @@ function save(head: LTuningHeadBase): { config: Config; extra: Record<string, F3
   return { config, extra };
 }
 
-function expect(kind: LTuningKind, c: Config): { L: number; shapes: Map<string, number[]> } {
+function expectV1(kind: LTuningKind, c: Config): { L: number; shapes: Map<string, number[]> } {
   // Shapes by arithmetic only: the label inputs are the file's own tensors, checked against these before load().
   const cfg = ltuningConfig(kind, c, null);
   const { C, L, Tl } = cfg as Required<Pick<LTuningConfig, 'C' | 'L' | 'Tl'>>;
@@ -70,7 +75,7 @@ function expect(kind: LTuningKind, c: Config): { L: number; shapes: Map<string, 
   return { L, shapes };
 }
 
-function load(kind: LTuningKind, e: Parameters<HeadKindEntry['build']>[0], c: Config, t: Record<string, F32Tensor>) {
+function loadV1(kind: LTuningKind, e: Parameters<HeadKindEntry['build']>[0], c: Config, t: Record<string, F32Tensor>) {
   const labelInputs: Record<string, Float32Array> = {};
   for (const name of Object.keys(t)) if (name.startsWith('config.')) labelInputs[name.slice(7)] = t[name].data;
   if (kind === 'label-attn-prefix') {
@@ -87,8 +92,8 @@ function load(kind: LTuningKind, e: Parameters<HeadKindEntry['build']>[0], c: Co
   }
 }
 
-/** L-Tuning prefix / prompt, exactly as reference/heads/ltuning-prefix.ts and ltuning-prompt.ts. */
-const onnx: HeadKindEntry['onnx'] = (g, P, src, io) => {
+/** Version 1, exactly as reference/heads/ltuning-prefix.ts and ltuning-prompt.ts. */
+const onnxV1: HeadKindEntry['onnx'] = (g, P, src, io) => {
   const c = src.config;
   const k = src.kind;
   const [C, L, d, H, m, Tl] = ['C', 'L', 'd', 'H', 'm', 'Tl'].map((key) => cInt(c, key, k));
@@ -131,32 +136,41 @@ const onnx: HeadKindEntry['onnx'] = (g, P, src, io) => {
 
 const matchDefaults = { lr: 1e-3, objective: 'match' } as const;
 
-export const labelAttnPrefixEntry: HeadKindEntry<'label-attn-prefix'> = {
-  kind: 'label-attn-prefix',
-  title: 'Label attention, prefix (cached features)',
-  blurb: 'L-Tuning-inspired: label token states attend over cached text features; match / no match. Fast; not the published method.',
-  input: 'features',
-  trainDefaults: matchDefaults,
-  build: (e, ctx) => new LTuningPrefixHead(e, { C: ctx.C, L: ctx.labels, ...labelTokens(ctx), seed: ctx.seed }),
-  codec: {
-    save: (head) => save(head as LTuningHeadBase),
-    expect: (c) => expect('label-attn-prefix', c),
-    load: (e, c, t) => load('label-attn-prefix', e, c, t),
-  },
-  onnx,
-};
+/** The config version of a stored head: 1 when absent, else it must be one this build reads. */
+function version(kind: LTuningKind, c: Config, E: new (m: string) => Error = HeadFileError): 1 | 2 {
+  if (c.version === undefined) return 1;
+  if (c.version === LABEL_ATTN_VERSION) return 2;
+  throw new E(`config (${kind}).version is ${JSON.stringify(c.version)}; this build reads version 1 (no "version") and ${LABEL_ATTN_VERSION} — re-export the head with this build or a newer one`);
+}
 
-export const labelAttnPromptEntry: HeadKindEntry<'label-attn-prompt'> = {
-  kind: 'label-attn-prompt',
-  title: 'Label attention, prompt (cached features)',
-  blurb: 'L-Tuning-inspired: a map of each label seed attends over cached text features; match objective. Fast; not the published method.',
-  input: 'features',
-  trainDefaults: matchDefaults,
-  build: (e, ctx) => new LTuningPromptHead(e, { C: ctx.C, L: ctx.labels, labelSeeds: seedMatrix(ctx), seed: ctx.seed }),
-  codec: {
-    save: (head) => save(head as LTuningHeadBase),
-    expect: (c) => expect('label-attn-prompt', c),
-    load: (e, c, t) => load('label-attn-prompt', e, c, t),
-  },
-  onnx,
-};
+function entry<K extends LTuningKind>(kind: K, title: string, blurb: string): HeadKindEntry<K> {
+  return {
+    kind,
+    title,
+    blurb,
+    input: 'features',
+    trainDefaults: matchDefaults,
+    build: (e, ctx) => {
+      const inputs = kind === 'label-attn-prefix' ? labelTokens(ctx) : { labelSeeds: seedMatrix(ctx) };
+      return new LabelAttnHead(e, kind, { C: ctx.C, L: ctx.labels, ...inputs, seed: ctx.seed, pair: ctx.pair });
+    },
+    codec: {
+      save: (head) => (head instanceof LabelAttnHead ? saveV2(head) : saveV1(head as LTuningHeadBase)),
+      expect: (c) => (version(kind, c) === 2 ? expectV2(kind, c) : expectV1(kind, c)),
+      load: (e, c, t) => (version(kind, c) === 2 ? loadV2(kind, e, c, t) : loadV1(kind, e, c, t)),
+    },
+    onnx: (g, P, src, io) => (version(kind, src.config, HeadOnnxError) === 2 ? onnxV2(g, P, src, io) : onnxV1(g, P, src, io)),
+  };
+}
+
+export const labelAttnPrefixEntry = entry(
+  'label-attn-prefix',
+  'Label attention, prefix (cached features)',
+  'L-Tuning-inspired: prefixes from each label\'s token states attend over cached text features; match / no match. Fast; not the published method.',
+);
+
+export const labelAttnPromptEntry = entry(
+  'label-attn-prompt',
+  'Label attention, prompt (cached features)',
+  'L-Tuning-inspired: a map of each label seed attends over cached text features; match objective. Fast; not the published method.',
+);
