@@ -17,12 +17,17 @@ export async function pageEngine(): Promise<{ engine: GpuEngine | null; fresh: b
   return { engine: getEngine(), fresh: true };
 }
 
-/** A head of `kind` on `e` holding `values` (head.params order), waited for on the GPU. */
+/**
+ * A head of `kind` on `e` holding `values` (head.params order), waited for on the GPU. It only runs forward here,
+ * so it is built for inference (`trainable: false`: a fine-tuned encoder gets no gradients on the page); such a
+ * head lists its tensors in `weights`, in the same order.
+ */
 export async function headWithParams(e: GpuEngine, kind: HeadKind, ctx: HeadContext, values: readonly Float32Array[]): Promise<Head> {
-  const head = buildHead(e, kind, ctx);
+  const head = buildHead(e, kind, { ...ctx, trainable: false });
   try {
-    if (head.params.length !== values.length) throw new Error(`the ${kind} head has ${head.params.length} parameter tensors but ${values.length} came back from training`);
-    head.params.forEach((p, i) => p.value.write(values[i]));
+    const targets = head.weights ?? head.params;
+    if (targets.length !== values.length) throw new Error(`the ${kind} head has ${targets.length} parameter tensors but ${values.length} came back from training`);
+    targets.forEach((p, i) => p.value.write(values[i]));
     await e.sync();
     return head;
   } catch (err) {

@@ -2,7 +2,7 @@
 // bottom — model, data, train, results, use, history, label (active labelling) — and, folded at the bottom, the encoder and engine
 // details. Design decision: components only read the store and call workflows (src/store/*-workflows.ts); each
 // step is wrapped here in an anchored, numbered slot so the panels themselves stay free of layout.
-import { useEffect, type CSSProperties, type ReactNode } from 'react';
+import { useEffect, useMemo, type CSSProperties, type ReactNode } from 'react';
 import { loadEncoder } from '../store/encoder-workflows';
 import { watchCacheStats } from '../store/model-workflows';
 import { useStudio } from '../store/store';
@@ -32,15 +32,19 @@ type StepId = (typeof STEPS)[number]['id'];
 
 /** Which steps are done, from what the store holds. */
 function useDoneSteps(): Set<StepId> {
-  const s = useStudio();
-  const done = new Set<StepId>();
-  if (s.encoderStatus === 'ready' || s.encoderStatus === 'encoding') done.add('model');
-  if (s.dataset) done.add('data');
-  if (s.trainStatus === 'done') done.add('train');
-  if (s.results) done.add('results');
-  if (s.activeHead) done.add('use');
-  if (s.labelSession && s.labelCurrent === null && s.labelStatus === 'ready') done.add('label');
-  return done;
+  // A string selector: the shell (and with it every panel) re-renders only when the done steps change, not at
+  // every store update (a training run republishes its record four times a second).
+  const key = useStudio((s) => {
+    const done: StepId[] = [];
+    if (s.encoderStatus === 'ready' || s.encoderStatus === 'encoding') done.push('model');
+    if (s.dataset) done.push('data');
+    if (s.trainStatus === 'done') done.push('train');
+    if (s.results) done.push('results');
+    if (s.activeHead) done.push('use');
+    if (s.labelSession && s.labelCurrent === null && s.labelStatus === 'ready') done.push('label');
+    return done.join(' ');
+  });
+  return new Set(key.split(' ').filter(Boolean) as StepId[]);
 }
 
 function Step({ id, n, children }: { id: StepId; n: number; children: ReactNode }) {
@@ -58,6 +62,22 @@ export function App() {
     return watchCacheStats();
   }, []);
   const done = useDoneSteps();
+  // The panels read the store themselves: the same elements each render, so a change of the done steps
+  // re-renders the header only (not the data preview, its label chart or the history).
+  const flow = useMemo(
+    () => (
+      <div className="flow">
+        <Step id="model" n={1}><ModelPanel /></Step>
+        <Step id="data" n={2}><DataPanel /></Step>
+        <Step id="train" n={3}><TrainPanel /></Step>
+        <Step id="results" n={4}><ResultsPanel /></Step>
+        <Step id="use" n={5}><UsePanel /></Step>
+        <Step id="history" n={6}><HistoryPanel /></Step>
+        <Step id="label" n={7}><LabelPanel /></Step>
+      </div>
+    ),
+    [],
+  );
   return (
     <>
       <header className="app-header">
@@ -84,15 +104,7 @@ export function App() {
       </header>
       <StatusStrip />
       <main className="app">
-        <div className="flow">
-          <Step id="model" n={1}><ModelPanel /></Step>
-          <Step id="data" n={2}><DataPanel /></Step>
-          <Step id="train" n={3}><TrainPanel /></Step>
-          <Step id="results" n={4}><ResultsPanel /></Step>
-          <Step id="use" n={5}><UsePanel /></Step>
-          <Step id="history" n={6}><HistoryPanel /></Step>
-          <Step id="label" n={7}><LabelPanel /></Step>
-        </div>
+        {flow}
         <div className="details-group">
           <details className="card details" data-testid="encoder-details">
             <summary>Encoder details <span className="muted">— status, EP, load times, feature cache, try a text</span></summary>

@@ -5,10 +5,11 @@
 import { useState } from 'react';
 import { tryEncode } from '../store/encoder-workflows';
 import { useStudio } from '../store/store';
+import { useShallow } from 'zustand/react/shallow';
 import { formatBytes } from './shell/status-text';
 
 export function EncoderPanel() {
-  const s = useStudio();
+  const s = useStudio(useShallow((x) => ({ cacheStats: x.cacheStats, encoderError: x.encoderError, encoderInfo: x.encoderInfo, encoderNotice: x.encoderNotice, encoderReport: x.encoderReport, encoderStatus: x.encoderStatus, loadProgress: x.loadProgress, tryResult: x.tryResult })));
   const [text, setText] = useState('A gorgeous, witty, seductive movie.');
   const p = s.loadProgress;
   return (

@@ -1,10 +1,11 @@
 // Engine details (folded at the bottom of the studio): the WebGPU adapter the studio runs on and the result of
 // the kernel self-check against float64 references.
 import { useStudio } from '../store/store';
+import { useShallow } from 'zustand/react/shallow';
 import { startEngine } from '../store/workflows';
 
 export function EnginePanel() {
-  const { engineStatus, adapter, checks, engineError } = useStudio();
+  const { engineStatus, adapter, checks, engineError } = useStudio(useShallow((s) => ({ engineStatus: s.engineStatus, adapter: s.adapter, checks: s.checks, engineError: s.engineError })));
   return (
     <div className="engine" aria-label="Training engine">
       <p>

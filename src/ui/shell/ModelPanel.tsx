@@ -15,6 +15,7 @@ import {
   setEpPolicy,
 } from '../../store/model-workflows';
 import { useStudio } from '../../store/store';
+import { useShallow } from 'zustand/react/shallow';
 import { epLabel, epReason, formatBytes } from './status-text';
 
 function FileProgressRow({ f }: { f: { file: string; loaded: number; total: number | null; fromCache: boolean; done: boolean } }) {
@@ -38,7 +39,7 @@ function FileProgressRow({ f }: { f: { file: string; loaded: number; total: numb
 }
 
 export function ModelPanel() {
-  const s = useStudio();
+  const s = useStudio(useShallow((x) => ({ encoderInfo: x.encoderInfo, encoderReport: x.encoderReport, encoderStatus: x.encoderStatus, epPolicy: x.epPolicy, modelError: x.modelError, modelSource: x.modelSource, pendingModel: x.pendingModel })));
   const [repo, setRepo] = useState('');
   const [revision, setRevision] = useState('');
   const [over, setOver] = useState(false);
