@@ -1,7 +1,8 @@
 // Browser tier, the Label step (active labelling) on the built studio in headless Chromium: texts pasted with
 // two of them already labelled, the loop driven by the keyboard (1-9 label, s skip, u undo) and by a button, the
 // labels surviving a reload (IndexedDB), the labelled rows exported as CSV, and the head exported as a `linear`
-// head file that the Use step imports. Screenshots: test-results/label-*.png.
+// head file that the Use step imports; then a fresh session ranked zero-shot by label texts. Screenshots:
+// test-results/label-*.png.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Papa from 'papaparse';
@@ -129,6 +130,22 @@ describe('Label step in headless Chromium', () => {
     expect(json['param.W'].shape).toEqual([512, 2]);
     await page.getByTestId('import-drop-input').setInputFiles({ name: 'labelled-head.safetensors', mimeType: 'application/octet-stream', buffer: bytes });
     await expect.poll(async () => page.getByTestId('active-head').getAttribute('data-head-id'), { timeout: 60_000 }).toBe('imported:labelled-head.safetensors');
+  });
+
+  it('discard, then a zero-shot start from label texts: rows ranked by the label texts before any label', async () => {
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('label-discard').click();
+    await expect.poll(async () => page.getByTestId('label-start').count()).toBe(1);
+    await page.getByTestId('label-texts').fill(TEXTS.slice(2).join('\n'));
+    await page.getByTestId('label-names').fill('pos, neg');
+    await page.getByTestId('label-label-texts').fill('This review is positive.\nThis review is negative.');
+    await page.getByTestId('label-start-button').click();
+    await expect.poll(async () => page.getByTestId('label-card').count(), { timeout: 120_000, interval: 300 }).toBe(1);
+    expect(await labelled()).toBe(0);
+    expect(await text('label-progress')).toMatch(/ranked by the label texts \(zero-shot\)/);
+    expect(await text('label-button-2')).toMatch(/2\s*neg\s*\d+%/);
+    await page.keyboard.press('2');
+    await expect.poll(labelled).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });
