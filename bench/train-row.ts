@@ -2,6 +2,7 @@
 // three sides' timings, peak memory and the losses of the two checked steps. Design decision: B and T are part
 // of the row, because the finetune row runs a smaller batch than the head rows (the whole encoder trains).
 import type { HeadKind } from '../src/heads/registry';
+import type { TrainOptions } from '../src/train/trainer';
 import type { Measured } from './timing';
 
 export interface Losses {
@@ -15,7 +16,7 @@ export interface Row {
   /** Examples per step and padded tokens per example of this row. */
   B: number;
   T: number;
-  objective: 'softmax' | 'match';
+  objective: TrainOptions['objective'];
   params: number;
   n: number;
   ours: Measured;

@@ -308,7 +308,7 @@ describe('History step', () => {
     // the production build has no test hook on window.
     const put = await page.evaluate(async (runs) => {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open('labeltune-studio', 1);
+        const req = indexedDB.open('labeltune-studio');
         req.onupgradeneeded = () => req.result.createObjectStore('runs', { keyPath: 'id' });
         req.onsuccess = () => resolve(req.result);
         req.onerror = () => reject(req.error);
@@ -349,7 +349,7 @@ describe('History step', () => {
     await page.evaluate(
       () =>
         new Promise((resolve, reject) => {
-          const req = indexedDB.open('labeltune-studio', 1);
+          const req = indexedDB.open('labeltune-studio');
           req.onsuccess = () => {
             const tx = req.result.transaction('runs', 'readwrite');
             tx.objectStore('runs').delete('broken-run');

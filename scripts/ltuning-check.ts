@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { readDataset } from '../src/cli/args';
 import { openEncoder } from '../src/cli/encoding';
 import { withGpu } from '../src/cli/gpu-session';
-import { tokenExamples } from '../src/cli/token-examples';
+import { tokenExamples } from '../src/train/token-examples';
 import { parseLabelTexts } from '../src/cli/train-cmd';
 import { describeAdapter } from '../src/gpu/device';
 import { encoderTuningParamCount, paperPrefixParamCount } from '../src/heads/ltuning-encoder-config';

@@ -19,7 +19,7 @@ import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuEngine } from '../src/gpu/engine';
 import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { readEncoderSpec } from '../src/model/onnx-reader';
-import { tokenExamples, type PairMode } from '../src/cli/token-examples';
+import { tokenExamples, type PairMode } from '../src/train/token-examples';
 import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
 import { correctnessString } from './results-stats';

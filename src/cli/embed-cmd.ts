@@ -17,7 +17,7 @@ import { readEncoderSpec, UnsupportedGraphError } from '../model/onnx-reader';
 import type { EncoderSpec } from '../model/spec';
 import { countFlag, readTable, UsageError } from './args';
 import { withGpu } from './gpu-session';
-import { tokenize } from './token-examples';
+import { tokenize } from '../train/token-examples';
 
 export const EMBED_USAGE = `  labeltune embed --data FILE [--engine wgsl|onnx] [--model default|DIR] [--out vectors.jsonl] [--text COL]
                   [--tmax N] [--batch N]

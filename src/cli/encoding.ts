@@ -1,7 +1,7 @@
 // The encoder side of the labeltune commands: load the model, encode texts through the on-disk feature cache
 // with a progress bar, and pair the features with labels. Design decision: several datasets that share texts
 // (train and dev, or one dataset per label column) are encoded as ONE list of distinct inputs, so each text goes
-// through the encoder (or the cache) once per command.
+// through the encoder (or the cache) once per command. `inferLogits` picks a head's input path for eval/predict.
 import { DataError, type Dataset, type Example } from '../data';
 import { InputError } from '../encoder/encode';
 import { Encoder } from '../encoder/encoder';
@@ -11,7 +11,11 @@ import { FeatureCache } from '../encoder/feature-cache';
 import type { ModelFiles } from '../encoder/model-files';
 import { loadModelSourceNode } from '../encoder/sources-node';
 import type { EncodedExample } from '../encoder/types';
+import type { GpuEngine } from '../gpu/engine';
+import type { Head } from '../heads/head';
 import type { TrainExample } from '../train/batches';
+import { headLogits } from '../train/inference';
+import { pairModeOf, readsTokenIds, tokenHeadLogits, type TextInput } from '../train/token-inference';
 import { encodeProgress } from './progress';
 
 export interface EncoderSession {
@@ -28,10 +32,7 @@ export async function openEncoder(o: { model: string; tmax?: number; cache: bool
   return { encoder, cache, files };
 }
 
-export interface TextInput {
-  text: string;
-  textPair?: string;
-}
+export type { TextInput };
 
 export interface Encoded {
   features: EncodedExample[];
@@ -103,4 +104,27 @@ export async function encodeDatasets(s: EncoderSession, sets: readonly Dataset[]
 
 export function toExamples(ds: Dataset, features: readonly EncodedExample[]): TrainExample[] {
   return ds.examples.map((x, i) => ({ features: features[i], label: x.label }));
+}
+
+/**
+ * The head's logits on the inputs in input order, through its own input path (cached features: encode +
+ * headLogits; token-id kinds: train/token-inference.ts, no feature encode, `encoded` reports 0 s);
+ * `seconds` is the head's own time (token-id heads: tokenise + WGSL encoder).
+ */
+export async function inferLogits(
+  e: GpuEngine,
+  head: Head,
+  s: EncoderSession,
+  inputs: readonly TextInput[],
+  o: { pair: string | undefined; batch: number; label: string; quiet: boolean; rowName?: (i: number) => string },
+): Promise<{ logits: Float32Array; encoded: Encoded; seconds: number }> {
+  const tmax = s.encoder.tmax;
+  const tokenIds = readsTokenIds(head);
+  const encoded = tokenIds ? { features: [], seconds: 0, cached: 0 } : await encodeInputs(s, inputs, o.label, o.quiet, o.rowName);
+  await s.cache?.close();
+  const t0 = performance.now();
+  const logits = tokenIds
+    ? await tokenHeadLogits(e, head, s.encoder.tokenizer, inputs, tmax, pairModeOf(o.pair), { batchSize: o.batch })
+    : await headLogits(e, head, encoded.features, { tmax, batchSize: o.batch });
+  return { logits, encoded, seconds: (performance.now() - t0) / 1000 };
 }

@@ -6,12 +6,12 @@ import { parseArgs } from 'node:util';
 import { DataError, listNames, type Dataset } from '../data';
 import { metricsFromLogits } from '../train/metrics';
 import { countFlag, readDataset, UsageError } from './args';
-import { openEncoder } from './encoding';
+import { inferLogits, openEncoder } from './encoding';
 import { metricsReport, printable } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
 import { meanCrossEntropy } from '../train/inference';
-import { inferLogits, readsTokenIds } from './token-infer';
+import { readsTokenIds } from '../train/token-inference';
 
 export const EVAL_USAGE = `  labeltune eval --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
                  [--model default|DIR] [--batch N] [--no-cache] [--json]`;

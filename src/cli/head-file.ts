@@ -74,11 +74,12 @@ function wgslSpec(peeked: PeekedHead, model: Uint8Array): EncoderSpec {
 /**
  * Full validation and import on the GPU; refuses a head trained on another encoder (names the fix: --model).
  * A kind that runs the encoder itself (finetune) is loaded on top of the graph read from `model` (model.onnx).
+ * For eval and predict: the head is loaded for inference only (`trainable: false`, no gradients).
  */
 export function loadHead(e: GpuEngine, peeked: PeekedHead, encoder: EncoderInfo, model?: Uint8Array): { head: Head; meta: HeadMeta } {
   try {
     const encoderSpec = model && isHeadKind(peeked.kind) && headEntry(peeked.kind).input === 'token-ids' && peeked.encoderHash === encoder.hash ? wgslSpec(peeked, model) : undefined;
-    return importHead(e, peeked.bytes, { encoderHash: encoder.hash, encoderName: encoder.name, encoderWidth: encoder.hiddenSize, encoderSpec });
+    return importHead(e, peeked.bytes, { encoderHash: encoder.hash, encoderName: encoder.name, encoderWidth: encoder.hiddenSize, encoderSpec, trainable: false });
   } catch (err) {
     if (err instanceof HeadFileError) {
       const hint = /the loaded encoder is/.test(err.message) ? ' (choose the model with --model DIR)' : '';

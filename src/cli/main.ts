@@ -2,7 +2,7 @@
 // the `webgpu` package for the heads). Design decision: every command goes file -> src/data -> src/encoder (with
 // the on-disk feature cache) -> src/heads + src/train, exactly the modules the browser uses; bad input is one
 // line on stderr and exit code 1 (usage errors 2), never a stack trace. This file only dispatches; each command
-// lives in its own module (train-cmd, eval-cmd, predict-cmd, encode-cmd, export-cmd, embed-cmd).
+// lives in its own module (train-cmd, eval-cmd, predict-cmd, encode-cmd, export-cmd, embed-cmd, suggest-cmd).
 import { DataError } from '../data';
 import { UsageError } from './args';
 import { clipLine, printable } from './format';
@@ -11,6 +11,7 @@ import { ENCODE_USAGE, encodeCommand } from './encode-cmd';
 import { EVAL_USAGE, evalCommand } from './eval-cmd';
 import { EXPORT_USAGE, exportCommand } from './export-cmd';
 import { PREDICT_USAGE, predictCommand } from './predict-cmd';
+import { SUGGEST_USAGE, suggestCommand } from './suggest-cmd';
 import { TRAIN_USAGE, trainCommand } from './train-cmd';
 
 export { parseLabelTexts } from './train-cmd';
@@ -23,6 +24,7 @@ const COMMANDS = new Map<string, (argv: string[]) => Promise<void>>([
   ['encode', encodeCommand],
   ['export', exportCommand],
   ['embed', embedCommand],
+  ['suggest', suggestCommand],
 ]);
 
 export const USAGE = `labeltune — train label-representation heads on a frozen text encoder
@@ -34,6 +36,7 @@ ${PREDICT_USAGE}
 ${ENCODE_USAGE}
 ${EXPORT_USAGE}
 ${EMBED_USAGE}
+${SUGGEST_USAGE}
 
 Files: CSV, TSV (with or without header), JSON, JSONL, or "LABEL text" lines; columns are detected when omitted.
 Features are cached on disk (~/.cache/labeltune/features, or LABELTUNE_CACHE_DIR); --no-cache skips the cache.

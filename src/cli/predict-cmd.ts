@@ -8,13 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { columnStats, DataError, guessColumns, listLines, listNames, type ParsedTable } from '../data';
 import { numFlag, readTable, UsageError } from './args';
-import { openEncoder, type TextInput } from './encoding';
+import { inferLogits, openEncoder, type TextInput } from './encoding';
 import { headColumns } from './eval-cmd';
 import { withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
 import { softmaxRows } from '../train/inference';
 import { predictionAccuracy, predictionsCsv } from '../train/prediction-csv';
-import { inferLogits } from './token-infer';
 
 export const PREDICT_USAGE = `  labeltune predict --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
                  [--out preds.csv] [--model default|DIR] [--batch N] [--no-cache]

@@ -19,7 +19,7 @@ import { adapterJson, withGpu } from './gpu-session';
 import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, isHeadKind, type HeadKind } from '../heads/registry';
 import { readEncoderSpec } from '../model/onnx-reader';
 import type { EncoderSpec } from '../model/spec';
-import { tokenExamples, type PairMode } from './token-examples';
+import { tokenExamples, type PairMode } from '../train/token-examples';
 import type { TrainExample } from '../train/batches';
 import { trainProgress } from './progress';
 

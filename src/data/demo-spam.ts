@@ -10,7 +10,6 @@
 // records once to a JSONL file (toJsonl) that then loads like any user dataset.
 
 import { DataError } from './errors';
-import { seededShuffle } from './random';
 
 export type DemoLabel = 'ham' | 'spam';
 export interface DemoRecord {
@@ -226,16 +225,6 @@ export async function loadSpamAssassin(
     else records.push(rec);
   }
   return { records, dropped };
-}
-
-/** A balanced, seeded subset: at most `perLabel` records of each label, drawn at random, in shuffled order. */
-export function demoSubset(records: readonly DemoRecord[], perLabel: number, seed = 0): DemoRecord[] {
-  const taken = new Map<DemoLabel, number>();
-  return seededShuffle(records, seed).filter((r) => {
-    const n = taken.get(r.label) ?? 0;
-    taken.set(r.label, n + 1);
-    return n < perLabel;
-  });
 }
 
 /** Records as JSON Lines (one {"text", "label"} object per line): the demo file format. */

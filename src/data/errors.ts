@@ -20,6 +20,8 @@ export type DataErrorCode =
   | 'too-many-labels' // the label column looks like free text or ids
   | 'no-examples' // every row was skipped
   | 'unseen-label' // a dev label that the training set never has
+  | 'unknown-label' // a label id that a label-name list does not name
+  | 'bad-label-names' // a label-name list with an empty or repeated name
   | 'too-few-examples' // too few examples to split off a dev set
   | 'bad-demo-record' // a SpamAssassin package record of the wrong shape
   | 'bad-text'; // a text the encoder could not take (named by its line)

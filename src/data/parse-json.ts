@@ -44,6 +44,15 @@ function errorPlace(text: string, message: string): string {
   return lc ? `line ${lc[1]}, column ${lc[2]}` : '';
 }
 
+/** The parser's message without the place it names (said once, as "line L, column C", by the caller). */
+function withoutPlace(message: string): string {
+  return message
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/\s+at position \d+/, '')
+    .replace(/\s+at line \d+ column \d+ of the JSON data/, '')
+    .trim();
+}
+
 /** The end index (of the closing quote) of the JSON string starting at `start` (an opening quote). */
 function stringEnd(text: string, start: number): number {
   let q = text.indexOf('"', start + 1);
@@ -115,7 +124,7 @@ export function parseJson(text: string, fileName?: string): RawTable {
     const place = errorPlace(text, msg);
     throw new DataError(
       'json-syntax',
-      `${name} is not valid JSON${place ? ` at ${place}` : ''}: ${msg}. Fix the file, or if it has one JSON object per line, name it .jsonl.`,
+      `${name} is not valid JSON${place ? ` at ${place}` : ''}: ${place ? withoutPlace(msg) : msg}. Fix the file, or if it has one JSON object per line, name it .jsonl.`,
       place ? [Number(/line (\d+)/.exec(place)![1])] : [],
     );
   }

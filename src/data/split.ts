@@ -7,6 +7,7 @@
 
 import { DataError, fmtCount } from './errors';
 import { mulberry32, seededShuffle } from './random';
+import { countLabels } from './dataset';
 import type { Dataset, Example } from './types';
 
 export interface SplitOptions {
@@ -17,9 +18,8 @@ export interface SplitOptions {
 }
 
 function subset(ds: Dataset, examples: Example[], skipped: Dataset['skipped']): Dataset {
-  const counts = new Array<number>(ds.labels.length).fill(0);
-  for (const e of examples) counts[e.label]++;
-  return { examples, labels: ds.labels.slice(), counts, columns: ds.columns, skipped };
+  const { examples: _all, counts: _counts, skipped: _skipped, ...rest } = ds;
+  return { ...rest, examples, labels: ds.labels.slice(), counts: countLabels(examples, ds.labels.length), skipped };
 }
 
 /** How many of each class go to dev: sum = round(N * f) (less only when classes must keep one in train). */
@@ -51,7 +51,8 @@ export function devQuotas(counts: readonly number[], devFraction: number): numbe
 export function splitDataset(ds: Dataset, opts: SplitOptions = {}): { train: Dataset; dev: Dataset } {
   const f = opts.devFraction ?? 0.1;
   if (!(f > 0 && f < 1)) throw new DataError('bad-option', `The dev fraction must be between 0 and 1 (exclusive), not ${f}. Use e.g. 0.1 for 10%.`);
-  const quotas = devQuotas(ds.counts, f);
+  // Stratified by each example's (first) label: for multi-label data ds.counts counts every label of a row.
+  const quotas = devQuotas(countLabels(ds.examples.map((e) => ({ ...e, labels: undefined })), ds.labels.length), f);
   const nDev = quotas.reduce((a, b) => a + b, 0);
   if (nDev === 0) {
     throw new DataError(

@@ -71,8 +71,10 @@ export interface Example {
   text: string;
   /** The second text of a sentence-pair task. */
   textPair?: string;
-  /** Index into Dataset.labels. */
+  /** Index into Dataset.labels (multi-label: the row's first label). */
   label: number;
+  /** Multi-label data only: every label of the row (indices into Dataset.labels, ascending, at least one). */
+  labels?: number[];
   /** 1-based line of the file the example came from. */
   line: number;
 }
@@ -87,9 +89,15 @@ export interface Dataset {
   examples: Example[];
   /** Label names; an example's `label` indexes this. */
   labels: string[];
-  /** counts[k] = number of examples with label k. */
+  /** counts[k] = number of examples with label k (multi-label: rows that carry label k). */
   counts: number[];
   columns: DatasetColumns;
+  /** Several labels per row (./multi-label.ts): every example has `labels`. */
+  multiLabel?: boolean;
+  /** How the label cells list their labels (multi-label from one column). */
+  labelSep?: import('./multi-label').LabelSep;
+  /** Multi-label from one 0/1 column per label: those columns (then `columns.label` names the first). */
+  labelColumns?: string[];
   /** Rows left out (empty text or label), with their line numbers. */
   skipped: DataIssue[];
 }
@@ -111,4 +119,12 @@ export interface BuildOptions {
    * gets the same indices, whatever order rows come in).
    */
   labelOrder?: readonly string[];
+  /** Several labels per row: true forces it, false forbids it, undefined detects it (./multi-label.ts). */
+  multiLabel?: boolean;
+  /** The delimiter of multi-label cells (implies multiLabel unless it is false). Default: detected, else ','. */
+  labelSep?: import('./multi-label').LabelSep;
+  /** Label names by id (line i of a labels.txt names id i): label cells then hold ids (or these names). */
+  labelNames?: readonly string[];
+  /** Multi-label as one 0/1 column per label: these columns (the labels are their names). */
+  labelColumns?: readonly string[];
 }

@@ -4,11 +4,13 @@
 // pooled vectors. Design decision: a side-by-side pair batch runs as ONE encoder batch of 2B sequences (side A's
 // rows, then side B's), so one forward and one backward serve both sides and u, v are row ranges of one pooled
 // tensor; pairs through a real pair input arrive as one joint sequence with token types and need nothing special.
+// `trainable: false` (eval, predict, export of a head file) allocates no gradients at all: no `params`, the
+// stored tensors are listed in `weights`, and backward() refuses.
 import type { GpuEngine, GpuTensor } from '../gpu/engine';
 import { biasGrad, matmul, matmulBackward } from '../kernels/matmul';
 import { pairFeatures, pairFeaturesBackward } from '../kernels/pair-features';
 import { WgslEncoder } from '../model/encoder';
-import type { EncoderSpec } from '../model/spec';
+import { specTensors, type EncoderSpec } from '../model/spec';
 import type { Head, HeadBatch, HeadParam } from './head';
 import { seededNormals } from './init';
 
@@ -25,6 +27,11 @@ export interface FinetuneHeadConfig {
    * N at decay^(N - l), the embeddings at decay^(N + 1)... 1 (the default) disables it.
    */
   layerDecay?: number;
+  /**
+   * false: inference only (eval, predict, export): no gradients for the encoder or the classifier, about half the
+   * GPU memory of the weights. Default true.
+   */
+  trainable?: boolean;
   /** Initial classifier (D, L) and bias (L) (import of a trained head); default N(0, 0.02^2) and zeros. */
   W?: ArrayLike<number>;
   b?: ArrayLike<number>;
@@ -34,11 +41,14 @@ export class FinetuneHead implements Head {
   readonly kind = 'finetune';
   readonly labels: number;
   readonly params: readonly HeadParam[];
+  /** Every tensor the head file stores (the params' values when trainable), in file order. */
+  readonly weights: readonly { name: string; value: GpuTensor }[];
+  readonly trainable: boolean;
   readonly encoder: WgslEncoder;
   /** Classifier input width: pooled width C', or 4C' for side-by-side pairs. */
   readonly D: number;
-  private readonly W: HeadParam;
-  private readonly b: HeadParam;
+  private readonly W: { name: string; value: GpuTensor; grad: GpuTensor | null };
+  private readonly b: { name: string; value: GpuTensor; grad: GpuTensor | null };
   private logits: GpuTensor | null = null;
   /** The classifier's input of the last forward (B, D), owned here for pairs; the encoder's pooled otherwise. */
   private X: GpuTensor | null = null;
@@ -53,20 +63,26 @@ export class FinetuneHead implements Head {
     const decay = config.layerDecay ?? 1;
     if (!(decay > 0 && decay <= 1)) throw new Error(`FinetuneHead: layer-wise lr decay must be in (0, 1], got ${decay}`);
     this.labels = L;
-    this.encoder = new WgslEncoder(e, config.spec, { trainable: true, recompute: config.recompute });
+    this.trainable = config.trainable ?? true;
+    const trainable = this.trainable;
+    this.encoder = new WgslEncoder(e, config.spec, { trainable, recompute: config.recompute });
     const Cp = this.encoder.pooledWidth;
     this.D = config.pair ? 4 * Cp : Cp;
     const D = this.D;
     if (config.W && config.W.length !== D * L) throw new Error(`FinetuneHead: W has ${config.W.length} values, (D ${D}, L ${L}) needs ${D * L}`);
     if (config.b && config.b.length !== L) throw new Error(`FinetuneHead: b has ${config.b.length} values, L is ${L}`);
     const W0 = config.W ? Float32Array.from(config.W) : Float32Array.from(seededNormals(D * L, config.seed, 0.02));
-    this.W = { name: 'classifier.W', value: e.tensor([D, L], 'finetune.W', W0), grad: e.zeros([D, L], 'finetune.dW'), decay: true };
+    this.W = { name: 'classifier.W', value: e.tensor([D, L], 'finetune.W', W0), grad: trainable ? e.zeros([D, L], 'finetune.dW') : null };
     this.b = {
       name: 'classifier.b',
       value: config.b ? e.tensor([L], 'finetune.b', Float32Array.from(config.b)) : e.zeros([L], 'finetune.b'),
-      grad: e.zeros([L], 'finetune.db'),
-      decay: false,
+      grad: trainable ? e.zeros([L], 'finetune.db') : null,
     };
+    this.weights = [
+      ...specTensors(config.spec).map(({ name, tensor }) => ({ name: `encoder.${name}`, value: this.encoder.weights.value(tensor) })),
+      { name: this.W.name, value: this.W.value },
+      { name: this.b.name, value: this.b.value },
+    ];
     const N = config.spec.layers.length;
     const scaleOf = (name: string): number => {
       if (decay === 1) return 1;
@@ -75,7 +91,13 @@ export class FinetuneHead implements Head {
       if (name.startsWith('encoder.embeddings.')) return decay ** (N + 1);
       return 1; // pooling dense layers
     };
-    this.params = [...this.encoder.params.map((p) => ({ ...p, lrScale: scaleOf(p.name) })), this.W, this.b];
+    this.params = trainable
+      ? [
+          ...this.encoder.params.map((p) => ({ ...p, lrScale: scaleOf(p.name) })),
+          { name: this.W.name, value: this.W.value, grad: this.W.grad!, decay: true },
+          { name: this.b.name, value: this.b.value, grad: this.b.grad!, decay: false },
+        ]
+      : [];
   }
 
   private sequences(batch: HeadBatch) {
@@ -92,7 +114,7 @@ export class FinetuneHead implements Head {
     const ids = this.sequences(batch);
     const { B } = batch;
     const L = this.labels;
-    const fwd = this.encoder.forward(ids, train);
+    const fwd = this.encoder.forward(ids, train && this.trainable);
     let X = fwd.pooled;
     if (this.config.pair) {
       const Cp = this.encoder.pooledWidth;
@@ -117,6 +139,7 @@ export class FinetuneHead implements Head {
 
   backward(e: GpuEngine, batch: HeadBatch, dLogits: GpuTensor): void {
     const X = this.X;
+    if (!this.W.grad || !this.b.grad) throw new Error('FinetuneHead.backward: this head was loaded for inference only (trainable: false); load it trainable to train it');
     if (!X) throw new Error('FinetuneHead.backward: no forward to differentiate');
     const { B } = batch;
     const L = this.labels;
@@ -146,7 +169,7 @@ export class FinetuneHead implements Head {
     this.encoder.dispose();
     for (const p of [this.W, this.b]) {
       p.value.release();
-      p.grad.release();
+      p.grad?.release();
     }
     this.logits?.release();
     if (this.pairScratch) for (const t of Object.values(this.pairScratch)) t.release();

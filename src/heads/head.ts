@@ -42,6 +42,11 @@ export interface Head {
   /** Number of labels L. */
   readonly labels: number;
   readonly params: readonly HeadParam[];
+  /**
+   * The tensors its file stores, when they are not `params`: a head loaded for inference only (no gradients,
+   * so no params; e.g. a `finetune` head loaded with `trainable: false`) still exports its trained values.
+   */
+  readonly weights?: readonly { name: string; value: GpuTensor }[];
   /** The head runs the encoder per (text, label) pair and accepts `HeadBatch.pairs` (L-Tuning). */
   readonly scoresPairs?: boolean;
   /** Record the forward pass; returns logits (B, L) (owned by the head, valid until the next forward). */

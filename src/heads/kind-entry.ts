@@ -44,6 +44,8 @@ export interface HeadContext {
 /** What a loader may need beyond the file: the base encoder's graph (fine-tuned models are stored on top of it). */
 export interface LoadContext {
   encoderSpec?: EncoderSpec;
+  /** false: the head will only run forward (eval, predict, export); a kind may then skip its gradients. */
+  trainable?: boolean;
 }
 
 /** Training defaults that differ by kind (the trainer's options). */

@@ -53,6 +53,8 @@ export interface ImportOptions {
   encoderWidth?: number;
   /** The loaded encoder's graph (src/model), which a fine-tuned model's file is applied to. */
   encoderSpec?: EncoderSpec;
+  /** false: load for inference only (eval, predict, export): kinds that support it allocate no gradients. */
+  trainable?: boolean;
 }
 
 /** A head whose parameters are not all finite (a diverged run): it is never exported (nor should it be used). */
@@ -65,7 +67,7 @@ export class NonFiniteHeadError extends HeadFileError {
 
 /** The first non-finite parameter value of a head, as "name[index] = value", or null when every value is finite. */
 export async function firstNonFinite(head: Head): Promise<string | null> {
-  for (const p of head.params) {
+  for (const p of head.weights ?? head.params) {
     const data = await p.value.read();
     for (let i = 0; i < p.value.size; i++) if (!Number.isFinite(data[i])) return `${p.name}[${i}] = ${data[i]}`;
   }
@@ -79,7 +81,7 @@ export async function exportHead(head: Head, meta: HeadMeta): Promise<Uint8Array
   if (meta.labels.length !== head.labels) throw new HeadFileError(`meta.labels has ${meta.labels.length} names but the head has ${head.labels} labels`);
   if (meta.labelTexts.length !== head.labels) throw new HeadFileError(`meta.labelTexts has ${meta.labelTexts.length} texts but the head has ${head.labels} labels`);
   const tensors: Record<string, F32Tensor> = {};
-  for (const p of head.params) {
+  for (const p of head.weights ?? head.params) {
     const read = await p.value.read();
     const data = read.length === p.value.size ? read : read.subarray(0, p.value.size);
     const bad = data.findIndex((x) => !Number.isFinite(x));
@@ -200,6 +202,6 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
     const bad = t.data.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) throw new HeadFileError(`tensor "${name}" holds a non-finite value (${t.data[bad]}) at index ${bad}`);
   }
-  const head = codec.load(e, config, tensors, L, { encoderSpec: opts.encoderSpec });
+  const head = codec.load(e, config, tensors, L, { encoderSpec: opts.encoderSpec, trainable: opts.trainable });
   return { head, meta: { labels, labelTexts, encoder, tokenizer: { tmax, pair: tok.pair as PairHandling }, training, metrics, createdAt } };
 }

@@ -1,25 +1,19 @@
-// Recovery from a GPU device lost mid-run: the run is recorded as stopped by 'device-lost' (its history and
-// charts stay), then a new device is acquired and the head rebuilt from the CPU copy of its best checkpoint, so
-// the studio keeps a usable head. Design decision: that CPU copy is taken at each new best dev evaluation during
-// the run (a readback of the parameters), because nothing can be read from a device once it is lost.
+// Recovery from a GPU device lost mid-run (the trainer worker's device): the run is recorded as stopped by
+// 'device-lost' (its history and charts stay), then the head is rebuilt on the page's engine from the CPU copy
+// of its best checkpoint, so the studio keeps a usable head. Design decision: that CPU copy is taken by the
+// worker at each new best dev evaluation (src/train/train-job.ts), because nothing can be read from a device
+// once it is lost; the page's engine is started again only if its own device was lost too.
 import type { EncoderInfo } from '../encoder/types';
-import type { GpuEngine } from '../gpu/engine';
 import { headMeta } from '../heads/head-meta';
-import { buildHead, type HeadContext, type HeadKind } from '../heads/registry';
-import type { EvalRecord } from '../train/trainer';
+import type { HeadContext, HeadKind } from '../heads/registry';
+import type { Checkpoint } from '../train/train-job';
 import { setActiveHead } from './active-head';
 import type { CurrentDataset } from './data-prep';
+import { headWithParams, pageEngine } from './page-head';
 import type { RunRecord } from './run-record';
 import { keepRun } from './run-save';
 import { useStudio } from './store';
 import type { TrainForm } from './train-slice';
-import { getEngine, startEngine } from './workflows';
-
-/** The best checkpoint's parameters on the CPU, with the evaluation that made it the best. */
-export interface BestCheckpoint {
-  rec: EvalRecord;
-  values: Float32Array[];
-}
 
 /** What rebuilding the head needs. */
 export interface RebuildRecipe {
@@ -33,7 +27,7 @@ export interface RebuildRecipe {
 
 const set = (patch: Parameters<ReturnType<typeof useStudio.getState>['setTrain']>[0]) => useStudio.getState().setTrain(patch);
 
-export async function finishDeviceLost(record: RunRecord, lostMsg: string, best: BestCheckpoint | null, r: RebuildRecipe): Promise<void> {
+export async function finishDeviceLost(record: RunRecord, lostMsg: string, best: Checkpoint | null, r: RebuildRecipe): Promise<void> {
   record.stoppedBy = 'device-lost';
   record.best = best?.rec.metrics ?? null;
   const kept = best
@@ -43,15 +37,14 @@ export async function finishDeviceLost(record: RunRecord, lostMsg: string, best:
   set({ trainStatus: 'error', trainError: record.message, trainMessage: null, run: { ...record } });
   await keepRun(record);
   if (!best) return;
-  // A new device (the engine re-acquires after a loss), then the best parameters uploaded into a fresh head.
-  await startEngine();
-  const e: GpuEngine | null = getEngine();
-  if (!e) return;
+  // The page's engine (a new device when the page lost its own too), then the best parameters in a fresh head.
+  const { engine: e, fresh } = await pageEngine();
+  if (!e) {
+    set({ trainError: `${record.message} It could not be restored: the page has no GPU engine (${useStudio.getState().engineError ?? 'WebGPU did not start'}).` });
+    return;
+  }
   try {
-    const head = buildHead(e, r.kind, r.ctx);
-    if (head.params.length !== best.values.length) throw new Error('parameter count changed');
-    head.params.forEach((p, i) => p.value.write(best.values[i]));
-    await e.sync();
+    const head = await headWithParams(e, r.kind, r.ctx, best.values);
     const tmax = record.options.tmax;
     const meta = headMeta({
       labels: record.labels,
@@ -63,8 +56,9 @@ export async function finishDeviceLost(record: RunRecord, lostMsg: string, best:
       metrics: { accuracy: best.rec.metrics.accuracy, macroF1: best.rec.metrics.macroF1, loss: best.rec.loss },
     });
     setActiveHead(head, { id: record.id, kind: r.kind, source: 'trained', meta, pair: r.ctx.pair, tmax });
-    set({ trainError: `${record.message} The best checkpoint was restored on a new GPU device and is the active head.` });
+    const where = fresh ? 'on a new GPU device' : "on the page's GPU device";
+    set({ trainError: `${record.message} The best checkpoint was restored ${where} and is the active head.` });
   } catch (err) {
-    set({ trainError: `${record.message} Restoring it on a new GPU device failed: ${err instanceof Error ? err.message : String(err)}` });
+    set({ trainError: `${record.message} Restoring it on ${fresh ? 'a new GPU device' : "the page's GPU device"} failed: ${err instanceof Error ? err.message : String(err)}` });
   }
 }

@@ -1,7 +1,9 @@
-// Pause, resume and stop of the train step, and the gate the trainer awaits between steps. Design decision: the
-// trainer is never interrupted mid-step: pausing makes its gate wait (state 'paused'), stopping aborts the
-// encode or the run's signal and the trainer returns its best checkpoint; the gate also yields to the event loop
-// at least every ~30 ms so the page keeps rendering and taking input while a run records GPU work.
+// Pause, resume and stop of the train step, and the trainer worker the runs go to. Design decision: the trainer
+// is never interrupted mid-step: pausing tells the worker's run to wait at its next step (state 'paused'),
+// stopping aborts the encode or the run, which then ends with its best checkpoint. The worker is started with
+// the page's engine (startEngine), before any run, so its script is loaded by the time Train is pressed; it
+// acquires its own device only for its first run.
+import { TrainerClient, type TrainRunHandle } from '../worker/train-client';
 import { useStudio } from './store';
 import type { TrainSlice } from './train-slice';
 
@@ -10,11 +12,15 @@ const get = () => useStudio.getState();
 
 const control = {
   encode: null as AbortController | null,
-  run: null as AbortController | null,
+  run: null as TrainRunHandle | null,
   paused: false,
-  resume: null as (() => void) | null,
-  wait: null as Promise<void> | null,
+  client: null as TrainerClient | null,
 };
+
+/** The trainer worker's client (started on first use). */
+export function getTrainerClient(): TrainerClient {
+  return (control.client ??= new TrainerClient());
+}
 
 /** A new encode: its controller (Stop aborts it). */
 export function beginEncode(): AbortSignal {
@@ -26,61 +32,34 @@ export function endEncode(): void {
   control.encode = null;
 }
 
-/** A new training run: its controller (Stop and a lost device abort it). */
-export function beginRun(): AbortController {
-  control.run = new AbortController();
+/** A run started in the worker: Pause, Resume and Stop now act on it. */
+export function beginRun(run: TrainRunHandle): void {
+  control.run = run;
   control.paused = false;
-  return control.run;
 }
-
-/** True while `ctrl` is the running run's controller. */
-export const isCurrentRun = (ctrl: AbortController) => control.run === ctrl;
 
 export function endRun(): void {
   control.run = null;
   control.paused = false;
 }
 
-/** Yield to the event loop (a macrotask: rendering and input run), faster than setTimeout's clamp. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => resolve();
-    ch.port2.postMessage(0);
-  });
-}
-
-/** The trainer's pause gate for one run: yields every ~30 ms, waits while paused. */
-export function makePauseGate(): () => Promise<void> {
-  let lastYield = performance.now();
-  return async () => {
-    if (performance.now() - lastYield > 30) {
-      await yieldToEventLoop();
-      lastYield = performance.now();
-    }
-    while (control.paused && control.wait) await control.wait;
-  };
-}
-
 export function pauseTraining(): void {
-  if (get().trainStatus !== 'training' || control.paused) return;
+  if (get().trainStatus !== 'training' || control.paused || !control.run) return;
   control.paused = true;
-  control.wait = new Promise((r) => (control.resume = r));
+  control.run.pause();
   set({ trainStatus: 'paused' });
 }
 
 export function resumeTraining(): void {
   if (!control.paused) return;
   control.paused = false;
-  control.resume?.();
-  control.resume = null;
-  control.wait = null;
+  control.run?.resume();
   if (get().trainStatus === 'paused') set({ trainStatus: 'training' });
 }
 
 /** Stop encoding or training; a stopped run keeps its best checkpoint. */
 export function stopTraining(): void {
   control.encode?.abort();
-  control.run?.abort();
+  control.run?.stop();
   resumeTraining();
 }

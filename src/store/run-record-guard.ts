@@ -5,7 +5,7 @@
 import { HEAD_KINDS } from '../heads/registry';
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
 
-const STOP_REASONS = ['epochs', 'early-stopping', 'diverged', 'aborted', 'device-lost', 'running'];
+const STOP_REASONS = ['epochs', 'early-stopping', 'diverged', 'aborted', 'device-lost', 'failed', 'interrupted', 'running'];
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -63,6 +63,13 @@ export function runRecordProblem(x: unknown): string | null {
   if (typeof x.stoppedBy !== 'string' || !STOP_REASONS.includes(x.stoppedBy)) return `unknown stop reason ${JSON.stringify(x.stoppedBy)}`;
   if (typeof x.message !== 'string') return 'message is not a string';
   if (!isObj(x.timings) || !isFinite(x.timings.encode) || !isFinite(x.timings.train)) return 'timings is not {encode, train}';
+  if (x.weights !== undefined) {
+    const w = x.weights;
+    if (!isObj(w) || (w.state !== 'kept' && w.state !== 'evicted') || !isFinite(w.bytes) || w.bytes < 0 || typeof w.savedAt !== 'string' || (w.of !== 'final' && w.of !== 'checkpoint')) {
+      return 'weights is not {state, bytes, savedAt, of}';
+    }
+    if (w.note !== undefined && typeof w.note !== 'string') return 'weights.note is not a string';
+  }
   return null;
 }
 

@@ -1,25 +1,25 @@
 // One training run of the studio: check what it needs, encode (dev, train, label texts: ./encoded-sets.ts), show
-// the zero-shot score of the label texts, build the chosen head (the head registry) and train it with live charts,
-// then make its best checkpoint the active head, keep its dev predictions for Results and save the run to the
-// history. The same steps as the CLI's `labeltune train` (src/cli/train-cmd.ts).
-// Design decision: the run's RunRecord is built up here and republished to the store at most every 250 ms (a
-// copy), so the charts follow the run without a store update per step.
+// the zero-shot score of the label texts, then train the chosen head in the trainer Web Worker (on the worker's
+// own GPU device: src/worker/train-client.ts) with live charts, make its best checkpoint the active head on the
+// page's engine (./page-head.ts), keep its dev predictions for Results and save the run to the history. The same
+// steps as the CLI's `labeltune train` (src/cli/train-cmd.ts).
+// Design decision: the run's RunRecord is built up here from the worker's step and eval messages and
+// republished to the store at most every 250 ms (a copy), so the charts follow the run without a store update
+// per message; the main thread does no training work, so the page stays responsive during a run.
 import type { EncodedExample, EncoderInfo } from '../encoder/types';
 import type { GpuEngine } from '../gpu/engine';
-import type { Head } from '../heads/head';
 import { headMeta } from '../heads/head-meta';
-import { buildHead, type HeadContext, type HeadKind } from '../heads/registry';
-import { firstNonFinite } from '../heads/serialize';
-import { estimateRun } from '../train/estimate';
-import { Trainer, type EvalRecord, type StepRecord, type TrainResult } from '../train/trainer';
+import type { HeadContext, HeadKind } from '../heads/registry';
+import type { TrainJobOutcome, TrainJobSpec } from '../train/train-job';
 import { setActiveHead } from './active-head';
 import type { CurrentDataset } from './data-prep';
-import { finishDeviceLost, type BestCheckpoint } from './device-loss';
+import { finishDeviceLost } from './device-loss';
 import { currentDataset, encodeLabelTexts, encodeSet, encoderTmax, type EncodedSet } from './encoded-sets';
 import { getEncoderClient } from './encoder-workflows';
-import { beginEncode, beginRun, endEncode, endRun, isCurrentRun, makePauseGate, resumeTraining } from './run-control';
+import { headWithParams, pageEngine } from './page-head';
+import { beginEncode, beginRun, endEncode, endRun, getTrainerClient } from './run-control';
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
-import { keepRun } from './run-save';
+import { keepRun, onRunCheckpoint, onRunFailed, onRunProgress, onRunStart } from './run-save';
 import { useStudio } from './store';
 import { formErrors, sampleForSeconds, trainOptions } from './train-form';
 import type { TrainForm, TrainSlice } from './train-slice';
@@ -32,14 +32,6 @@ const set = (patch: Partial<TrainSlice>) => useStudio.getState().setTrain(patch)
 const get = () => useStudio.getState();
 const fail = (msg: string) => set({ trainStatus: 'error', trainError: msg, trainMessage: null });
 const newRunId = () => `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
-
-/** Dev score used for model selection, as the trainer does: accuracy, then lower loss. */
-function better(a: EvalRecord, b: EvalRecord | null): boolean {
-  if (!Number.isFinite(a.loss)) return false;
-  if (!b) return true;
-  if (a.metrics.accuracy !== b.metrics.accuracy) return a.metrics.accuracy > b.metrics.accuracy;
-  return a.loss < b.loss;
-}
 
 /** Everything a run needs, or the sentence that says what is missing. */
 function prerequisites(): { ds: CurrentDataset; info: EncoderInfo; engine: GpuEngine; form: TrainForm; kind: HeadKind; labelTexts: string[] } | string {
@@ -82,9 +74,25 @@ async function encodeForRun(ds: CurrentDataset, form: TrainForm, labelTexts: str
   }
 }
 
-/** Fit with live charts: the record grows, the store gets a copy every 250 ms, the best checkpoint is copied to the CPU. */
-async function fitLive(engine: GpuEngine, head: Head, trainer: Trainer, record: RunRecord, train: EncodedSet, dev: EncodedSet) {
-  const ctrl = beginRun();
+/** What a run's ending needs besides the worker's outcome. */
+interface RunContext {
+  record: RunRecord;
+  kind: HeadKind;
+  ctx: HeadContext;
+  form: TrainForm;
+  info: EncoderInfo;
+  labelTexts: string[];
+  ds: CurrentDataset;
+  dev: EncodedSet;
+}
+
+/**
+ * Train in the worker with live charts: the record grows with every step and dev evaluation the worker reports,
+ * the store gets a copy at most every 250 ms. Returns the worker's outcome (or the error of a run that never
+ * started, as a failed outcome).
+ */
+async function trainInWorker(run: RunContext, job: TrainJobSpec): Promise<TrainJobOutcome> {
+  const { record } = run;
   const tTrain = performance.now();
   let publishTimer: ReturnType<typeof setTimeout> | null = null;
   const publish = () => {
@@ -94,59 +102,85 @@ async function fitLive(engine: GpuEngine, head: Head, trainer: Trainer, record: 
       if (get().run?.id === record.id) set({ run: { ...record, steps: record.steps.slice(), evals: record.evals.slice(), timings: { ...record.timings, train: (performance.now() - tTrain) / 1000 } } });
     }, 250);
   };
-  // Held in an object: closures update these, which TypeScript's narrowing of a plain `let` would not see.
-  const live: { lost: string | null; bestRec: EvalRecord | null; best: BestCheckpoint | null } = { lost: null, bestRec: null, best: null };
-  void engine.gpu.lost.then((li) => {
-    if (!isCurrentRun(ctrl)) return;
-    live.lost = `The GPU device was lost during training (${li.reason}${li.message ? `: ${li.message}` : ''}).`;
-    ctrl.abort();
-    resumeTraining();
+  const handle = getTrainerClient().train(job, {
+    // On a CPU adapter a run can take many minutes: the worker times real steps first; say what a one-minute run would be.
+    onEstimate: (est) => {
+      const proposal = est.totalSeconds > 90 ? sampleForSeconds(est.stepSeconds, run.form.batchSize, run.form.epochs, record.dataset.train, record.labels.length) : null;
+      set({ runEstimate: { runId: record.id, stepSeconds: est.stepSeconds, totalSeconds: est.totalSeconds, proposal } });
+    },
+    onStep: (r) => {
+      record.steps.push(r);
+      publish();
+      onRunProgress(record);
+    },
+    onEval: (r) => {
+      record.evals.push(r);
+      publish();
+      onRunProgress(record);
+    },
+    // A new best checkpoint: kept in the history while the run goes on (a reload then keeps it).
+    onCheckpoint: (best) => onRunCheckpoint(record, best),
   });
-  let result: TrainResult | null = null;
-  let thrown: unknown = null;
+  beginRun(handle);
+  let outcome: TrainJobOutcome;
   try {
-    if (head.params.length === 0) {
-      // Zero-shot: nothing to train; its one evaluation is the run.
-      const r = await trainer.evaluate(dev.examples);
-      const rec: EvalRecord = { step: 0, epoch: 0, loss: r.loss, metrics: r.metrics };
-      record.evals.push(rec);
-      result = { stoppedBy: 'epochs', message: 'The zero-shot head has nothing to train: evaluated as is.', steps: 0, best: rec, train: [], dev: [rec], seconds: 0 };
-    } else {
-      result = await trainer.fit(train.examples, dev.examples, {
-        signal: ctrl.signal,
-        pauseGate: makePauseGate(),
-        onStep: (r: StepRecord) => {
-          record.steps.push(r);
-          publish();
-        },
-        onEval: (r: EvalRecord) => {
-          record.evals.push(r);
-          if (better(r, live.bestRec)) {
-            live.bestRec = r;
-            // Recorded now, before the next step: the read sees exactly this checkpoint.
-            Promise.all(head.params.map((p) => p.value.read())).then(
-              (values) => (live.best = { rec: r, values }),
-              () => undefined,
-            );
-          }
-          publish();
-        },
-      });
-    }
+    outcome = await handle.outcome;
   } catch (err) {
-    thrown = err;
+    outcome = { status: 'failed', stage: 'train', message: message(err) };
+  } finally {
+    if (publishTimer) clearTimeout(publishTimer);
+    endRun();
   }
-  if (publishTimer) clearTimeout(publishTimer);
-  if (!live.lost && thrown) {
-    // A lost device often shows first as a failed readback: give its `lost` promise a moment to say so.
-    await Promise.race([engine.gpu.lost, new Promise((r) => setTimeout(r, 300))]);
-  }
-  endRun();
   record.timings.train = (performance.now() - tTrain) / 1000;
-  return { result, thrown, lost: live.lost, best: live.best };
+  return outcome;
 }
 
-/** Encode (train, dev, label texts), build the chosen head and train it; see the file header. */
+/** A finished run: the kept head goes to the page's engine and becomes the active head; Results get its dev predictions. */
+async function finishRun(run: RunContext, outcome: Extract<TrainJobOutcome, { status: 'finished' }>): Promise<void> {
+  const { record, kind, ctx, form, info, labelTexts, ds, dev } = run;
+  const { result, final, params, nonFinite } = outcome;
+  // A diverged run with no finite checkpoint never becomes the active head: the head in use stays (issue 12).
+  if (nonFinite) {
+    record.stoppedBy = 'diverged';
+    record.message = `${result.message} The trained head ${nonFinite}, so it was not made the active head; the head in use stays. Lower the learning rate and train again.`;
+    set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
+    return;
+  }
+  let msg = result.message;
+  if (!result.best && params.length) msg = `Stopped before the first dev evaluation: the head as it was at step ${result.steps} is kept (dev accuracy ${(final.metrics.accuracy * 100).toFixed(1)}%).`;
+  record.stoppedBy = result.stoppedBy;
+  record.message = msg;
+  record.best = result.best?.metrics ?? final.metrics;
+  const { engine } = await pageEngine();
+  if (!engine) throw new Error(`the page has no GPU engine to use the head on (${get().engineError ?? 'WebGPU did not start'})`);
+  const head = await headWithParams(engine, kind, ctx, params);
+  const meta = headMeta({
+    labels: record.labels,
+    labelTexts,
+    encoder: info,
+    tmax: record.options.tmax,
+    pairData: ds.pair,
+    training: { data: ds.name, head: kind, epochs: form.epochs, batch: form.batchSize, lr: form.lr, seed: form.seed, bestEpoch: result.best ? result.best.epoch + 1 : null, run: record.id },
+    metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
+  });
+  setActiveHead(head, { id: record.id, kind, source: 'trained', meta, pair: ctx.pair, tmax: record.options.tmax });
+  set({
+    trainStatus: 'done',
+    trainMessage: msg,
+    run: { ...record },
+    results: {
+      runId: record.id,
+      labels: record.labels,
+      metrics: final.metrics,
+      logits: Array.from(final.logits),
+      targets: dev.examples.map((x) => x.label),
+      texts: dev.ds.examples.map((x) => x.text),
+      textPairs: dev.ds.examples.map((x) => x.textPair ?? null),
+    },
+  });
+}
+
+/** Encode (train, dev, label texts), then train the chosen head in the trainer worker; see the file header. */
 export async function startTraining(): Promise<void> {
   const status = get().trainStatus;
   if (status === 'encoding' || status === 'training' || status === 'paused') return;
@@ -168,14 +202,6 @@ export async function startTraining(): Promise<void> {
   const pair = ds.pair && !info.hasPairInput;
   const options = trainOptions(form, kind, train.examples.length, encoderTmax(form));
   const ctx: HeadContext = { C: info.hiddenSize, labels: ds.train.labels.length, pair, labelFeatures, seed: form.seed };
-  let head: Head;
-  let trainer: Trainer;
-  try {
-    head = buildHead(engine, kind, ctx);
-    trainer = new Trainer(engine, head, options);
-  } catch (err) {
-    return fail(`Could not build the ${kind} head: ${message(err)}`);
-  }
   const record: RunRecord = {
     version: RUN_RECORD_VERSION,
     id: newRunId(),
@@ -194,80 +220,34 @@ export async function startTraining(): Promise<void> {
     timings: { encode: enc.seconds, train: 0 },
   };
   set({ trainStatus: 'training', run: { ...record }, results: null, runEstimate: null });
-  // On a CPU adapter a run can take many minutes: time real steps first and say what a one-minute run would be.
-  if (engine.gpu.report.isFallbackAdapter && head.params.length > 0) {
-    try {
-      const est = await estimateRun(engine, trainer, train.examples, dev.examples.length);
-      const proposal = est.totalSeconds > 90 ? sampleForSeconds(est.stepSeconds, form.batchSize, form.epochs, train.examples.length, ds.train.labels.length) : null;
-      set({ runEstimate: { runId: record.id, stepSeconds: est.stepSeconds, totalSeconds: est.totalSeconds, proposal } });
-    } catch {
-      // An estimate is advice: a run that cannot be measured still trains.
-    }
-  }
-  const { result, thrown, lost, best } = await fitLive(engine, head, trainer, record, train, dev);
+  const run: RunContext = { record, kind, ctx, form, info, labelTexts, ds, dev };
+  onRunStart(record, run); // saved now and every few seconds; leaving the page asks first
+  const outcome = await trainInWorker(run, { kind, ctx, options, train: train.examples, dev: dev.examples, measure: 'cpu-adapter' });
 
-  if (lost) {
-    await finishDeviceLost(record, lost, best, { kind, ctx, form, info, labelTexts, ds });
-    trainer.dispose();
-    return;
-  }
-  if (thrown || !result) {
-    trainer.dispose();
-    head.dispose();
-    record.stoppedBy = 'aborted';
-    record.message = `Training failed: ${message(thrown)}`;
-    set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
-    return;
-  }
-  // The head holds the best checkpoint (the trainer restored it); read its dev predictions once.
-  try {
-    const final = await trainer.evaluate(dev.examples);
-    // A diverged run with no finite checkpoint never becomes the active head: the head in use stays (issue 12).
-    const bad = !Number.isFinite(final.loss) ? `gives a non-finite dev loss (${final.loss})` : await firstNonFinite(head).then((p) => (p ? `holds ${p}` : null));
-    if (bad) {
-      head.dispose();
-      record.stoppedBy = 'diverged';
-      record.message = `${result.message} The trained head ${bad}, so it was not made the active head; the head in use stays. Lower the learning rate and train again.`;
-      set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
-      await keepRun(record); // the failed run is kept in the history with its reason
+  // The run has ended: every ending below is reported here, then kept in the history (keepRun).
+  switch (outcome.status) {
+    case 'lost':
+      await finishDeviceLost(record, outcome.message, outcome.best, run);
       return;
-    }
-    let msg = result.message;
-    if (!result.best && head.params.length) msg = `Stopped before the first dev evaluation: the head as it was at step ${result.steps} is kept (dev accuracy ${(final.metrics.accuracy * 100).toFixed(1)}%).`;
-    record.stoppedBy = result.stoppedBy;
-    record.message = msg;
-    record.best = result.best?.metrics ?? final.metrics;
-    const meta = headMeta({
-      labels: record.labels,
-      labelTexts,
-      encoder: info,
-      tmax: options.tmax,
-      pairData: ds.pair,
-      training: { data: ds.name, head: kind, epochs: form.epochs, batch: form.batchSize, lr: form.lr, seed: form.seed, bestEpoch: result.best ? result.best.epoch + 1 : null, run: record.id },
-      metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
-    });
-    setActiveHead(head, { id: record.id, kind, source: 'trained', meta, pair, tmax: options.tmax });
-    set({
-      trainStatus: 'done',
-      trainMessage: msg,
-      run: { ...record },
-      results: {
-        runId: record.id,
-        labels: record.labels,
-        metrics: final.metrics,
-        logits: Array.from(final.logits),
-        targets: dev.examples.map((x) => x.label),
-        texts: dev.ds.examples.map((x) => x.text),
-        textPairs: dev.ds.examples.map((x) => x.textPair ?? null),
-      },
-    });
-  } catch (err) {
-    head.dispose();
-    record.stoppedBy = 'aborted';
-    record.message = `Training ended but its dev evaluation failed: ${message(err)}`;
-    set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
-  } finally {
-    trainer.dispose();
+    case 'failed':
+      if (outcome.stage === 'build') {
+        set({ run: null });
+        fail(`Could not build the ${kind} head: ${outcome.message}`);
+        return onRunFailed(record, `Could not build the ${kind} head: ${outcome.message}`);
+      }
+      record.message = outcome.stage === 'train' ? `Training failed: ${outcome.message}` : `Training ended but its dev evaluation failed: ${outcome.message}`;
+      record.stoppedBy = 'failed';
+      set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
+      return onRunFailed(record, record.message); // kept with its reason and its best checkpoint
+    case 'finished':
+      try {
+        await finishRun(run, outcome);
+      } catch (err) {
+        record.stoppedBy = 'failed';
+        record.message = `Training ended but its head could not be put on the page's GPU engine: ${message(err)}`;
+        set({ trainStatus: 'error', trainError: record.message, run: { ...record } });
+      }
+      break;
   }
   await keepRun(record);
 }

@@ -96,6 +96,13 @@ export interface UseSlice {
   historySkipped: string[];
   historyError: string | null;
   historyLoaded: boolean;
+  /** The last thing the run history could not keep (a head over the budget, a full quota, a failed save). */
+  keepNotice: string | null;
+  /** Head files kept in the history (bytes) and the budget (bytes). */
+  headUsage: { used: number; budget: number } | null;
+  /** A History row's "Use this head" in progress (run id), and why the last one failed. */
+  useHeadBusy: string | null;
+  useHeadError: { id: string; message: string } | null;
   /** Runs picked for the side-by-side comparison (ids, in pick order). */
   compareIds: string[];
 
@@ -118,6 +125,10 @@ export const createUseSlice: StateCreator<UseSlice, [], [], UseSlice> = (set) =>
   historySkipped: [],
   historyError: null,
   historyLoaded: false,
+  keepNotice: null,
+  headUsage: null,
+  useHeadBusy: null,
+  useHeadError: null,
   compareIds: [],
   setUse: (patch) => set(patch),
 });

@@ -6,6 +6,7 @@
 //   ./history.ts        the stored runs, deleting one, picking runs to compare
 export { batchCsvFile, cancelBatch, openBatchFile, runBatch, setBatchColumns, type DownloadFile } from './batch-predict';
 export { exportActiveHead, exportUnavailable, importHeadFile } from './head-files';
-export { loadHistory, removeRun, toggleCompare } from './history';
+export { loadHistory, removeRun, setHeadBudget, toggleCompare } from './history';
+export { lastKeptRun, useHistoryHead } from './history-heads';
 export { predictText } from './playground';
 export { headReadsPairs } from './use-ready';

@@ -3,6 +3,7 @@
 import { acquireGpu, NoAdapterError } from '../gpu/device';
 import { GpuEngine } from '../gpu/engine';
 import { runSelfCheck } from '../diagnostics/self-check';
+import { getTrainerClient } from './run-control';
 import { useStudio } from './store';
 
 let engine: GpuEngine | null = null;
@@ -33,6 +34,8 @@ async function doStartEngine(): Promise<void> {
         },
       });
       engine = new GpuEngine(gpu);
+      // The trainer worker loads its script now (it takes a device of its own only when a run starts).
+      getTrainerClient();
     }
     setEngine({ adapter: engine.gpu.report, engineStatus: 'checking' });
     const results = await runSelfCheck(engine, addCheck);

@@ -25,6 +25,8 @@ export interface TrainExample {
   features?: EncodedExample;
   tokens?: TokenIds;
   label: number;
+  /** Multi-label examples: every label id of the example (`label` is then its first). */
+  labels?: readonly number[];
 }
 
 /** Length used to group examples into batches: token rows of the features, or the longer token sequence. */
@@ -63,6 +65,8 @@ export interface GpuBatch extends HeadBatch {
   targets: GpuTensor;
   /** The examples' class ids, on the CPU (for metrics). */
   labels: Uint32Array;
+  /** Every label of each example (multi-label objective): `labels ?? [label]`, on the CPU. */
+  labelSets: (readonly number[])[];
   release(): void;
 }
 
@@ -109,6 +113,7 @@ export function packBatch(e: GpuEngine, examples: readonly TrainExample[], indic
     T,
     ...tensors,
     labels,
+    labelSets: indices.map((i) => examples[i].labels ?? [examples[i].label]),
     release() {
       for (const t of Object.values(tensors)) t?.release();
     },
@@ -160,6 +165,7 @@ export function packTokenBatch(e: GpuEngine, examples: readonly TrainExample[], 
     pooledB: null,
     ids: { B: rows, T, ids, mask, tokenTypes },
     labels,
+    labelSets: indices.map((i) => examples[i].labels ?? [examples[i].label]),
     release() {
       for (const t of Object.values(tensors)) t.release();
     },

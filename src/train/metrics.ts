@@ -21,6 +21,13 @@ export interface Metrics {
   perClass: ClassMetrics[];
   /** confusion[t][p]: examples with target t predicted as p (L x L). */
   confusion: number[][];
+  /**
+   * Mean recall over the classes present in the targets (sklearn's balanced_accuracy_score). Optional only so
+   * that runs saved before it existed still load; every metrics function here sets it.
+   */
+  balancedAccuracy?: number;
+  /** Multi-label runs (./multi-label.ts): accuracy is then subset accuracy. */
+  multiLabel?: import('./multi-label').MultiLabelMetrics;
 }
 
 /** Row-wise argmax of logits (B, L); the first maximum wins ties; a NaN row predicts 0 only if all are NaN. */
@@ -62,6 +69,8 @@ export function classificationMetrics(predictions: ArrayLike<number>, targets: A
   }
   const perClass: ClassMetrics[] = [];
   let f1Sum = 0;
+  let recallSum = 0;
+  let present = 0;
   for (let c = 0; c < L; c++) {
     const tp = confusion[c][c];
     let support = 0;
@@ -75,8 +84,12 @@ export function classificationMetrics(predictions: ArrayLike<number>, targets: A
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
     perClass.push({ precision, recall, f1, support });
     f1Sum += f1;
+    if (support > 0) {
+      recallSum += recall;
+      present++;
+    }
   }
-  return { n, accuracy: n > 0 ? correct / n : 0, macroF1: f1Sum / L, perClass, confusion };
+  return { n, accuracy: n > 0 ? correct / n : 0, macroF1: f1Sum / L, balancedAccuracy: present > 0 ? recallSum / present : 0, perClass, confusion };
 }
 
 /** Metrics straight from logits (B, L) and targets (B). */

@@ -12,6 +12,8 @@ import { createGradNormPartials, gradNorm } from '../kernels/grad-norm';
 import type { Head } from '../heads/head';
 import { epochBatches, evalBatches, exampleLength, packBatch, type GpuBatch, type TrainExample } from './batches';
 import { metricsFromLogits, type Metrics } from './metrics';
+import { multiLabelMetrics, sigmoidAll, tuneThresholds } from './multi-label';
+import { nll } from './calibration';
 import { learningRate, type DecayKind } from './schedule';
 
 export interface TrainOptions {
@@ -43,8 +45,15 @@ export interface TrainOptions {
    * Prediction is the argmax over labels either way; the reported loss is the softmax one. A head that scores
    * pairs (`Head.scoresPairs`) gets the batch's (true, false) pair list and runs only those pairs in training;
    * evaluation scores every label.
+   * 'multilabel': sigmoid binary cross-entropy on every (example, label) logit, targets from each example's
+   * `labels`; dev selection by macro-F1 at per-label thresholds tuned on dev (kept in `Trainer.thresholds`).
    */
-  objective: 'softmax' | 'match';
+  objective: 'softmax' | 'match' | 'multilabel';
+  /**
+   * Loss weights per label (./class-weights.ts), or null. Softmax: `positive` are the class weights. Multi-label:
+   * a present label k weighs positive[k], an absent one negative[k]. Ignored by the match objective.
+   */
+  classWeights: { positive: number[]; negative: number[] } | null;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -65,6 +74,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   readEvery: 10,
   evalEverySteps: 0,
   objective: 'softmax',
+  classWeights: null,
 };
 
 export interface StepRecord {
@@ -109,10 +119,11 @@ export interface TrainCallbacks {
   pauseGate?: () => Promise<void>;
 }
 
-/** Dev score used for model selection: accuracy, then lower loss. */
+/** Dev score used for model selection: accuracy (multi-label: macro-F1), then lower loss. */
 function better(a: EvalRecord, b: EvalRecord | null): boolean {
   if (!b) return true;
-  if (a.metrics.accuracy !== b.metrics.accuracy) return a.metrics.accuracy > b.metrics.accuracy;
+  const score = (r: EvalRecord) => (r.metrics.multiLabel ? r.metrics.macroF1 : r.metrics.accuracy);
+  if (score(a) !== score(b)) return score(a) > score(b);
   return a.loss < b.loss;
 }
 
@@ -126,6 +137,9 @@ export class Trainer {
   private scratch: { B: number; loss: GpuTensor; dLogits: GpuTensor; correct: GpuTensor; stats: GpuTensor } | null = null;
   private matchScratch: { B: number; targets: GpuTensor; weights: GpuTensor; loss: GpuTensor; dLogits: GpuTensor; correct: GpuTensor } | null = null;
   private stepCount = 0;
+  private readonly softmaxWeights: GpuTensor | null;
+  /** Multi-label: the per-label thresholds of the best dev checkpoint (tuned on dev), or null. */
+  thresholds: number[] | null = null;
 
   constructor(
     private readonly e: GpuEngine,
@@ -138,6 +152,13 @@ export class Trainer {
       if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`training option ${k} must be a positive integer, got ${o[k]}`);
     }
     if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) throw new Error(`labelSmoothing must be in [0, 1), got ${o.labelSmoothing}`);
+    const cw = o.classWeights;
+    if (cw) {
+      for (const w of [cw.positive, cw.negative]) {
+        if (w.length !== head.labels || !w.every((x) => Number.isFinite(x) && x > 0)) throw new Error(`classWeights must hold ${head.labels} positive numbers per side, got [${w.join(', ')}]`);
+      }
+    }
+    this.softmaxWeights = cw && o.objective === 'softmax' ? e.tensor([head.labels], 'trainer.classWeights', cw.positive) : null;
     this.m = head.params.map((p) => e.zeros(p.value.shape, `adamw.m.${p.name}`));
     this.v = head.params.map((p) => e.zeros(p.value.shape, `adamw.v.${p.name}`));
     this.best = head.params.map((p) => e.tensor(p.value.shape, `best.${p.name}`));
@@ -161,6 +182,15 @@ export class Trainer {
     return this.scratch;
   }
 
+  /** The (B * L) scratch of the per-(example, label) sigmoid losses (match and multi-label objectives). */
+  private pairScratch(B: number): void {
+    if (this.matchScratch?.B === B) return;
+    if (this.matchScratch) for (const t of Object.values(this.matchScratch)) if (typeof t !== 'number') t.release();
+    const n = B * this.head.labels;
+    const t = (label: string) => this.e.tensor([n], `trainer.match.${label}`);
+    this.matchScratch = { B, targets: t('targets'), weights: t('weights'), loss: t('loss'), dLogits: t('dLogits'), correct: t('correct') };
+  }
+
   /**
    * Upload the match objective's targets and weights for a batch: the true pair and one seeded random wrong pair.
    * Called before the step's forward is recorded (an upload submits recorded work; a step is one command buffer).
@@ -168,11 +198,7 @@ export class Trainer {
   private matchTargets(batch: GpuBatch): void {
     const L = this.head.labels;
     const n = batch.B * L;
-    if (this.matchScratch?.B !== batch.B) {
-      if (this.matchScratch) for (const t of Object.values(this.matchScratch)) if (typeof t !== 'number') t.release();
-      const t = (label: string) => this.e.tensor([n], `trainer.match.${label}`);
-      this.matchScratch = { B: batch.B, targets: t('targets'), weights: t('weights'), loss: t('loss'), dLogits: t('dLogits'), correct: t('correct') };
-    }
+    this.pairScratch(batch.B);
     const rand = mulberry32((Math.imul(this.options.seed, 0x9e3779b1) + this.stepCount) >>> 0);
     const targets = new Float32Array(n);
     const weights = new Float32Array(n);
@@ -188,8 +214,27 @@ export class Trainer {
       }
     });
     if (pairs) batch.pairs = pairs;
-    this.matchScratch.targets.write(targets);
-    this.matchScratch.weights.write(weights);
+    this.matchScratch!.targets.write(targets);
+    this.matchScratch!.weights.write(weights);
+  }
+
+  /** Upload the multi-label objective's (B, L) 0/1 targets and per-element weights (class weights, or 1). */
+  private multiLabelTargets(batch: GpuBatch): void {
+    const L = this.head.labels;
+    const n = batch.B * L;
+    this.pairScratch(batch.B);
+    const targets = new Float32Array(n);
+    const cw = this.options.classWeights;
+    const weights = new Float32Array(n);
+    for (let b = 0; b < batch.B; b++) for (let k = 0; k < L; k++) weights[b * L + k] = cw ? cw.negative[k] : 1;
+    batch.labelSets.forEach((list, b) => {
+      for (const k of list) {
+        targets[b * L + k] = 1;
+        weights[b * L + k] = cw ? cw.positive[k] : 1;
+      }
+    });
+    this.matchScratch!.targets.write(targets);
+    this.matchScratch!.weights.write(weights);
   }
 
   /** Record the match objective's sigmoid cross-entropy; returns dLogits as (B, L). */
@@ -206,14 +251,15 @@ export class Trainer {
     const { e, head, options: o } = this;
     if (!this.partials) throw new Error(`the ${head.kind} head has no parameters to train: evaluate it instead`);
     if (o.objective === 'match') this.matchTargets(batch);
+    if (o.objective === 'multilabel') this.multiLabelTargets(batch);
     const logits = head.forward(e, batch, true);
     let dLogits: GpuTensor;
-    if (o.objective === 'match') dLogits = this.matchLoss(batch, logits);
+    if (o.objective !== 'softmax') dLogits = this.matchLoss(batch, logits);
     else {
       const s = this.lossScratch(batch.B);
       softmaxCrossEntropy(
         e,
-        { logits, targets: batch.targets, weights: null, loss: s.loss, dLogits: s.dLogits, correct: s.correct, stats: s.stats },
+        { logits, targets: batch.targets, weights: this.softmaxWeights, loss: s.loss, dLogits: s.dLogits, correct: s.correct, stats: s.stats },
         { labelSmoothing: o.labelSmoothing },
       );
       dLogits = s.dLogits;
@@ -271,10 +317,19 @@ export class Trainer {
     return (await this.scratch.stats.read())[0];
   }
 
-  /** Loss and metrics of the head on labelled examples (no parameter change). */
-  async evaluate(examples: readonly TrainExample[]): Promise<{ loss: number; metrics: Metrics; logits: Float32Array }> {
+  /**
+   * Loss and metrics of the head on labelled examples (no parameter change). Multi-label: the loss is the mean
+   * sigmoid cross-entropy per (example, label), computed on the CPU from the logits, and the metrics are at
+   * `thresholds` (default: this.thresholds, else 0.5 for every label).
+   */
+  async evaluate(examples: readonly TrainExample[], thresholds?: readonly number[]): Promise<{ loss: number; metrics: Metrics; logits: Float32Array }> {
     const { e, head, options: o } = this;
     const L = head.labels;
+    if (o.objective === 'multilabel') {
+      const logits = await this.logitsOf(examples);
+      const sets = examples.map((x) => x.labels ?? [x.label]);
+      return { loss: nll(logits, sets, L, 'sigmoid'), metrics: multiLabelMetrics(sigmoidAll(logits), sets, L, thresholds ?? this.thresholds ?? undefined), logits };
+    }
     const logitsAll = new Float32Array(examples.length * L);
     let lossSum = 0;
     let offset = 0;
@@ -294,6 +349,25 @@ export class Trainer {
     }
     const targets = examples.map((x) => x.label);
     return { loss: lossSum / Math.max(1, examples.length), metrics: metricsFromLogits(logitsAll, targets, L), logits: logitsAll };
+  }
+
+  /** (n, L) logits of the head on examples (evaluation mode, no loss). */
+  async logitsOf(examples: readonly TrainExample[]): Promise<Float32Array> {
+    const { e, head, options: o } = this;
+    const L = head.labels;
+    const out = new Float32Array(examples.length * L);
+    let offset = 0;
+    for (const idx of evalBatches(examples.length, Math.max(o.batchSize, 64))) {
+      const batch = packBatch(e, examples, idx, o.tmax);
+      try {
+        const z = await head.forward(e, batch, false).read();
+        out.set(z.subarray(0, batch.B * L), offset * L);
+        offset += batch.B;
+      } finally {
+        batch.release();
+      }
+    }
+    return out;
   }
 
   private snapshot(): void {
@@ -323,16 +397,27 @@ export class Trainer {
     let examplesSinceRead = 0;
     const finish = (stoppedBy: StopReason, message: string): TrainResult => {
       if (sel.best) this.restore();
+      if (o.objective === 'multilabel') this.thresholds = bestThresholds;
       return { stoppedBy, message, steps: this.stepCount, best: sel.best, ...history, seconds: (performance.now() - t0) / 1000 };
     };
+    const devSets = dev.map((x) => x.labels ?? [x.label]);
+    let bestThresholds: number[] | null = null;
     const evaluateDev = async (epoch: number): Promise<boolean> => {
       const r = await this.evaluate(dev);
+      let thresholds: number[] | null = null;
+      if (o.objective === 'multilabel') {
+        // Per-label thresholds tuned on dev each evaluation; the kept checkpoint keeps its own.
+        const probs = sigmoidAll(r.logits);
+        thresholds = tuneThresholds(probs, devSets, this.head.labels);
+        r.metrics = multiLabelMetrics(probs, devSets, this.head.labels, thresholds);
+      }
       const rec: EvalRecord = { step: this.stepCount, epoch, loss: r.loss, metrics: r.metrics };
       history.dev.push(rec);
       cb.onEval?.(rec);
       if (!Number.isFinite(r.loss)) return false;
       if (better(rec, sel.best)) {
         sel.best = rec;
+        bestThresholds = thresholds;
         sinceBest = 0;
         this.snapshot();
       }
@@ -380,7 +465,7 @@ export class Trainer {
   }
 
   dispose(): void {
-    for (const t of [...this.m, ...this.v, ...this.best, this.clip, this.partials]) t?.release();
+    for (const t of [...this.m, ...this.v, ...this.best, this.clip, this.partials, this.softmaxWeights]) t?.release();
     if (this.scratch) for (const t of [this.scratch.loss, this.scratch.dLogits, this.scratch.correct, this.scratch.stats]) t.release();
     if (this.matchScratch) for (const t of Object.values(this.matchScratch)) if (typeof t !== 'number') t.release();
     this.scratch = null;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { tokenHeadLogits } from '../../src/cli/token-infer';
+import { tokenHeadLogits } from '../../src/train/token-inference';
 import { padBatch } from '../../src/encoder/batching';
 import { TextTokenizer } from '../../src/encoder/tokenizer';
 import { encoderIdentity } from '../../src/encoder/identity';
@@ -55,7 +55,7 @@ beforeAll(async () => {
   const spec = mapSpecTensors(readEncoderSpec(tb.model), (_, t) => Float32Array.from(t.data, (v, i) => v + 0.02 * Math.sin(i)));
   const head = new FinetuneHead(e, { spec, labels: 2, pair: false, seed: 0, W: randn(32 * 2, 5, 1), b: randn(2, 6, 0.3) });
   writeFileSync(ftFile, await exportHead(head, meta));
-  const z = await tokenHeadLogits(e, head, tok, ROWS.map(([text]) => ({ text })), 10, 'none', 2);
+  const z = await tokenHeadLogits(e, head, tok, ROWS.map(([text]) => ({ text })), 10, 'none', { batchSize: 2 });
   ftProbs = ROWS.map((_, i) => {
     const m = Math.max(z[2 * i], z[2 * i + 1]);
     const s = Math.exp(z[2 * i] - m) + Math.exp(z[2 * i + 1] - m);

@@ -1,15 +1,15 @@
 // A fine-tuned model leaves the studio/CLI two ways, and both must give the GPU FinetuneHead's predictions:
 // (1) one combined ONNX (src/export/finetune-onnx.ts: the ORIGINAL model.onnx with the trained weights written
 // back + the classifier) run unchanged by onnxruntime-node — probabilities within 1e-4 of the CLI's token-id
-// inference (src/cli/token-infer.ts), same argmax; tiny BERT single texts and joint pairs (token_type_ids),
+// inference (src/train/token-inference.ts), same argmax; tiny BERT single texts and joint pairs (token_type_ids),
 // USE-lite pairs side by side (fused q|k|v written back, the encoder run twice); (2) its .safetensors, which
 // imports (on the base model's graph) to bit-identical logits, and is refused for another base model or a
 // tensor list that does not match the base architecture, each with its own message.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tokenHeadLogits } from '../../src/cli/token-infer';
-import type { PairMode } from '../../src/cli/token-examples';
+import { tokenHeadLogits } from '../../src/train/token-inference';
+import type { PairMode } from '../../src/train/token-examples';
 import { padBatch } from '../../src/encoder/batching';
 import { TextTokenizer } from '../../src/encoder/tokenizer';
 import { exportCombinedOnnx } from '../../src/export';
@@ -118,7 +118,7 @@ async function checkParity(c: Case, encoderName: string): Promise<void> {
   const head = buildHead(e, c, base);
   try {
     const file = await exportHead(head, await metaFor(c, encoderName));
-    const want = softmax(await tokenHeadLogits(e, head, c.tok, c.inputs, c.tmax, c.mode, 2));
+    const want = softmax(await tokenHeadLogits(e, head, c.tok, c.inputs, c.tmax, c.mode, { batchSize: 2 }));
     const combined = await exportCombinedOnnx(filesOf(c), file);
     const got = await onnxProbabilities(combined, c.tok, c.inputs, c.tmax, c.mode, c.typeIds);
     expectClose(got, want, 1e-4, 0, `${c.name} probabilities (ORT vs GPU)`);
@@ -132,7 +132,7 @@ async function checkParity(c: Case, encoderName: string): Promise<void> {
     if (c.checkMoved) {
       // The same classifier on the BASE weights predicts differently: the export really carries the trained ones.
       const untrained = new FinetuneHead(e, { spec: base, labels: L, pair: c.mode === 'side-by-side', seed: 1, W: randn(head.D * L, 11, 1), b: randn(L, 12, 0.5) });
-      const p0 = softmax(await tokenHeadLogits(e, untrained, c.tok, c.inputs, c.tmax, c.mode, 2));
+      const p0 = softmax(await tokenHeadLogits(e, untrained, c.tok, c.inputs, c.tmax, c.mode, { batchSize: 2 }));
       untrained.dispose();
       expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - p0[i])))).toBeGreaterThan(1e-3);
     }
@@ -179,8 +179,8 @@ describe('fine-tuned model as .safetensors: export -> import', () => {
     try {
       expect(back.kind).toBe('finetune');
       expect(m2.tokenizer).toEqual(meta.tokenizer);
-      const a = await tokenHeadLogits(e, head, tok, c.inputs, c.tmax, c.mode, 4);
-      const b = await tokenHeadLogits(e, back, tok, c.inputs, c.tmax, c.mode, 4);
+      const a = await tokenHeadLogits(e, head, tok, c.inputs, c.tmax, c.mode, { batchSize: 4 });
+      const b = await tokenHeadLogits(e, back, tok, c.inputs, c.tmax, c.mode, { batchSize: 4 });
       expect(Array.from(b)).toEqual(Array.from(a));
     } finally {
       head.dispose();

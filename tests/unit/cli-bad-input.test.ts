@@ -21,7 +21,7 @@ describe('command names', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
       const r = await run([name]);
       expect(r.code, name).toBe(2);
-      expect(r.err).toMatch(new RegExp(`^labeltune: unknown command "${name}" \\(commands: train, eval, predict, encode, export, embed\\)`));
+      expect(r.err).toMatch(new RegExp(`^labeltune: unknown command "${name}" \\(commands: train, eval, predict, encode, export, embed, suggest\\)`));
     }
   });
 });

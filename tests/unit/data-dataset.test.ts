@@ -91,6 +91,9 @@ describe('buildDataset', () => {
     expect(e.message).toMatch(/Every one of the 2 examples has the label 'pos'/);
     // With guessed columns too (a 'label' column of one value is still the label column).
     expectCode(() => buildDataset(fromText('text,label\na fine film,pos\nfine,pos\n')), 'one-class');
+    // One example: no "Every one of the 1 examples".
+    const one = expectCode(() => buildDataset(tableOf(['text', 'label'], [['a', 'pos']]), { textColumn: 'text', labelColumn: 'label' }), 'one-class');
+    expect(one.message).toMatch(/^The only example has the label 'pos'/);
   });
 
   it('too-many-labels: more than half the rows distinct, or more than 1,000', () => {

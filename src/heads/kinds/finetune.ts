@@ -79,6 +79,7 @@ export const finetuneEntry: HeadKindEntry<'finetune'> = {
         pair: c.pair as boolean,
         seed: 0,
         layerDecay: typeof c.layer_decay === 'number' ? c.layer_decay : 1,
+        trainable: ctx.trainable,
         W: t['param.classifier.W'].data,
         b: t['param.classifier.b'].data,
       });

@@ -1,11 +1,14 @@
 // The run history: every run kept in IndexedDB (it survives a reload) with its dataset, head, dev accuracy and
 // macro-F1, why it stopped and when; pick two or more to compare their curves and metrics side by side; delete
-// a run. Records that cannot be read (an older or broken build) are listed as skipped, never shown broken.
+// a run. Records that cannot be read (an older or broken build) are listed as skipped, never shown broken. Each
+// run keeps its head (weights) under a budget shown here (HistoryBudget): "Use this head" makes it the active
+// head; a run whose weights were evicted for the budget keeps its row, marked so.
 import { useEffect } from 'react';
 import { onRunsChanged } from '../../store/history-db';
 import type { RunRecord } from '../../store/run-record';
 import { useStudio } from '../../store/store';
-import { loadHistory, removeRun, toggleCompare } from '../../store/use-workflows';
+import { loadHistory, removeRun, toggleCompare, useHistoryHead } from '../../store/use-workflows';
+import { HistoryBudget } from './HistoryBudget';
 import { RunCompare } from './RunCompare';
 import './use.css';
 
@@ -15,6 +18,8 @@ const STOP: Record<RunRecord['stoppedBy'], { text: string; tone: string }> = {
   diverged: { text: 'diverged', tone: 'badge-bad' },
   aborted: { text: 'stopped', tone: 'badge-warn' },
   'device-lost': { text: 'GPU lost', tone: 'badge-bad' },
+  failed: { text: 'failed', tone: 'badge-bad' },
+  interrupted: { text: 'interrupted', tone: 'badge-warn' },
   running: { text: 'running', tone: 'badge-accent' },
 };
 
@@ -35,6 +40,8 @@ export function HistoryPanel() {
   const loaded = useStudio((s) => s.historyLoaded);
   const picked = useStudio((s) => s.compareIds);
   const activeId = useStudio((s) => s.activeHead?.id);
+  const useBusy = useStudio((s) => s.useHeadBusy);
+  const useError = useStudio((s) => s.useHeadError);
   useEffect(() => {
     void loadHistory();
     return onRunsChanged(() => void loadHistory());
@@ -47,6 +54,12 @@ export function HistoryPanel() {
       {error && (
         <div className="alert alert-error" role="alert" data-testid="history-error">
           {error}
+        </div>
+      )}
+      <HistoryBudget />
+      {useError && (
+        <div className="alert alert-error" role="alert" data-testid="history-use-error" data-run-id={useError.id}>
+          {useError.message}
         </div>
       )}
       {skipped.length > 0 && (
@@ -80,6 +93,7 @@ export function HistoryPanel() {
                 <th className="num">Macro-F1</th>
                 <th>Stopped</th>
                 <th className="num">Time</th>
+                <th>Weights</th>
                 <th aria-label="Delete" />
               </tr>
             </thead>
@@ -115,6 +129,19 @@ export function HistoryPanel() {
                       </span>
                     </td>
                     <td className="num muted">{r.timings.train.toFixed(1)} s</td>
+                    <td data-testid="history-weights" data-state={r.weights?.state ?? 'none'}>
+                      {r.weights?.state === 'kept' ? (
+                        <button type="button" className="btn btn-sm" data-testid="history-use" disabled={useBusy !== null || activeId === r.id} title={r.weights.of === 'checkpoint' ? 'The best checkpoint saved during the run' : 'The head the run ended with'} onClick={() => void useHistoryHead(r.id)}>
+                          {useBusy === r.id ? 'Loading…' : 'Use this head'}
+                        </button>
+                      ) : r.weights?.state === 'evicted' ? (
+                        <span className="badge badge-warn" data-testid="history-evicted" title={r.weights.note}>
+                          weights evicted
+                        </span>
+                      ) : (
+                        <span className="muted small">none</span>
+                      )}
+                    </td>
                     <td>
                       <button type="button" className="btn btn-ghost btn-sm history-del" title="Delete this run" aria-label={`Delete run ${r.id}`} data-testid="history-delete" onClick={() => void removeRun(r.id)}>
                         ✕

@@ -4,7 +4,7 @@
 // input (BERT `[CLS] a [SEP] b [SEP]`), otherwise the two sides separately (side by side, with pair features).
 import type { Dataset } from '../data';
 import type { TextTokenizer } from '../encoder/tokenizer';
-import type { TokenIds, TrainExample } from '../train/batches';
+import type { TokenIds, TrainExample } from './batches';
 
 export type PairMode = 'none' | 'pair-input' | 'side-by-side';
 

@@ -1,0 +1,99 @@
+// `npm run bench:profile`: where one training step's GPU time goes, per kernel, for any head kind that trains on
+// token ids (default: `finetune` on USE-lite). Every dispatch gets its own compute pass with a timestamp pair, so
+// the per-kernel times are GPU times (sums over the step), printed largest first with the GEMM shapes apart.
+// Design decision: profiling wraps GpuEngine.run from the outside (one pass per dispatch) instead of adding a
+// mode to the engine: shipped code pays nothing, and the plain step is timed first for comparison (one pass per
+// dispatch makes the profiled step slower on some drivers; read the shares, not the absolute sum).
+//
+//   npm run bench:profile [-- --kind finetune --B 16 --T 48]
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { acquireGpu, describeAdapter } from '../src/gpu/device';
+import { GpuEngine } from '../src/gpu/engine';
+import type { KernelSpec } from '../src/gpu/kernel';
+import { buildHead, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
+import { readEncoderSpec } from '../src/model/onnx-reader';
+import { packBatch, type TrainExample } from '../src/train/batches';
+import { DEFAULT_TRAIN_OPTIONS, Trainer } from '../src/train/trainer';
+
+const MODEL = fileURLToPath(new URL('../public/models/use-lite/model.onnx', import.meta.url));
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { kind: { type: 'string', default: 'finetune' }, B: { type: 'string', default: '16' }, T: { type: 'string', default: '48' } } });
+  const kind = values.kind as HeadKind;
+  if (headEntry(kind).input !== 'token-ids') throw new Error(`--kind ${kind} trains on cached features; this profiler runs the encoder's kinds (finetune, ltuning-*, prefix-tuning, prompt-tuning)`);
+  const B = Number(values.B);
+  const T = Number(values.T);
+  const gpu = await acquireGpu({ timestamps: true });
+  if (!gpu.timestamps) throw new Error(`${describeAdapter(gpu.report)} gives no timestamp queries: cannot profile per kernel`);
+  const spec = readEncoderSpec(new Uint8Array(readFileSync(MODEL)));
+  const e = new GpuEngine(gpu);
+  const L = 2;
+  const head = buildHead(e, kind, { C: spec.hiddenSize, labels: L, pair: false, labelFeatures: [], seed: 0, encoderSpec: spec });
+  const trainer = new Trainer(e, head, { ...DEFAULT_TRAIN_OPTIONS, ...headTrainDefaults(kind), batchSize: B, tmax: T, seed: 0 });
+  const ex: TrainExample[] = Array.from({ length: B }, (_, b) => ({
+    tokens: { ids: Uint32Array.from({ length: T }, (_, i) => 5 + ((i * 31 + b * 7) % (spec.vocabSize - 10))), typeIds: null, mask: new Uint8Array(T).fill(1) },
+    label: b % L,
+  }));
+  const batch = packBatch(e, ex, ex.map((_, i) => i), T);
+  const step = async () => {
+    const t0 = performance.now();
+    trainer.step(batch, 100);
+    await trainer.lastLoss();
+    return performance.now() - t0;
+  };
+  await step(); // pipelines compiled, buffers pooled
+  const plain = await step();
+
+  const N = 4096; // the WebGPU maximum query count: 2048 dispatches
+  const qs = gpu.device.createQuerySet({ type: 'timestamp', count: N });
+  const names: string[] = [];
+  const proto = GpuEngine.prototype as unknown as { run: (spec: KernelSpec, buffers: unknown, uniforms: unknown, wg: unknown) => void };
+  const orig = proto.run;
+  proto.run = function (this: GpuEngine, k: KernelSpec, buffers: unknown, uniforms: unknown, wg: unknown) {
+    if (names.length * 2 + 2 <= N) {
+      this.endPass();
+      this.nextPassTimestamps = { querySet: qs, beginningOfPassWriteIndex: names.length * 2, endOfPassWriteIndex: names.length * 2 + 1 };
+      names.push(k.name === 'matmul.gemm' && Array.isArray(uniforms) ? `matmul.gemm M=${uniforms[1].u32} K=${uniforms[2].u32} N=${uniforms[3].u32}${uniforms[7].u32 ? ' A^T' : ''}${uniforms[8].u32 ? ' B^T' : ''}` : k.name);
+    }
+    orig.call(this, k, buffers, uniforms, wg);
+    this.endPass();
+  };
+  const profiled = await step();
+  proto.run = orig;
+
+  const n = names.length * 2;
+  const resolve = gpu.device.createBuffer({ size: n * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const read = gpu.device.createBuffer({ size: n * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = gpu.device.createCommandEncoder();
+  enc.resolveQuerySet(qs, 0, n, resolve, 0);
+  enc.copyBufferToBuffer(resolve, 0, read, 0, n * 8);
+  gpu.device.queue.submit([enc.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const ts = new BigUint64Array(read.getMappedRange());
+  const agg = new Map<string, { ms: number; n: number }>();
+  let total = 0;
+  names.forEach((name, i) => {
+    const ms = Number(ts[2 * i + 1] - ts[2 * i]) / 1e6;
+    total += ms;
+    const a = agg.get(name) ?? { ms: 0, n: 0 };
+    a.ms += ms;
+    a.n++;
+    agg.set(name, a);
+  });
+  console.log(`${kind}, B=${B}, T=${T}, ${describeAdapter(gpu.report)}`);
+  console.log(`plain step ${plain.toFixed(0)} ms; profiled step ${profiled.toFixed(0)} ms, ${names.length} dispatches, ${total.toFixed(0)} ms inside them`);
+  console.log('| kernel | ms | dispatches | share |\n|---|---|---|---|');
+  for (const [k, v] of [...agg].sort((a, b) => b[1].ms - a[1].ms)) console.log(`| ${k} | ${v.ms.toFixed(1)} | ${v.n} | ${((100 * v.ms) / total).toFixed(1)}% |`);
+  console.log(JSON.stringify({ bench: 'profile-step', kind, B, T, plainMs: plain, profiledMs: profiled, dispatches: names.length, kernels: Object.fromEntries([...agg].map(([k, v]) => [k, v.ms])) }));
+  trainer.dispose();
+  head.dispose();
+  e.destroy();
+  gpu.destroy();
+}
+
+main().catch((err) => {
+  console.error(`bench:profile: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+// Multi-label label cells (src/data/multi-label.ts through buildDataset): detection of JSON arrays and delimited
+// lists, one 0/1 column per label, label-name lists, and every bad input with its lines.
+import { describe, expect, it } from 'vitest';
+import { alignDev, buildDataset, DataError, detectLabelSep, parseLabelNames, splitDataset, splitLabelCell, type ParsedTable } from '../../src/data';
+
+function tableOf(columns: string[], rows: string[][]): ParsedTable {
+  return { format: 'csv', columns, rows, lines: rows.map((_, i) => i + 2), issues: [] };
+}
+
+function code(f: () => unknown): string {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof DataError) return `${err.code}: ${err.message}`;
+    throw err;
+  }
+  return 'no error';
+}
+
+const texts = ['a fine day', 'so sad today', 'what a shock', 'angry and sad', 'just fine', 'scared stiff'];
+
+describe('detectLabelSep', () => {
+  it('finds JSON arrays and delimited lists, and leaves single labels and free text alone', () => {
+    expect(detectLabelSep(['["joy"]', '["joy","sad"]', 'sad'])).toBe('json');
+    expect(detectLabelSep(['joy', 'sad', 'joy|sad', 'fear'])).toBe('|');
+    expect(detectLabelSep(['3', '4', '3,4', '0'])).toBe(',');
+    expect(detectLabelSep(['joy', 'sad', 'fear'])).toBeNull();
+    expect(detectLabelSep(['World', 'Sci/Tech', 'Sports'])).toBeNull();
+    // pieces that never stand alone: prose with commas, not a label list
+    expect(detectLabelSep(['well, yes', 'no, never', 'maybe'])).toBeNull();
+  });
+
+  it('splits cells, trimming and dropping empty pieces and repeats', () => {
+    expect(splitLabelCell(' a , b,,a ', ',')).toEqual(['a', 'b']);
+    expect(splitLabelCell('["x", 2]', 'json')).toEqual(['x', '2']);
+    expect(splitLabelCell('plain', 'json')).toEqual(['plain']);
+  });
+});
+
+describe('buildDataset with several labels per row', () => {
+  it('detects a delimited column, counts rows per label and keeps every label', () => {
+    const ds = buildDataset(tableOf(['text', 'label'], texts.map((t, i) => [t, ['joy', 'sad', 'surprise', 'anger;sad', 'joy', 'fear'][i]])));
+    expect(ds.multiLabel).toBe(true);
+    expect(ds.labelSep).toBe(';');
+    expect(ds.labels).toEqual(['anger', 'fear', 'joy', 'sad', 'surprise']);
+    expect(ds.counts).toEqual([1, 1, 2, 2, 1]);
+    expect(ds.examples[3].labels).toEqual([0, 3]);
+  });
+
+  it('names label ids through a label-name list and refuses ids it does not name', () => {
+    const names = ['anger', 'joy', 'sad'];
+    const ds = buildDataset(tableOf(['text', 'label'], [['x', '0'], ['y', '1,2'], ['z', '2']]), { labelNames: names });
+    expect(ds.labels).toEqual(names);
+    expect(ds.examples[1].labels).toEqual([1, 2]);
+    expect(code(() => buildDataset(tableOf(['text', 'label'], [['x', '0'], ['y', '1,7'], ['z', '2']]), { labelNames: names }))).toMatch(/^unknown-label: .*'7' \(1 rows, line 3\)/);
+  });
+
+  it('--multi-label forces it (default delimiter ","); false forbids it', () => {
+    const t = tableOf(['text', 'label'], [['x', 'a'], ['y', 'b'], ['z', 'c']]);
+    expect(buildDataset(t, { multiLabel: true }).multiLabel).toBe(true);
+    const cells = tableOf(['text', 'label'], [['x', 'a'], ['y', 'b'], ['z', 'a,b']]);
+    expect(buildDataset(cells, { multiLabel: false }).labels).toEqual(['a', 'a,b', 'b']);
+  });
+
+  it('reads one 0/1 column per label and skips rows with no label, by line', () => {
+    const t = tableOf(['text', 'joy', 'sad'], [['x', '1', '0'], ['y', '1', '1'], ['z', '0', '0'], ['w', '0', '1']]);
+    const ds = buildDataset(t, { textColumn: 'text', labelColumns: ['joy', 'sad'] });
+    expect(ds.labels).toEqual(['joy', 'sad']);
+    expect(ds.examples.map((e) => e.labels)).toEqual([[0], [0, 1], [1]]);
+    expect(ds.skipped).toHaveLength(1);
+    expect(ds.skipped[0].line).toBe(4);
+    expect(ds.skipped[0].message).toMatch(/every label column \('joy', 'sad'\) is 0/);
+    expect(code(() => buildDataset(tableOf(['text', 'joy', 'sad'], [['x', 'yes', '0'], ['y', '1', '0']]), { textColumn: 'text', labelColumns: ['joy', 'sad'] }))).toMatch(/'yes' in column 'joy' \(line 2\)/);
+  });
+
+  it('skips a row whose label list is empty and keeps the rest', () => {
+    const ds = buildDataset(tableOf(['text', 'label'], [['x', '["a"]'], ['y', '[]'], ['z', '["a","b"]'], ['w', '["b"]']]));
+    expect(ds.examples).toHaveLength(3);
+    expect(ds.skipped.map((s) => s.line)).toEqual([3]);
+    expect(ds.skipped[0].message).toMatch(/lists no label/);
+  });
+
+  it('aligns a dev set label by label, and refuses a single-label dev for multi-label training', () => {
+    const train = buildDataset(tableOf(['text', 'label'], [['x', 'a'], ['y', 'b|c'], ['z', 'c']]));
+    const dev = alignDev(train, buildDataset(tableOf(['text', 'label'], [['u', 'c|a'], ['v', 'b']]), { labelSep: '|' }));
+    expect(dev.examples.map((e) => e.labels)).toEqual([[0, 2], [1]]);
+    expect(dev.counts).toEqual([1, 1, 1]);
+    expect(code(() => alignDev(train, buildDataset(tableOf(['text', 'label'], [['u', 'c|d']]), { labelSep: '|' })))).toMatch(/^unseen-label: .*'d'/);
+    expect(code(() => alignDev(train, buildDataset(tableOf(['text', 'label'], [['u', 'c'], ['v', 'a']]))))).toMatch(/multi-label.*single-label/);
+  });
+
+  it('splits stratified on the first label and keeps the multi-label flag', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => [`t${i}`, i % 4 === 0 ? 'a,b' : i % 2 ? 'a' : 'b']);
+    const { train, dev } = splitDataset(buildDataset(tableOf(['text', 'label'], rows)), { devFraction: 0.25, seed: 1 });
+    expect(train.multiLabel && dev.multiLabel).toBe(true);
+    expect(train.examples.length + dev.examples.length).toBe(40);
+    expect(dev.counts.reduce((a, b) => a + b, 0)).toBe(dev.examples.reduce((s, e) => s + e.labels!.length, 0));
+  });
+});
+
+describe('parseLabelNames', () => {
+  it('reads one name per line and names duplicates and gaps by line', () => {
+    expect(parseLabelNames('anger\njoy\r\nsad\n\n')).toEqual(['anger', 'joy', 'sad']);
+    expect(code(() => parseLabelNames('anger\njoy\nanger\n', 'labels.txt'))).toMatch(/^bad-label-names: labels.txt names a label twice: 'anger' \(lines 1 and 3\)/);
+    expect(code(() => parseLabelNames('anger\n\njoy'))).toMatch(/empty name on line 2/);
+  });
+});
