@@ -5,6 +5,8 @@
 // kinds, the unit-rms label token states as config tensors (no encoder pass over the label texts on import);
 // the encoder itself comes from the base model at load time (`LoadContext.encoderSpec`), checked against the
 // stored widths, and the file's encoder hash must match it like every kind.
+// `classifier` ('per-label' rows, or one 'shared' row) is stored since per-label rows; an L-Tuning file without it
+// is from before and rebuilds its one shared row.
 import { bool, HeadFileError, HeadOnnxError, IMPORT_LIMITS, int, paramInit, type Config, type HeadContext, type HeadKindEntry, type LabelFeatures } from '../kind-entry';
 import { EncoderTuningHead, KIND_OF_METHOD, type EncoderTuningKind } from '../ltuning-encoder';
 import { encoderTuningParamSpecs, type EncoderTuningClassifier, type EncoderTuningMethod, type EncoderTuningResolved } from '../ltuning-encoder-config';
