@@ -142,7 +142,7 @@ export async function predictCommand(argv: string[]): Promise<void> {
         const sets = meta.task?.multiLabel ? predictedSets(probs, L, meta.task.thresholds) : undefined;
         const names = { text: table.columns[cols.text], textPair: cols.textPair !== null ? table.columns[cols.textPair] : null, label: cols.label !== null ? table.columns[cols.label] : null };
         const csv = predictionsCsv(names, rows, meta.labels, probs, meta.labelTexts, sets);
-        let summary = `${rows.length} predictions by the ${head.kind} head${sets ? ' (multi-label: predicted is a JSON list of labels)' : ''}${meta.calibration ? ` (probabilities at temperature ${meta.calibration.temperature.toFixed(3)})` : ''}`;
+        let summary = `${rows.length} predictions by the ${head.kind} head${sets ? ' (multi-label: predicted is a JSON list of labels)' : ''}`;
         const { correct, total } = predictionAccuracy(rows, meta.labels, probs);
         if (total) summary += `; accuracy ${((100 * correct) / total).toFixed(2)}% (${correct}/${total}, column '${names.label}')`;
         if (values.out) {

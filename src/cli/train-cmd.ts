@@ -181,6 +181,7 @@ function readTasks(a: ReturnType<typeof parseTrainArgs>): Task[] {
   let text = a.c.text;
   let textPair: string | null | undefined = a.c.textPair;
   const seen = new Set<string>(); // each file's warnings once, however many label columns read it
+  const support: string[] = []; // too few examples of a label: printed once every task has read without error
   for (const column of a.labelColumns) {
     const cols = { text, textPair, label: column, labels: a.labelRead };
     const full = readDataset(a.c.data, cols, undefined, seen);
@@ -191,13 +192,10 @@ function readTasks(a: ReturnType<typeof parseTrainArgs>): Task[] {
     const split = a.dev
       ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.labelColumns ? undefined : full.columns.label, labels: devRead }, undefined, seen)) }
       : splitDataset(full, { devFraction: a.devSplit ?? 0.1, seed: a.seed });
-    for (const w of labelSupportWarnings(split.train, split.dev)) {
-      const line = `labeltune: warning: ${a.c.data}${column ? ` (label column '${column}')` : ''}: ${w.message}`;
-      if (!seen.has(line)) console.error(line);
-      seen.add(line);
-    }
+    for (const w of labelSupportWarnings(split.train, split.dev)) support.push(`labeltune: warning: ${a.c.data}${column ? ` (label column '${column}')` : ''}: ${w.message}`);
     tasks.push({ name: a.labelColumns.length > 1 ? full.columns.label : '', ...split });
   }
+  for (const line of new Set(support)) console.error(line);
   return tasks;
 }
 
