@@ -252,7 +252,7 @@ describe('train in headless Chromium', () => {
     // Charts and results of the stopped run stay.
     expect(await lossPoints()).toBeGreaterThan(1);
     expect(await page.getByTestId('results-panel').textContent()).toMatch(/device lost/);
-    // The page gets a new device and puts the best checkpoint back as the active head.
+    // The page puts the worker's best checkpoint back as the active head, on its own engine.
     // (The run's device was the worker's; the page's own device reads back after destroy() in headless Chromium,
     // so the head may land on it: either is a restored, usable head.)
     await expect.poll(async () => page.getByTestId('train-error').textContent(), { timeout: 240_000, interval: 500 }).toMatch(/restored on (a new|the page's) GPU device|Restoring it on a new GPU device failed/);
