@@ -32,13 +32,8 @@ export interface RunRecipe {
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const notice = (msg: string) => useStudio.getState().setUse({ keepNotice: msg });
 
-let store: KeepStore = idbKeepStore;
-let live: { id: string; keeper: RunKeeper; recipe: RunRecipe } | null = null;
-
-/** Use another store (tests). */
-export function setKeepStore(s: KeepStore): void {
-  store = s;
-}
+const store: KeepStore = idbKeepStore;
+let live: { id: string; keeper: RunKeeper; recipe: RunRecipe; t0: number } | null = null;
 
 /** The id of the run this page is training, if any (its stored record is not 'interrupted'). */
 export function liveRunId(): string | null {
@@ -60,14 +55,17 @@ function guardLeaving(on: boolean): void {
 /** A run starts training: its record is saved now and every few seconds; leaving the page asks first. */
 export function onRunStart(record: RunRecord, recipe: RunRecipe): void {
   const keeper = new RunKeeper(realKeeperDeps(store, notice));
-  live = { id: record.id, keeper, recipe };
+  live = { id: record.id, keeper, recipe, t0: performance.now() };
   guardLeaving(true);
   keeper.progress(record);
 }
 
 /** The run's record grew (a step, an evaluation). */
 export function onRunProgress(record: RunRecord): void {
-  if (live?.id === record.id) live.keeper.progress(record);
+  if (live?.id !== record.id) return;
+  // The training time so far (the train workflow sets the final one when the run ends).
+  record.timings.train = (performance.now() - live.t0) / 1000;
+  live.keeper.progress(record);
 }
 
 /** The head file of a checkpoint: its parameters in a head on the page's engine, exported. */
@@ -113,10 +111,6 @@ function finalHead(record: RunRecord): (() => Promise<Uint8Array>) | null {
  */
 export async function keepRun(record: RunRecord): Promise<void> {
   const run = live?.id === record.id ? live : null;
-  if (run) {
-    live = null;
-    guardLeaving(false);
-  }
   try {
     const msg = run ? await run.keeper.finish(record, finalHead(record)) : (await keepRecord(store, record, null, headBudget())).notice;
     if (msg) notice(msg);
@@ -124,6 +118,12 @@ export async function keepRun(record: RunRecord): Promise<void> {
     const m = `The run ended but could not be saved to the history: ${message(err)}`;
     notice(m);
     if (useStudio.getState().trainStatus !== 'error') useStudio.getState().setTrain({ trainError: m });
+  } finally {
+    // Only now: until its final record is written, a history reload must not take it for an interrupted run.
+    if (run && live === run) {
+      live = null;
+      guardLeaving(false);
+    }
   }
 }
 

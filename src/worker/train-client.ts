@@ -2,7 +2,8 @@
 // (outcome promise, pause, resume, stop). Requests and responses are train-protocol.ts; the job and its outcome
 // are src/train/train-job.ts's types, which is all the store sees.
 // Design decisions:
-// - The job's arrays are COPIED into buffers of their own and those are transferred (packJob): the page keeps its
+// - The job's arrays are COPIED into buffers of their own and those are transferred (packJob, in slices of ~8 ms
+//   so the copy is no long task): the page keeps its
 //   encoded sets for the next run and the zero-shot preview, and no example drags a larger buffer along (the
 //   encoder hands out views into its batch outputs: cloning a view clones its whole buffer, which made posting a
 //   150-example job a 1.3 s main-thread task). The outcome's buffers come back transferred.
@@ -53,8 +54,7 @@ interface Pending {
  * A copy of `value` in which every typed array is a fresh array over a buffer of its own (exactly its bytes),
  * and those buffers, each once, for a transfer list. Plain objects and arrays are copied; anything else is kept.
  */
-export function packJob<T>(value: T): { value: T; transfer: ArrayBuffer[] } {
-  const transfer: ArrayBuffer[] = [];
+export function packValue<T>(value: T, transfer: ArrayBuffer[] = []): { value: T; transfer: ArrayBuffer[] } {
   const walk = (v: unknown): unknown => {
     if (ArrayBuffer.isView(v)) {
       const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
@@ -70,6 +70,41 @@ export function packJob<T>(value: T): { value: T; transfer: ArrayBuffer[] } {
     return v;
   };
   return { value: walk(value) as T, transfer };
+}
+
+/** Yield to the event loop (a macrotask), faster than setTimeout's clamp. */
+function yieldTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(0);
+  });
+}
+
+/**
+ * packValue over a whole job, example by example, yielding to the event loop every ~8 ms: copying the features
+ * of a large set is many milliseconds of main-thread work, which must not become one long task.
+ */
+export async function packJob(job: TrainJobSpec): Promise<{ value: TrainJobSpec; transfer: ArrayBuffer[] }> {
+  const transfer: ArrayBuffer[] = [];
+  let last = performance.now();
+  const list = async (xs: readonly TrainJobSpec['train'][number][]) => {
+    const out: TrainJobSpec['train'] = [];
+    for (const x of xs) {
+      out.push(packValue(x, transfer).value);
+      if (performance.now() - last > 8) {
+        await yieldTask();
+        last = performance.now();
+      }
+    }
+    return out;
+  };
+  const ctx = packValue(job.ctx, transfer).value;
+  const value: TrainJobSpec = { ...job, ctx, train: await list(job.train), dev: await list(job.dev) };
+  return { value, transfer };
 }
 
 /** Start the trainer worker (Vite bundles train-worker.ts as a module worker). */
@@ -92,15 +127,27 @@ export class TrainerClient {
   /** Start a run in the worker; see TrainRunHandle. */
   train(job: TrainJobSpec, cb: TrainRunCallbacks = {}): TrainRunHandle {
     const id = this.nextId++;
+    // Controls given while the job is still being packed are sent right after it.
+    const state = { posted: false, paused: false, stopped: false };
     const control = (type: 'pause' | 'resume' | 'stop') => () => {
-      if (this.pending.has(id)) this.post({ type, id: this.nextId++, target: id });
+      if (type === 'stop') state.stopped = true;
+      else state.paused = type === 'pause';
+      if (state.posted && this.pending.has(id)) this.post({ type, id: this.nextId++, target: id });
     };
     const outcome = this.dead
       ? Promise.reject(this.dead)
       : new Promise<TrainJobOutcome>((resolve, reject) => {
           this.pending.set(id, { cb, resolve: resolve as (v: unknown) => void, reject });
-          const packed = packJob(job);
-          this.worker.postMessage({ type: 'train', id, job: packed.value }, packed.transfer);
+          packJob(job).then(
+            (packed) => {
+              if (!this.pending.has(id)) return; // the worker died meanwhile
+              this.worker.postMessage({ type: 'train', id, job: packed.value }, packed.transfer);
+              state.posted = true;
+              if (state.paused) this.post({ type: 'pause', id: this.nextId++, target: id });
+              if (state.stopped) this.post({ type: 'stop', id: this.nextId++, target: id });
+            },
+            (err) => this.settle(id, (p) => p.reject(err)),
+          );
         });
     return { outcome, pause: control('pause'), resume: control('resume'), stop: control('stop') };
   }

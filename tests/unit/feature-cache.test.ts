@@ -21,7 +21,7 @@ async function tempDir(): Promise<string> {
   return d;
 }
 afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })));
 });
 
 const MODEL = 'f'.repeat(64);

@@ -29,10 +29,10 @@ function jobOf(features: EncodedExample[]): TrainJobSpec {
 }
 
 describe('packJob', () => {
-  it('copies every typed array into a buffer of its own, lists each for the transfer, and leaves the input as it was', () => {
+  it('copies every typed array into a buffer of its own, lists each for the transfer, and leaves the input as it was', async () => {
     const features = viewsIntoOneBuffer(5, 2, 3);
     const job = jobOf(features);
-    const { value, transfer } = packJob(job);
+    const { value, transfer } = await packJob(job);
     const first = value.train[0].features!;
     expect(first.tokens).not.toBe(features[0].tokens);
     expect(first.tokens.buffer.byteLength).toBe(2 * 3 * 4);
@@ -67,12 +67,14 @@ describe('TrainerClient', () => {
     };
     const client = new TrainerClient(worker);
     const run = client.train(jobOf(viewsIntoOneBuffer(2, 2, 1)));
-    expect(posted.map((m) => m.type)).toEqual(['train']);
+    run.pause();
+    // The job is packed first, then posted, then the pause given meanwhile.
+    await expect.poll(() => posted.map((m) => m.type)).toEqual(['train', 'pause']);
     listeners.error!({ message: 'boom', filename: 'train-worker.js', lineno: 3 } as ErrorEvent);
     await expect(run.outcome).rejects.toThrow(/The trainer worker failed: boom \(train-worker.js:3\)/);
     // Controls of a settled run send nothing; a new run is refused with the same reason.
     run.stop();
-    expect(posted).toHaveLength(1);
+    expect(posted).toHaveLength(2);
     await expect(client.train(jobOf([])).outcome).rejects.toThrow(/trainer worker failed/);
   });
 });
