@@ -67,14 +67,8 @@ describe('fine-tune the whole encoder in the studio', () => {
     await page.getByTestId('train-start').click();
     await expect.poll(status, { timeout: 30_000, interval: 50 }).not.toBe('idle');
 
-    // The worker times real steps before it trains: the whole run's estimate, and on this CPU adapter a warning.
-    const hint = async () => ((await page.getByTestId('size-hint').count()) ? text('size-hint') : `${await status()}: ${(await page.getByTestId('train-error').count()) ? await text('train-error') : ''}`);
-    await expect.poll(hint, { timeout: 300_000, interval: 100 }).toMatch(/^Measured before training.*: a step takes .+, so this run takes about/);
-    const fallback = await page.evaluate(async () => (await navigator.gpu.requestAdapter())?.info.isFallbackAdapter ?? false);
-    expect(await page.getByTestId('cpu-adapter-warning').count()).toBe(fallback ? 1 : 0);
-    console.info(`[e2e finetune] ${await text('size-hint')}`);
-
-    // Pause holds the steps, resume continues (the same run-control as every kind, in the trainer worker).
+    // Pause as soon as the run is in the worker (the steps are timed first, then every step waits at the pause
+    // gate): the step counter holds; resume continues. The same run-control as every kind.
     await expect.poll(status, { timeout: 60_000, interval: 50 }).toBe('training');
     await page.getByTestId('train-pause').click();
     await expect.poll(status, { timeout: 30_000, interval: 50 }).toBe('paused');
@@ -85,6 +79,13 @@ describe('fine-tune the whole encoder in the studio', () => {
     expect(await status()).toBe('paused');
     await page.getByTestId('train-resume').click();
     await expect.poll(status, { timeout: 30_000, interval: 50 }).not.toBe('paused');
+
+    // The worker times real steps before it trains: the whole run's estimate, and on this CPU adapter a warning.
+    const hint = async () => ((await page.getByTestId('size-hint').count()) ? text('size-hint') : `${await status()}: ${(await page.getByTestId('train-error').count()) ? await text('train-error') : ''}`);
+    await expect.poll(hint, { timeout: 300_000, interval: 100 }).toMatch(/^Measured before training.*: a step takes .+, so this run takes about/);
+    const fallback = await page.evaluate(async () => (await navigator.gpu.requestAdapter())?.info.isFallbackAdapter ?? false);
+    expect(await page.getByTestId('cpu-adapter-warning').count()).toBe(fallback ? 1 : 0);
+    console.info(`[e2e finetune] ${await text('size-hint')}`);
 
     const ended = async () => {
       const s = await status();
