@@ -180,6 +180,8 @@ describe('trained work is kept', () => {
 
   it('records a run whose trainer worker fails, with its reason', async () => {
     const known = new Set((await stored()).runs.map((r) => r.id));
+    note(`status before the second run: ${await status()}`);
+    await waitReady(); // the reload reset the form: the same small sample again
     await startLongRun();
     await expect.poll(async () => page.getByTestId('live-step').textContent(), { timeout: 120_000, interval: 100 }).toMatch(/[1-9]/);
     await page.evaluate(() => {

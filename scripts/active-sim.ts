@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       strategies: { type: 'string', default: 'random,margin,entropy,margin-diverse' },
       'no-write': { type: 'boolean', default: false },
       render: { type: 'boolean', default: false },
+      add: { type: 'boolean', default: false },
     },
   });
   if (values.render) return write(JSON.parse(readFileSync(join(root, `.cache/results/active-${values.set}.json`), 'utf8')), values['no-write']!);
@@ -127,8 +128,17 @@ async function main(): Promise<void> {
   }
   const outDir = join(root, '.cache/results');
   mkdirSync(outDir, { recursive: true });
+  const saved = join(outDir, `active-${values.set}.json`);
+  if (values.add && existsSync(saved)) {
+    // --add: keep the saved runs of other (seed, strategy) pairs (same set, schedule and budget only).
+    const old = JSON.parse(readFileSync(saved, 'utf8')) as { meta: ActiveMeta; runs: ActiveRun[] };
+    if (old.meta.seedSize !== seedSize || old.meta.step !== step || old.meta.budget !== budget) throw new Error(`--add: ${saved} has another schedule (seed size ${old.meta.seedSize}, step ${old.meta.step}, budget ${old.meta.budget})`);
+    const have = new Set(runs.map((r) => `${r.seed}/${r.strategy}`));
+    runs.unshift(...old.runs.filter((r) => !have.has(`${r.seed}/${r.strategy}`)));
+    seeds.splice(0, seeds.length, ...[...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b));
+  }
   const meta = { set: values.set!, title: spec.title, poolSize: pool.examples.length, testSize: test.examples.length, labels: L, seedSize, step, budget, seeds, fullAccuracy, command: `npm run results:active -- --set ${values.set} --seeds ${seeds.join(',')} --step ${step} --seed-size ${seedSize} --budget ${budget}`, time: new Date().toISOString() };
-  writeFileSync(join(outDir, `active-${values.set}.json`), JSON.stringify({ meta, runs }) + '\n');
+  writeFileSync(saved, JSON.stringify({ meta, runs }) + '\n');
   write({ meta, runs }, values['no-write']!);
 }
 

@@ -100,3 +100,14 @@ export function renderBudgetGoal(all: readonly BudgetRowView[], sets: readonly s
   lines.push(`- Goal (>= +2 points on at least 3 of 5 sets): ${met} of ${judged} sets run meet it — ${met >= 3 ? 'met' : 'NOT met'}${judged < sets.length ? ` (${sets.length - judged} set(s) not run)` : ''}.`);
   return lines.join('\n');
 }
+
+export const BUDGET_BEGIN = '<!-- budget:begin (written by `npm run results:budget -- --render` from .cache/results/budget.jsonl) -->';
+export const BUDGET_END = '<!-- budget:end -->';
+
+/** The page with the text between the budget markers replaced (the markers kept); an error if they are missing. */
+export function replaceBudgetSection(page: string, body: string): string {
+  const a = page.indexOf(BUDGET_BEGIN);
+  const b = page.indexOf(BUDGET_END);
+  if (a < 0 || b < a) throw new Error('the page has no budget markers (see docs/RESULTS.template.md, section "Equal budget")');
+  return page.slice(0, a + BUDGET_BEGIN.length) + '\n' + body.trim() + '\n' + page.slice(b);
+}

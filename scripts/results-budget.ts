@@ -9,7 +9,7 @@
 //
 //   npm run results:budget -- --set sst2,trec --seed 0 [--heads linear,ytuning,finetune] [--train 1000] [--tmax 64]
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { splitDataset, type Dataset } from '../src/data';
@@ -23,6 +23,7 @@ import { tokenExamples, type PairMode } from '../src/train/token-examples';
 import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
 import { correctnessString } from './results-stats';
+import { renderBudgetGoal, renderBudgetTables, replaceBudgetSection } from './results-budget-render';
 import { readSet, root, SETS } from './results-sets';
 
 export const budgetFile = join(root, '.cache/results/budget.jsonl');
@@ -148,6 +149,30 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
   }
 }
 
+/** Write the equal-budget tables and goal line between the budget markers of docs/RESULTS.md and its template. */
+function render(): void {
+  if (!existsSync(budgetFile)) throw new Error(`no equal-budget runs yet: ${budgetFile} is missing (run --set first)`);
+  const rows = readFileSync(budgetFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as BudgetRow);
+  const titles = Object.fromEntries(Object.entries(SETS).map(([k, v]) => [k, v.title]));
+  const order = ['linear', 'label', 'ytuning', 'label-attn-prefix', 'label-attn-prompt', 'prompt-tuning', 'prefix-tuning', 'ltuning-prompt', 'ltuning-prefix', 'finetune'];
+  const sets = Object.keys(SETS);
+  const adapters = [...new Set(rows.map((r) => r.adapter))].join('; ');
+  const commits = [...new Set(rows.map((r) => r.commit))].join(', ');
+  const body = [
+    `${rows.length} runs; adapter: ${adapters}; code at commit(s) ${commits}.`,
+    '',
+    renderBudgetTables(rows, sets, titles, order),
+    'Goal of issue 9 (fine-tuning beats the probe by >= 2 points on at least 3 of the 5 sets), on the means:',
+    '',
+    renderBudgetGoal(rows, sets, titles),
+  ].join('\n');
+  for (const name of ['docs/RESULTS.md', 'docs/RESULTS.template.md']) {
+    const p = join(root, name);
+    writeFileSync(p, replaceBudgetSection(readFileSync(p, 'utf8'), body));
+  }
+  console.log(`wrote the equal-budget section of docs/RESULTS.md (and its template) from ${rows.length} rows`);
+}
+
 function commitId(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
@@ -168,8 +193,10 @@ async function main(): Promise<void> {
       epochs: { type: 'string', default: '3' },
       batch: { type: 'string', default: '16' },
       'finetune-lr': { type: 'string', default: '1e-4' },
+      render: { type: 'boolean', default: false },
     },
   });
+  if (values.render) return render();
   if (!values.set) throw new Error('give --set NAME[,NAME...]');
   const heads = values.heads.split(',') as HeadKind[];
   for (const h of heads) if (!HEAD_KINDS.includes(h)) throw new Error(`unknown head "${h}"; choose from ${HEAD_KINDS.join(', ')}`);

@@ -25,7 +25,6 @@ import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, type HeadKind } fr
 import { Trainer } from '../src/train/trainer';
 import { correctnessString } from './results-stats';
 import { readSet, root, SETS } from './results-sets';
-import { renderBudgetGoal, renderBudgetTables, type BudgetRowView } from './results-budget-render';
 import type { TrainExample } from '../src/train/batches';
 
 const outFile = join(root, '.cache/results/results.jsonl');
@@ -229,11 +228,6 @@ function render(): void {
     const first = r.reduce((a, b) => (a.cachedTexts <= b.cachedTexts ? a : b));
     return `- ${SETS[s].title}: ${first.trainExamples + first.selectionExamples + first.evalExamples} texts, ${first.encodeSeconds.toFixed(1)} s with ${first.cachedTexts} from the feature cache (${first.ep})`;
   });
-  // The equal-budget runs (results-budget.ts): feature heads and token-id kinds on the same small subset.
-  const budgetPath = join(root, '.cache/results/budget.jsonl');
-  const budget = existsSync(budgetPath) ? readFileSync(budgetPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as BudgetRowView) : [];
-  const titles = Object.fromEntries(Object.entries(SETS).map(([k, v]) => [k, v.title]));
-  const budgetOrder = ['linear', 'label', 'ytuning', 'label-attn-prefix', 'label-attn-prompt', 'prompt-tuning', 'prefix-tuning', 'ltuning-prompt', 'ltuning-prefix', 'finetune'];
   const tpl = readFileSync(join(root, 'docs/RESULTS.template.md'), 'utf8');
   const out = tpl
     .replace('{{TABLE}}', renderTable(kept, sets, HEAD_KINDS))
@@ -242,9 +236,7 @@ function render(): void {
     .replace('{{ENCODE}}', encodeLines.join('\n'))
     .replace('{{ADAPTER}}', kept[0]?.adapter ?? 'unknown')
     .replace('{{COMMITS}}', [...new Set(kept.map((r) => r.commit))].join(', '))
-    .replace('{{ROWS}}', String(kept.length))
-    .replace('{{BUDGET}}', budget.length ? renderBudgetTables(budget, Object.keys(SETS), titles, budgetOrder) : '_No equal-budget runs yet._')
-    .replace('{{BUDGET_GOAL}}', budget.length ? renderBudgetGoal(budget, Object.keys(SETS), titles) : '_No equal-budget runs yet._');
+    .replace('{{ROWS}}', String(kept.length));
   writeFileSync(join(root, 'docs/RESULTS.md'), out);
   console.log(`wrote docs/RESULTS.md from ${kept.length} rows`);
 }

@@ -170,10 +170,12 @@ export function encoderTuningForwardRef(
       }
     }
   }
-  const N = lt ? 1 : L;
+  // classifier: L rows (baselines: all labels; L-Tuning 'per-label': row y for the pair scored with label y) or
+  // one shared row (L-Tuning 'shared', files from before per-label rows)
+  const N = r.classifier === 'shared' ? 1 : L;
   const s = affine(pooled, p['C.W'], p['C.b'], R, Cp, N);
   const logits = lt ? new Float64Array(B * L) : s;
-  if (lt) for (let q = 0; q < R; q++) logits[Math.floor(q / k) * L + rowLabel![q]] = s[q];
+  if (lt) for (let q = 0; q < R; q++) logits[Math.floor(q / k) * L + rowLabel![q]] = s[q * N + (N === 1 ? 0 : rowLabel![q])];
   return { logits, cache: { r, p, B, rowLabel, k, pooledLabels, attn, pooled, enc, meanPooled } };
 }
 
@@ -183,9 +185,9 @@ export function encoderTuningBackwardRef(cache: EncoderTuningRefCache, dLogits: 
   const { L, Cp, P: Pn, spec } = r;
   const lt = rowLabel !== null;
   const R = lt ? B * k : B;
-  const N = lt ? 1 : L;
+  const N = r.classifier === 'shared' ? 1 : L;
   const dS = new Float64Array(R * N);
-  if (lt) for (let q = 0; q < R; q++) dS[q] = Number(dLogits[Math.floor(q / k) * L + rowLabel[q]]);
+  if (lt) for (let q = 0; q < R; q++) dS[q * N + (N === 1 ? 0 : rowLabel[q])] = Number(dLogits[Math.floor(q / k) * L + rowLabel[q]]);
   else for (let i = 0; i < R * N; i++) dS[i] = Number(dLogits[i]);
   const g: P = {};
   const dCW = new Float64Array(Cp * N);

@@ -12,6 +12,7 @@ import { withGpu } from './gpu-session';
 import { loadHead, peekHeadFile } from './head-file';
 import { predictColumns } from './predict-cmd';
 import { softmaxRows } from '../train/inference';
+import { sigmoidAll } from '../train/multi-label';
 import { readsTokenIds } from '../train/token-inference';
 import { suggestRows, type Suggestion } from '../train/active/suggest';
 import { UNCERTAINTY_KINDS, type UncertaintyBy } from '../train/active/uncertainty';
@@ -108,7 +109,10 @@ export async function suggestCommand(argv: string[]): Promise<void> {
         if (values.diverse && readsTokenIds(head)) throw new UsageError(`--diverse spreads picks over cached encoder features, which a ${head.kind} head does not read; leave out --diverse`);
         const { logits, encoded } = await inferLogits(engine, head, session, rows, { pair: peeked.pair, batch: 64, label: 'encode', quiet: values.json! });
         const L = meta.labels.length;
-        const probs = softmaxRows(logits, L);
+        // The head's own probabilities: sigmoids for a multi-label head, its fitted temperature when calibrated.
+        const T = meta.calibration?.temperature ?? 1;
+        const multiLabel = meta.task?.multiLabel === true;
+        const probs = multiLabel ? sigmoidAll(logits, T) : softmaxRows(T === 1 ? logits : logits.map((z) => z / T), L);
         let diverse;
         if (values.diverse) {
           const C = encoded.features[0].pooled.length;
@@ -116,7 +120,7 @@ export async function suggestCommand(argv: string[]): Promise<void> {
           encoded.features.forEach((f, i) => features.set(f.pooled, i * C));
           diverse = { features, C, anchors: labelled };
         }
-        const sug = suggestRows(probs, L, { k, by, exclude: new Set(labelled), diverse });
+        const sug = suggestRows(probs, L, { k, by, multiLabel, exclude: new Set(labelled), diverse });
         const out = suggestLines(sug, probs, meta.labels, rows, lines, Math.min(top, L));
         if (values.json) console.log(JSON.stringify({ by, diverse: values.diverse, head: head.kind, rows: rows.length, labelled: labelled.length, suggestions: out }));
         else {

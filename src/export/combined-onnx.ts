@@ -181,7 +181,9 @@ export async function combineEncoderAndHead(encoder: EncoderFiles, headOnnx: Uin
   if (pooledB) wires.set('pooled_b', glueName(pooledB));
   for (const v of hg.input ?? []) if (!wires.has(v.name!)) throw new CombinedOnnxError(`the head model has an input "${v.name}" the combined model cannot feed`);
   if (sideBySide !== (hg.input ?? []).some((v) => v.name === 'pooled_b')) throw new CombinedOnnxError('the head model\'s pooled_b input does not match its tokenizer.pair metadata');
-  const headOut = new Map([['logits', 'logits'], ['probabilities', 'probabilities']]);
+  // logits, probabilities and (multi-label heads) predicted, exactly as the head model names them (./head-outputs.ts).
+  const outNames = (hg.output ?? []).map((o) => o.name!);
+  const headOut = new Map(outNames.map((n) => [n, n]));
   const renameHead = (n: string) => (n === '' ? '' : (wires.get(n) ?? headOut.get(n) ?? `head/${n}`));
   const headNodes = (hg.node ?? []).map((n) => cloneNode(n, renameHead, 'head/'));
   const headInits = (hg.initializer ?? []).map((t) => onnx.TensorProto.create({ ...t, name: renameHead(t.name!) }));
@@ -203,7 +205,7 @@ export async function combineEncoderAndHead(encoder: EncoderFiles, headOnnx: Uin
     graph: onnx.GraphProto.create({
       name: `${eg.name ?? 'encoder'}+labeltune-head`,
       input: [...(eg.input ?? []), ...inputsB],
-      output: [outVi('logits'), outVi('probabilities')],
+      output: outNames.map(outVi),
       initializer: [...(eg.initializer ?? []), ...glueInits, ...headInits],
       sparseInitializer: eg.sparseInitializer ?? [],
       valueInfo: eg.valueInfo ?? [],

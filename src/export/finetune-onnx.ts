@@ -6,6 +6,7 @@
 // whole initializer, its transpose (Gemm transB), or a column slice of a fused one (USE-lite's q|k|v), the
 // slices written into the fused initializer — so the graph, its ops and constants are never rebuilt, and
 // onnxruntime runs exactly the nodes it ran before fine-tuning. No GPU is needed: the head file holds every value.
+import { headOutputs } from './head-outputs';
 import onnxProto from 'onnx-proto';
 import { headEntry } from '../heads/registry';
 import { finetunedSpec } from '../heads/kinds/finetune';
@@ -122,8 +123,7 @@ function classifierOnnx(src: HeadSource): Uint8Array {
   const P = new OnnxParams(g, classifier);
   const logits = linear(g, x, P.get('param.classifier.W', [D, L]), P.get('param.classifier.b', [L]));
   P.finish();
-  g.output(g.node('Identity', [logits], {}, 'logits'), 'float', ['batch', L]);
-  g.output(g.node('Softmax', [logits], { axis: -1 }, 'probabilities'), 'float', ['batch', L]);
+  headOutputs(g, logits, L, src.meta);
   return g.toBytes({ producerName: 'labeltune', docString: `labeltune finetune classifier (${L} labels)`, metadata: headOnnxMetadata(src) });
 }
 

@@ -4,8 +4,10 @@
 //            attention_mask (batch, tokens) float32    1 = real token, 0 = padding (a key is kept iff >= 0.5)
 //            pooled (batch, C) float32                 the pooled vector (side A's for pairs encoded side by side)
 //            pooled_b (batch, C) float32               side B's pooled vector; only for tokenizer.pair "side-by-side"
-//   outputs  logits (batch, L), probabilities (batch, L) = softmax(logits) (for L-Tuning: over the per-label
-//            match logits, so its argmax is the predicted label)
+//   outputs  logits (batch, L), probabilities (batch, L) = softmax(logits / T) (for L-Tuning: over the per-label
+//            match logits, so its argmax is the predicted label); T the calibration temperature (1 when none);
+//            multi-label heads: probabilities = sigmoid(logits / T) and predicted (batch, L) = 1.0 where
+//            probabilities >= the label's tuned threshold, else 0.0 (./head-outputs.ts)
 // Every head has all of token_states / attention_mask / pooled (a uniform interface; heads that do not read the
 // token states leave them unused). For pairs encoded side by side, token_states holds side A's rows then side B's
 // (as the feature cache does), masked as one sequence. Each kind's nodes are its registry entry's `onnx`
@@ -17,6 +19,8 @@ import { cInt, HeadOnnxError, OnnxParams, type HeadInputs, type HeadSource } fro
 import { HEAD_KINDS, headEntry, isHeadKind } from '../heads/registry';
 import { HEAD_FORMAT, HEAD_FORMAT_VERSION, HeadFileError, type HeadMeta, type PairHandling } from '../heads/serialize';
 import { readSafetensors } from '../heads/safetensors';
+import { readTaskMetadata, taskMetadata, unsupportedVersion } from '../heads/head-task';
+import { headOutputs } from './head-outputs';
 import { Graph } from '../onnx/graph';
 
 export { HeadOnnxError, type HeadInputs, type HeadSource } from '../heads/kind-entry';
@@ -39,7 +43,7 @@ function jsonField(md: Record<string, string>, key: string): unknown {
 export function readHeadFile(bytes: Uint8Array): HeadSource {
   const { tensors, metadata: md } = readSafetensors(bytes);
   if (md.format !== HEAD_FORMAT) throw new HeadFileError(`format is ${JSON.stringify(md.format ?? null)}, expected "${HEAD_FORMAT}" (not a labeltune head export)`);
-  if (md.version !== HEAD_FORMAT_VERSION) throw new HeadFileError(`format version ${md.version} is not supported (this build reads version ${HEAD_FORMAT_VERSION}); re-export the head`);
+  if (md.version !== '2' && md.version !== '3') throw new HeadFileError(unsupportedVersion(String(md.version), HEAD_FORMAT_VERSION));
   const kind = md.kind;
   if (!isHeadKind(kind)) throw new HeadFileError(`unknown head kind "${kind}" (known: ${HEAD_KINDS.join(', ')})`);
   const config = jsonField(md, 'config');
@@ -56,6 +60,8 @@ export function readHeadFile(bytes: Uint8Array): HeadSource {
     metrics: jsonField(md, 'metrics') as HeadMeta['metrics'],
     createdAt: md.created_at,
   };
+  const labelCount = Array.isArray(meta.labels) ? meta.labels.length : 0;
+  Object.assign(meta, readTaskMetadata(md, md.version, labelCount));
   return { kind, config: config as Record<string, unknown>, tensors, meta };
 }
 
@@ -86,6 +92,7 @@ export function headOnnxMetadata(src: HeadSource): Record<string, string> {
     metrics: JSON.stringify(m.metrics),
     created_at: m.createdAt ?? '',
     attention_mask: 'float32',
+    ...taskMetadata(m.task, m.calibration, m.labels.length),
   };
 }
 
@@ -100,7 +107,6 @@ export function headSourceToOnnx(src: HeadSource): Uint8Array {
     pooledB: src.meta.tokenizer.pair === 'side-by-side' ? g.input('pooled_b', 'float', ['batch', C]) : null,
   };
   const { logits, L } = buildHeadNodes(g, src, io);
-  g.output(g.node('Identity', [logits], {}, 'logits'), 'float', ['batch', L]);
-  g.output(g.node('Softmax', [logits], { axis: -1 }, 'probabilities'), 'float', ['batch', L]);
+  headOutputs(g, logits, L, src.meta);
   return g.toBytes({ producerName: 'labeltune', docString: `labeltune ${src.kind} head (${L} labels) for encoder ${src.meta.encoder.name}`, metadata: headOnnxMetadata(src) });
 }

@@ -39,6 +39,8 @@ export interface HeadContext {
   encoderSpec?: EncoderSpec;
   /** Layer-wise learning-rate decay for kinds that train encoder layers (1 = off). */
   layerDecay?: number;
+  /** false: the head will only run forward (it gets trained values written in); a kind may skip its gradients. */
+  trainable?: boolean;
 }
 
 /** What a loader may need beyond the file: the base encoder's graph (fine-tuned models are stored on top of it). */

@@ -11,9 +11,17 @@
 //   ignores a shift shared by all tokens.
 // - Label token states h = M(y) are normalised to unit rms per token (constant, frozen) before any trainable map:
 //   USE-lite's states have norms ~30-45, which made the first L-Tuning heads collapse (DESIGN.md §1).
-// - The L-Tuning heads score (text, label) PAIRS with one shared classifier c on the encoder's pooled output; the
-//   baselines have no label input, so their classifier has one row per label (logits (B, L) from one encoder
-//   pass per text) — the only way a label can change their score.
+// - Classifier: every head has one classifier row (and bias) per label on the encoder's pooled output, the SAME
+//   classifier for the L-Tuning heads and the baselines (the paper compares them with one classifier). The
+//   baselines score all L labels from one pass per text; an L-Tuning head scores the pair (text, label y) on
+//   the pass conditioned on y with row y: s = pooled(text; y) . C.W[:, y] + C.b[y]. Files from before this
+//   (config without `classifier`) hold ONE shared row for the L-Tuning heads ('shared') and load as such.
+//   Why: with one shared row the label prior of the true pairs (e.g. 64% positive) can only be learned through
+//   the prefix/prompt, and that is what the first steps learned: a constant predictor (notes/hl.md).
+// - Learning rates: the label maps Z.W and G.W train at lr / d (`lrScale`): Adam moves every weight by ~lr per
+//   step, and a fan-in-d map of unit-rms label states then moves its output by ~lr * d (0.5 per step on USE-lite
+//   at lr 1e-3, against prefix values of rms 1) — the label prefix jumped to the label prior in a step or two.
+//   At lr / d the prefix/prompt moves ~lr per step, as the baselines' own prefix/prompt rows do.
 // - lt-prompt: G maps the label states (width d = hiddenSize) to the encoder's INPUT width E (USE-lite: 512 ->
 //   256); the prompt length is the longest label's token count, shorter labels' extra rows are G(0) = G's bias
 //   (the WGSL encoder attends every prompt row; a per-row prompt mask would remove this).
@@ -36,8 +44,12 @@ export interface EncoderTuningConfig {
   P?: number;
   /** Label token states, one per label (lt-prefix, lt-prompt). */
   labelStates?: LabelStates[];
+  /** L-Tuning heads: 'per-label' classifier rows (default) or one 'shared' row (files from before it). */
+  classifier?: EncoderTuningClassifier;
   seed?: number;
 }
+
+export type EncoderTuningClassifier = 'per-label' | 'shared';
 
 export interface EncoderTuningResolved {
   method: EncoderTuningMethod;
@@ -54,6 +66,8 @@ export interface EncoderTuningResolved {
   Cp: number;
   /** Per layer heads*headDim (prefix key/value width). */
   widths: number[];
+  /** Classifier rows: one per label, or one shared by all labels (L-Tuning files from before per-label rows). */
+  classifier: EncoderTuningClassifier;
   /** (L, lmax, d) unit-rms label states, zero rows past each label's length; (L, lmax) mask. lmax 0 for baselines. */
   lmax: number;
   labelTokens: Float64Array;
@@ -100,6 +114,8 @@ export function resolveEncoderTuning(c: EncoderTuningConfig): EncoderTuningResol
     });
   }
   const P = method === 'lt-prompt' ? lmax : (c.P ?? ENCODER_TUNING_DEFAULT_P);
+  const classifier = c.classifier ?? 'per-label';
+  if (classifier !== 'per-label' && (classifier !== 'shared' || !lt)) throw new Error(`${what}: classifier must be "per-label"${lt ? ' or "shared"' : ''}, got ${JSON.stringify(classifier)}`);
   if (!Number.isInteger(P) || P < 1 || P > 256) throw new Error(`${what}: prefix/prompt length P must be an integer in [1, 256], got ${P}`);
   return {
     method,
@@ -111,6 +127,7 @@ export function resolveEncoderTuning(c: EncoderTuningConfig): EncoderTuningResol
     E: spec.embedWidth,
     Cp: pooledWidthOf(spec),
     widths: spec.layers.map((x) => x.heads * x.headDim),
+    classifier,
     lmax,
     labelTokens,
     labelMask,
@@ -121,6 +138,8 @@ export interface ParamSpec {
   name: string;
   shape: number[];
   decay: boolean;
+  /** Learning-rate multiplier (the label maps: 1/d, see the header); default 1. */
+  lrScale?: number;
 }
 
 /** Every trainable tensor, in a fixed order. */
@@ -132,13 +151,13 @@ export function encoderTuningParamSpecs(r: EncoderTuningResolved): ParamSpec[] {
       out.push({ name: 'F.w', shape: [d], decay: false });
       r.widths.forEach((W, l) => {
         for (const kv of ['k', 'v']) {
-          out.push({ name: `Z.${l}.${kv}.W`, shape: [d, P * W], decay: true });
+          out.push({ name: `Z.${l}.${kv}.W`, shape: [d, P * W], decay: true, lrScale: 1 / d });
           out.push({ name: `Z.${l}.${kv}.b`, shape: [P * W], decay: false });
         }
       });
       break;
     case 'lt-prompt':
-      out.push({ name: 'G.W', shape: [d, E], decay: true }, { name: 'G.b', shape: [E], decay: false });
+      out.push({ name: 'G.W', shape: [d, E], decay: true, lrScale: 1 / d }, { name: 'G.b', shape: [E], decay: false });
       break;
     case 'prefix':
       r.widths.forEach((W, l) => {
@@ -149,7 +168,7 @@ export function encoderTuningParamSpecs(r: EncoderTuningResolved): ParamSpec[] {
       out.push({ name: 'prompt', shape: [P, E], decay: false });
       break;
   }
-  const N = r.method === 'lt-prefix' || r.method === 'lt-prompt' ? 1 : L;
+  const N = r.classifier === 'shared' ? 1 : L;
   out.push({ name: 'C.W', shape: [Cp, N], decay: true }, { name: 'C.b', shape: [N], decay: false });
   return out;
 }

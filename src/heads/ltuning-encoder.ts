@@ -66,6 +66,8 @@ interface Step {
   scat: GpuTensor | null; // (B*L, R) one-hot scatter of pair scores to logits
   pooled: GpuTensor; // (R, C')
   score: GpuTensor | null; // (R, 1)
+  /** Per-label classifier: row y of C.W for each pair (R, C'). */
+  wsel?: GpuTensor;
   extras: EncoderExtras;
   /** lt-prefix: the label pooling's query (L, d), output (L, d), probs; per (layer, k|v) the (L, P*W) label maps. */
   q?: GpuTensor;
@@ -104,11 +106,11 @@ export class EncoderTuningHead implements Head {
     this.encoder = new WgslEncoder(e, r.spec);
     if (this.encoder.pooledWidth !== r.Cp) throw new Error(`${this.kind}: the encoder pools to ${this.encoder.pooledWidth}, the config expects ${r.Cp}`);
     const values = init ? null : encoderTuningInit(r);
-    this.params = encoderTuningParamSpecs(r).map(({ name, shape, decay }) => {
+    this.params = encoderTuningParamSpecs(r).map(({ name, shape, decay, lrScale }) => {
       const v = init?.[name] ?? values?.[name];
       const n = shape.reduce((a, b) => a * b, 1);
       if (!v || v.length !== n) throw new Error(`${this.kind}: initial ${name} has ${v?.length ?? 0} values, shape [${shape}] needs ${n}`);
-      const p: HeadParam = { name, value: e.tensor(shape, `${this.kind}.${name}`, Float32Array.from(v)), grad: e.zeros(shape, `${this.kind}.d${name}`), decay };
+      const p: HeadParam = { name, value: e.tensor(shape, `${this.kind}.${name}`, Float32Array.from(v)), grad: e.zeros(shape, `${this.kind}.d${name}`), decay, ...(lrScale ? { lrScale } : {}) };
       this.p[name] = p;
       return p;
     });
@@ -232,7 +234,15 @@ export class EncoderTuningHead implements Head {
     st.pooled = fwd.pooled;
     if (this.scoresPairs) {
       st.score = t([R, 1], 'score');
-      matmul(e, fwd.pooled, this.p['C.W'].value, st.score, { M: R, K: Cp, N: 1, bias: this.p['C.b'].value, bBatched: false });
+      if (r.classifier === 'shared') {
+        matmul(e, fwd.pooled, this.p['C.W'].value, st.score, { M: R, K: Cp, N: 1, bias: this.p['C.b'].value, bBatched: false });
+      } else {
+        // row y of the classifier for pair q = (text, y): wsel (R, Cp) = sel (R, L) C.W^T; s_q = pooled_q . wsel_q + C.b[y]
+        st.wsel = t([R, Cp], 'classifierRows');
+        matmul(e, sel!, this.p['C.W'].value, st.wsel, { M: R, K: L, N: Cp, transB: true, bBatched: false });
+        matmul(e, fwd.pooled, st.wsel, st.score, { batch: R, M: 1, K: Cp, N: 1 });
+        matmul(e, sel!, this.p['C.b'].value, st.score, { M: R, K: L, N: 1, bBatched: false, accumulate: true });
+      }
       matmul(e, scat!, st.score, this.logits, { M: B * L, K: R, N: 1, bBatched: false });
     } else {
       matmul(e, fwd.pooled, this.p['C.W'].value, this.logits, { M: B, K: Cp, N: L, bias: this.p['C.b'].value, bBatched: false });
@@ -260,8 +270,16 @@ export class EncoderTuningHead implements Head {
       const dS = t([R, 1], 'dScore');
       // dS (R, 1) = scat^T (R, B*L) dLogits (B*L, 1)
       matmul(e, st.scat!, dLogits, dS, { M: R, K: B * L, N: 1, transA: true, bBatched: false });
-      matmulBackward(e, { A: st.pooled, B: CW.value, dY: dS, dA: dPooled, dB: CW.grad }, { M: R, K: Cp, N: 1, bBatched: false, accumulateDB: true });
-      biasGrad(e, dS, Cb.grad, { rows: R, N: 1 });
+      if (r.classifier === 'shared') {
+        matmulBackward(e, { A: st.pooled, B: CW.value, dY: dS, dA: dPooled, dB: CW.grad }, { M: R, K: Cp, N: 1, bBatched: false, accumulateDB: true });
+        biasGrad(e, dS, Cb.grad, { rows: R, N: 1 });
+      } else {
+        const dWsel = t([R, Cp], 'dClassifierRows');
+        matmul(e, dS, st.wsel!, dPooled, { batch: R, M: 1, K: 1, N: Cp, transB: true }); // dPooled_q = dS_q wsel_q
+        matmul(e, dS, st.pooled, dWsel, { batch: R, M: 1, K: 1, N: Cp }); // dWsel_q = dS_q pooled_q
+        matmul(e, dWsel, st.sel!, CW.grad, { M: Cp, K: R, N: L, transA: true, bBatched: false, accumulate: true });
+        matmul(e, st.sel!, dS, Cb.grad, { M: L, K: R, N: 1, transA: true, bBatched: false, accumulate: true });
+      }
     } else {
       matmulBackward(e, { A: st.pooled, B: CW.value, dY: dLogits, dA: dPooled, dB: CW.grad }, { M: B, K: Cp, N: L, bBatched: false, accumulateDB: true });
       biasGrad(e, dLogits, Cb.grad, { rows: B, N: L });

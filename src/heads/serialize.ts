@@ -17,12 +17,20 @@ import type { Head } from './head';
 import { HeadFileError, IMPORT_LIMITS, int, type Config } from './kind-entry';
 import { HEAD_KINDS, headEntry, isHeadKind, type HeadKind } from './registry';
 import { readSafetensors, writeSafetensors, type F32Tensor } from './safetensors';
+import { readTaskMetadata, taskMetadata, unsupportedVersion, type HeadCalibration, type HeadTask } from './head-task';
 
 export { HeadFileError, IMPORT_LIMITS } from './kind-entry';
 
 export const HEAD_FORMAT = 'labeltune-head';
-/** 2: encoder_hash is the encoder identity (model + tokenizer + config + code version); 1 held the model's hash. */
-export const HEAD_FORMAT_VERSION = '2';
+/**
+ * 2: encoder_hash is the encoder identity (model + tokenizer + config + code version); 1 held the model's hash.
+ * 3: a multi-label head (./head-task.ts); single-label heads are still written as 2.
+ */
+export const HEAD_FORMAT_VERSION = '3';
+/** The version a head is written as: 3 only for multi-label heads, so older readers keep opening the rest. */
+export function headFormatVersion(meta: Pick<HeadMeta, 'task'>): string {
+  return meta.task?.multiLabel ? '3' : '2';
+}
 
 /** How pairs reach the encoder: single texts only, two texts encoded separately, or the model's pair input. */
 export type PairHandling = 'none' | 'side-by-side' | 'pair-input';
@@ -41,6 +49,10 @@ export interface HeadMeta {
   metrics: { accuracy: number; macroF1: number } & Record<string, unknown>;
   /** ISO-8601 time of export (set by exportHead when absent). */
   createdAt?: string;
+  /** Multi-label heads: sigmoid per label with tuned thresholds (./head-task.ts). Absent: single-label softmax. */
+  task?: HeadTask;
+  /** Temperature scaling fitted on dev (./head-task.ts). */
+  calibration?: HeadCalibration;
 }
 
 /** What the loaded head must match. */
@@ -91,7 +103,7 @@ export async function exportHead(head: Head, meta: HeadMeta): Promise<Uint8Array
   Object.assign(tensors, extra);
   const metadata: Record<string, string> = {
     format: HEAD_FORMAT,
-    version: HEAD_FORMAT_VERSION,
+    version: headFormatVersion(meta),
     kind,
     config: JSON.stringify(config),
     labels: JSON.stringify(meta.labels),
@@ -102,6 +114,7 @@ export async function exportHead(head: Head, meta: HeadMeta): Promise<Uint8Array
     training: JSON.stringify(meta.training),
     metrics: JSON.stringify(meta.metrics),
     created_at: meta.createdAt ?? new Date().toISOString(),
+    ...taskMetadata(meta.task, meta.calibration, head.labels),
   };
   return writeSafetensors(tensors, metadata);
 }
@@ -159,7 +172,7 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
   if (version === '1') {
     throw new HeadFileError('format version 1 recorded only the model\'s hash, not the tokenizer the head was trained under, so it cannot be checked against this encoder; retrain the head with this build');
   }
-  if (version !== HEAD_FORMAT_VERSION) throw new HeadFileError(`format version ${version} is not supported (this build reads version ${HEAD_FORMAT_VERSION}); re-export the head`);
+  if (version !== '2' && version !== '3') throw new HeadFileError(unsupportedVersion(version, HEAD_FORMAT_VERSION));
   const encoder = { name: need(md, 'encoder_name'), hash: need(md, 'encoder_hash') };
   if (encoder.hash !== opts.encoderHash) {
     const loaded = opts.encoderName ?? 'the loaded encoder';
@@ -193,6 +206,7 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
   const training = obj(json(md, 'training'), 'metadata "training"');
   const metrics = obj(json(md, 'metrics'), 'metadata "metrics"') as HeadMeta['metrics'];
   const createdAt = need(md, 'created_at');
+  const taskMeta = readTaskMetadata(md, version, L);
   // The exact tensor set, shapes and finite values.
   for (const name of Object.keys(tensors)) if (!expected.shapes.has(name)) throw new HeadFileError(`unexpected tensor "${name}" for a ${k} head`);
   for (const [name, shape] of expected.shapes) {
@@ -203,5 +217,5 @@ export function importHead(e: GpuEngine, bytes: Uint8Array, opts: ImportOptions)
     if (bad >= 0) throw new HeadFileError(`tensor "${name}" holds a non-finite value (${t.data[bad]}) at index ${bad}`);
   }
   const head = codec.load(e, config, tensors, L, { encoderSpec: opts.encoderSpec, trainable: opts.trainable });
-  return { head, meta: { labels, labelTexts, encoder, tokenizer: { tmax, pair: tok.pair as PairHandling }, training, metrics, createdAt } };
+  return { head, meta: { labels, labelTexts, encoder, tokenizer: { tmax, pair: tok.pair as PairHandling }, training, metrics, createdAt, ...taskMeta } };
 }

@@ -5,10 +5,10 @@
 import { fmtCount, listLines, summarizeIssues } from '../data/errors';
 import { parse } from '../data/parse';
 import { sniff } from '../data/sniff';
-import { argmaxRows, headLogits, softmaxRows } from '../train/inference';
+import { argmaxRows, softmaxRows } from '../train/inference';
 import { predictionAccuracy, predictionsCsv, type PredictionRow } from '../train/prediction-csv';
 import { getActiveHead } from './active-head';
-import { syncCacheStats } from './encoder-workflows';
+import { activeHeadLogits } from './head-input';
 import { labelColumn, predictColumns, predictInputs, type PredictColumns } from './predict-columns';
 import { useStudio } from './store';
 import { headReadsPairs, message, ready } from './use-ready';
@@ -111,7 +111,7 @@ export async function runBatch(): Promise<void> {
   };
   const r = ready();
   if (typeof r === 'string') return patch({ status: 'error', error: r });
-  const { head, client, e } = r;
+  const { head } = r;
   const pairHead = headReadsPairs(head.info);
   if (pairHead && b0.chosen.textPair === undefined) return patch({ status: 'error', error: 'This head reads sentence pairs: pick the second text column.' });
   if (data.inputs.length === 0) return patch({ status: 'error', error: 'No rows with a text to predict: pick the column that holds the texts.' });
@@ -123,14 +123,10 @@ export async function runBatch(): Promise<void> {
   const t0 = performance.now();
   patch({ headId: head.info.id, status: 'encoding', progress: { done: 0, total: inputs.length }, error: null, counts: null, accuracy: null });
   try {
-    const features = await client.encode(inputs, { tmax: head.info.tmax, signal: ctl.signal, onProgress: (p) => patch({ progress: { done: p.done, total: p.total } }) });
-    syncCacheStats();
-    patch({ status: 'predicting', progress: { done: 0, total: inputs.length } });
-    const logits = await headLogits(e, head.head, features, {
-      tmax: head.info.tmax,
-      pair: head.info.pair,
+    const { logits } = await activeHeadLogits(r, inputs, {
       signal: ctl.signal,
-      onProgress: (done, total) => patch({ progress: { done, total } }),
+      onEncode: (done, total) => patch({ progress: { done, total } }),
+      onPredict: (done, total) => patch(done === 0 ? { status: 'predicting', progress: { done, total } } : { progress: { done, total } }),
     });
     const L = head.head.labels;
     const labels = head.info.meta.labels;

@@ -5,7 +5,7 @@
 // once it is lost; the page's engine is started again only if its own device was lost too.
 import type { EncoderInfo } from '../encoder/types';
 import { headMeta } from '../heads/head-meta';
-import type { HeadContext, HeadKind } from '../heads/registry';
+import { headEntry, type HeadContext, type HeadKind } from '../heads/registry';
 import type { Checkpoint } from '../train/train-job';
 import { setActiveHead } from './active-head';
 import type { CurrentDataset } from './data-prep';
@@ -44,7 +44,7 @@ export async function finishDeviceLost(record: RunRecord, lostMsg: string, best:
     const meta = headMeta({
       labels: record.labels,
       labelTexts: r.labelTexts,
-      encoder: r.info,
+      encoder: { ...r.info, hasPairInput: r.info.hasPairInput || headEntry(r.kind).pairs === 'joint' },
       tmax,
       pairData: r.ds.pair,
       training: { data: r.ds.name, head: r.kind, epochs: r.form.epochs, batch: r.form.batchSize, lr: r.form.lr, seed: r.form.seed, bestEpoch: best.rec.epoch + 1, run: record.id, stoppedBy: 'device-lost' },

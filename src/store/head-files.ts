@@ -4,6 +4,8 @@
 // DOM); an import that fails leaves the current head in place, because setActiveHead runs only after every check.
 import { loadModelSource } from '../encoder/sources';
 import { exportCombinedOnnx, exportHeadOnnxFromFile } from '../export';
+import { headEntry, isHeadKind } from '../heads/registry';
+import { readSafetensors } from '../heads/safetensors';
 import { exportHead, importHead } from '../heads/serialize';
 import { getActiveHead, setActiveHead, type ActiveHeadInfo } from './active-head';
 import { safeFileName, type DownloadFile } from './batch-predict';
@@ -11,6 +13,7 @@ import { getCurrentSource, getEncoderClient } from './encoder-workflows';
 import { useStudio } from './store';
 import { message, ready, type ActiveHead } from './use-ready';
 import type { ExportKind } from './use-slice';
+import { wgslModel } from './wgsl-model';
 import { getEngine } from './workflows';
 
 const set = (patch: Parameters<ReturnType<typeof useStudio.getState>['setUse']>[0]) => useStudio.getState().setUse(patch);
@@ -79,6 +82,16 @@ export async function exportActiveHead(kind: ExportKind): Promise<DownloadFile |
   }
 }
 
+/** Whether a head file's kind runs the encoder in WGSL (token ids); a file that does not parse is importHead's to refuse. */
+function readsGraph(bytes: Uint8Array): boolean {
+  try {
+    const kind = readSafetensors(bytes).metadata.kind;
+    return kind !== undefined && isHeadKind(kind) && headEntry(kind).input === 'token-ids';
+  } catch {
+    return false;
+  }
+}
+
 /** Import a .safetensors head; on any refusal the current head stays and the reason is shown. */
 export async function importHeadFile(file: File): Promise<void> {
   set({ importBusy: true, importError: null, importNotice: null });
@@ -90,7 +103,9 @@ export async function importHeadFile(file: File): Promise<void> {
     if (!/\.safetensors$/i.test(file.name)) throw new Error(`'${file.name}' is not a .safetensors file: pick a head exported by LabelTune (name.safetensors)`);
     const bytes = new Uint8Array(await file.arrayBuffer());
     if (bytes.length === 0) throw new Error(`'${file.name}' is empty`);
-    const { head, meta } = importHead(e, bytes, { encoderHash: client.info.hash, encoderName: client.info.name, encoderWidth: client.info.hiddenSize });
+    // Kinds that run the encoder in WGSL load on top of the model's graph; loaded for inference only (no gradients).
+    const encoderSpec = readsGraph(bytes) ? (await wgslModel()).spec : undefined;
+    const { head, meta } = importHead(e, bytes, { encoderHash: client.info.hash, encoderName: client.info.name, encoderWidth: client.info.hiddenSize, encoderSpec, trainable: false });
     const info: ActiveHeadInfo = {
       id: `imported:${file.name}`,
       kind: head.kind,

@@ -13,10 +13,12 @@ const set = (patch: Parameters<ReturnType<typeof useStudio.getState>['setUse']>[
 /** Read the stored runs (validated; unreadable ones listed in historySkipped). */
 export async function loadHistory(): Promise<void> {
   try {
+    // Taken before the read: a run that ends meanwhile is read in its final state, never as 'running'.
+    const liveId = liveRunId();
     const listed = await listRunsChecked();
     let runs = listed.runs;
     try {
-      runs = await markInterrupted(idbKeepStore, runs, liveRunId());
+      runs = await markInterrupted(idbKeepStore, runs, liveId);
     } catch (err) {
       set({ keepNotice: `Runs left unfinished by a closed page could not be marked interrupted: ${message(err)}` });
     }

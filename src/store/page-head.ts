@@ -43,13 +43,18 @@ export async function headOnPage(kind: HeadKind, ctx: HeadContext, values: reado
   }
 }
 
-/** A head of `kind` on `e` holding `values` (head.params order), read back once: a dead device fails here. */
+/**
+ * A head of `kind` on `e` holding `values` (head.params order), read back once: a dead device fails here. It only
+ * runs forward here, so it is built for inference (`trainable: false`: a fine-tuned encoder gets no gradients on
+ * the page); such a head lists its tensors in `weights`, in the same order.
+ */
 export async function headWithParams(e: GpuEngine, kind: HeadKind, ctx: HeadContext, values: readonly Float32Array[]): Promise<Head> {
-  const head = buildHead(e, kind, ctx);
+  const head = buildHead(e, kind, { ...ctx, trainable: false });
   try {
-    if (head.params.length !== values.length) throw new Error(`the ${kind} head has ${head.params.length} parameter tensors but ${values.length} came back from training`);
-    head.params.forEach((p, i) => p.value.write(values[i]));
-    if (head.params.length) await head.params[0].value.read();
+    const targets = head.weights ?? head.params;
+    if (targets.length !== values.length) throw new Error(`the ${kind} head has ${targets.length} parameter tensors but ${values.length} came back from training`);
+    targets.forEach((p, i) => p.value.write(values[i]));
+    if (targets.length) await targets[0].value.read();
     else await e.sync();
     return head;
   } catch (err) {

@@ -5,9 +5,10 @@
 import type { EncodedExample } from '../encoder/types';
 import type { Head } from '../heads/head';
 import { packBatch } from '../train/batches';
-import { argmaxRows, checkFeatures, headLogits, softmaxRows } from '../train/inference';
+import { argmaxRows, softmaxRows } from '../train/inference';
 import { labelTokenAttention } from './attention-view';
-import { getEncoderClient, syncCacheStats } from './encoder-workflows';
+import { getEncoderClient } from './encoder-workflows';
+import { activeHeadLogits } from './head-input';
 import { useStudio } from './store';
 import { headReadsPairs, message, ready, type ReadyEngine } from './use-ready';
 import type { AttentionView } from './use-slice';
@@ -18,7 +19,7 @@ const set = (patch: Parameters<ReturnType<typeof useStudio.getState>['setUse']>[
 export async function predictText(text: string, textPair?: string): Promise<void> {
   const r = ready();
   if (typeof r === 'string') return set({ playError: r, playResult: null });
-  const { head, client, e } = r;
+  const { head, e } = r;
   const pairHead = headReadsPairs(head.info);
   // Trimmed, as training reads texts (data/dataset.ts).
   text = text.trim();
@@ -29,18 +30,15 @@ export async function predictText(text: string, textPair?: string): Promise<void
   set({ playBusy: true, playError: null });
   const t0 = performance.now();
   try {
-    const [features] = await client.encode([input], { tmax: head.info.tmax });
-    syncCacheStats();
-    checkFeatures([features], null, head.info.pair);
-    const logits = await headLogits(e, head.head, [features], { tmax: head.info.tmax, pair: head.info.pair });
+    const { logits, features } = await activeHeadLogits(r, [input]);
     const L = head.head.labels;
     const probs = Array.from(softmaxRows(logits, L));
     const predicted = argmaxRows(probs, L)[0];
     let attention: AttentionView | null = null;
     let attentionNote: string | null = null;
-    if (head.head.crossAttention) {
+    if (head.head.crossAttention && features) {
       try {
-        attention = await attentionOf(head.head, e, features, input, head.info.tmax);
+        attention = await attentionOf(head.head, e, features[0], input, head.info.tmax);
       } catch (err) {
         attentionNote = `The attention view could not be read: ${message(err)}`;
       }

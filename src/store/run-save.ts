@@ -4,7 +4,7 @@
 // Design decision: the head files are the .safetensors bytes exportHead writes (the one validated head format):
 // a checkpoint's parameters from the trainer worker are put into a head of the same kind on the page's engine,
 // exported and disposed; the final head is the active head when the run made it so (same run id).
-import type { HeadContext, HeadKind } from '../heads/registry';
+import { headEntry, type HeadContext, type HeadKind } from '../heads/registry';
 import type { EncoderInfo } from '../encoder/types';
 import { headMeta } from '../heads/head-meta';
 import { exportHead } from '../heads/serialize';
@@ -32,13 +32,8 @@ export interface RunRecipe {
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const notice = (msg: string) => useStudio.getState().setUse({ keepNotice: msg });
 
-let store: KeepStore = idbKeepStore;
-let live: { id: string; keeper: RunKeeper; recipe: RunRecipe } | null = null;
-
-/** Use another store (tests). */
-export function setKeepStore(s: KeepStore): void {
-  store = s;
-}
+const store: KeepStore = idbKeepStore;
+let live: { id: string; keeper: RunKeeper; recipe: RunRecipe; t0: number } | null = null;
 
 /** The id of the run this page is training, if any (its stored record is not 'interrupted'). */
 export function liveRunId(): string | null {
@@ -60,14 +55,17 @@ function guardLeaving(on: boolean): void {
 /** A run starts training: its record is saved now and every few seconds; leaving the page asks first. */
 export function onRunStart(record: RunRecord, recipe: RunRecipe): void {
   const keeper = new RunKeeper(realKeeperDeps(store, notice));
-  live = { id: record.id, keeper, recipe };
+  live = { id: record.id, keeper, recipe, t0: performance.now() };
   guardLeaving(true);
   keeper.progress(record);
 }
 
 /** The run's record grew (a step, an evaluation). */
 export function onRunProgress(record: RunRecord): void {
-  if (live?.id === record.id) live.keeper.progress(record);
+  if (live?.id !== record.id) return;
+  // The training time so far (the train workflow sets the final one when the run ends).
+  record.timings.train = (performance.now() - live.t0) / 1000;
+  live.keeper.progress(record);
 }
 
 /** The head file of a checkpoint: its parameters in a head on the page's engine, exported. */
@@ -80,7 +78,8 @@ async function checkpointFile(record: RunRecord, recipe: RunRecipe, best: Checkp
     const meta = headMeta({
       labels: record.labels,
       labelTexts,
-      encoder: info,
+      // L-Tuning kinds run a pair as one joint sequence: for the file, that is the encoder's pair input (as train-run).
+      encoder: { ...info, hasPairInput: info.hasPairInput || headEntry(kind).pairs === 'joint' },
       tmax: record.options.tmax,
       pairData: ds.pair,
       training: { data: ds.name, head: kind, epochs: form.epochs, batch: form.batchSize, lr: form.lr, seed: form.seed, bestEpoch: best.rec.epoch + 1, run: record.id, stoppedBy: 'checkpoint' },
@@ -112,10 +111,6 @@ function finalHead(record: RunRecord): (() => Promise<Uint8Array>) | null {
  */
 export async function keepRun(record: RunRecord): Promise<void> {
   const run = live?.id === record.id ? live : null;
-  if (run) {
-    live = null;
-    guardLeaving(false);
-  }
   try {
     const msg = run ? await run.keeper.finish(record, finalHead(record)) : (await keepRecord(store, record, null, headBudget())).notice;
     if (msg) notice(msg);
@@ -123,6 +118,12 @@ export async function keepRun(record: RunRecord): Promise<void> {
     const m = `The run ended but could not be saved to the history: ${message(err)}`;
     notice(m);
     if (useStudio.getState().trainStatus !== 'error') useStudio.getState().setTrain({ trainError: m });
+  } finally {
+    // Only now: until its final record is written, a history reload must not take it for an interrupted run.
+    if (run && live === run) {
+      live = null;
+      guardLeaving(false);
+    }
   }
 }
 

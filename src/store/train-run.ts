@@ -2,14 +2,16 @@
 // the zero-shot score of the label texts, then train the chosen head in the trainer Web Worker (on the worker's
 // own GPU device: src/worker/train-client.ts) with live charts, make its best checkpoint the active head on the
 // page's engine (./page-head.ts), keep its dev predictions for Results and save the run to the history. The same
-// steps as the CLI's `labeltune train` (src/cli/train-cmd.ts).
+// steps as the CLI's `labeltune train` (src/cli/train-cmd.ts). Kinds that run the encoder in WGSL on token ids
+// (full fine-tuning, the L-Tuning kinds) skip the feature encode: their sets are tokenised (./token-sets.ts), the
+// model's graph goes to the worker in the HeadContext, and the worker always measures steps first (the estimate).
 // Design decision: the run's RunRecord is built up here from the worker's step and eval messages and
 // republished to the store at most every 250 ms (a copy), so the charts follow the run without a store update
 // per message; the main thread does no training work, so the page stays responsive during a run.
 import type { EncodedExample, EncoderInfo } from '../encoder/types';
 import type { GpuEngine } from '../gpu/engine';
 import { headMeta } from '../heads/head-meta';
-import type { HeadContext, HeadKind } from '../heads/registry';
+import { headEntry, type HeadContext, type HeadKind } from '../heads/registry';
 import type { TrainJobOutcome, TrainJobSpec } from '../train/train-job';
 import { setActiveHead } from './active-head';
 import type { CurrentDataset } from './data-prep';
@@ -20,6 +22,7 @@ import { headOnPage } from './page-head';
 import { beginEncode, beginRun, endEncode, endRun, getTrainerClient } from './run-control';
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
 import { keepRun, onRunCheckpoint, onRunFailed, onRunProgress, onRunStart } from './run-save';
+import { prepareTokenRun, type TokenRunInputs } from './token-sets';
 import { useStudio } from './store';
 import { formErrors, sampleForSeconds, trainOptions } from './train-form';
 import type { TrainForm, TrainSlice } from './train-slice';
@@ -155,7 +158,8 @@ async function finishRun(run: RunContext, outcome: Extract<TrainJobOutcome, { st
   const meta = headMeta({
     labels: record.labels,
     labelTexts,
-    encoder: info,
+    // L-Tuning kinds run a pair as one joint sequence: for the file, that is the encoder's pair input (as the CLI).
+    encoder: { ...info, hasPairInput: info.hasPairInput || headEntry(kind).pairs === 'joint' },
     tmax: record.options.tmax,
     pairData: ds.pair,
     training: { data: ds.name, head: kind, epochs: form.epochs, batch: form.batchSize, lr: form.lr, seed: form.seed, bestEpoch: result.best ? result.best.epoch + 1 : null, run: record.id },
@@ -186,20 +190,26 @@ export async function startTraining(): Promise<void> {
   if (typeof pre === 'string') return fail(pre);
   const { ds, info, engine, form, kind, labelTexts } = pre;
   cancelZeroShotPreview();
-  const enc = await encodeForRun(ds, form, labelTexts);
+  const tokenIds = headEntry(kind).input === 'token-ids';
+  const enc = tokenIds ? await prepareTokenRun(ds, form, kind, info, labelTexts) : await encodeForRun(ds, form, labelTexts);
   if (!enc) return;
   const { dev, train, labelFeatures } = enc;
-  // The zero-shot score of these label texts, shown before training starts (a baseline for the charts).
-  try {
-    set({ zeroShot: { labelTexts, ...(await evaluateZeroShot(engine, info.hiddenSize, labelFeatures, dev.examples)) }, zeroShotError: null });
-  } catch (err) {
-    set({ zeroShotError: `Zero-shot check failed: ${message(err)}` });
+  // The zero-shot score of these label texts, shown before training starts (a baseline for the charts); token-id
+  // kinds have no dev features to score.
+  if (!tokenIds) {
+    try {
+      set({ zeroShot: { labelTexts, ...(await evaluateZeroShot(engine, info.hiddenSize, labelFeatures, dev.examples)) }, zeroShotError: null });
+    } catch (err) {
+      set({ zeroShotError: `Zero-shot check failed: ${message(err)}` });
+    }
   }
 
-  // The head, as the CLI builds it: pairs go side by side only when the encoder has no pair input of its own.
-  const pair = ds.pair && !info.hasPairInput;
+  // The head, as the CLI builds it: pairs go side by side only when the encoder has no pair input of its own
+  // (kinds with joint pairs run a pair as one sequence whatever the encoder).
+  const pair = ds.pair && !info.hasPairInput && headEntry(kind).pairs !== 'joint';
   const options = trainOptions(form, kind, train.examples.length, encoderTmax(form));
   const ctx: HeadContext = { C: info.hiddenSize, labels: ds.train.labels.length, pair, labelFeatures, seed: form.seed };
+  if (tokenIds) ctx.encoderSpec = (enc as TokenRunInputs).encoderSpec;
   const record: RunRecord = {
     version: RUN_RECORD_VERSION,
     id: newRunId(),
@@ -220,7 +230,7 @@ export async function startTraining(): Promise<void> {
   set({ trainStatus: 'training', run: { ...record }, results: null, runEstimate: null });
   const run: RunContext = { record, kind, ctx, form, info, labelTexts, ds, dev };
   onRunStart(record, run); // saved now and every few seconds; leaving the page asks first
-  const outcome = await trainInWorker(run, { kind, ctx, options, train: train.examples, dev: dev.examples, measure: 'cpu-adapter' });
+  const outcome = await trainInWorker(run, { kind, ctx, options, train: train.examples, dev: dev.examples, measure: tokenIds ? 'always' : 'cpu-adapter' });
 
   // The run has ended: every ending below is reported here, then kept in the history (keepRun).
   switch (outcome.status) {

@@ -14,6 +14,7 @@ import { epochBatches, evalBatches, exampleLength, packBatch, type GpuBatch, typ
 import { metricsFromLogits, type Metrics } from './metrics';
 import { multiLabelMetrics, sigmoidAll, tuneThresholds } from './multi-label';
 import { nll } from './calibration';
+import { matchTargets, multiLabelTargets } from './loss-targets';
 import { learningRate, type DecayKind } from './schedule';
 
 export interface TrainOptions {
@@ -192,49 +193,20 @@ export class Trainer {
   }
 
   /**
-   * Upload the match objective's targets and weights for a batch: the true pair and one seeded random wrong pair.
-   * Called before the step's forward is recorded (an upload submits recorded work; a step is one command buffer).
+   * Upload the per-(example, label) sigmoid targets and weights of a batch (./loss-targets.ts): the match
+   * objective's true pair and one seeded random wrong pair, or the multi-label objective's 0/1 targets. Called
+   * before the step's forward is recorded (an upload submits recorded work; a step is one command buffer).
    */
-  private matchTargets(batch: GpuBatch): void {
-    const L = this.head.labels;
-    const n = batch.B * L;
+  private uploadPairTargets(batch: GpuBatch): void {
     this.pairScratch(batch.B);
-    const rand = mulberry32((Math.imul(this.options.seed, 0x9e3779b1) + this.stepCount) >>> 0);
-    const targets = new Float32Array(n);
-    const weights = new Float32Array(n);
-    // A pair-scoring head (L-Tuning: one encoder pass per (text, label) pair) scores only these two per text.
-    const pairs = this.head.scoresPairs && L > 1 ? new Uint32Array(2 * batch.B) : null;
-    batch.labels.forEach((y, b) => {
-      targets[b * L + y] = 1;
-      weights[b * L + y] = 1;
-      if (L > 1) {
-        const wrong = (y + 1 + Math.floor(rand() * (L - 1))) % L;
-        weights[b * L + wrong] = 1;
-        if (pairs) pairs.set([y, wrong], 2 * b);
-      }
-    });
-    if (pairs) batch.pairs = pairs;
-    this.matchScratch!.targets.write(targets);
-    this.matchScratch!.weights.write(weights);
-  }
-
-  /** Upload the multi-label objective's (B, L) 0/1 targets and per-element weights (class weights, or 1). */
-  private multiLabelTargets(batch: GpuBatch): void {
     const L = this.head.labels;
-    const n = batch.B * L;
-    this.pairScratch(batch.B);
-    const targets = new Float32Array(n);
-    const cw = this.options.classWeights;
-    const weights = new Float32Array(n);
-    for (let b = 0; b < batch.B; b++) for (let k = 0; k < L; k++) weights[b * L + k] = cw ? cw.negative[k] : 1;
-    batch.labelSets.forEach((list, b) => {
-      for (const k of list) {
-        targets[b * L + k] = 1;
-        weights[b * L + k] = cw ? cw.positive[k] : 1;
-      }
-    });
-    this.matchScratch!.targets.write(targets);
-    this.matchScratch!.weights.write(weights);
+    const t =
+      this.options.objective === 'match'
+        ? matchTargets(batch.labels, L, mulberry32((Math.imul(this.options.seed, 0x9e3779b1) + this.stepCount) >>> 0), !!this.head.scoresPairs)
+        : multiLabelTargets(batch.labelSets, L, this.options.classWeights);
+    if (t.pairs) batch.pairs = t.pairs;
+    this.matchScratch!.targets.write(t.targets);
+    this.matchScratch!.weights.write(t.weights);
   }
 
   /** Record the match objective's sigmoid cross-entropy; returns dLogits as (B, L). */
@@ -250,8 +222,7 @@ export class Trainer {
   step(batch: GpuBatch, totalSteps: number): number {
     const { e, head, options: o } = this;
     if (!this.partials) throw new Error(`the ${head.kind} head has no parameters to train: evaluate it instead`);
-    if (o.objective === 'match') this.matchTargets(batch);
-    if (o.objective === 'multilabel') this.multiLabelTargets(batch);
+    if (o.objective !== 'softmax') this.uploadPairTargets(batch);
     const logits = head.forward(e, batch, true);
     let dLogits: GpuTensor;
     if (o.objective !== 'softmax') dLogits = this.matchLoss(batch, logits);

@@ -1,5 +1,5 @@
 // The studio shell: a header with the step list, the sticky status strip, then the flow a user follows top to
-// bottom — model, data, train, results, use, history — and, folded at the bottom, the encoder and engine
+// bottom — model, data, train, results, use, history, label (active labelling) — and, folded at the bottom, the encoder and engine
 // details. Design decision: components only read the store and call workflows (src/store/*-workflows.ts); each
 // step is wrapped here in an anchored, numbered slot so the panels themselves stay free of layout.
 import { useEffect, useMemo, type CSSProperties, type ReactNode } from 'react';
@@ -15,6 +15,7 @@ import { StatusStrip } from './shell/StatusStrip';
 import { ResultsPanel } from './train/ResultsPanel';
 import { TrainPanel } from './train/TrainPanel';
 import { HistoryPanel } from './use/HistoryPanel';
+import { LabelPanel } from './label/LabelPanel';
 import { UsePanel } from './use/UsePanel';
 
 const STEPS = [
@@ -24,6 +25,7 @@ const STEPS = [
   { id: 'results', title: 'Results' },
   { id: 'use', title: 'Use' },
   { id: 'history', title: 'History' },
+  { id: 'label', title: 'Label' },
 ] as const;
 
 type StepId = (typeof STEPS)[number]['id'];
@@ -39,6 +41,7 @@ function useDoneSteps(): Set<StepId> {
     if (s.trainStatus === 'done') done.push('train');
     if (s.results) done.push('results');
     if (s.activeHead) done.push('use');
+    if (s.labelSession && s.labelCurrent === null && s.labelStatus === 'ready') done.push('label');
     return done.join(' ');
   });
   return new Set(key.split(' ').filter(Boolean) as StepId[]);
@@ -70,6 +73,7 @@ export function App() {
         <Step id="results" n={4}><ResultsPanel /></Step>
         <Step id="use" n={5}><UsePanel /></Step>
         <Step id="history" n={6}><HistoryPanel /></Step>
+        <Step id="label" n={7}><LabelPanel /></Step>
       </div>
     ),
     [],

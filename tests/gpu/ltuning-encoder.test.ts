@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encoderTuningBackwardRef, encoderTuningForwardRef, type RefTextBatch } from '../../reference/heads/ltuning-encoder';
 import { EncoderTuningHead } from '../../src/heads/ltuning-encoder';
 import { exportHead, importHead, type HeadMeta } from '../../src/heads/serialize';
-import { encoderTuningInit, encoderTuningParamSpecs, resolveEncoderTuning, type EncoderTuningMethod } from '../../src/heads/ltuning-encoder-config';
+import { encoderTuningInit, encoderTuningParamSpecs, resolveEncoderTuning, type EncoderTuningClassifier, type EncoderTuningMethod } from '../../src/heads/ltuning-encoder-config';
 import type { HeadBatch } from '../../src/heads/head';
 import { readEncoderSpec } from '../../src/model/onnx-reader';
 import type { EncoderSpec } from '../../src/model/spec';
@@ -28,17 +28,17 @@ function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: strin
   expect(maxDiff / maxRef, `${what}: max|diff| ${maxDiff.toExponential(2)} vs max|ref| ${maxRef.toExponential(2)}`).toBeLessThanOrEqual(tol);
 }
 
-async function check(spec: EncoderSpec, method: EncoderTuningMethod, text: RefTextBatch, pairs: number[] | null, L: number, what: string) {
+async function check(spec: EncoderSpec, method: EncoderTuningMethod, text: RefTextBatch, pairs: number[] | null, L: number, what: string, classifier: EncoderTuningClassifier = 'per-label') {
   const e = await testEngine();
   const d = spec.hiddenSize;
   const labelStates = Array.from({ length: L }, (_, l) => ({ tokens: randn(((l % 3) + 1) * d, 60 + l, 20), length: (l % 3) + 1 }));
-  const r = resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates, seed: 1 });
+  const r = resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates, seed: 1, classifier });
   const init = encoderTuningInit(r);
   encoderTuningParamSpecs(r).forEach(({ name }, i) => {
     const n = randn(init[name].length, 200 + i, 0.2);
     init[name] = init[name].map((v, j) => Math.fround(v + n[j]));
   });
-  const head = new EncoderTuningHead(e, { method, spec, labels: L, P: 2, labelStates, seed: 1 }, init);
+  const head = new EncoderTuningHead(e, { method, spec, labels: L, P: 2, labelStates, seed: 1, classifier }, init);
   expect(head.encoder.params.length, 'frozen encoder').toBe(0);
   const ref = encoderTuningForwardRef(r, init, text, pairs);
   const w = randn(text.B * L, 9);
@@ -75,6 +75,11 @@ describe('frozen-encoder tuning heads on the GPU vs the float64 reference: tiny 
   for (const method of ['lt-prefix', 'lt-prompt', 'prefix', 'prompt'] as const) {
     it(`${method}: logits and every gradient (pair list), then all labels`, async () => {
       await check(bert, method, bertText, [2, 0, 1, 2], 3, 'tiny BERT');
+    });
+  }
+  for (const method of ['lt-prefix', 'lt-prompt'] as const) {
+    it(`${method} with one shared classifier row (files from before per-label rows): logits and every gradient`, async () => {
+      await check(bert, method, bertText, [2, 0, 1, 2], 3, 'tiny BERT', 'shared');
     });
   }
 });
@@ -126,15 +131,17 @@ describe('frozen-encoder tuning heads: export and import', () => {
     training: {},
     metrics: { accuracy: 0.5, macroF1: 0.5, loss: 1 },
   });
-  for (const method of ['lt-prefix', 'lt-prompt', 'prefix', 'prompt'] as const) {
-    it(`${method}: a file round-trips to the same logits on the base encoder, and needs that encoder`, async () => {
+  const roundTrips: [EncoderTuningMethod, EncoderTuningClassifier][] = [['lt-prefix', 'per-label'], ['lt-prompt', 'per-label'], ['prefix', 'per-label'], ['prompt', 'per-label'], ['lt-prompt', 'shared']];
+  for (const [method, classifier] of roundTrips) {
+    it(`${method} (${classifier} classifier): a file round-trips to the same logits on the base encoder, and needs that encoder`, async () => {
       const e = await testEngine();
       const L = 3;
       const labelStates = Array.from({ length: L }, (_, l) => ({ tokens: randn((l + 1) * bert.hiddenSize, 80 + l, 10), length: l + 1 }));
-      const head = new EncoderTuningHead(e, { method, spec: bert, labels: L, P: 2, labelStates, seed: 5 });
+      const head = new EncoderTuningHead(e, { method, spec: bert, labels: L, P: 2, labelStates, seed: 5, classifier });
       const bytes = await exportHead(head, meta(L));
       const { head: back } = importHead(e, bytes, { encoderHash: HASH, encoderName: 'tiny-bert', encoderSpec: bert });
       expect(back.kind).toBe(head.kind);
+      expect((back as EncoderTuningHead).config.classifier).toBe(classifier);
       const t = bertText;
       const batch: HeadBatch = {
         B: t.B, T: t.T, tokens: e.tensor([t.B, t.T, 0], 'tokens'), mask: e.tensor([t.B, t.T], 'mask', Float32Array.from(t.mask)), pooled: e.tensor([t.B, 0], 'pooled'), pooledB: null,

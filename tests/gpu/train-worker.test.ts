@@ -13,7 +13,7 @@ import type { EncodedExample } from '../../src/encoder/types';
 import { buildHead } from '../../src/heads/registry';
 import type { TrainExample } from '../../src/train/batches';
 import { DEFAULT_TRAIN_OPTIONS, Trainer, type EvalRecord, type StepRecord } from '../../src/train/trainer';
-import type { TrainJobSpec } from '../../src/train/train-job';
+import type { Checkpoint, TrainJobSpec } from '../../src/train/train-job';
 import { TrainerClient, type TrainWorkerLike } from '../../src/worker/train-client';
 import { TrainHost } from '../../src/worker/train-host';
 import type { TrainRequest, TrainResponse } from '../../src/worker/train-protocol';
@@ -99,11 +99,17 @@ describe('TrainerClient <-> TrainHost over a MessageChannel', () => {
     const { client, engines, transfers } = rig();
     const steps: StepRecord[] = [];
     const evals: EvalRecord[] = [];
+    const checkpoints: Checkpoint[] = [];
     let adapter = '';
-    const run = client.train(job(3), { onStarted: (a) => (adapter = a.host), onStep: (r) => steps.push(r), onEval: (r) => evals.push(r) });
+    const run = client.train(job(3), { onStarted: (a) => (adapter = a.host), onStep: (r) => steps.push(r), onEval: (r) => evals.push(r), onCheckpoint: (c) => checkpoints.push(c) });
     const out = await run.outcome;
     expect(out.status).toBe('finished');
     if (out.status !== 'finished') return;
+    // Every new best checkpoint came to the page while the run went on (the history keeps it); the last one is
+    // the head the run kept.
+    expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+    expect(checkpoints.at(-1)!.rec).toEqual(out.result.best);
+    expect(checkpoints.at(-1)!.values.map((v) => Array.from(v))).toEqual(out.params.map((v) => Array.from(v)));
     expect(adapter).toBe('node');
     expect(engines).toHaveLength(1);
     expect(steps.length).toBe(Math.floor((3 * Math.ceil(96 / 8)) / 2));

@@ -2,7 +2,8 @@
 // src/heads/serialize.ts writes, plus an onnxruntime-node runner: for the ONNX export tests.
 import * as ort from 'onnxruntime-node';
 import { writeSafetensors, type F32Tensor } from '../../src/heads/safetensors';
-import { HEAD_FORMAT_VERSION, type HeadMeta } from '../../src/heads/serialize';
+import { headFormatVersion, type HeadMeta } from '../../src/heads/serialize';
+import { taskMetadata } from '../../src/heads/head-task';
 
 export const TEST_HASH = '0123456789abcdef'.repeat(4);
 
@@ -25,7 +26,7 @@ export function headFile(kind: string, config: Record<string, unknown>, tensors:
   for (const [k, v] of Object.entries(tensors)) t[k] = { shape: v.shape, data: Float32Array.from(v.data) };
   return writeSafetensors(t, {
     format: 'labeltune-head',
-    version: HEAD_FORMAT_VERSION,
+    version: headFormatVersion(meta),
     kind,
     config: JSON.stringify(config),
     labels: JSON.stringify(meta.labels),
@@ -36,6 +37,7 @@ export function headFile(kind: string, config: Record<string, unknown>, tensors:
     training: JSON.stringify(meta.training),
     metrics: JSON.stringify(meta.metrics),
     created_at: meta.createdAt!,
+    ...taskMetadata(meta.task, meta.calibration, meta.labels.length),
   });
 }
 

@@ -160,3 +160,11 @@ describe('foldStandardizer', () => {
     }
   });
 });
+
+describe('multi-label suggestions', () => {
+  it('sigmoid rows rank by their least sure label', () => {
+    // row 0: both labels sure; row 1: label 2 at 0.55; row 2: label 1 at 0.7.
+    const probs = [0.95, 0.02, 0.9, 0.55, 0.7, 0.01];
+    expect(suggestRows(probs, 2, { k: 3, by: 'margin', multiLabel: true }).map((s) => s.row)).toEqual([1, 2, 0]);
+  });
+});

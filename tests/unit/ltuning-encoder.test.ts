@@ -11,8 +11,10 @@ import {
   encoderTuningParamSpecs,
   paperPrefixParamCount,
   resolveEncoderTuning,
+  type EncoderTuningClassifier,
   type EncoderTuningMethod,
 } from '../../src/heads/ltuning-encoder-config';
+import { headEntry } from '../../src/heads/registry';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
 import { randn } from '../helpers/rng';
 import { tinyBertSpec } from '../helpers/tiny-bert-spec';
@@ -27,8 +29,8 @@ function text(): RefTextBatch {
   return { B: 2, T: 4, ids: [5, 9, 12, 7, 8, 3, 0, 0], mask: [1, 1, 1, 1, 1, 1, 0, 0], tokenTypes: null };
 }
 
-function setup(method: EncoderTuningMethod) {
-  const r = resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates, seed: 3 });
+function setup(method: EncoderTuningMethod, classifier: EncoderTuningClassifier = 'per-label') {
+  const r = resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates, seed: 3, classifier });
   const p = encoderTuningInit(r);
   // Move every parameter off its init (F = 0, biases 0) so each gradient path is exercised.
   encoderTuningParamSpecs(r).forEach(({ name }, i) => {
@@ -39,10 +41,14 @@ function setup(method: EncoderTuningMethod) {
 }
 
 describe('frozen-encoder tuning heads (float64 reference): gradients vs finite differences', () => {
-  for (const method of ['lt-prefix', 'lt-prompt', 'prefix', 'prompt'] as const) {
+  // per-label classifier rows (every new head) and, for the L-Tuning heads, one shared row (files from before)
+  const variants: [EncoderTuningMethod, EncoderTuningClassifier][] = [
+    ['lt-prefix', 'per-label'], ['lt-prompt', 'per-label'], ['prefix', 'per-label'], ['prompt', 'per-label'], ['lt-prefix', 'shared'], ['lt-prompt', 'shared'],
+  ];
+  for (const [method, classifier] of variants) {
     for (const pairs of [[0, 2, 1, 0], null]) {
-      it(`${method}, ${pairs ? 'a pair list (k = 2)' : 'all labels'}`, () => {
-        const { r, p } = setup(method);
+      it(`${method} (${classifier} classifier), ${pairs ? 'a pair list (k = 2)' : 'all labels'}`, () => {
+        const { r, p } = setup(method, classifier);
         const b = text();
         const w = randn(b.B * L, 7);
         const fwd = encoderTuningForwardRef(r, p, b, pairs);
@@ -105,11 +111,32 @@ describe('frozen-encoder tuning heads: pairs, label states, counts', () => {
   it('trainable-parameter counts (ours beside A.5 for lt-prefix)', () => {
     const c = (method: EncoderTuningMethod) => encoderTuningParamCount(resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates }));
     const W = spec.layers.reduce((s, x) => s + x.heads * x.headDim, 0);
-    expect(c('lt-prefix')).toBe(d + 2 * (d * 2 * W + 2 * W) + d + 1);
-    expect(c('lt-prompt')).toBe(d * spec.embedWidth + spec.embedWidth + d + 1);
+    expect(c('lt-prefix')).toBe(d + 2 * (d * 2 * W + 2 * W) + d * L + L);
+    expect(c('lt-prompt')).toBe(d * spec.embedWidth + spec.embedWidth + d * L + L);
+    const shared = encoderTuningParamCount(resolveEncoderTuning({ method: 'lt-prompt', spec, labels: L, labelStates, classifier: 'shared' }));
+    expect(shared).toBe(d * spec.embedWidth + spec.embedWidth + d + 1);
+    expect(() => resolveEncoderTuning({ method: 'prefix', spec, labels: L, classifier: 'shared' })).toThrow(/classifier must be "per-label", got "shared"/);
     expect(c('prefix')).toBe(2 * 2 * W + d * L + L);
     expect(c('prompt')).toBe(2 * spec.embedWidth + d * L + L);
     const r = resolveEncoderTuning({ method: 'lt-prefix', spec, labels: L, P: 2, labelStates });
     expect(paperPrefixParamCount(r)).toBe(2 * 3 * 3 * 1 * d + 3 * d);
+  });
+
+  it('the label maps Z.W and G.W train at lr / d (Adam moves each weight ~lr per step: their outputs then move ~lr, not ~lr * d)', () => {
+    for (const method of ['lt-prefix', 'lt-prompt'] as const) {
+      const specs = encoderTuningParamSpecs(resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates }));
+      for (const ps of specs) expect(ps.lrScale ?? 1, `${method} ${ps.name}`).toBe(/^(Z\.\d+\.[kv]|G)\.W$/.test(ps.name) ? 1 / d : 1);
+    }
+  });
+
+  it('a stored L-Tuning config without `classifier` (before per-label rows) expects one shared row; a bad value is refused', () => {
+    const base = { L: 3, P: 1, d: 8, E: 8, Cp: 8, widths: [8], lmax: 1 };
+    const shapes = (kind: 'ltuning-prompt' | 'prompt-tuning', c: Record<string, unknown>) => headEntry(kind).codec.expect({ ...base, ...c }).shapes;
+    expect(shapes('ltuning-prompt', { method: 'lt-prompt' }).get('param.C.W')).toEqual([8, 1]);
+    expect(shapes('ltuning-prompt', { method: 'lt-prompt' }).get('param.C.b')).toEqual([1]);
+    expect(shapes('ltuning-prompt', { method: 'lt-prompt', classifier: 'per-label' }).get('param.C.W')).toEqual([8, 3]);
+    expect(shapes('prompt-tuning', { method: 'prompt' }).get('param.C.W')).toEqual([8, 3]);
+    expect(() => shapes('ltuning-prompt', { method: 'lt-prompt', classifier: 'rows' })).toThrow(/config \(ltuning-prompt\)\.classifier must be "per-label" or "shared", got "rows"/);
+    expect(() => shapes('prompt-tuning', { method: 'prompt', classifier: 'shared' })).toThrow(/config \(prompt-tuning\)\.classifier must be "per-label", got "shared"/);
   });
 });

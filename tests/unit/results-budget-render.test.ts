@@ -1,7 +1,7 @@
 // The equal-budget section of RESULTS (scripts/results-budget-render.ts): what each table cell and goal line
 // claims follows from the rows (means over seeds, the paired interval against the probe, % of fine-tuning).
 import { describe, expect, it } from 'vitest';
-import { latestRows, renderBudgetGoal, renderBudgetTables, type BudgetRowView } from '../../scripts/results-budget-render';
+import { BUDGET_BEGIN, BUDGET_END, latestRows, renderBudgetGoal, renderBudgetTables, replaceBudgetSection, type BudgetRowView } from '../../scripts/results-budget-render';
 
 function row(head: string, seed: number, correct: string, extra: Partial<BudgetRowView> = {}): BudgetRowView {
   const acc = [...correct].filter((c) => c === '1').length / correct.length;
@@ -38,5 +38,13 @@ describe('equal-budget tables', () => {
     expect(goal).toContain('meets the +2 goal');
     expect(goal).toContain('- TREC-6: not run');
     expect(goal).toContain('1 of 1 sets run meet it — NOT met (1 set(s) not run)');
+  });
+
+  it('the section goes between the markers, which stay; a page without them is refused', () => {
+    const page = `intro\n${BUDGET_BEGIN}\nold table\n${BUDGET_END}\nafter\n`;
+    const out = replaceBudgetSection(page, 'new table');
+    expect(out).toBe(`intro\n${BUDGET_BEGIN}\nnew table\n${BUDGET_END}\nafter\n`);
+    expect(replaceBudgetSection(out, 'newer')).toContain(`${BUDGET_BEGIN}\nnewer\n${BUDGET_END}`);
+    expect(() => replaceBudgetSection('no markers', 'x')).toThrow(/no budget markers/);
   });
 });

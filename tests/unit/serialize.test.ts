@@ -107,7 +107,12 @@ describe('head file validation (before any GPU work)', () => {
 
   const bad: [string, Record<string, F32Tensor>, Record<string, string>, RegExp][] = [
     ['wrong format', params(), meta({ format: 'other' }), /format is "other", expected "labeltune-head"/],
-    ['newer version', params(), meta({ version: '3' }), /format version 3 is not supported \(this build reads version 2\)/],
+    ['newer version', params(), meta({ version: '4' }), /format version 4 was written by a newer labeltune than this one \(it reads versions 2 to 3; version 3 added multi-label heads\): update labeltune/],
+    ['version 3 without its task', params(), meta({ version: '3' }), /format version 3 is a multi-label head but the file has no "task" metadata/],
+    ['multi-label task in a version-2 file', params(), meta({ task: '{"type":"multi-label","thresholds":[0.5,0.5]}' }), /a multi-label head must be format version 3, this file says 2/],
+    ['thresholds out of range', params(), meta({ version: '3', task: '{"type":"multi-label","thresholds":[0.5,1.5]}' }), /"task"\.thresholds must be 2 numbers in \(0, 1\)/],
+    ['unknown task type', params(), meta({ version: '3', task: '{"type":"ranking"}' }), /"task" has type "ranking"/],
+    ['bad temperature', params(), meta({ calibration: '{"temperature":-1}' }), /calibration"\.temperature must be a positive number, got -1/],
     ['version 1 (model hash only, no tokenizer)', params(), meta({ version: '1' }), /format version 1 recorded only the model's hash, not the tokenizer the head was trained under, .*retrain the head with this build/],
     ['unknown kind', params(), meta({ kind: 'mystery' }), /unknown head kind "mystery"/],
     ['config not JSON', params(), meta({ config: '{C:' }), /metadata "config" is not valid JSON/],

@@ -49,7 +49,7 @@ export const finetuneEntry: HeadKindEntry<'finetune'> = {
     if (!ctx.encoderSpec) {
       throw new Error('fine-tuning runs the encoder in WGSL and needs its graph: this model could not be read (see the model panel or `labeltune embed --engine wgsl` for why)');
     }
-    return new FinetuneHead(e, { spec: ctx.encoderSpec, labels: ctx.labels, pair: ctx.pair, seed: ctx.seed, layerDecay: ctx.layerDecay });
+    return new FinetuneHead(e, { spec: ctx.encoderSpec, labels: ctx.labels, pair: ctx.pair, seed: ctx.seed, layerDecay: ctx.layerDecay, trainable: ctx.trainable });
   },
   codec: {
     save(head) {

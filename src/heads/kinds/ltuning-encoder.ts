@@ -5,9 +5,11 @@
 // kinds, the unit-rms label token states as config tensors (no encoder pass over the label texts on import);
 // the encoder itself comes from the base model at load time (`LoadContext.encoderSpec`), checked against the
 // stored widths, and the file's encoder hash must match it like every kind.
+// `classifier` ('per-label' rows, or one 'shared' row) is stored since per-label rows; an L-Tuning file without it
+// is from before and rebuilds its one shared row.
 import { bool, HeadFileError, HeadOnnxError, IMPORT_LIMITS, int, paramInit, type Config, type HeadContext, type HeadKindEntry, type LabelFeatures } from '../kind-entry';
 import { EncoderTuningHead, KIND_OF_METHOD, type EncoderTuningKind } from '../ltuning-encoder';
-import { encoderTuningParamSpecs, type EncoderTuningMethod, type EncoderTuningResolved } from '../ltuning-encoder-config';
+import { encoderTuningParamSpecs, type EncoderTuningClassifier, type EncoderTuningMethod, type EncoderTuningResolved } from '../ltuning-encoder-config';
 import type { EncoderSpec } from '../../model/spec';
 import type { F32Tensor } from '../safetensors';
 
@@ -43,7 +45,12 @@ function readConfig(kind: EncoderTuningKind, c: Config) {
     throw new HeadFileError(`${w}.widths must be a list of 1 to ${IMPORT_LIMITS.N * 4} positive integers of at most ${IMPORT_LIMITS.width} (one per encoder layer)`);
   }
   const lt = kind === 'ltuning-prefix' || kind === 'ltuning-prompt';
-  return { L: int(c, 'L', w), P: int(c, 'P', w), d: int(c, 'd', w), E: int(c, 'E', w), Cp: int(c, 'Cp', w), widths: widths as number[], lmax: lt ? int(c, 'lmax', w) : 0, lt };
+  // An L-Tuning file without `classifier` predates per-label classifier rows: one shared row (the baselines always had L).
+  const classifier: EncoderTuningClassifier = c.classifier === undefined ? (lt ? 'shared' : 'per-label') : (c.classifier as EncoderTuningClassifier);
+  if (classifier !== 'per-label' && !(lt && classifier === 'shared')) {
+    throw new HeadFileError(`${w}.classifier must be "per-label"${lt ? ' or "shared"' : ''}, got ${JSON.stringify(c.classifier)}`);
+  }
+  return { L: int(c, 'L', w), P: int(c, 'P', w), d: int(c, 'd', w), E: int(c, 'E', w), Cp: int(c, 'Cp', w), widths: widths as number[], lmax: lt ? int(c, 'lmax', w) : 0, lt, classifier };
 }
 
 /** A resolved config from stored numbers alone (for tensor shapes). */
@@ -58,6 +65,7 @@ function shapeOnly(kind: EncoderTuningKind, c: ReturnType<typeof readConfig>): E
     E: c.E,
     Cp: c.Cp,
     widths: c.widths,
+    classifier: c.classifier,
     lmax: c.lmax,
     labelTokens: new Float64Array(0),
     labelMask: new Float64Array(0),
@@ -84,7 +92,7 @@ function entry<K extends EncoderTuningKind>(kind: K, title: string, blurb: strin
       save(head) {
         const h = head as EncoderTuningHead;
         const r = h.config;
-        const config = { method: r.method, L: r.L, P: r.P, d: r.d, E: r.E, Cp: r.Cp, widths: r.widths, lmax: r.lmax, family: r.spec.family, pair_joint: true };
+        const config = { method: r.method, L: r.L, P: r.P, d: r.d, E: r.E, Cp: r.Cp, widths: r.widths, lmax: r.lmax, classifier: r.classifier, family: r.spec.family, pair_joint: true };
         const extra: Record<string, F32Tensor> = {};
         if (r.lmax) {
           extra['config.labelTokens'] = { shape: [r.L, r.lmax, r.d], data: Float32Array.from(r.labelTokens) };
@@ -119,7 +127,7 @@ function entry<K extends EncoderTuningKind>(kind: K, title: string, blurb: strin
             return { tokens: tok.subarray(l * rc.lmax * rc.d, (l * rc.lmax + n) * rc.d), length: n };
           });
         }
-        return new EncoderTuningHead(e, { method, spec, labels: L, P: rc.P, labelStates: states }, paramInit(t));
+        return new EncoderTuningHead(e, { method, spec, labels: L, P: rc.P, labelStates: states, classifier: rc.classifier }, paramInit(t));
       },
     },
     onnx() {

@@ -3,11 +3,13 @@
 // the `poolFactor * k` most uncertain rows are the candidates and k-center greedy over their features (anchored
 // at the rows already labelled) picks the batch; without it the batch is simply the k most uncertain rows.
 import { kCenterGreedy } from './diversity';
-import { rankByScore, uncertaintyScores, type UncertaintyBy } from './uncertainty';
+import { binaryEntropyScores, binaryMarginScores, rankByScore, uncertaintyScores, type UncertaintyBy } from './uncertainty';
 
 export interface SuggestOptions {
   k: number;
   by: UncertaintyBy;
+  /** Rows are independent sigmoids (a multi-label head): binary margin / entropy scores. */
+  multiLabel?: boolean;
   /** Rows never suggested (labelled, skipped). */
   exclude?: ReadonlySet<number>;
   /** Diversity over these (N, C) flat features; `anchors` are the labelled rows (default: none). */
@@ -22,7 +24,7 @@ export interface Suggestion {
 
 /** Up to k suggestions from (N, L) probability rows, most uncertain first (diverse: in k-center pick order). */
 export function suggestRows(probs: ArrayLike<number>, L: number, o: SuggestOptions): Suggestion[] {
-  const scores = uncertaintyScores(probs, L, o.by);
+  const scores = o.multiLabel ? (o.by === 'margin' ? binaryMarginScores(probs, L) : binaryEntropyScores(probs, L)) : uncertaintyScores(probs, L, o.by);
   if (!o.diverse) return rankByScore(scores, o.k, o.exclude).map((row) => ({ row, score: scores[row] }));
   const factor = o.diverse.poolFactor ?? 10;
   if (!(factor >= 1)) throw new Error(`suggestRows: poolFactor must be at least 1, got ${factor}`);

@@ -59,18 +59,17 @@ function HeadPicker({ disabled }: { disabled: boolean }) {
   return (
     <div className="head-picker" role="radiogroup" aria-label="Head" data-testid="head-picker">
       {HEAD_KINDS.map((k) => {
-        // Kinds that run the encoder in WGSL on token ids train in the labeltune CLI for now; the studio's
-        // training path reads cached features.
-        const cliOnly = headEntry(k).input === 'token-ids';
+        // Kinds that run the encoder in WGSL on token ids: slow per step, so the run is measured before it trains.
+        const wgsl = headEntry(k).input === 'token-ids';
         return (
-          <label key={k} className={`head-option${k === kind ? ' selected' : ''}${cliOnly ? ' disabled' : ''}`} data-kind={k}>
-            <input type="radio" name="head" value={k} checked={k === kind} disabled={disabled || cliOnly} onChange={() => setHeadKind(k as HeadKind)} />
+          <label key={k} className={`head-option${k === kind ? ' selected' : ''}`} data-kind={k}>
+            <input type="radio" name="head" value={k} checked={k === kind} disabled={disabled} onChange={() => setHeadKind(k as HeadKind)} />
             <span className="head-title">
               {headInfo(k).title}
               {k === 'ytuning' && <span className="badge badge-accent">default</span>}
             </span>
             <span className="head-blurb">{headInfo(k).blurb}</span>
-            {cliOnly && <span className="head-blurb">Runs the encoder in WGSL: train it with <code>labeltune train --head {k}</code> (studio support comes next).</span>}
+            {wgsl && <span className="head-blurb">Runs the encoder in WGSL on token ids (no feature cache): a few steps are timed first and the whole run's time is shown before it trains.</span>}
           </label>
         );
       })}
@@ -208,23 +207,35 @@ function Stat({ label, children, testId }: { label: string; children: ReactNode;
   );
 }
 
-/** On a CPU adapter: the run's cost measured from real steps before it started, and a one-minute sample. */
-function SizeHint({ runId }: { runId: string }) {
+/**
+ * The run's cost measured from real steps before it started (on a CPU adapter, and always for the kinds that run
+ * the encoder in WGSL), a one-minute sample, and for those kinds on a CPU adapter a warning.
+ */
+function SizeHint({ runId, kind }: { runId: string; kind: HeadKind }) {
   const est = useStudio((s) => s.runEstimate);
   const running = useStudio((s) => s.trainStatus === 'encoding' || s.trainStatus === 'training' || s.trainStatus === 'paused');
+  const cpu = useStudio((s) => s.adapter?.isFallbackAdapter ?? false);
   if (!est || est.runId !== runId) return null;
+  const wgsl = headEntry(kind).input === 'token-ids';
   return (
-    <p className="muted small" data-testid="size-hint">
-      Measured before training on this CPU adapter: a step takes {duration(est.stepSeconds)}, so this run takes about {duration(est.totalSeconds)}.
-      {est.proposal !== null && (
-        <>
-          {' '}A sample of {est.proposal.toLocaleString()} training examples trains in about a minute.{' '}
-          <button className="btn-ghost btn-sm" data-testid="size-hint-use" disabled={running} onClick={() => setTrainForm({ maxTrain: est.proposal! })}>
-            Use a sample of {est.proposal.toLocaleString()}
-          </button>
-        </>
+    <>
+      {wgsl && cpu && (
+        <div className="alert alert-warn small" data-testid="cpu-adapter-warning">
+          This WebGPU adapter is a CPU fallback: this kind runs the whole encoder in WGSL on the CPU, which is slow. A real GPU runs it many times faster; a small train sample keeps a first run short.
+        </div>
       )}
-    </p>
+      <p className="muted small" data-testid="size-hint">
+        Measured before training{cpu ? ' on this CPU adapter' : ''}: a step takes {duration(est.stepSeconds)}, so this run takes about {duration(est.totalSeconds)}.
+        {est.proposal !== null && (
+          <>
+            {' '}A sample of {est.proposal.toLocaleString()} training examples trains in about a minute.{' '}
+            <button className="btn-ghost btn-sm" data-testid="size-hint-use" disabled={running} onClick={() => setTrainForm({ maxTrain: est.proposal! })}>
+              Use a sample of {est.proposal.toLocaleString()}
+            </button>
+          </>
+        )}
+      </p>
+    </>
   );
 }
 
@@ -259,7 +270,7 @@ function LiveRun() {
           {summary.cached > 0 ? `: ${summary.cached.toLocaleString()} of ${summary.texts.toLocaleString()} from the feature cache` : ` in ${duration(summary.seconds)}`}.
         </p>
       )}
-      <SizeHint runId={run.id} />
+      <SizeHint runId={run.id} kind={run.head} />
       <TrainCharts run={run} />
     </div>
   );
@@ -291,7 +302,7 @@ export function TrainPanel() {
       </h2>
       <p className="card-sub">
         {dataset
-          ? `${dataset.name}: ${dataset.train.examples.length.toLocaleString()} train / ${dataset.dev.examples.length.toLocaleString()} dev examples, ${dataset.train.labels.length} labels${dataset.pair ? ', sentence pairs' : ''}. The encoder stays frozen; only the head learns.`
+          ? `${dataset.name}: ${dataset.train.examples.length.toLocaleString()} train / ${dataset.dev.examples.length.toLocaleString()} dev examples, ${dataset.train.labels.length} labels${dataset.pair ? ', sentence pairs' : ''}. ${kind === 'finetune' ? 'Fine-tuning trains every encoder weight too.' : headEntry(kind).input === 'token-ids' ? 'The encoder stays frozen; gradients pass through it in WGSL.' : 'The encoder stays frozen; only the head learns.'}`
           : 'Load a dataset in the Data step first — then pick a head and press Train.'}
       </p>
       {dataset && (
