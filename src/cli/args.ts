@@ -3,7 +3,7 @@
 // with the data's content is the data module's DataError (exit code 1); both print as one line from main.ts.
 // Rows the data module repaired, dropped or skipped are never silent: each file's warnings go to stderr.
 import { readFileSync } from 'node:fs';
-import { datasetWarnings, loadDataset, sniff, parse, summarizeIssues, type Dataset, type ParsedTable } from '../data';
+import { datasetWarnings, isLabelSep, LABEL_SEPS, loadDataset, parseLabelNames, sniff, parse, summarizeIssues, type BuildOptions, type Dataset, type ParsedTable } from '../data';
 import { clipLine, printable } from './format';
 
 export class UsageError extends Error {}
@@ -88,11 +88,11 @@ function warn(path: string, messages: readonly string[], seen: Set<string>): voi
  */
 export function readDataset(
   path: string,
-  c: { text?: string; textPair?: string | null; label?: string },
+  c: { text?: string; textPair?: string | null; label?: string; labels?: LabelReadOptions },
   labelOrder?: readonly string[],
   seen: Set<string> = new Set(),
 ): Dataset {
-  const { table, dataset } = loadDataset(readBytes(path), path, { textColumn: c.text, textPairColumn: c.textPair, labelColumn: c.label, labelOrder });
+  const { table, dataset } = loadDataset(readBytes(path), path, { textColumn: c.text, textPairColumn: c.textPair, labelColumn: c.label, labelOrder, ...c.labels });
   warn(path, datasetWarnings(table, dataset), seen);
   return dataset;
 }
@@ -103,4 +103,42 @@ export function readTable(path: string): ParsedTable {
   const table = parse(s.text, s, path);
   warn(path, summarizeIssues(table.issues).map((x) => x.message), new Set());
   return table;
+}
+
+/** How label cells are read (multi-label): the BuildOptions the label flags set. */
+export type LabelReadOptions = Pick<BuildOptions, 'multiLabel' | 'labelSep' | 'labelNames' | 'labelColumns'>;
+
+/** parseArgs options of the label-reading flags (train, eval). */
+export const LABEL_FLAG_OPTIONS = {
+  'multi-label': { type: 'boolean' },
+  'single-label': { type: 'boolean' },
+  'label-sep': { type: 'string' },
+  'label-names': { type: 'string' },
+  'label-columns': { type: 'string' },
+} as const;
+
+export const LABEL_FLAGS_USAGE = `      Several labels per row are detected (a JSON array, or "a,b" / "a|b" / "a;b"); --multi-label forces it,
+      --single-label forbids it, --label-sep ','|'|'|';'|json sets the delimiter, --label-names FILE names label
+      ids (line i names id i, like GoEmotions' labels.txt), --label-columns a,b,c reads one 0/1 column per label.`;
+
+/** The label-reading flags -> build options (usage errors for bad combinations). */
+export function labelReadOptions(v: { 'multi-label'?: boolean; 'single-label'?: boolean; 'label-sep'?: string; 'label-names'?: string; 'label-columns'?: string }): LabelReadOptions {
+  if (v['multi-label'] && v['single-label']) throw new UsageError('use either --multi-label or --single-label, not both');
+  const o: LabelReadOptions = {};
+  if (v['multi-label']) o.multiLabel = true;
+  if (v['single-label']) o.multiLabel = false;
+  if (v['label-sep'] !== undefined) {
+    if (v['single-label']) throw new UsageError('--label-sep sets the delimiter of several labels per row: leave out --single-label');
+    if (!isLabelSep(v['label-sep'])) throw new UsageError(`--label-sep must be one of ${LABEL_SEPS.map((x) => `"${x}"`).join(', ')}, got "${v['label-sep']}"`);
+    o.labelSep = v['label-sep'];
+  }
+  if (v['label-names'] !== undefined) {
+    o.labelNames = parseLabelNames(new TextDecoder().decode(readBytes(v['label-names'])), v['label-names']);
+  }
+  if (v['label-columns'] !== undefined) {
+    if (v['single-label']) throw new UsageError('--label-columns reads one 0/1 column per label (multi-label): leave out --single-label');
+    o.labelColumns = listFlag('label-columns', v['label-columns']);
+    if (o.labelColumns.length < 2) throw new UsageError('--label-columns needs at least two columns (one 0/1 column per label)');
+  }
+  return o;
 }

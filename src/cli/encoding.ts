@@ -103,7 +103,7 @@ export async function encodeDatasets(s: EncoderSession, sets: readonly Dataset[]
 }
 
 export function toExamples(ds: Dataset, features: readonly EncodedExample[]): TrainExample[] {
-  return ds.examples.map((x, i) => ({ features: features[i], label: x.label }));
+  return ds.examples.map((x, i) => (x.labels ? { features: features[i], label: x.label, labels: x.labels } : { features: features[i], label: x.label }));
 }
 
 /**

@@ -3,18 +3,26 @@
 // adapter and EP). Design decision: the file's labels are mapped onto the HEAD's label order (a label the head
 // never saw is a one-line error), and a head trained on single texts never reads a guessed second text column.
 import { parseArgs } from 'node:util';
-import { DataError, listNames, type Dataset } from '../data';
+import { DataError, listLines, listNames, type Dataset } from '../data';
 import { metricsFromLogits } from '../train/metrics';
+import { multiLabelMetrics } from '../train/multi-label';
+import { nll, reliability } from '../train/calibration';
+import { headProbabilities } from '../train/head-probs';
+import { devSummary, perLabelJson } from './metrics-report';
+import { LABEL_FLAG_OPTIONS, labelReadOptions, type LabelReadOptions } from './args';
 import { countFlag, readDataset, UsageError } from './args';
 import { inferLogits, openEncoder } from './encoding';
-import { metricsReport, printable } from './format';
+import { metricsReport, perClassTable, printable } from './format';
 import { adapterJson, withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
 import { meanCrossEntropy } from '../train/inference';
 import { readsTokenIds } from '../train/token-inference';
 
 export const EVAL_USAGE = `  labeltune eval --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
-                 [--model default|DIR] [--batch N] [--no-cache] [--json]`;
+                 [--model default|DIR] [--batch N] [--no-cache] [--json]
+                 [--label-sep SEP] [--label-names FILE] [--label-columns a,b,...]   (multi-label heads)
+      Multi-label heads: micro/macro F1, per-label P/R/F1 + support, subset accuracy and Hamming loss at the
+      head's tuned thresholds. Every head: balanced accuracy and the expected calibration error at its temperature.`;
 
 /** Column options for a file read against a head: a single-text head never takes a guessed second text column. */
 export function headColumns(peeked: PeekedHead, text: string | undefined, textPair: string | undefined): { text?: string; textPair?: string | null } {
@@ -32,9 +40,19 @@ export function checkPairs(peeked: PeekedHead, hasPairs: boolean, file: string):
 }
 
 /** Loads the labelled file in the head's label order; a label the head does not know is one line. */
-function readAgainstHead(path: string, peeked: PeekedHead, cols: { text?: string; textPair?: string | null; label?: string }): Dataset {
+function readAgainstHead(path: string, peeked: PeekedHead, cols: { text?: string; textPair?: string | null; label?: string; labels?: LabelReadOptions }): Dataset {
   try {
-    return readDataset(path, cols, peeked.labels);
+    const labels: LabelReadOptions = { ...cols.labels, multiLabel: cols.labels?.multiLabel ?? (peeked.multiLabel ? true : undefined) };
+    const ds = readDataset(path, { ...cols, labels }, peeked.labels);
+    if (ds.multiLabel && !peeked.multiLabel) {
+      const rows = ds.examples.filter((x) => (x.labels?.length ?? 1) > 1).map((x) => x.line);
+      throw new DataError(
+        'bad-option',
+        `the head in ${peeked.path} predicts one label per text, but ${path} has several labels per row (${listLines(rows, 5)}): evaluate a multi-label head (train --multi-label), or pass --single-label if each cell is one label.`,
+        rows.slice(0, 20),
+      );
+    }
+    return ds;
   } catch (err) {
     if (err instanceof DataError && err.code === 'unseen-label') {
       const detail = err.message
@@ -59,6 +77,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
       batch: { type: 'string', default: '64' },
       'no-cache': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      ...LABEL_FLAG_OPTIONS,
     },
   });
   if (!values['head-file']) throw new UsageError('eval needs --head-file FILE (a head from "labeltune train --out")');
@@ -67,7 +86,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const json = values.json!;
   const peeked = peekHeadFile(values['head-file']);
   const cols = headColumns(peeked, values.text, values['text-pair']);
-  const ds = readAgainstHead(values.data, peeked, { ...cols, label: values.label });
+  const labelRead = labelReadOptions(values);
+  if (peeked.multiLabel && labelRead.multiLabel === false) throw new UsageError(`--single-label: the head in ${peeked.path} is multi-label; its data needs several labels per row`);
+  const ds = readAgainstHead(values.data, peeked, { ...cols, label: values.label, labels: labelRead });
   checkPairs(peeked, ds.examples.some((x) => x.textPair !== undefined), values.data);
   const session = await openEncoder({ model: values.model!, tmax: peeked.tmax, cache: !values['no-cache'] });
   const { encoder } = session;
@@ -85,8 +106,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
         const { logits, encoded: enc, seconds: evalSeconds } = inferred;
         const targets = ds.examples.map((x) => x.label);
         const L = meta.labels.length;
-        const m = metricsFromLogits(logits, targets, L);
-        const loss = meanCrossEntropy(logits, targets, L);
+        const multi = !!meta.task?.multiLabel;
+        const sets = ds.examples.map((x) => x.labels ?? [x.label]);
+        const m = multi ? multiLabelMetrics(headProbabilities(logits, L, meta), sets, L, meta.task!.thresholds) : metricsFromLogits(logits, targets, L);
+        const loss = multi ? nll(logits, sets, L, 'sigmoid') : meanCrossEntropy(logits, targets, L);
+        const T = meta.calibration?.temperature ?? 1;
+        const rel = reliability(logits, multi ? sets : targets, L, multi ? 'sigmoid' : 'softmax', T);
         if (json) {
           const report = {
             command: 'eval',
@@ -98,10 +123,15 @@ export async function evalCommand(argv: string[]): Promise<void> {
             skipped_rows: ds.skipped.length,
             metrics: {
               accuracy: m.accuracy,
+              balanced_accuracy: m.balancedAccuracy,
               macro_f1: m.macroF1,
               loss,
-              per_class: Object.fromEntries(meta.labels.map((l, k) => [l, { precision: m.perClass[k].precision, recall: m.perClass[k].recall, f1: m.perClass[k].f1, support: m.perClass[k].support }])),
+              per_class: perLabelJson(meta.labels, m),
               confusion: m.confusion,
+              ...(m.multiLabel
+                ? { multi_label: { micro_f1: m.multiLabel.microF1, subset_accuracy: m.multiLabel.subsetAccuracy, hamming_loss: m.multiLabel.hammingLoss, thresholds: Object.fromEntries(meta.labels.map((l, k) => [l, m.multiLabel!.thresholds[k]])) } }
+                : {}),
+              calibration: { temperature: T, ece: rel.ece, nll: multi ? nll(logits, sets, L, 'sigmoid', T) : nll(logits, targets, L, 'softmax', T) },
             },
             timings: { encode_s: enc.seconds, cached: enc.cached, eval_s: evalSeconds },
             encoder: { name: encoder.info.name, hash: encoder.info.hash, ep: encoder.info.ep, tmax: encoder.tmax },
@@ -110,7 +140,11 @@ export async function evalCommand(argv: string[]): Promise<void> {
           console.log(JSON.stringify(report));
         } else {
           console.log(printable(`${head.kind} head from ${peeked.path} on ${values.data}`));
-          for (const line of metricsReport(meta.labels, m)) console.log(line);
+          if (m.multiLabel) {
+            for (const line of devSummary(m, ds.examples.length, L, null)) console.log(line.replace(/^dev /, ''));
+            for (const line of perClassTable(meta.labels, m)) console.log(line);
+          } else for (const line of metricsReport(meta.labels, m)) console.log(line);
+          console.log(`balanced accuracy ${((m.balancedAccuracy ?? 0) * 100).toFixed(2)}%; ECE ${(rel.ece * 100).toFixed(2)}% at temperature ${T.toFixed(3)}`);
           console.log('');
           const encodeNote = readsTokenIds(head) ? 'no feature encode (token ids, encoder in WGSL)' : `encode ${enc.seconds.toFixed(1)} s (${enc.cached} cached, ${encoder.info.ep})`;
           console.log(`loss ${loss.toFixed(4)}; ${encodeNote}, eval ${evalSeconds.toFixed(2)} s`);

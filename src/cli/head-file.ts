@@ -25,6 +25,8 @@ export interface PeekedHead {
   labels?: string[];
   /** How the head's texts reached the encoder ('none': single texts). */
   pair?: string;
+  /** A multi-label head (metadata "task"; checked in full by loadHead). */
+  multiLabel?: boolean;
 }
 
 function jsonEntry(metadata: Record<string, string>, key: string): unknown {
@@ -58,6 +60,7 @@ export function peekHeadFile(path: string): PeekedHead {
     tmax: Number.isInteger(tok?.tmax) && (tok!.tmax as number) > 0 ? (tok!.tmax as number) : undefined,
     labels: Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : undefined,
     pair: typeof tok?.pair === 'string' ? tok.pair : undefined,
+    multiLabel: (jsonEntry(metadata, 'task') as { type?: unknown } | null)?.type === 'multi-label',
   };
 }
 

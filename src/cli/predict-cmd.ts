@@ -1,5 +1,6 @@
 // `labeltune predict --head-file head.safetensors --data FILE [--out preds.csv]`: a trained head's predictions as
-// CSV — the input text(s), the predicted label and one probability column per label (`p_<label>`); when the file
+// CSV — the input text(s), the predicted label (multi-label heads: a JSON list of labels) and one calibrated
+// probability column per label (`p_<label>`); when the file
 // has a label column (named with --label, or detected: a column whose every value is one of the head's labels)
 // its value, a `correct` column and the accuracy are added. Design decision: the file needs no label column, so it
 // is read as a plain table (not a Dataset), and the CSV is the studio's (src/train/prediction-csv.ts, written by
@@ -12,7 +13,7 @@ import { inferLogits, openEncoder, type TextInput } from './encoding';
 import { headColumns } from './eval-cmd';
 import { withGpu } from './gpu-session';
 import { loadHead, peekHeadFile, type PeekedHead } from './head-file';
-import { softmaxRows } from '../train/inference';
+import { headProbabilities, predictedSets } from '../train/head-probs';
 import { predictionAccuracy, predictionsCsv } from '../train/prediction-csv';
 
 export const PREDICT_USAGE = `  labeltune predict --head-file head.safetensors --data FILE [--text COL] [--text-pair COL] [--label COL]
@@ -104,7 +105,12 @@ export async function predictCommand(argv: string[]): Promise<void> {
   if (batch < 1) throw new UsageError('--batch must be at least 1');
   const peeked = peekHeadFile(values['head-file']);
   const table = readTable(values.data);
-  const cols = predictColumns(table, peeked, { text: values.text, textPair: values['text-pair'], label: values.label });
+  if (peeked.multiLabel && values.label !== undefined) {
+    throw new UsageError(`--label: the head in ${peeked.path} is multi-label; predict writes its label sets without comparing them with gold labels (use "labeltune eval" for metrics)`);
+  }
+  const found = predictColumns(table, peeked, { text: values.text, textPair: values['text-pair'], label: values.label });
+  // A multi-label head's predictions are label sets: no detected gold column, no accuracy.
+  const cols = peeked.multiLabel ? { ...found, label: null } : found;
   // Rows: trimmed texts (as training reads them); empty texts skipped and reported.
   const rows: (TextInput & { gold?: string })[] = [];
   const empty: number[] = [];
@@ -131,10 +137,12 @@ export async function predictCommand(argv: string[]): Promise<void> {
       const { head, meta } = loadHead(engine, peeked, encoder.info, session.files.model);
       try {
         const { logits } = await inferLogits(engine, head, session, rows, { pair: peeked.pair, batch, label: 'encode', quiet: false });
-        const probs = softmaxRows(logits, meta.labels.length);
+        const L = meta.labels.length;
+        const probs = headProbabilities(logits, L, meta);
+        const sets = meta.task?.multiLabel ? predictedSets(probs, L, meta.task.thresholds) : undefined;
         const names = { text: table.columns[cols.text], textPair: cols.textPair !== null ? table.columns[cols.textPair] : null, label: cols.label !== null ? table.columns[cols.label] : null };
-        const csv = predictionsCsv(names, rows, meta.labels, probs, meta.labelTexts);
-        let summary = `${rows.length} predictions by the ${head.kind} head`;
+        const csv = predictionsCsv(names, rows, meta.labels, probs, meta.labelTexts, sets);
+        let summary = `${rows.length} predictions by the ${head.kind} head${sets ? ' (multi-label: predicted is a JSON list of labels)' : ''}${meta.calibration ? ` (probabilities at temperature ${meta.calibration.temperature.toFixed(3)})` : ''}`;
         const { correct, total } = predictionAccuracy(rows, meta.labels, probs);
         if (total) summary += `; accuracy ${((100 * correct) / total).toFixed(2)}% (${correct}/${total}, column '${names.label}')`;
         if (values.out) {

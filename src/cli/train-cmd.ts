@@ -22,11 +22,17 @@ import type { EncoderSpec } from '../model/spec';
 import { tokenExamples, type PairMode } from '../train/token-examples';
 import type { TrainExample } from '../train/batches';
 import { trainProgress } from './progress';
+import { labelSupportWarnings } from '../data';
+import { calibrate, thresholdsAtTemperature } from '../train/calibration';
+import { classWeightsFor, parseClassWeights, type ClassWeightSpec } from '../train/class-weights';
+import { LABEL_FLAG_OPTIONS, LABEL_FLAGS_USAGE, labelReadOptions } from './args';
+import { devReport, devSummary } from './metrics-report';
 
 export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-split 0.1] [--text COL] [--text-pair COL] [--label COL[,COL...]]
                   [--head KIND[,KIND...]] [--model default|DIR] [--epochs N] [--batch N] [--lr X]
                   [--seed S] [--tmax N] [--label-texts "name=text,..."] [--out head.safetensors]
-                  [--layer-decay X] [--no-cache] [--json]
+                  [--layer-decay X] [--class-weights auto|name=w,...] [--no-calibrate] [--no-cache] [--json]
+                  [--multi-label | --single-label] [--label-sep SEP] [--label-names FILE] [--label-columns a,b,...]
       head kinds: ${HEAD_KINDS.join(', ')} (default linear)
       Several heads (--head ytuning,linear,label) and/or several label columns (--label topic,sentiment) train
       over one encoder pass and print a comparison table; --lr then applies to every head (default: per head).
@@ -37,7 +43,11 @@ export const TRAIN_USAGE = `  labeltune train --data FILE [--dev FILE | --dev-sp
       --head ltuning-prefix|ltuning-prompt (L-Tuning as published) and prefix-tuning|prompt-tuning (its baselines)
       run the FROZEN encoder in WGSL on token ids: L-Tuning once per (text, label) pair (2 per text in training,
       all labels in evaluation), the baselines once per text; a pair of texts is one joint sequence.
-      label-attn-prefix|label-attn-prompt are the faster cached-feature heads once called ltuning-*.`;
+      label-attn-prefix|label-attn-prompt are the faster cached-feature heads once called ltuning-*.
+${LABEL_FLAGS_USAGE}
+      Multi-label heads train a sigmoid cross-entropy per label and keep per-label thresholds tuned on dev (best
+      F1). --class-weights auto weighs labels by inverse frequency (or give weights by name). A temperature is
+      fitted on dev after training (--no-calibrate: off): exported probabilities are the calibrated ones.`;
 
 /**
  * Label texts (what the encoder reads for each label's seed): the names, or `name=text` pairs separated by commas
@@ -116,7 +126,10 @@ function parseTrainArgs(argv: string[]) {
       out: { type: 'string' },
       'label-texts': { type: 'string' },
       'layer-decay': { type: 'string' },
+      'class-weights': { type: 'string' },
+      'no-calibrate': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      ...LABEL_FLAG_OPTIONS,
     },
   });
   if (!values.data) throw new UsageError('train needs --data FILE');
@@ -141,7 +154,25 @@ function parseTrainArgs(argv: string[]) {
     cache: !values['no-cache'],
     tmax: countFlag('tmax', values.tmax),
   };
-  return { c, heads: heads as HeadKind[], labelColumns, epochs, batch, seed, lr, devSplit, dev: values.dev, out: values.out, labelTextSpec: values['label-texts'], layerDecay };
+  const labelRead = labelReadOptions(values);
+  if (labelRead.labelColumns && values.label !== undefined) throw new UsageError('use either --label COL or --label-columns a,b,... (one 0/1 column per label), not both');
+  return {
+    c,
+    heads: heads as HeadKind[],
+    labelColumns,
+    epochs,
+    batch,
+    seed,
+    lr,
+    devSplit,
+    dev: values.dev,
+    out: values.out,
+    labelTextSpec: values['label-texts'],
+    layerDecay,
+    labelRead,
+    classWeights: values['class-weights'],
+    calibrate: !values['no-calibrate'],
+  };
 }
 
 /** One dataset per label column; every task reads the same text column(s) as the first (texts encoded once). */
@@ -151,13 +182,20 @@ function readTasks(a: ReturnType<typeof parseTrainArgs>): Task[] {
   let textPair: string | null | undefined = a.c.textPair;
   const seen = new Set<string>(); // each file's warnings once, however many label columns read it
   for (const column of a.labelColumns) {
-    const cols = { text, textPair, label: column };
+    const cols = { text, textPair, label: column, labels: a.labelRead };
     const full = readDataset(a.c.data, cols, undefined, seen);
     text = full.columns.text;
     textPair = full.columns.textPair ?? null;
+    // The dev file is read the way the training file was (multi-label or not, same delimiter).
+    const devRead = { ...a.labelRead, multiLabel: !!full.multiLabel, ...(full.labelSep ? { labelSep: full.labelSep } : {}) };
     const split = a.dev
-      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.columns.label }, undefined, seen)) }
+      ? { train: full, dev: alignDev(full, readDataset(a.dev, { text, textPair, label: full.labelColumns ? undefined : full.columns.label, labels: devRead }, undefined, seen)) }
       : splitDataset(full, { devFraction: a.devSplit ?? 0.1, seed: a.seed });
+    for (const w of labelSupportWarnings(split.train, split.dev)) {
+      const line = `labeltune: warning: ${a.c.data}${column ? ` (label column '${column}')` : ''}: ${w.message}`;
+      if (!seen.has(line)) console.error(line);
+      seen.add(line);
+    }
     tasks.push({ name: a.labelColumns.length > 1 ? full.columns.label : '', ...split });
   }
   return tasks;
@@ -213,6 +251,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
           const { train: trainEx, dev: devEx } = headEntry(head).input === 'features' ? featureEx! : tokenEx(joint && hasPairs ? 'pair-input' : pairMode);
           const run = [task.name, a.heads.length > 1 ? head : ''].filter(Boolean);
           const runName = printable(run.join('/'));
+          const multi = !!trainSet.multiLabel;
+          let cw: ClassWeightSpec | null = null;
+          try {
+            cw = a.classWeights ? parseClassWeights(a.classWeights, trainSet.labels) : null;
+          } catch (err) {
+            throw new UsageError(`--class-weights: ${(err as Error).message.replace(/^class weights: /, '')}`);
+          }
           const h = buildHead(engine, head, { C: encoder.info.hiddenSize, labels: trainSet.labels.length, pair: pair && !joint, labelFeatures: seeds, seed: a.seed, encoderSpec: spec, layerDecay: a.layerDecay });
           const trainer = new Trainer(engine, h, {
             epochs: a.epochs,
@@ -221,6 +266,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
             tmax: encoder.tmax,
             ...headTrainDefaults(head),
             ...(a.lr !== undefined ? { lr: a.lr } : {}),
+            ...(multi ? { objective: 'multilabel' as const } : {}),
+            classWeights: classWeightsFor(cw, trainSet.labels, trainSet.counts, trainSet.examples.length, multi),
           });
           try {
             if (headEntry(head).input === 'token-ids' && h.params.length) {
@@ -249,6 +296,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
                 })
               : null;
             const final = await trainer.evaluate(devEx);
+            const L = trainSet.labels.length;
+            const devTargets = multi ? devEx.map((x) => x.labels ?? [x.label]) : devEx.map((x) => x.label);
+            // Temperature scaling on dev (after model selection); the predicted labels do not change.
+            const cal = a.calibrate && Number.isFinite(final.loss) ? calibrate(final.logits, devTargets, L, multi ? 'sigmoid' : 'softmax') : null;
+            // Thresholds were tuned on T = 1 probabilities: the file stores them at the fitted T (same decisions).
+            const tuned = multi ? (final.metrics.multiLabel?.thresholds ?? new Array<number>(L).fill(0.5)) : undefined;
+            const thresholds = tuned && cal ? thresholdsAtTemperature(tuned, cal.temperature) : tuned;
             const trainSeconds = (performance.now() - t0) / 1000;
             const target = a.out ? runOutPath(a.out, several ? run : []) : null;
             let out: string | null = null;
@@ -264,7 +318,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
                 tmax: encoder.tmax,
                 pairData: hasPairs,
                 training: { data: c.data, head, labelColumn: trainSet.columns.label, epochs: a.epochs, batch: a.batch, lr: trainer.options.lr, seed: a.seed, bestEpoch: result?.best ? result.best.epoch + 1 : null },
-                metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
+                metrics: {
+                  accuracy: final.metrics.accuracy,
+                  macroF1: final.metrics.macroF1,
+                  loss: final.loss,
+                  ...(final.metrics.balancedAccuracy !== undefined ? { balancedAccuracy: final.metrics.balancedAccuracy } : {}),
+                  ...(final.metrics.multiLabel ? { microF1: final.metrics.multiLabel.microF1, hammingLoss: final.metrics.multiLabel.hammingLoss } : {}),
+                },
+                ...(multi ? { task: { multiLabel: true, thresholds: thresholds!.map((t) => Math.min(0.999999, Math.max(1e-6, t))) } } : {}),
+                ...(cal ? { calibration: { temperature: cal.temperature, eceBefore: cal.eceBefore, eceAfter: cal.eceAfter } } : {}),
               });
               try {
                 writeAtomically(target, await exportHead(h, meta));
@@ -283,7 +345,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
               labels: trainSet.labels,
               train_examples: trainSet.examples.length,
               dev_examples: devSet.examples.length,
-              dev: { accuracy: final.metrics.accuracy, macro_f1: final.metrics.macroF1, loss: final.loss, confusion: final.metrics.confusion },
+              dev: devReport(trainSet.labels, final.metrics, final.loss, cal, thresholds),
               stopped_by: result?.stoppedBy ?? 'no-training',
               message: result?.message ?? 'The zero-shot head has nothing to train: evaluated as is.',
               best_epoch: result?.best ? result.best.epoch + 1 : null,
@@ -299,7 +361,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
             summaries.push({ task: task.name, head, accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss, bestEpoch: report.best_epoch, trainSeconds, out });
             if (!c.json && !several) {
               console.log(report.message);
-              console.log(`dev accuracy ${(final.metrics.accuracy * 100).toFixed(2)}%, macro-F1 ${(final.metrics.macroF1 * 100).toFixed(2)} (${devSet.examples.length} examples, ${trainSet.labels.length} labels)`);
+              for (const line of devSummary(final.metrics, devSet.examples.length, trainSet.labels.length, cal)) console.log(line);
             }
           } finally {
             trainer.dispose();

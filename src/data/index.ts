@@ -17,6 +17,7 @@ export { guessColumns, columnStats, MAX_LABELS, type ColumnStats } from './colum
 export { buildDataset, alignDev, sortLabels, countLabels } from './dataset';
 export { detectLabelSep, splitLabelCell, parseLabelNames, isLabelSep, LABEL_SEPS, type LabelSep } from './multi-label';
 export { splitDataset, devQuotas, type SplitOptions } from './split';
+export { labelSupportWarnings, MIN_TRAIN, MIN_DEV, type SupportWarning } from './label-support';
 export { datasetWarnings, nearDuplicateLabels, labelKey } from './warnings';
 export { mulberry32, seededShuffle } from './random';
 export * from './demo-spam';

@@ -31,7 +31,11 @@ export interface HeadMetaInput {
     run?: string;
     stoppedBy?: string;
   };
-  metrics: { accuracy: number; macroF1: number; loss: number };
+  metrics: { accuracy: number; macroF1: number; loss: number } & Record<string, unknown>;
+  /** Multi-label heads: thresholds tuned on dev. */
+  task?: HeadMeta['task'];
+  /** Temperature fitted on dev. */
+  calibration?: HeadMeta['calibration'];
 }
 
 export function headMeta(x: HeadMetaInput): HeadMeta {
@@ -46,6 +50,8 @@ export function headMeta(x: HeadMetaInput): HeadMeta {
     encoder: { name: x.encoder.name, hash: x.encoder.hash },
     tokenizer: { tmax: x.tmax, pair: pairHandling(x.pairData, x.encoder.hasPairInput) },
     training,
-    metrics: { accuracy: x.metrics.accuracy, macroF1: x.metrics.macroF1, loss: x.metrics.loss },
+    metrics: { ...x.metrics },
+    ...(x.task ? { task: x.task } : {}),
+    ...(x.calibration ? { calibration: x.calibration } : {}),
   };
 }

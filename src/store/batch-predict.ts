@@ -5,7 +5,8 @@
 import { fmtCount, listLines, summarizeIssues } from '../data/errors';
 import { parse } from '../data/parse';
 import { sniff } from '../data/sniff';
-import { argmaxRows, softmaxRows } from '../train/inference';
+import { argmaxRows } from '../train/inference';
+import { headProbabilities } from '../train/head-probs';
 import { predictionAccuracy, predictionsCsv, type PredictionRow } from '../train/prediction-csv';
 import { getActiveHead } from './active-head';
 import { activeHeadLogits } from './head-input';
@@ -130,7 +131,7 @@ export async function runBatch(): Promise<void> {
     });
     const L = head.head.labels;
     const labels = head.info.meta.labels;
-    const probs = softmaxRows(logits, L);
+    const probs = headProbabilities(logits, L, head.info.meta); // calibrated when the head has a temperature
     const best = argmaxRows(probs, L);
     batch.data = { ...data, inputs: rows, probs, labels, labelTexts: head.info.meta.labelTexts };
     const counts = new Array<number>(L).fill(0);

@@ -70,6 +70,9 @@ function build(table: ParsedTable, c: ColumnChoice, labelOrder?: readonly string
     labelColumn: c.label || undefined,
     textPairColumn: c.text ? c.textPair : c.textPair === null ? undefined : c.textPair,
     labelOrder,
+    // The studio's run does not train multi-label heads yet (the CLI does): keep reading every label cell as one
+    // class, as before multi-label detection existed, rather than silently training on each row's first label.
+    multiLabel: false,
   });
   return ds;
 }

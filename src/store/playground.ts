@@ -5,7 +5,8 @@
 import type { EncodedExample } from '../encoder/types';
 import type { Head } from '../heads/head';
 import { packBatch } from '../train/batches';
-import { argmaxRows, softmaxRows } from '../train/inference';
+import { argmaxRows } from '../train/inference';
+import { headProbabilities } from '../train/head-probs';
 import { labelTokenAttention } from './attention-view';
 import { getEncoderClient } from './encoder-workflows';
 import { activeHeadLogits } from './head-input';
@@ -32,7 +33,7 @@ export async function predictText(text: string, textPair?: string): Promise<void
   try {
     const { logits, features } = await activeHeadLogits(r, [input]);
     const L = head.head.labels;
-    const probs = Array.from(softmaxRows(logits, L));
+    const probs = Array.from(headProbabilities(logits, L, head.info.meta)); // calibrated when the head has a temperature
     const predicted = argmaxRows(probs, L)[0];
     let attention: AttentionView | null = null;
     let attentionNote: string | null = null;

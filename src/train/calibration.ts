@@ -152,3 +152,14 @@ export function calibrate(logits: ArrayLike<number>, targets: CalTargets, L: num
     binsAfter: after.bins,
   };
 }
+
+/**
+ * Thresholds tuned on uncalibrated sigmoid probabilities, moved to the probabilities at temperature T so that
+ * the same logits give the same decisions: p >= t  <=>  z >= logit(t)  <=>  sigmoid(z / T) >= sigmoid(logit(t) / T).
+ */
+export function thresholdsAtTemperature(thresholds: readonly number[], T: number): number[] {
+  return thresholds.map((t) => {
+    const z = Math.log(t) - Math.log1p(-t);
+    return 1 / (1 + Math.exp(-z / T));
+  });
+}

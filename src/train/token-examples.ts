@@ -26,5 +26,5 @@ export function tokenize(tok: TextTokenizer, text: string, textPair: string | un
 
 /** Every example of a dataset as token ids with its label. */
 export function tokenExamples(tok: TextTokenizer, ds: Dataset, tmax: number, mode: PairMode): TrainExample[] {
-  return ds.examples.map((x) => ({ tokens: tokenize(tok, x.text, x.textPair, tmax, mode), label: x.label }));
+  return ds.examples.map((x) => ({ tokens: tokenize(tok, x.text, x.textPair, tmax, mode), label: x.label, ...(x.labels ? { labels: x.labels } : {}) }));
 }

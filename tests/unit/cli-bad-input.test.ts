@@ -75,7 +75,12 @@ describe('rows the parser repaired, dropped or skipped are printed with their li
     // Two label columns read the file twice: each warning is printed once.
     const r = await run(['train', '--data', csv, '--label', 'label,kind', '--label-texts', 'nope=x']);
     expect(r.code, r.err).toBe(2);
-    const warnings = r.err.split('\n').filter((l) => l.startsWith('labeltune: warning: '));
+    const all = r.err.split('\n').filter((l) => l.startsWith('labeltune: warning: '));
+    // Labels with too few examples (src/data/label-support.ts) are warned about per label column, once each.
+    const support = all.filter((l) => / few (training|dev) examples /.test(l));
+    expect(support.filter((l) => l.includes("(label column 'label'): few training examples (under 10) for 'Pos' (1)"))).toHaveLength(1);
+    expect(new Set(support).size).toBe(support.length);
+    const warnings = all.filter((l) => !support.includes(l));
     expect(warnings).toEqual([
       `labeltune: warning: ${csv}: line 1: the header names 'text' twice (columns 1 and 2): the second is read as 'text (2)'. Rename one of them.`,
       // The lone \r on line 6 is a line break: 'slow' is a row of its own (1 field), not glued to the next row.

@@ -105,3 +105,19 @@ describe('parseLabelNames', () => {
     expect(code(() => parseLabelNames('anger\n\njoy'))).toMatch(/empty name on line 2/);
   });
 });
+
+describe('labelSupportWarnings', () => {
+  it('names labels never in train, too rare to learn, and too rare in dev to evaluate', async () => {
+    const { labelSupportWarnings } = await import('../../src/data');
+    const rows = [...Array.from({ length: 30 }, (_, i) => [`t${i}`, 'a']), ...Array.from({ length: 3 }, (_, i) => [`u${i}`, 'b'])];
+    const train = buildDataset(tableOf(['text', 'label'], rows), { labelOrder: ['a', 'b', 'c'] });
+    const dev = buildDataset(tableOf(['text', 'label'], [['x', 'a'], ['y', 'b']]), { labelOrder: ['a', 'b', 'c'] });
+    const w = labelSupportWarnings(train, dev);
+    expect(w.map((x) => x.kind)).toEqual(['never-in-train', 'few-train', 'few-dev']);
+    expect(w[0].message).toMatch(/^label 'c' never occurs in the training set/);
+    expect(w[1].message).toMatch(/'b' \(3\)/);
+    expect(w[2].labels).toEqual(['a', 'b']);
+    const many = buildDataset(tableOf(['text', 'label'], Array.from({ length: 60 }, (_, i) => [`t${i}`, `l${i % 30}`])));
+    expect(labelSupportWarnings(many)[0].message).toMatch(/and 20 more/);
+  });
+});

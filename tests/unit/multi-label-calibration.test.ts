@@ -98,3 +98,15 @@ describe('class weights', () => {
     expect(() => parseClassWeights('a=1,a=2', ['a', 'b'])).toThrow(/twice/);
   });
 });
+
+describe('thresholdsAtTemperature', () => {
+  it('keeps every decision the same at the new temperature', async () => {
+    const { thresholdsAtTemperature } = await import('../../src/train/calibration');
+    const { sigmoid } = await import('../../src/train/multi-label');
+    const t = [0.2, 0.5, 0.83];
+    for (const T of [0.4, 1, 2.5]) {
+      const moved = thresholdsAtTemperature(t, T);
+      for (const z of [-3, -1.4, -0.2, 0, 0.3, 1.6, 2.9]) for (let k = 0; k < 3; k++) expect(sigmoid(z / T) >= moved[k]).toBe(sigmoid(z) >= t[k]);
+    }
+  });
+});

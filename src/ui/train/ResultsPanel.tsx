@@ -8,6 +8,7 @@ import { useStudio } from '../../store/store';
 import { misclassified, predictions } from '../../train/inspect';
 import { majorityClass, type Metrics } from '../../train/metrics';
 import { headInfo, labelsShown, pct } from './format';
+import { CalibrationCard, PerLabelChart } from './CalibrationCard';
 import './train.css';
 
 const PAGE = 8;
@@ -190,6 +191,12 @@ export function ResultsPanel() {
           <span className="stat-value">{pct(metrics.macroF1)}</span>
           <span className="stat-label">macro-F1</span>
         </div>
+        {metrics.balancedAccuracy !== undefined && (
+          <div className="stat" title="Mean recall over the labels: accuracy that every label counts for equally (imbalanced data).">
+            <span className="stat-value" data-testid="result-balanced-accuracy">{pct(metrics.balancedAccuracy)}</span>
+            <span className="stat-label">balanced accuracy</span>
+          </div>
+        )}
         <div className="stat" title="The accuracy of always answering the most frequent dev label: a model must beat it.">
           <span className="stat-value" data-testid="majority-rate">
             {pct(majority.rate)}
@@ -212,6 +219,10 @@ export function ResultsPanel() {
           <h3>Confusion matrix</h3>
           <ConfusionMatrix labels={labels} confusion={metrics.confusion} selected={cell} onSelect={setCell} />
         </div>
+      </div>
+      <div className="results-grid">
+        <PerLabelChart labels={labels} metrics={metrics} />
+        {results && results.runId === finished.id && <CalibrationCard logits={results.logits} targets={results.targets} L={labels.length} />}
       </div>
       {results && results.runId === finished.id ? (
         <Mistakes key={cell ? cell.join(",") : "all"} filter={cell} onClear={() => setCell(null)} shown={labels} />
