@@ -1,9 +1,10 @@
 // Browser tier, full fine-tuning in the studio: with the tiny BERT loaded from dropped files
 // (public/models/tiny-bert, made by `npm test`'s setup), the Train card "Fine-tune the whole encoder" tokenises
 // a small sample of the demo data on the page, the trainer worker measures a step and the page shows the whole
-// run's time estimate with a CPU-adapter warning, trains a few steps (every encoder weight, in WGSL), makes the
-// fine-tuned model the active head and keeps the run in the history; the playground predicts with it through the
-// token-id path. Shapes are tiny: SwiftShader runs WGSL on the CPU. Screenshot: test-results/finetune-*.png.
+// run's time estimate with a CPU-adapter warning, trains a few steps (every encoder weight, in WGSL; paused and
+// resumed on the way), makes the fine-tuned model the active head and keeps the run in the history; the
+// playground predicts with it through the token-id path. Shapes are tiny: SwiftShader runs WGSL on the CPU.
+// Screenshot: test-results/finetune-train.png.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -59,12 +60,25 @@ describe('fine-tune the whole encoder in the studio', () => {
     // The kind's default rate replaces the form's (the field follows the store after React's effect).
     await expect.poll(async () => page.getByTestId('train-lr').inputValue(), { timeout: 10_000, interval: 100 }).toBe('0.00005');
     await page.locator('[data-testid=train-advanced] summary').click();
-    for (const [field, value] of [['tmax', '16'], ['maxTrain', '24'], ['maxDev', '8'], ['epochs', '1'], ['batchSize', '8'], ['patience', '0'], ['lr', '0.001']]) {
+    for (const [field, value] of [['tmax', '16'], ['maxTrain', '48'], ['maxDev', '8'], ['epochs', '1'], ['batchSize', '8'], ['patience', '0'], ['lr', '0.001']]) {
       await page.getByTestId(`train-${field}`).fill(value);
     }
     expect(await text('train-start')).toMatch(/Fine-tune the whole encoder/);
     await page.getByTestId('train-start').click();
     await expect.poll(status, { timeout: 30_000, interval: 50 }).not.toBe('idle');
+
+    // Pause as soon as the run is in the worker (the steps are timed first, then every step waits at the pause
+    // gate): the step counter holds; resume continues. The same run-control as every kind.
+    await expect.poll(status, { timeout: 60_000, interval: 50 }).toBe('training');
+    await page.getByTestId('train-pause').click();
+    await expect.poll(status, { timeout: 30_000, interval: 50 }).toBe('paused');
+    await page.waitForTimeout(1500);
+    const stepPaused = await text('live-step');
+    await page.waitForTimeout(3000);
+    expect(await text('live-step')).toBe(stepPaused);
+    expect(await status()).toBe('paused');
+    await page.getByTestId('train-resume').click();
+    await expect.poll(status, { timeout: 30_000, interval: 50 }).not.toBe('paused');
 
     // The worker times real steps before it trains: the whole run's estimate, and on this CPU adapter a warning.
     const hint = async () => ((await page.getByTestId('size-hint').count()) ? text('size-hint') : `${await status()}: ${(await page.getByTestId('train-error').count()) ? await text('train-error') : ''}`);
@@ -78,7 +92,7 @@ describe('fine-tune the whole encoder in the studio', () => {
       return s === 'error' ? `error: ${await text('train-error')}` : s;
     };
     await expect.poll(ended, { timeout: 600_000, interval: 250 }).toBe('done');
-    expect(await text('live-step')).toBe('3'); // 24 examples, batch 8, 1 epoch
+    expect(await text('live-step')).toBe('6'); // 48 examples, batch 8, 1 epoch
     mkdirSync('test-results', { recursive: true });
     await page.getByTestId('train-panel').screenshot({ path: 'test-results/finetune-train.png' });
 

@@ -230,7 +230,12 @@ describe('train in headless Chromium', () => {
     await expect.poll(status, { timeout: 120_000, interval: 50 }).toBe('training');
     await expect.poll(async () => page.getByTestId('best-dev-accuracy').textContent(), { timeout: 120_000, interval: 100 }).toMatch(/%/);
     // The page's device first, then the trainer worker's (the one the run trains on).
-    await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.forEach((d) => d.destroy()));
+    const pageDevices = await page.evaluate(() => {
+      const d = (window as unknown as { __devices: GPUDevice[] }).__devices;
+      d.forEach((x) => x.destroy());
+      return d.length;
+    });
+    expect(pageDevices).toBeGreaterThan(0);
     const trainer = page.workers().find((w) => /train-worker/.test(w.url()));
     expect(trainer, `the trainer worker among ${page.workers().map((w) => w.url()).join(', ')}`).toBeDefined();
     const lostDevices = await trainer!.evaluate(() => {
@@ -247,9 +252,11 @@ describe('train in headless Chromium', () => {
     // Charts and results of the stopped run stay.
     expect(await lossPoints()).toBeGreaterThan(1);
     expect(await page.getByTestId('results-panel').textContent()).toMatch(/device lost/);
-    // The page gets a new device and puts the best checkpoint back as the active head.
-    await expect.poll(async () => page.getByTestId('train-error').textContent(), { timeout: 240_000, interval: 500 }).toMatch(/restored on a new GPU device|Restoring it on a new GPU device failed/);
-    expect(await page.getByTestId('train-error').textContent()).toMatch(/restored on a new GPU device/);
+    // The page puts the worker's best checkpoint back as the active head, on its own engine.
+    // (The run's device was the worker's; the page's own device reads back after destroy() in headless Chromium,
+    // so the head may land on it: either is a restored, usable head.)
+    await expect.poll(async () => page.getByTestId('train-error').textContent(), { timeout: 240_000, interval: 500 }).toMatch(/restored on (a new|the page's) GPU device|Restoring it on a new GPU device failed/);
+    expect(await page.getByTestId('train-error').textContent()).toMatch(/restored on (a new|the page's) GPU device and is the active head/);
     await shot('train-device-lost', 'train-panel');
     note(`train tests done in ${elapsed()}`);
   }, 600_000);

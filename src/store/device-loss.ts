@@ -9,7 +9,7 @@ import { headEntry, type HeadContext, type HeadKind } from '../heads/registry';
 import type { Checkpoint } from '../train/train-job';
 import { setActiveHead } from './active-head';
 import type { CurrentDataset } from './data-prep';
-import { headWithParams, pageEngine } from './page-head';
+import { headOnPage } from './page-head';
 import type { RunRecord } from './run-record';
 import { keepRun } from './run-save';
 import { useStudio } from './store';
@@ -38,13 +38,8 @@ export async function finishDeviceLost(record: RunRecord, lostMsg: string, best:
   await keepRun(record);
   if (!best) return;
   // The page's engine (a new device when the page lost its own too), then the best parameters in a fresh head.
-  const { engine: e, fresh } = await pageEngine();
-  if (!e) {
-    set({ trainError: `${record.message} It could not be restored: the page has no GPU engine (${useStudio.getState().engineError ?? 'WebGPU did not start'}).` });
-    return;
-  }
   try {
-    const head = await headWithParams(e, r.kind, r.ctx, best.values);
+    const { head, fresh } = await headOnPage(r.kind, r.ctx, best.values, 1000);
     const tmax = record.options.tmax;
     const meta = headMeta({
       labels: record.labels,
@@ -59,6 +54,6 @@ export async function finishDeviceLost(record: RunRecord, lostMsg: string, best:
     const where = fresh ? 'on a new GPU device' : "on the page's GPU device";
     set({ trainError: `${record.message} The best checkpoint was restored ${where} and is the active head.` });
   } catch (err) {
-    set({ trainError: `${record.message} Restoring it on ${fresh ? 'a new GPU device' : "the page's GPU device"} failed: ${err instanceof Error ? err.message : String(err)}` });
+    set({ trainError: `${record.message} Restoring it on a new GPU device failed: ${err instanceof Error ? err.message : String(err)}` });
   }
 }

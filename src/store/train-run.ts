@@ -18,7 +18,7 @@ import type { CurrentDataset } from './data-prep';
 import { finishDeviceLost } from './device-loss';
 import { currentDataset, encodeLabelTexts, encodeSet, encoderTmax, type EncodedSet } from './encoded-sets';
 import { getEncoderClient } from './encoder-workflows';
-import { headWithParams, pageEngine } from './page-head';
+import { headOnPage } from './page-head';
 import { beginEncode, beginRun, endEncode, endRun, getTrainerClient } from './run-control';
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
 import { keepRun, onRunCheckpoint, onRunFailed, onRunProgress, onRunStart } from './run-save';
@@ -154,9 +154,7 @@ async function finishRun(run: RunContext, outcome: Extract<TrainJobOutcome, { st
   record.stoppedBy = result.stoppedBy;
   record.message = msg;
   record.best = result.best?.metrics ?? final.metrics;
-  const { engine } = await pageEngine();
-  if (!engine) throw new Error(`the page has no GPU engine to use the head on (${get().engineError ?? 'WebGPU did not start'})`);
-  const head = await headWithParams(engine, kind, ctx, params);
+  const { head } = await headOnPage(kind, ctx, params);
   const meta = headMeta({
     labels: record.labels,
     labelTexts,

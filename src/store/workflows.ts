@@ -14,6 +14,14 @@ export function getEngine(): GpuEngine | null {
   return engine;
 }
 
+/**
+ * Forget `e` when its device turned out to be unusable before its `lost` promise said so (Chromium resolves it
+ * late for a destroyed device): the next startEngine() acquires a new device.
+ */
+export function dropEngine(e: GpuEngine): void {
+  if (engine === e) engine = null;
+}
+
 /** Acquire the GPU and run the kernel self-check; concurrent calls share one run. */
 export function startEngine(): Promise<void> {
   starting ??= doStartEngine().finally(() => {
