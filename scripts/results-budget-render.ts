@@ -32,8 +32,9 @@ export function latestRows<R extends BudgetRowView>(rows: readonly R[]): R[] {
   return [...m.values()];
 }
 
+/** Mean ± sd over seeds in points; one seed has no spread to show, so only its value. */
 function pm(xs: number[]): string {
-  return `${(100 * mean(xs)).toFixed(1)} ± ${(100 * sd(xs)).toFixed(1)}`;
+  return xs.length > 1 ? `${(100 * mean(xs)).toFixed(1)} ± ${(100 * sd(xs)).toFixed(1)}` : (100 * xs[0]).toFixed(1);
 }
 
 function fmtParams(n: number): string {

@@ -23,7 +23,7 @@ describe('equal-budget tables', () => {
     const lines = md.split('\n');
     const lin = lines.find((l) => l.startsWith('| linear'))!;
     const ft = lines.find((l) => l.startsWith('| finetune'))!;
-    expect(lin).toContain('| 0 | 60.0 ± 0.0 |');
+    expect(lin).toContain('| 0 | 60.0 | 60.0 |'); // one seed: its value, no spread
     expect(lin).toContain('| 70.6 |'); // 60 / 85
     expect(ft).toContain('| 0,1 | 85.0 ± 7.1 |');
     expect(ft).toContain('| 6.98M |');
