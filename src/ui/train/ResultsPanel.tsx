@@ -3,13 +3,27 @@
 // most confident mistakes first, paged. Design decision: everything is derived from the train slice's `results`
 // (dev logits of the active head) with pure helpers from src/train; a run that lost its device and has no logits
 // still shows its best checkpoint's metrics and confusion matrix from the run record.
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useStudio } from '../../store/store';
 import { misclassified, predictions } from '../../train/inspect';
 import { majorityClass, type Metrics } from '../../train/metrics';
 import { headInfo, labelsShown, pct } from './format';
 import { CalibrationCard, PerLabelChart } from './CalibrationCard';
 import './train.css';
+
+/**
+ * A folded section whose children mount only once it is opened: the two charts below cost a main-thread task
+ * of ~100 ms on a CPU box when a run finishes (recharts), which the page should not pay unless asked.
+ */
+function MountWhenOpen({ summary, testId, children }: { summary: string; testId: string; children: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details data-testid={testId} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>{summary}</summary>
+      {open && children}
+    </details>
+  );
+}
 
 const PAGE = 8;
 /** Confusion matrices larger than this show the most frequent labels only. */
@@ -220,10 +234,12 @@ export function ResultsPanel() {
           <ConfusionMatrix labels={labels} confusion={metrics.confusion} selected={cell} onSelect={setCell} />
         </div>
       </div>
-      <div className="results-grid">
-        <PerLabelChart labels={labels} metrics={metrics} />
-        {results && results.runId === finished.id && <CalibrationCard logits={results.logits} targets={results.targets} L={labels.length} />}
-      </div>
+      <MountWhenOpen summary="Per-label scores and calibration" testId="results-more">
+        <div className="results-grid">
+          <PerLabelChart labels={labels} metrics={metrics} />
+          {results && results.runId === finished.id && <CalibrationCard logits={results.logits} targets={results.targets} L={labels.length} />}
+        </div>
+      </MountWhenOpen>
       {results && results.runId === finished.id ? (
         <Mistakes key={cell ? cell.join(",") : "all"} filter={cell} onClear={() => setCell(null)} shown={labels} />
       ) : (
