@@ -1,13 +1,14 @@
 // The equal-budget comparison of docs/RESULTS.md: every head — the cached-feature heads AND the kinds that run
 // the encoder in WGSL on token ids (full fine-tuning, L-Tuning, prefix/prompt tuning) — trained on the SAME small
 // fixed training subset with the same token limit, so "% of full fine-tuning" compares like with like. Appends one
-// JSON line per (set, head, seed) to .cache/results/budget.jsonl; results.ts --render turns them into the page's
-// equal-budget table (results-budget-render.ts).
+// JSON line per (set, head, seed) to .cache/results/budget.jsonl; `--render` writes the page's equal-budget tables
+// between their markers in docs/RESULTS.md and its template (results-budget-render.ts).
 // Design decision: the budget is data, not time: N training examples (a fixed stratified subset of the set's
 // training split, seed 0) and Tmax tokens for every head; the encoder that makes the cached features runs at the
 // same Tmax, so a feature head and the fine-tuned encoder read exactly the same tokens of every text.
 //
 //   npm run results:budget -- --set sst2,trec --seed 0 [--heads linear,ytuning,finetune] [--train 1000] [--tmax 64]
+//   npm run results:budget -- --render
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
