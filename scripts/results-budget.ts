@@ -9,7 +9,6 @@
 //
 //   npm run results:budget -- --set sst2,trec --seed 0 [--heads linear,ytuning,finetune] [--train 1000] [--tmax 64]
 //   npm run results:budget -- --render
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +24,7 @@ import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
 import { correctnessString } from './results-stats';
 import { renderBudgetGoal, renderBudgetTables, replaceBudgetSection } from './results-budget-render';
-import { readSet, root, SETS } from './results-sets';
+import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
 
 export const budgetFile = join(root, '.cache/results/budget.jsonl');
 
@@ -108,12 +107,7 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
       const result = head.params.length ? await trainer.fit(ex.train, ex.sel, { onEval: (r) => console.log(`  ${kind} epoch ${r.epoch + 1}: selection accuracy ${(r.metrics.accuracy * 100).toFixed(1)}%`) }) : null;
       const trainSeconds = (performance.now() - t1) / 1000;
       const final = await trainer.evaluate(ex.evaluation);
-      const L = train.labels.length;
-      const predicted = Int32Array.from({ length: ex.evaluation.length }, (_, i) => {
-        let best = 0;
-        for (let y = 1; y < L; y++) if (final.logits[i * L + y] > final.logits[i * L + best]) best = y;
-        return best;
-      });
+      const predicted = argmaxRows(final.logits, ex.evaluation.length, train.labels.length);
       const row: BudgetRow = {
         set: setName,
         head: kind,
@@ -174,13 +168,6 @@ function render(): void {
   console.log(`wrote the equal-budget section of docs/RESULTS.md (and its template) from ${rows.length} rows`);
 }
 
-function commitId(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -2,6 +2,7 @@
 // by the full-budget runner (results.ts) and the equal-budget runner (results-budget.ts).
 // Design decision: every split is fixed (seed 0, stratified) and independent of the training seed, so every head
 // and every seed sees the same training, selection and evaluation examples.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,3 +94,19 @@ export function readSet(spec: SetSpec): { train: Dataset; selection: Dataset; ev
   return { train, selection, evaluation };
 }
 
+
+/** The commit a results row was produced at (short hash), or 'unknown' outside a git checkout. */
+export function commitId(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The predicted label of each of n rows of (n, L) logits (the first of equal maxima). */
+export function argmaxRows(logits: ArrayLike<number>, n: number, L: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) for (let y = 1; y < L; y++) if (logits[i * L + y] > logits[i * L + out[i]]) out[i] = y;
+  return out;
+}

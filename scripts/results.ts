@@ -8,7 +8,6 @@
 //
 //   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --set trec --seed 0 [--heads ytuning,linear]
 //   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --render
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +23,7 @@ import { GpuEngine } from '../src/gpu/engine';
 import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { Trainer } from '../src/train/trainer';
 import { correctnessString } from './results-stats';
-import { readSet, root, SETS } from './results-sets';
+import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
 import type { TrainExample } from '../src/train/batches';
 
 const outFile = join(root, '.cache/results/results.jsonl');
@@ -56,13 +55,6 @@ export interface ResultRow {
   time: string;
 }
 
-function commitId(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function run(setName: string, seed: number, heads: HeadKind[]): Promise<void> {
   const spec = SETS[setName];
@@ -141,11 +133,6 @@ async function run(setName: string, seed: number, heads: HeadKind[]): Promise<vo
   }
 }
 
-function argmaxRows(logits: Float32Array, n: number, L: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) for (let y = 1; y < L; y++) if (logits[i * L + y] > logits[i * L + out[i]]) out[i] = y;
-  return out;
-}
 
 function meanSd(xs: number[]): { mean: number; sd: number } {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
