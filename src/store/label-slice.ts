@@ -23,6 +23,8 @@ export interface LabelSlice {
   /** Retrains of the probe so far in this page (the learning curve has one point per retrain). */
   labelRetrains: number;
   labelRetraining: boolean;
+  /** A label/skip/undo is not yet written to IndexedDB (the page says so: closing it now could lose it). */
+  labelSaving: boolean;
   setLabel: (patch: Partial<Omit<LabelSlice, 'setLabel'>>) => void;
 }
 
@@ -36,5 +38,6 @@ export const createLabelSlice: StateCreator<LabelSlice, [], [], LabelSlice> = (s
   labelRanker: 'order',
   labelRetrains: 0,
   labelRetraining: false,
+  labelSaving: false,
   setLabel: (patch) => set(patch),
 });

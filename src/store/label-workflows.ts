@@ -27,7 +27,7 @@ const get = () => useStudio.getState();
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Outside the store: the texts' pooled vectors (N, C), the label seeds' zero-shot probabilities, the ranking's probabilities. */
-const mem = { features: null as Float32Array | null, C: 0, prior: null as Float32Array | null, probs: null as Float32Array | null, trainedAt: 0, forTexts: null as string[] | null, seq: 0 };
+const mem = { features: null as Float32Array | null, C: 0, prior: null as Float32Array | null, probs: null as Float32Array | null, trainedAt: 0, forTexts: null as string[] | null, seq: 0, unsaved: 0 };
 
 function client() {
   const c = getEncoderClient();
@@ -116,28 +116,43 @@ function retrain(s: LabelSession): void {
   set({ labelRanker: classes >= 2 ? 'probe' : mem.prior ? 'zero-shot' : 'order', labelRetrains: get().labelRetrains + (classes >= 2 ? 1 : 0) });
 }
 
-function ask(s: LabelSession, row?: number | null): void {
+/** The row to ask next (`row` when undo names it) and the head's probabilities for it, as a store patch. */
+function nextOf(s: LabelSession, row?: number | null): Pick<LabelSlice, 'labelCurrent' | 'labelCurrentProbs'> {
   const r = row ?? nextRow(s, mem.probs, mem.features, mem.C);
   const L = s.labels.length;
-  set({ labelCurrent: r, labelCurrentProbs: r !== null && mem.probs ? [...mem.probs.subarray(r * L, (r + 1) * L)] : null });
+  return { labelCurrent: r, labelCurrentProbs: r !== null && mem.probs ? [...mem.probs.subarray(r * L, (r + 1) * L)] : null };
 }
 
+function ask(s: LabelSession, row?: number | null): void {
+  set(nextOf(s, row));
+}
+
+/** IndexedDB writes, one after another in action order (a fast labeller's saves never overtake each other). */
+let saving: Promise<void> = Promise.resolve();
+
+/**
+ * Apply a label/skip/undo. The new session and the next row reach the store in one update, so the card never
+ * shows a row that is already answered (a second key press would answer it again). When the probe is due for a
+ * retrain, no row is shown until it is done (keys are ignored meanwhile); the fit runs in a task of its own so
+ * the click paints first.
+ */
 async function commit(s: LabelSession, row?: number | null): Promise<void> {
-  set({ labelSession: s, labelError: null });
-  try {
-    await saveSession(s);
-  } catch (err) {
-    set({ labelError: message(err) });
-  }
-  const due = answers(s).size - mem.trainedAt >= s.every || (mem.probs === mem.prior && new Set(answers(s).values()).size >= 2);
-  if (due && mem.features) {
-    set({ labelRetraining: true });
-    // A task of its own, so the label's click paints before the fit runs.
+  const due = !!mem.features && (answers(s).size - mem.trainedAt >= s.every || (mem.probs === mem.prior && new Set(answers(s).values()).size >= 2));
+  set({ labelSession: s, labelError: null, ...(due ? { labelCurrent: null, labelCurrentProbs: null, labelRetraining: true } : nextOf(s, row)) });
+  mem.unsaved++;
+  set({ labelSaving: true });
+  saving = saving
+    .then(() => saveSession(s))
+    .catch((err: unknown) => set({ labelError: message(err) }))
+    .finally(() => --mem.unsaved === 0 && set({ labelSaving: false }));
+  if (due) {
     await new Promise((r) => setTimeout(r, 0));
-    retrain(get().labelSession!);
-    set({ labelRetraining: false });
+    const now = get().labelSession;
+    if (!now || !mem.features) return set({ labelRetraining: false });
+    retrain(now);
+    set({ labelRetraining: false, ...nextOf(now, row) });
   }
-  ask(get().labelSession!, row);
+  await saving;
 }
 
 /** Give the current row label `label` (0-based). */
@@ -156,8 +171,8 @@ export async function skipCurrent(): Promise<void> {
 }
 
 export async function undoLabel(): Promise<void> {
-  const { labelSession: s, labelStatus } = get();
-  if (!s || labelStatus !== 'ready') return;
+  const { labelSession: s, labelStatus, labelRetraining } = get();
+  if (!s || labelStatus !== 'ready' || labelRetraining) return;
   const u = undoLast(s);
   if (u.row === null) return;
   await commit(u.session, u.row);

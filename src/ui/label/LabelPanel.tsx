@@ -96,6 +96,7 @@ function Labelling() {
   const probs = useStudio((x) => x.labelCurrentProbs);
   const ranker = useStudio((x) => x.labelRanker);
   const retraining = useStudio((x) => x.labelRetraining);
+  const saving = useStudio((x) => x.labelSaving);
   const [exportError, setExportError] = useState<string | null>(null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -124,6 +125,7 @@ function Labelling() {
         <span data-testid="label-progress">
           <b>{done}</b> labelled · {skipped} skipped · {left} left · ranked by {ranker === 'probe' ? `the probe (${s.by}${s.diverse ? ', diverse' : ''})` : ranker === 'zero-shot' ? 'the label texts (zero-shot)' : 'file order (label two classes to rank)'}
           {retraining && <span className="muted"> · retraining…</span>}
+          {saving && <span className="muted" data-testid="label-saving"> · saving…</span>}
         </span>
         <span className="row">
           <button type="button" className="btn btn-sm" data-testid="label-export-csv" disabled={done === 0} onClick={() => downloadFile(labelledCsv(s))}>⤓ labelled rows (CSV)</button>
@@ -133,7 +135,8 @@ function Labelling() {
       </div>
       {exportError && <div className="alert alert-error" data-testid="label-export-error">{exportError}</div>}
       {status === 'encoding' && <p data-testid="label-encoding">Encoding texts… {enc ? `${enc.done} / ${enc.total}` : ''}</p>}
-      {status === 'ready' && row === null && <p data-testid="label-done"><b>Every text is labelled or skipped.</b> Export the labelled rows or the head; undo (u) to revisit the last one.</p>}
+      {status === 'ready' && row === null && retraining && <p className="muted" data-testid="label-retraining">Retraining the probe on your labels…</p>}
+      {status === 'ready' && row === null && !retraining && <p data-testid="label-done"><b>Every text is labelled or skipped.</b> Export the labelled rows or the head; undo (u) to revisit the last one.</p>}
       {status === 'ready' && row !== null && (
         <div className="label-card" data-testid="label-card" data-row={row}>
           <p className="label-text" data-testid="label-current-text">{s.texts[row]}</p>
