@@ -9,15 +9,27 @@ export function RunSizingNote() {
   const v = useStudio((s) => s.runSizing);
   const running = useStudio((s) => s.trainStatus === 'encoding' || s.trainStatus === 'training' || s.trainStatus === 'paused');
   const cpu = useStudio((s) => s.adapter?.isFallbackAdapter ?? false);
-  if (!v || v.status === 'fits' || v.status === 'failed') return null;
+  if (!v) return null;
+  if (v.status === 'failed')
+    return (
+      <p className="muted small" data-testid="run-sizing" data-state="failed">
+        Could not time a training step before the first run ({v.message}); the run measures its own steps when it starts.
+      </p>
+    );
   if (v.status === 'measuring')
     return (
       <p className="muted small" data-testid="run-sizing" data-state="measuring">
         Timing a training step on this adapter to size the first run…
       </p>
     );
-  const p = v.proposal!;
   const measured = `a step of ${v.B} × ${v.T} tokens takes ${duration(v.stepSeconds!)}${cpu ? ' on this CPU adapter' : ''}, encoding ${duration(v.encodeSecondsPerText! * 1000)} per 1,000 texts`;
+  if (v.status === 'fits')
+    return (
+      <p className="muted small" data-testid="run-sizing" data-state="fits">
+        Measured on this adapter: {measured}; the full run trains in about a minute or less.
+      </p>
+    );
+  const p = v.proposal!;
   const size = `${p.maxTrain ? `a sample of ${p.maxTrain.toLocaleString()} training examples` : 'all training examples'}${p.maxDev ? ` and ${p.maxDev.toLocaleString()} dev examples` : ''}, ${p.epochs} epochs`;
   return (
     <div className="alert small" data-testid="run-sizing" data-state={v.status}>
