@@ -4,7 +4,8 @@
 // every page 'visible'), starts a linear run on a small sample of the demo, reads the live step counter while
 // the page is visible, then hides the page and asserts — with document.visibilityState read inside the page at
 // the start and the end of the hidden window — that the steps kept advancing. The steps/s of both windows go to
-// test-results/background-e2e.log (reported, not asserted: timed tests are forbidden).
+// test-results/background-e2e.log (reported, not asserted: timed tests are forbidden). Then (issue 11, UX 2) a new
+// dataset takes the finished run off the Train step: the badge goes back to idle and the button says "Train".
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CdpBrowser } from './cdp-pipe';
@@ -93,4 +94,21 @@ describe('training in a background tab', () => {
     await js(`${testid('train-stop')}.click()`);
     await until('the run to stop', status, (s) => s === 'done', 120_000);
   }, 900_000);
+
+  it('a new dataset after a finished run: the Train badge is idle again, no tiles of the old run, "Train" not "Train again"', async () => {
+    expect(await status()).toBe('done');
+    expect(await js<string>(`${testid('train-start')}.textContent`)).toBe('Train again Linear probe');
+    const pasted = 'POS what a lovely day\nNEG this is awful\nPOS great stuff\nNEG terrible film\nPOS loved it\nNEG hated it\n';
+    await js(`(() => {
+      const el = ${testid('paste-text')};
+      Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(el, ${JSON.stringify(pasted)});
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    })()`);
+    await until('the paste button', () => js<boolean>(`!${testid('paste-apply')}.disabled`), (v) => v, 10_000);
+    await js(`${testid('paste-apply')}.click()`);
+    await until('the pasted dataset', () => js<string>(`${testid('data-current')}?.textContent ?? ''`), (t) => t.includes('pasted text'), 60_000);
+    await until('the idle badge', status, (s) => s === 'idle', 10_000);
+    expect(await js<number>(`document.querySelectorAll('[data-testid=live-run]').length`)).toBe(0);
+    expect(await js<string>(`${testid('train-start')}.textContent`)).toBe('Train Linear probe');
+  }, 120_000);
 });
