@@ -110,17 +110,18 @@ describe('train in headless Chromium', () => {
       expect(await sizingState()).toBe('applied');
       const text = (await sizing.textContent()) ?? '';
       note(`default run sized: ${text}`);
-      const m = /a sample of ([\d,]+) training examples.*?, (\d+) epochs — about (.+?) to encode and train/.exec(text);
+      const m = /a sample of ([\d,]+) training examples.*?, (\d+) epochs, (\d+) tokens per text — about (.+?) to encode and train/.exec(text);
       expect(m, text).not.toBeNull();
       expect(await field('maxTrain')).toBe(m![1].replace(/,/g, ''));
       expect(await field('epochs')).toBe(m![2]);
+      expect(await field('tmax')).toBe(m![3]);
       expect(Number(m![1].replace(/,/g, ''))).toBeLessThan(600);
       await shot('train-sized', 'train-panel');
       await page.getByTestId('run-sizing-undo').click();
       expect(await sizingState()).toBe('undone');
-      expect([await field('maxTrain'), await field('epochs')]).toEqual(['0', '10']);
+      expect([await field('maxTrain'), await field('epochs'), await field('tmax')]).toEqual(['0', '10', '128']);
       await page.getByTestId('run-sizing-apply').click();
-      expect([await field('maxTrain'), await field('epochs')]).toEqual([m![1].replace(/,/g, ''), m![2]]);
+      expect([await field('maxTrain'), await field('epochs'), await field('tmax')]).toEqual([m![1].replace(/,/g, ''), m![2], m![3]]);
     } else {
       // A fast adapter: the full demo already trains in about a minute, so nothing was changed.
       expect(await sizingState()).toBe('fits');
@@ -211,6 +212,10 @@ describe('train in headless Chromium', () => {
     await expect.poll(async () => results.count(), { timeout: 10_000 }).toBe(1);
     expect(await page.locator('[data-testid=class-metrics] tbody tr').count()).toBe(2);
     expect(await page.getByTestId('cm-cell').count()).toBe(4);
+    // Label texts replace the raw names, in one label order in the per-class table and the confusion matrix.
+    const classRows = await page.locator('[data-testid=class-metrics] tbody td.label-cell').allTextContents();
+    expect(classRows).toEqual(await page.locator('[data-testid=confusion-matrix] > .cm-head').allTextContents());
+    expect(classRows[1]).toMatch(/^spam: an unsolicited advertising e-mail selling something/);
     const acc = Number.parseFloat((await page.getByTestId('result-accuracy').textContent()) ?? '');
     expect(acc).toBeGreaterThan(majority);
     const mistakes = await page.getByTestId('mistake').count();

@@ -4,6 +4,9 @@
 // feature cache keeps them) and one training step of the chosen head in the trainer worker on synthetic features
 // of the run's (B, T, C) (a 'measure' request: src/train/measure-job.ts), then applies ./run-size.ts's proposal
 // (about a minute, encode included) and says so in the Train card with a one-click undo to the full size.
+// Texts longer than SIZED_TMAX tokens are cut to it in the sized run (a step costs about linearly in T, and the
+// demo's e-mails say what they are in their first lines); the full run's step is costed from the measured one.
+// The encoder is timed after one untimed text (its first call pays for warming up).
 // Design decision: only the untouched default is changed — a form the user edited meanwhile, another dataset or
 // a started run is never overwritten (the proposal is then offered, not applied); it runs once per page.
 import { headEntry } from '../heads/registry';
@@ -26,12 +29,16 @@ export interface RunSizingView {
   T?: number;
   proposal?: SizeProposal;
   /** The form's values before the proposal was applied (the undo). */
-  full?: Pick<TrainForm, 'maxTrain' | 'maxDev' | 'epochs'>;
+  full?: Pick<TrainForm, 'maxTrain' | 'maxDev' | 'epochs' | 'tmax'>;
+  /** The Tmax of the sized run. */
+  tmax?: number;
   message?: string;
 }
 
 /** Dev texts timed through the encoder (enough to average, few enough to take a second or two on wasm). */
 const ENCODE_PROBE = 8;
+/** The sized run's token limit (the full run keeps the form's). */
+export const SIZED_TMAX = 64;
 const get = () => useStudio.getState();
 const setView = (runSizing: RunSizingView) => get().setTrain({ runSizing });
 let attempted = false;
@@ -71,8 +78,11 @@ async function sizeDefaultRun(): Promise<void> {
   const kind = s.headKind;
   setView({ status: 'measuring' });
   try {
-    const tmax = encoderTmax(form);
-    const probe = ds.dev.examples.slice(0, ENCODE_PROBE).map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair }));
+    const fullTmax = encoderTmax(form);
+    const tmax = Math.min(fullTmax, SIZED_TMAX);
+    const texts = ds.dev.examples.slice(0, ENCODE_PROBE + 1).map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair }));
+    await client.encode(texts.slice(0, 1), { tmax });
+    const probe = texts.slice(1);
     const t0 = performance.now();
     const feats = await client.encode(probe, { tmax });
     const encodeSecondsPerText = (performance.now() - t0) / 1000 / Math.max(1, probe.length);
@@ -87,19 +97,21 @@ async function sizeDefaultRun(): Promise<void> {
       B: Math.min(form.batchSize, ds.train.examples.length),
       T,
     });
-    const proposal = proposeRunSize({ stepSeconds: m.stepSeconds, encodeSecondsPerText, batchSize: form.batchSize, epochs: form.epochs, trainSize: ds.train.examples.length, devSize: ds.dev.examples.length, labels });
-    const base = { stepSeconds: m.stepSeconds, encodeSecondsPerText, B: m.B, T: m.T };
+    // Texts cut at `tmax` here may run to `fullTmax` in the full run: its step costs proportionally more.
+    const fullStepSeconds = T >= tmax && fullTmax > tmax ? (m.stepSeconds * fullTmax) / tmax : m.stepSeconds;
+    const proposal = proposeRunSize({ stepSeconds: m.stepSeconds, fullStepSeconds, encodeSecondsPerText, batchSize: form.batchSize, epochs: form.epochs, trainSize: ds.train.examples.length, devSize: ds.dev.examples.length, labels });
+    const base = { stepSeconds: m.stepSeconds, encodeSecondsPerText, B: m.B, T: m.T, tmax };
     if (!proposal) return setView({ ...base, status: 'fits' });
     // Applied only if the user has not touched the form (or started a run, or changed the data) meanwhile.
     if (!untouchedDefault() || get().dataset !== ds) return setView({ ...base, status: 'offered', proposal, full: pick(get().trainForm) });
     setView({ ...base, status: 'applied', proposal, full: pick(form) });
-    get().setTrain({ trainForm: { ...get().trainForm, maxTrain: proposal.maxTrain, maxDev: proposal.maxDev, epochs: proposal.epochs } });
+    get().setTrain({ trainForm: { ...get().trainForm, maxTrain: proposal.maxTrain, maxDev: proposal.maxDev, epochs: proposal.epochs, tmax } });
   } catch (err) {
     setView({ status: 'failed', message: err instanceof Error ? err.message : String(err) });
   }
 }
 
-const pick = (f: TrainForm) => ({ maxTrain: f.maxTrain, maxDev: f.maxDev, epochs: f.epochs });
+const pick = (f: TrainForm) => ({ maxTrain: f.maxTrain, maxDev: f.maxDev, epochs: f.epochs, tmax: f.tmax });
 
 /** Undo: the full-size run the form had before the proposal. */
 export function restoreFullSize(): void {
@@ -113,5 +125,5 @@ export function applyProposedSize(): void {
   const v = get().runSizing;
   if (!v?.proposal || (v.status !== 'undone' && v.status !== 'offered')) return;
   const { maxTrain, maxDev, epochs } = v.proposal;
-  get().setTrain({ trainForm: { ...get().trainForm, maxTrain, maxDev, epochs }, runSizing: { ...v, status: 'applied', full: pick(get().trainForm) } });
+  get().setTrain({ trainForm: { ...get().trainForm, maxTrain, maxDev, epochs, tmax: v.tmax ?? get().trainForm.tmax }, runSizing: { ...v, status: 'applied', full: pick(get().trainForm) } });
 }

@@ -2,9 +2,11 @@
 // the train sample, dev sample and epochs that encode AND train in about a minute. Pure: the studio applies it to
 // the untouched default demo before its first run (./default-sizing.ts) and tests check it with numbers.
 // Design decisions: epochs are capped at 4 first (the best dev epoch of these heads is usually 1-4, DESIGN.md §1),
-// the dev sample at 200 (what the charts need), and only then is the train sample cut, because fewer examples
-// cost accuracy more than fewer epochs; evaluation is costed as estimate.ts does (a third of a training step per
-// example); the result is rounded down to a round number and never below 10 examples per label.
+// the dev sample gets at most a quarter of the time (and at most 200 examples: what the charts need), and only
+// then is the train sample cut, because fewer examples cost accuracy more than fewer epochs; evaluation is costed
+// as estimate.ts does (a third of a training step per example); sizes are rounded down to round numbers and never
+// below 10 examples per label. The caller may measure the step at a shorter Tmax than the full run's
+// (`fullStepSeconds` then costs the full run).
 
 export interface SizeInputs {
   /** Measured seconds of one training step of `batchSize` examples. */
@@ -18,6 +20,8 @@ export interface SizeInputs {
   labels: number;
   /** The target, seconds (default 60). */
   seconds?: number;
+  /** Seconds of a step of the FULL run when it differs from `stepSeconds` (measured at a shorter Tmax). */
+  fullStepSeconds?: number;
 }
 
 export interface SizeProposal {
@@ -46,16 +50,18 @@ export function runSeconds(i: SizeInputs, n: number, dev: number, epochs: number
 export function proposeRunSize(i: SizeInputs): SizeProposal | null {
   const target = i.seconds ?? 60;
   if (!(i.stepSeconds > 0) || !(i.encodeSecondsPerText >= 0) || !(i.batchSize > 0) || !(i.epochs > 0)) return null;
-  const fullSeconds = runSeconds(i, i.trainSize, i.devSize, i.epochs);
+  const fullSeconds = runSeconds({ ...i, stepSeconds: i.fullStepSeconds ?? i.stepSeconds }, i.trainSize, i.devSize, i.epochs);
   if (fullSeconds <= target * 1.5) return null;
   const epochs = Math.min(i.epochs, MAX_PROPOSED_EPOCHS);
-  const dev = Math.min(i.devSize, Math.max(MAX_PROPOSED_DEV, i.labels * 10));
+  const roundDown = (n: number) => Math.floor(n / (n >= 1000 ? 500 : n >= 200 ? 50 : 10)) * (n >= 1000 ? 500 : n >= 200 ? 50 : 10);
+  const perDev = i.encodeSecondsPerText + (epochs * i.stepSeconds) / (3 * i.batchSize);
+  const dev = Math.min(i.devSize, Math.max(i.labels * 10, Math.min(MAX_PROPOSED_DEV, roundDown(Math.floor((target / 4) / perDev)))));
   const fixed = runSeconds(i, 0, dev, epochs);
   const perExample = i.encodeSecondsPerText + (epochs * i.stepSeconds) / i.batchSize;
   const fits = Math.max(0, Math.floor((target - fixed) / perExample));
   const round = fits >= 1000 ? 500 : fits >= 200 ? 50 : 10;
   const floor = i.labels * 10;
-  let maxTrain = Math.min(i.trainSize, Math.max(floor, Math.floor(fits / round) * round));
+  let maxTrain = Math.min(i.trainSize, Math.max(floor, roundDown(fits)));
   // The linear cost above ignores the last, partial batch of each epoch: step down until the whole run fits.
   while (maxTrain - round >= floor && runSeconds(i, maxTrain, dev, epochs) > target) maxTrain -= round;
   return {

@@ -30,7 +30,7 @@ export function RunSizingNote() {
       </p>
     );
   const p = v.proposal!;
-  const size = `${p.maxTrain ? `a sample of ${p.maxTrain.toLocaleString()} training examples` : 'all training examples'}${p.maxDev ? ` and ${p.maxDev.toLocaleString()} dev examples` : ''}, ${p.epochs} epochs`;
+  const size = `${p.maxTrain ? `a sample of ${p.maxTrain.toLocaleString()} training examples` : 'all training examples'}${p.maxDev ? ` and ${p.maxDev.toLocaleString()} dev examples` : ''}, ${p.epochs} epochs, ${v.tmax} tokens per text`;
   return (
     <div className="alert small" data-testid="run-sizing" data-state={v.status}>
       {v.status === 'applied' && (
