@@ -23,8 +23,13 @@
 //   at lr 1e-3, against prefix values of rms 1) — the label prefix jumped to the label prior in a step or two.
 //   At lr / d the prefix/prompt moves ~lr per step, as the baselines' own prefix/prompt rows do.
 // - lt-prompt: G maps the label states (width d = hiddenSize) to the encoder's INPUT width E (USE-lite: 512 ->
-//   256); the prompt length is the longest label's token count, shorter labels' extra rows are G(0) = G's bias
-//   (the WGSL encoder attends every prompt row; a per-row prompt mask would remove this).
+//   256); the prompt length is the longest label's token count.
+// - Prompt rows and pooling (`promptPooling`, both prompt methods): 'text' (new heads) masks a shorter label's
+//   extra prompt rows like padding (lt-prompt) and pools the encoder's output over the TEXT rows only, the way a
+//   decoder LLM's classifier reads the text's last token (the paper's LLMs) — the prompt acts on the text
+//   through attention. Measured on USE-lite (notes/hl2.md): pooled over every row, the prompt row's output
+//   (rms 3.5 vs 2.2 for text rows) made the pooled vector mostly label (cos 0.82 to the text's own pooled
+//   vector) and lt-prompt did not learn. 'all' = every prompt row attended and pooled: files without the key.
 import { seededNormals } from './init';
 import type { EncoderSpec } from '../model/spec';
 
@@ -46,8 +51,12 @@ export interface EncoderTuningConfig {
   labelStates?: LabelStates[];
   /** L-Tuning heads: 'per-label' classifier rows (default) or one 'shared' row (files from before it). */
   classifier?: EncoderTuningClassifier;
+  /** Prompt methods: 'text' (default; masked short-label rows, pooling over text rows) or 'all' (older files). */
+  promptPooling?: PromptPooling;
   seed?: number;
 }
+
+export type PromptPooling = 'text' | 'all';
 
 export type EncoderTuningClassifier = 'per-label' | 'shared';
 
@@ -68,6 +77,8 @@ export interface EncoderTuningResolved {
   widths: number[];
   /** Classifier rows: one per label, or one shared by all labels (L-Tuning files from before per-label rows). */
   classifier: EncoderTuningClassifier;
+  /** See the header: how prompt rows are masked and pooled ('text' for the prefix methods, which have none). */
+  promptPooling: PromptPooling;
   /** (L, lmax, d) unit-rms label states, zero rows past each label's length; (L, lmax) mask. lmax 0 for baselines. */
   lmax: number;
   labelTokens: Float64Array;
@@ -116,6 +127,8 @@ export function resolveEncoderTuning(c: EncoderTuningConfig): EncoderTuningResol
   const P = method === 'lt-prompt' ? lmax : (c.P ?? ENCODER_TUNING_DEFAULT_P);
   const classifier = c.classifier ?? 'per-label';
   if (classifier !== 'per-label' && (classifier !== 'shared' || !lt)) throw new Error(`${what}: classifier must be "per-label"${lt ? ' or "shared"' : ''}, got ${JSON.stringify(classifier)}`);
+  const promptPooling = c.promptPooling ?? 'text';
+  if (promptPooling !== 'text' && (promptPooling !== 'all' || !method.endsWith('prompt'))) throw new Error(`${what}: promptPooling must be "text"${method.endsWith('prompt') ? ' or "all"' : ''}, got ${JSON.stringify(promptPooling)}`);
   if (!Number.isInteger(P) || P < 1 || P > 256) throw new Error(`${what}: prefix/prompt length P must be an integer in [1, 256], got ${P}`);
   return {
     method,
@@ -128,6 +141,7 @@ export function resolveEncoderTuning(c: EncoderTuningConfig): EncoderTuningResol
     Cp: pooledWidthOf(spec),
     widths: spec.layers.map((x) => x.heads * x.headDim),
     classifier,
+    promptPooling,
     lmax,
     labelTokens,
     labelMask,
