@@ -208,13 +208,15 @@ function rms(a: ArrayLike<number>): number {
  * Seeded initial values, each rounded through float32. Unit-scale maps of unit-rms inputs: Z gives prefix
  * keys/values of rms ~1, G gives prompt rows at the word embeddings' own rms, the soft prompt starts as P random
  * vocabulary rows (Lester et al.), plain prefixes N(0, 1); F starts at 0 (uniform pooling over the label's
- * tokens); the classifier gives scores of std ~1 (unit weights on an L2-normalised pooled vector, 1/sqrt(C')
- * otherwise) and bias 0.
+ * tokens); the classifier starts near zero, as a Hugging Face classification head (N(0, 0.02^2)): scores of
+ * std ~0.02 (0.02 on an L2-normalised pooled vector, 0.02/sqrt(C') otherwise), bias 0. Measured (notes/hl2.md):
+ * with unit-std rows the random projection of the pooled vector decided the predictions for the whole of a short
+ * run (Adam moves each weight ~lr per step; 12 steps at lr 1e-2 cannot undo N(0, 1)), on every method.
  */
 export function encoderTuningInit(r: EncoderTuningResolved): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
   const wordRms = rms(r.spec.embeddings.word.data) * r.spec.embeddings.wordScale;
-  const cStd = r.spec.pooling?.l2 ? 1 : 1 / Math.sqrt(r.Cp);
+  const cStd = 0.02 * (r.spec.pooling?.l2 ? 1 : 1 / Math.sqrt(r.Cp));
   encoderTuningParamSpecs(r).forEach((p, i) => {
     const n = p.shape.reduce((a, b) => a * b, 1);
     const seed = (r.seed * 1000003 + 7919 * (i + 1)) >>> 0;
