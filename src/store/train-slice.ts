@@ -39,6 +39,8 @@ export interface TrainForm {
   /** Stratified sample sizes (0 = all examples): a quick first run on a CPU adapter. */
   maxTrain: number;
   maxDev: number;
+  /** Class weights (issue 13): '' none, 'auto' (inverse frequency), or 'name=w,...' (./run-task.ts). */
+  classWeights?: string;
 }
 
 /** Where encoding is: which set, and the encoder's own progress (texts/s, ETA, cache hits). */
@@ -70,6 +72,8 @@ export interface TrainResults {
   /** (N, L) logits, row-major, as plain numbers. */
   logits: number[];
   targets: number[];
+  /** Multi-label runs: every dev example's labels (`targets` then holds each first label). */
+  targetSets?: number[][];
   /** The dev texts (and second texts of pairs), same order. */
   texts: string[];
   textPairs: (string | null)[];

@@ -23,6 +23,7 @@ import type { DecayKind } from '../../train/schedule';
 import { duration, headInfo, liveEpoch, pct, rate, trainEtaSeconds } from './format';
 import { RunSizingNote } from './RunSizingNote';
 import { TrainCharts } from './TrainCharts';
+import { ClassWeightsField } from './ClassWeightsField';
 import './train.css';
 
 const useDataset = () => useStudio((s) => s.dataset);
@@ -150,6 +151,7 @@ function Advanced({ disabled }: { disabled: boolean }) {
           </select>
         </label>
         <NumberField label="Label smoothing" field="labelSmoothing" step={0.01} />
+        <ClassWeightsField disabled={disabled} />
         <NumberField label="Patience (epochs, 0 = off)" field="patience" />
         <NumberField label="Seed" field="seed" />
         <NumberField label="Tmax (tokens)" field="tmax" min={1} />
