@@ -34,7 +34,7 @@ export function LabelReading({ columns, choice, dataset }: { columns: string[]; 
     <div className="dp-labelread" data-testid="label-reading">
       <div className="dp-labelread-row">
         <span className="dp-muted">Labels per row:</span>{' '}
-        <b data-testid="label-detected" data-multi={String(!!dataset?.train.multiLabel)} data-sep={dataset?.train.labelSep ?? ''}>
+        <b data-testid="label-detected" data-multi={String(!!dataset?.train.multiLabel)} data-sep={dataset?.train.labelSep ?? ''} data-labels={JSON.stringify(dataset?.train.labels ?? [])}>
           {dataset ? labelReadingText(dataset) : '—'}
         </b>
       </div>
