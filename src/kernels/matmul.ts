@@ -19,8 +19,8 @@ interface Tile {
 const TM = 8;
 const TN = 16;
 
-function gemmSpec(name: string, t: Tile): KernelSpec {
-  return { name, wgsl, entryPoint: 'gemm', bindings, overrides: { TX: t.TX, TY: t.TY, BK: t.BK } };
+function gemmSpec(name: string, t: Tile, entryPoint = 'gemm'): KernelSpec {
+  return { name, wgsl, entryPoint, bindings, overrides: { TX: t.TX, TY: t.TY, BK: t.BK } };
 }
 
 /**
@@ -30,6 +30,9 @@ function gemmSpec(name: string, t: Tile): KernelSpec {
 export const matmulKernel: KernelSpec = gemmSpec('matmul.gemm', { TX: 8, TY: 8, BK: 16 });
 /** 32 x 64 tiles (16 invocations): less padding for small or thin outputs. */
 export const matmulSmallKernel: KernelSpec = gemmSpec('matmul.gemm_small', { TX: 4, TY: 4, BK: 16 });
+/** The same two tiles reading operands as vec4 (gemm_v4): used when both operands' contiguous axes are multiples of 4. */
+export const matmulVec4Kernel: KernelSpec = gemmSpec('matmul.gemm_v4', { TX: 8, TY: 8, BK: 16 }, 'gemm_v4');
+export const matmulVec4SmallKernel: KernelSpec = gemmSpec('matmul.gemm_v4_small', { TX: 4, TY: 4, BK: 16 }, 'gemm_v4');
 const BG = { RX: 32, RY: 8 };
 export const biasGradKernel: KernelSpec = { name: 'matmul.bias_grad', wgsl, entryPoint: 'bias_grad', bindings, overrides: BG };
 
@@ -77,6 +80,19 @@ export interface MatmulOptions {
   sumBatch?: boolean;
   /** Tile configuration (default 'auto': pickGemmKernel); forcing one is for tests and benchmarks. */
   tile?: 'auto' | 'large' | 'small';
+  /**
+   * Operand loads (default 'auto': vec4 when vec4Aligned, else scalar); forcing one is for tests and benchmarks
+   * ('vec4' on unaligned operands throws).
+   */
+  path?: 'auto' | 'scalar' | 'vec4';
+}
+
+/**
+ * Whether gemm_v4 may read these operands: each one's contiguous axis (A: K, or M when transA; B: N, or K when
+ * transB) is a multiple of 4, so every vec4 lies in one row and every batch offset is 16-byte aligned.
+ */
+export function vec4Aligned(o: Pick<MatmulOptions, 'M' | 'K' | 'N' | 'transA' | 'transB'>): boolean {
+  return (o.transA ? o.M : o.K) % 4 === 0 && (o.transB ? o.K : o.N) % 4 === 0;
 }
 
 /**
@@ -97,7 +113,13 @@ export function matmul(e: GpuEngine, A: GpuTensor, B: GpuTensor, Y: GpuTensor, o
   if (o.bias) checkSize(op, o.bias, N, 'bias (N)');
   checkDistinct(op, Y, [A, B, o.bias]);
 
-  const spec = o.tile === 'large' ? matmulKernel : o.tile === 'small' ? matmulSmallKernel : pickGemmKernel(M, N);
+  const aligned = vec4Aligned(o);
+  if (o.path === 'vec4' && !aligned) {
+    throw new Error(`${op}: path 'vec4' needs A's contiguous axis (${o.transA ? 'M' : 'K'}) and B's (${o.transB ? 'K' : 'N'}) to be multiples of 4; got M ${M}, K ${K}, N ${N}`);
+  }
+  const vec4 = o.path === 'vec4' || (o.path !== 'scalar' && aligned);
+  const shape = o.tile === 'large' ? matmulKernel : o.tile === 'small' ? matmulSmallKernel : pickGemmKernel(M, N);
+  const spec = !vec4 ? shape : shape === matmulKernel ? matmulVec4Kernel : matmulVec4SmallKernel;
   const { BM, BN } = tileOf(spec);
   const gx = Math.ceil(N / BN);
   const gy = Math.ceil(M / BM);
@@ -139,7 +161,7 @@ export interface MatmulGrads {
   dB: GpuTensor | null;
 }
 
-export interface MatmulBackwardOptions extends Omit<MatmulOptions, 'bias' | 'accumulate' | 'sumBatch' | 'aBatched' | 'tile'> {
+export interface MatmulBackwardOptions extends Omit<MatmulOptions, 'bias' | 'accumulate' | 'sumBatch' | 'aBatched' | 'tile' | 'path'> {
   /** dA += instead of = (default false: an activation gradient). */
   accumulateDA?: boolean;
   /** dB += instead of = (default: true when B is shared, i.e. a parameter; false when B is batched). */

@@ -138,6 +138,130 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }
 
+// ---- gemm_v4: the same product, operands read as vec4 (16-byte loads). -----------------------------------------
+// Valid only when each operand's contiguous axis is a multiple of 4 (A: K, or M when transA; B: N, or K when
+// transB), so every vec4 lies inside one row and every batch offset is a multiple of 4 (matmul.ts checks this).
+// An operand stored along the tile's k axis (A plain, B transposed: the Gemm transB weight form) is staged as
+// 4 x 4 blocks transposed in registers; the other forms copy vec4s straight into the tiles. The compute loop and
+// the epilogue are gemm's.
+
+@group(0) @binding(0) var<storage, read> A4: array<vec4<f32>>;  // A as vec4 (see gemm_v4)
+@group(0) @binding(1) var<storage, read> B4: array<vec4<f32>>;  // B as vec4
+
+override BK4: u32 = BK / 4u;
+
+// Row r, columns c..c+3 of a row-major (rows, cols) matrix at element offset off of A; 0 outside.
+fn loadA4(off: u32, r: u32, c: u32, rows: u32, cols: u32) -> vec4<f32> {
+  if (r >= rows || c >= cols) { return vec4<f32>(0.0); }
+  return A4[(off + r * cols + c) / 4u];
+}
+
+fn loadB4(off: u32, r: u32, c: u32, rows: u32, cols: u32) -> vec4<f32> {
+  if (r >= rows || c >= cols) { return vec4<f32>(0.0); }
+  return B4[(off + r * cols + c) / 4u];
+}
+
+@compute @workgroup_size(TX, TY, 1)
+fn gemm_v4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let m0 = wid.y * BM;
+  let n0 = wid.x * BN;
+  if (m0 >= p.M || n0 >= p.N || (p.sumBatch == 0u && wid.z >= p.batch)) { return; }  // whole-group guard
+
+  let tx = lid.x;
+  let ty = lid.y;
+  let tid = ty * TX + tx;
+  let nt = TX * TY;
+
+  var acc: array<array<vec4<f32>, TN4>, TM>;
+  for (var i = 0u; i < TM; i++) { for (var j = 0u; j < TN4; j++) { acc[i][j] = vec4<f32>(0.0); } }
+
+  var b0 = wid.z;
+  var b1 = wid.z + 1u;
+  if (p.sumBatch != 0u) { b0 = 0u; b1 = p.batch; }
+  for (var bb = b0; bb < b1; bb++) {
+    let aOff = bb * p.strideA;
+    let bOff = bb * p.strideB;
+    for (var k0 = 0u; k0 < p.K; k0 += BK) {
+      if (p.transA != 0u) {
+        // A (K, M): a vec4 is 4 consecutive rows of op(A) at one k, exactly an As element.
+        for (var l = tid; l < BM4 * BK; l += nt) {
+          let m4 = l % BM4;
+          let k = l / BM4;
+          As[k * BM4 + m4] = loadA4(aOff, k0 + k, m0 + 4u * m4, p.K, p.M);
+        }
+      } else {
+        // A (M, K): a vec4 is 4 consecutive k of one row; a 4 x 4 block transposed gives 4 As elements.
+        for (var l = tid; l < BM4 * BK4; l += nt) {
+          let k4 = l % BK4;
+          let m4 = l / BK4;
+          let gm = m0 + 4u * m4;
+          let gk = k0 + 4u * k4;
+          let r0 = loadA4(aOff, gm, gk, p.M, p.K);
+          let r1 = loadA4(aOff, gm + 1u, gk, p.M, p.K);
+          let r2 = loadA4(aOff, gm + 2u, gk, p.M, p.K);
+          let r3 = loadA4(aOff, gm + 3u, gk, p.M, p.K);
+          As[(4u * k4) * BM4 + m4] = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
+          As[(4u * k4 + 1u) * BM4 + m4] = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
+          As[(4u * k4 + 2u) * BM4 + m4] = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
+          As[(4u * k4 + 3u) * BM4 + m4] = vec4<f32>(r0.w, r1.w, r2.w, r3.w);
+        }
+      }
+      if (p.transB != 0u) {
+        // B (N, K): 4 x 4 blocks transposed, as A above.
+        for (var l = tid; l < BN4 * BK4; l += nt) {
+          let k4 = l % BK4;
+          let n4 = l / BK4;
+          let gn = n0 + 4u * n4;
+          let gk = k0 + 4u * k4;
+          let r0 = loadB4(bOff, gn, gk, p.N, p.K);
+          let r1 = loadB4(bOff, gn + 1u, gk, p.N, p.K);
+          let r2 = loadB4(bOff, gn + 2u, gk, p.N, p.K);
+          let r3 = loadB4(bOff, gn + 3u, gk, p.N, p.K);
+          Bs[(4u * k4) * BN4 + n4] = vec4<f32>(r0.x, r1.x, r2.x, r3.x);
+          Bs[(4u * k4 + 1u) * BN4 + n4] = vec4<f32>(r0.y, r1.y, r2.y, r3.y);
+          Bs[(4u * k4 + 2u) * BN4 + n4] = vec4<f32>(r0.z, r1.z, r2.z, r3.z);
+          Bs[(4u * k4 + 3u) * BN4 + n4] = vec4<f32>(r0.w, r1.w, r2.w, r3.w);
+        }
+      } else {
+        // B (K, N): a vec4 is 4 consecutive columns at one k, exactly a Bs element.
+        for (var l = tid; l < BN4 * BK; l += nt) {
+          let n4 = l % BN4;
+          let k = l / BN4;
+          Bs[k * BN4 + n4] = loadB4(bOff, k0 + k, n0 + 4u * n4, p.K, p.N);
+        }
+      }
+      workgroupBarrier();
+      for (var k = 0u; k < BK; k++) {
+        var a: array<vec4<f32>, TM4>;
+        var b: array<vec4<f32>, TN4>;
+        for (var i = 0u; i < TM4; i++) { a[i] = As[k * BM4 + ty * TM4 + i]; }
+        for (var j = 0u; j < TN4; j++) { b[j] = Bs[k * BN4 + tx * TN4 + j]; }
+        for (var i = 0u; i < TM; i++) {
+          let av = vec4<f32>(a[i / 4u][i % 4u]);
+          for (var j = 0u; j < TN4; j++) { acc[i][j] = fma(av, b[j], acc[i][j]); }
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+
+  var yOff = wid.z * p.strideY;
+  if (p.sumBatch != 0u) { yOff = 0u; }
+  for (var i = 0u; i < TM; i++) {
+    let gm = m0 + ty * TM + i;
+    if (gm >= p.M) { break; }
+    for (var j = 0u; j < TN; j++) {
+      let gn = n0 + tx * TN + j;
+      if (gn >= p.N) { break; }
+      let idx = yOff + gm * p.N + gn;
+      var v = p.alpha * acc[i][j / 4u][j % 4u];
+      if (p.hasBias != 0u) { v += bias[gn]; }
+      if (p.accumulate != 0u) { v += Y[idx]; }
+      Y[idx] = v;
+    }
+  }
+}
+
 // ---- bias_grad: db[n] += sum_r dY[r, n]. Bound as A = dY (rows, N), Y = db (N); p.M = rows, p.N = N. --------
 // Invocation (x, y) of a RX x RY group sums rows y, y+RY, ... of column wid.x*RX + x; the RY partial sums are
 // then tree-reduced in a fixed order, so the result is deterministic.

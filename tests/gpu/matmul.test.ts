@@ -10,6 +10,7 @@ import {
   matmulSmallKernel,
   pickGemmKernel,
   tileOf,
+  vec4Aligned,
 } from '../../src/kernels/matmul';
 import * as ref from '../../reference/matmul';
 import { expectClose } from '../helpers/close';
@@ -42,21 +43,27 @@ function release(...ts: (GpuTensor | null)[]): void {
 /** Forward on the GPU vs the reference; Y starts as `y0` (sentinel unless accumulating). */
 async function checkForward(
   s: ref.MatmulShape,
-  opts: { bias?: boolean; accumulate?: boolean; seed?: number; tile?: 'large' | 'small' } = {},
+  opts: { bias?: boolean; accumulate?: boolean; seed?: number; tile?: 'large' | 'small'; path?: 'scalar' | 'vec4'; sumBatch?: boolean } = {},
 ) {
   const seed = opts.seed ?? 1;
   const A = randn(sizeA(s), seed);
   const B = randn(sizeB(s), seed + 1);
   const bias = opts.bias ? randn(s.N, seed + 2) : null;
-  const ny = s.batch * s.M * s.N;
+  const ny = (opts.sumBatch ? 1 : s.batch) * s.M * s.N;
   const y0 = opts.accumulate ? randn(ny, seed + 3) : filled(ny, SENTINEL);
   await gpu(async (e) => {
     const tA = upload(e, A, [sizeA(s)], 'A');
     const tB = upload(e, B, [sizeB(s)], 'B');
     const tBias = bias ? upload(e, bias, [s.N], 'bias') : null;
     const tY = upload(e, y0, [ny], 'Y');
-    matmul(e, tA, tB, tY, { ...s, bias: tBias, accumulate: opts.accumulate, tile: opts.tile });
-    const want = ref.matmulForward(A, B, bias, s);
+    matmul(e, tA, tB, tY, { ...s, bias: tBias, accumulate: opts.accumulate, tile: opts.tile, path: opts.path, sumBatch: opts.sumBatch });
+    let want = ref.matmulForward(A, B, bias, s);
+    if (opts.sumBatch) {
+      const sum = new Float64Array(ny);
+      for (let b = 0; b < s.batch; b++) for (let i = 0; i < ny; i++) sum[i] += want[b * ny + i] - (bias ? bias[i % s.N] : 0);
+      if (bias) for (let i = 0; i < ny; i++) sum[i] += bias[i % s.N];
+      want = sum;
+    }
     if (opts.accumulate) for (let i = 0; i < ny; i++) want[i] += y0[i];
     expectClose(await tY.read(), want, atolFor(s.K), RTOL, `Y ${tag(s)}`);
     release(tA, tB, tBias, tY);
@@ -127,6 +134,101 @@ describe('matmul forward (GPU vs float64 reference)', () => {
       release(tA, tB, tY);
     });
   });
+});
+
+// gemm_v4 reads operands as vec4 when each one's contiguous axis is a multiple of 4. These shapes keep those axes
+// aligned and make every other axis ragged: partial last tiles along M and N (67/68 rows, 131/132 columns: 2
+// tiles of 64 x 128 or 3 x 3 of 32 x 64), a partial last K step (36 = 16 + 16 + 4), batch strides, a shared B.
+describe('matmul gemm_v4 (vec4 loads) vs float64 reference and the scalar path', () => {
+  const aligned = (transA: boolean, transB: boolean, batch = 2, bBatched = true): ref.MatmulShape => ({
+    batch,
+    M: transA ? 68 : 67,
+    K: 36,
+    N: transB ? 131 : 132,
+    transA,
+    transB,
+    bBatched,
+  });
+
+  it('vec4Aligned: the contiguous axes only', () => {
+    expect(vec4Aligned({ M: 67, K: 36, N: 132 })).toBe(true);
+    expect(vec4Aligned({ M: 67, K: 36, N: 131, transB: true })).toBe(true);
+    expect(vec4Aligned({ M: 68, K: 37, N: 132, transA: true })).toBe(true); // K is neither operand's contiguous axis here
+    expect(vec4Aligned({ M: 67, K: 36, N: 132, transA: true })).toBe(false);
+    expect(vec4Aligned({ M: 68, K: 35, N: 132 })).toBe(false);
+    expect(vec4Aligned({ M: 68, K: 36, N: 130 })).toBe(false);
+  });
+
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      for (const bBatched of [true, false]) {
+        for (const tile of ['large', 'small'] as const) {
+          const s = aligned(transA, transB, 2, bBatched);
+          it(`${tag(s)} ${tile} tiles +bias`, () => checkForward(s, { bias: true, seed: 81, tile, path: 'vec4' }));
+        }
+      }
+      it(`accumulate, alpha, sumBatch ${transA ? 'tA' : ''}${transB ? ' tB' : ''}`, async () => {
+        await checkForward({ ...aligned(transA, transB, 3), alpha: -0.75 }, { bias: true, accumulate: true, seed: 82, path: 'vec4' });
+        await checkForward(aligned(transA, transB, 3), { accumulate: true, sumBatch: true, seed: 83, path: 'vec4' });
+      });
+    }
+  }
+
+  it("auto takes gemm_v4 on aligned shapes and gives the scalar path's result", async () => {
+    const s = aligned(false, true, 1);
+    const A = randn(sizeA(s), 91);
+    const B = randn(sizeB(s), 92);
+    await gpu(async (e) => {
+      const tA = upload(e, A, [sizeA(s)], 'A');
+      const tB = upload(e, B, [sizeB(s)], 'B');
+      const ny = s.M * s.N;
+      const outs: Float32Array[] = [];
+      for (const path of ['scalar', 'vec4', 'auto'] as const) {
+        const tY = upload(e, filled(ny, SENTINEL), [ny], 'Y');
+        matmul(e, tA, tB, tY, { ...s, path });
+        outs.push(await tY.read());
+        release(tY);
+      }
+      expectClose(outs[1], Float64Array.from(outs[0]), atolFor(s.K), RTOL, 'vec4 vs scalar');
+      expect(outs[2]).toEqual(outs[1]);
+      release(tA, tB);
+    });
+  });
+
+  it("path 'vec4' on unaligned operands is refused with the reason", async () => {
+    await gpu(async (e) => {
+      const A = e.zeros([6], 'A');
+      const B = e.zeros([6], 'B');
+      const Y = e.zeros([4], 'Y');
+      expect(() => matmul(e, A, B, Y, { M: 2, K: 3, N: 2, path: 'vec4' })).toThrow(/path 'vec4' needs A's contiguous axis \(K\) and B's \(N\) to be multiples of 4; got M 2, K 3, N 2/);
+      release(A, B, Y);
+    });
+  });
+
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      const s: ref.MatmulShape = { batch: 2, M: 68, K: 36, N: 132, transA, transB, bBatched: false, alpha: 0.5 };
+      it(`backward through gemm_v4: dA, dB ${tag(s)}`, async () => {
+        const A = randn(sizeA(s), 95);
+        const B = randn(sizeB(s), 96);
+        const dY = randn(s.batch * s.M * s.N, 97);
+        const dB0 = randn(sizeB(s), 98);
+        await gpu(async (e) => {
+          const tA = upload(e, A, [sizeA(s)], 'A');
+          const tB = upload(e, B, [sizeB(s)], 'B');
+          const tdY = upload(e, dY, [dY.length], 'dY');
+          const tdA = upload(e, filled(sizeA(s), SENTINEL), [sizeA(s)], 'dA');
+          const tdB = upload(e, dB0, [sizeB(s)], 'dB');
+          matmulBackward(e, { A: tA, B: tB, dY: tdY, dA: tdA, dB: tdB }, s);
+          const want = ref.matmulBackward(A, B, dY, s);
+          for (let i = 0; i < dB0.length; i++) want.dB[i] += dB0[i];
+          expectClose(await tdA.read(), want.dA, atolFor(s.N), RTOL, 'dA');
+          expectClose(await tdB.read(), want.dB, atolFor(s.batch * s.M), RTOL, 'dB');
+          release(tA, tB, tdY, tdA, tdB);
+        });
+      });
+    }
+  }
 });
 
 describe('matmul backward (GPU vs float64 reference)', () => {
@@ -265,7 +367,8 @@ describe('matmul wrappers', () => {
     await checkForward({ batch: 2, M: 8, K: 8, N: 8 }, { bias: true });
     const e = await testEngine();
     const before = e.pipelines.compiled;
-    await checkForward({ batch: 3, M: 9, K: 17, N: 5, transA: true, transB: true }, { bias: true });
+    // Aligned like the first (both take gemm_v4) and the same tile choice; only the uniforms differ.
+    await checkForward({ batch: 3, M: 12, K: 20, N: 4, transA: true, transB: true }, { bias: true });
     expect(e.pipelines.compiled).toBe(before);
   });
 });

@@ -21,6 +21,7 @@ import {
 } from '../../store/train-workflows';
 import type { DecayKind } from '../../train/schedule';
 import { duration, headInfo, liveEpoch, pct, rate, trainEtaSeconds } from './format';
+import { RunSizingNote } from './RunSizingNote';
 import { TrainCharts } from './TrainCharts';
 import { ClassWeightsField } from './ClassWeightsField';
 import './train.css';
@@ -312,6 +313,7 @@ export function TrainPanel() {
           <HeadPicker disabled={running} />
           <LabelTexts disabled={running} ready={!!encoderReady && engineReady} />
           <Advanced disabled={running} />
+          {!running && <RunSizingNote />}
           {problems.length > 0 && <div className="alert alert-warn small">{problems.join(' ')}</div>}
           <div className="row train-actions">
             <button className="btn-primary" data-testid="train-start" disabled={!canTrain} onClick={() => void startTraining()}>
