@@ -96,16 +96,20 @@ describe('multi-label flow in headless Chromium', () => {
     await expect.poll(async () => (await detected()).multi, { timeout: 30_000 }).toBe('true');
     // Name the ids with labels.txt (line i names id i).
     await page.locator('[data-testid=label-reading] details summary').click();
-    await page.getByTestId('label-names').fill(readFileSync(join(GE, 'labels.txt'), 'utf8'));
-    await page.getByTestId('label-names-apply').click();
+    await page.getByTestId('label-id-names').fill(readFileSync(join(GE, 'labels.txt'), 'utf8'));
+    await page.getByTestId('label-id-names-apply').click();
     await expect.poll(async () => (await detected()).labels, { timeout: 30_000 }).toEqual(NAMES);
     await shot('multilabel-data', 'label-reading');
   }, 900_000);
 
   it('trains a linear head with the multi-label objective and shows per-label metrics', async () => {
+    // The studio may still be sizing its default run (a measure in the trainer worker): the form is locked until then.
+    await expect.poll(async () => page.locator('[data-kind=linear] input').isEnabled(), { timeout: 600_000, interval: 500 }).toBe(true);
     await page.locator('[data-testid=train-advanced] summary').click();
-    await page.getByTestId('train-tmax').fill('32');
     await page.locator('[data-kind=linear] input').check();
+    await page.getByTestId('train-tmax').fill('32');
+    await page.getByTestId('train-maxTrain').fill('0');
+    await page.getByTestId('train-maxDev').fill('0');
     await page.getByTestId('train-epochs').fill('4');
     await page.getByTestId('train-batchSize').fill('16');
     await page.getByTestId('train-patience').fill('0');
