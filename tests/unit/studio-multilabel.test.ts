@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError, parse, sniff, type ParsedTable } from '../../src/data';
 import { assembleDataset, DEFAULT_SPLIT, type ColumnChoice } from '../../src/store/data-prep';
 import { classWeightsError, devTargets, runOutcome, taskOptions } from '../../src/store/run-task';
+import type { EncodedExample } from '../../src/encoder/types';
 import type { TrainForm } from '../../src/store/train-slice';
 import { thresholdsAtTemperature } from '../../src/train/calibration';
 import { multiLabelMetrics, sigmoidAll, tuneThresholds } from '../../src/train/multi-label';
@@ -110,7 +111,7 @@ describe('a studio run’s task options and head outcome', () => {
   it('the head outcome: thresholds tuned on dev moved to the fitted temperature (same decisions), T > 0', () => {
     const L = 3;
     const n = 90;
-    const dev = Array.from({ length: n }, (_, i) => ({ features: new Float32Array(1), label: i % L, labels: i % 4 === 0 ? [i % L, (i + 1) % L].sort() : [i % L] }));
+    const dev = Array.from({ length: n }, (_, i) => ({ features: null as unknown as EncodedExample, label: i % L, labels: i % 4 === 0 ? [i % L, (i + 1) % L].sort() : [i % L] }));
     // Over-confident logits that mostly agree with the labels (a deterministic pattern).
     const logits = new Float32Array(n * L);
     dev.forEach((x, i) => {

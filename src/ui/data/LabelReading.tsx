@@ -34,7 +34,7 @@ export function LabelReading({ columns, choice, dataset }: { columns: string[]; 
     <div className="dp-labelread" data-testid="label-reading">
       <div className="dp-labelread-row">
         <span className="dp-muted">Labels per row:</span>{' '}
-        <b data-testid="label-detected" data-multi={String(!!dataset?.train.multiLabel)} data-sep={dataset?.train.labelSep ?? ''}>
+        <b data-testid="label-detected" data-multi={String(!!dataset?.train.multiLabel)} data-sep={dataset?.train.labelSep ?? ''} data-labels={JSON.stringify(dataset?.train.labels ?? [])}>
           {dataset ? labelReadingText(dataset) : '—'}
         </b>
       </div>
@@ -93,10 +93,10 @@ export function LabelReading({ columns, choice, dataset }: { columns: string[]; 
       ) : null}
       <details className="dp-labelread-row" open={!!choice.labelNames?.length}>
         <summary>Label names for id cells (a labels.txt: line i names id i)</summary>
-        <textarea data-testid="label-names" rows={3} value={namesText} placeholder={'anger\ndisgust\n…'} onChange={(e) => setNamesText(e.target.value)} />
+        <textarea data-testid="label-id-names" rows={3} value={namesText} placeholder={'anger\ndisgust\n…'} onChange={(e) => setNamesText(e.target.value)} />
         <button
           type="button"
-          data-testid="label-names-apply"
+          data-testid="label-id-names-apply"
           onClick={() => {
             const names = namesText.split(/\r?\n/).map((x) => x.trim()).filter((x) => x !== '');
             chooseColumns({ labelNames: names.length ? names : undefined });
