@@ -6,7 +6,8 @@
 // epoch, and finally a run whose GPU device is destroyed mid-training stops with the device-lost message while
 // its history stays. Training runs in the trainer Web Worker: no main-thread task of the linear run may do 100 ms
 // of work (its CPU time in a Chromium trace; the Long Tasks API's wall times are reported beside it, see
-// e2e/main-thread.ts), and the lost device is the worker's. Screenshots: test-results/train-*.png.
+// e2e/main-thread.ts), and the lost device is the worker's. Before any run, the untouched default demo run is sized
+// to the adapter (the Train card says so; undo restores the full size). Screenshots: test-results/train-*.png.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -97,6 +98,35 @@ describe('train in headless Chromium', () => {
     note(`studio ready to train (${elapsed()})`);
     // A small, fast setup for a CPU adapter: a stratified sample and 32 tokens per text.
     await page.locator('[data-testid=train-advanced] summary').click();
+    // The untouched default demo run is sized to this adapter before any run (a step of the default head timed in
+    // the trainer worker on synthetic features, the encoder timed on a few dev texts): the Train card says so, the
+    // form holds the proposed size, one click restores the full size and another applies the proposal again.
+    const sizing = page.getByTestId('run-sizing');
+    const sizingState = async () => ((await sizing.count()) ? ((await sizing.getAttribute('data-state')) ?? '') : '');
+    await expect.poll(sizingState, { timeout: 600_000, interval: 500 }).toMatch(/applied|fits|offered|failed/);
+    const fallback = await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter())?.info?.isFallbackAdapter);
+    const field = (f: string) => page.getByTestId(`train-${f}`).inputValue();
+    if (fallback || (await sizingState()) === 'applied') {
+      expect(await sizingState()).toBe('applied');
+      const text = (await sizing.textContent()) ?? '';
+      note(`default run sized: ${text}`);
+      const m = /a sample of ([\d,]+) training examples.*?, (\d+) epochs, (\d+) tokens per text — about (.+?) to encode and train/.exec(text);
+      expect(m, text).not.toBeNull();
+      expect(await field('maxTrain')).toBe(m![1].replace(/,/g, ''));
+      expect(await field('epochs')).toBe(m![2]);
+      expect(await field('tmax')).toBe(m![3]);
+      expect(Number(m![1].replace(/,/g, ''))).toBeLessThan(600);
+      await shot('train-sized', 'train-panel');
+      await page.getByTestId('run-sizing-undo').click();
+      expect(await sizingState()).toBe('undone');
+      expect([await field('maxTrain'), await field('epochs'), await field('tmax')]).toEqual(['0', '10', '128']);
+      await page.getByTestId('run-sizing-apply').click();
+      expect([await field('maxTrain'), await field('epochs'), await field('tmax')]).toEqual([m![1].replace(/,/g, ''), m![2], m![3]]);
+    } else {
+      // A fast adapter: the full demo already trains in about a minute, so nothing was changed.
+      expect(await sizingState()).toBe('fits');
+      expect([await field('maxTrain'), await field('epochs')]).toEqual(['0', '10']);
+    }
     await setField('tmax', '32');
     await setField('maxTrain', '150');
     await setField('maxDev', '100');
@@ -182,6 +212,10 @@ describe('train in headless Chromium', () => {
     await expect.poll(async () => results.count(), { timeout: 10_000 }).toBe(1);
     expect(await page.locator('[data-testid=class-metrics] tbody tr').count()).toBe(2);
     expect(await page.getByTestId('cm-cell').count()).toBe(4);
+    // Label texts replace the raw names, in one label order in the per-class table and the confusion matrix.
+    const classRows = await page.locator('[data-testid=class-metrics] tbody td.label-cell').allTextContents();
+    expect(classRows).toEqual(await page.locator('[data-testid=confusion-matrix] > .cm-head').allTextContents());
+    expect(classRows[1]).toMatch(/^spam: an unsolicited advertising e-mail selling something/);
     const acc = Number.parseFloat((await page.getByTestId('result-accuracy').textContent()) ?? '');
     expect(acc).toBeGreaterThan(majority);
     const mistakes = await page.getByTestId('mistake').count();

@@ -8,7 +8,7 @@
 // the simulation itself is the pure, unit-tested src/train/active/simulate.ts; this file only does I/O.
 //
 //   npm run results:active -- [--set trec] [--seeds 0,1,2] [--step 20] [--strategies random,margin,...]
-//   npm run results:active -- --render      (rewrite the docs from .cache/results/active-<set>.json)
+//   npm run results:active -- --render      (rewrite the docs from docs/results/active-<set>.json)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       add: { type: 'boolean', default: false },
     },
   });
-  if (values.render) return write(JSON.parse(readFileSync(join(root, `.cache/results/active-${values.set}.json`), 'utf8')), values['no-write']!);
+  if (values.render) return write(JSON.parse(readFileSync(join(root, `docs/results/active-${values.set}.json`), 'utf8')), values['no-write']!);
   const spec = SETS[values.set!];
   if (!spec) throw new Error(`unknown --set "${values.set}"; choose one of ${Object.keys(SETS).join(', ')}`);
   const strategies = values.strategies!.split(',') as Strategy[];
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       console.log(`seed ${seed} ${strategy}: ${curve.length} retrains in ${seconds.toFixed(1)} s; ${[100, 300, 500].map((n) => `@${n} ${((at(n) ?? NaN) * 100).toFixed(1)}`).join(', ')}; ${reveals} labels revealed`);
     }
   }
-  const outDir = join(root, '.cache/results');
+  const outDir = join(root, 'docs/results');
   mkdirSync(outDir, { recursive: true });
   const saved = join(outDir, `active-${values.set}.json`);
   if (values.add && existsSync(saved)) {

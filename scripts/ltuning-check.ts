@@ -4,6 +4,7 @@
 // the buffer pool's peak bytes, next to the same for `finetune` (weight gradients, the yardstick).
 //   npx tsx --import ./scripts/raw-loader.mjs scripts/ltuning-check.ts --data train.tsv --dev dev.tsv [--heads ltuning-prefix,...] [--steps 12]
 //        [--batch 8] [--lr 1e-3] [--seed 0] [--label-texts "0=negative,1=positive"] [--no-finetune]
+//        [--time-steps 1] [--step-only] [--epochs 1]   (median of N timed steps after one warm-up; --step-only: no training; --epochs E: E passes over the --steps x --batch texts)
 // Prints one JSON object per head on stdout (progress on stderr). Design decision: the run reuses the CLI's own
 // pieces (dataset reader, encoder session for the label states, token examples, Trainer), so what it measures is
 // what `labeltune train --head ...` runs; only the schedule is cut to `--steps` steps of one epoch.
@@ -32,12 +33,18 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
     'label-texts': { type: 'string' },
     'no-finetune': { type: 'boolean', default: false },
+    'time-steps': { type: 'string', default: '1' },
+    'step-only': { type: 'boolean', default: false },
+    epochs: { type: 'string', default: '1' },
   },
 });
 if (!values.data || !values.dev) throw new Error('ltuning-check needs --data FILE and --dev FILE');
 const steps = Number(values.steps);
 const batch = Number(values.batch);
 const seed = Number(values.seed);
+const timeSteps = Number(values['time-steps']);
+if (!Number.isInteger(timeSteps) || timeSteps < 1) throw new Error(`--time-steps must be a positive integer, got ${values['time-steps']}`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const heads = values.heads!.split(',') as HeadKind[];
 
 const train = readDataset(values.data, {});
@@ -48,7 +55,7 @@ const { encoder } = session;
 const spec = readEncoderSpec(session.files.model);
 const hasPairs = train.examples.some((x) => x.textPair !== undefined);
 const mode = hasPairs ? 'pair-input' : 'none';
-const trainEx = tokenExamples(encoder.tokenizer, train, encoder.tmax, mode).slice(0, steps * batch);
+const trainEx = tokenExamples(encoder.tokenizer, train, encoder.tmax, mode).slice(0, Math.max(steps, 1) * batch);
 const devEx = tokenExamples(encoder.tokenizer, dev, encoder.tmax, mode);
 const seeds = await encoder.encode(texts.map((text) => ({ text })));
 const L = train.labels.length;
@@ -68,7 +75,7 @@ await withGpu(async (e, gpu) => {
   const measure = async (kind: HeadKind) => {
     const h = buildHead(e, kind, { C: encoder.info.hiddenSize, labels: L, pair: false, labelFeatures: seeds, seed, encoderSpec: spec });
     const lr = values.lr !== undefined ? Number(values.lr) : headTrainDefaults(kind).lr;
-    const trainer = new Trainer(e, h, { ...headTrainDefaults(kind), epochs: 1, batchSize: batch, seed, tmax: encoder.tmax, lr, patience: 0, readEvery: 1 });
+    const trainer = new Trainer(e, h, { ...headTrainDefaults(kind), epochs: Number(values.epochs), batchSize: batch, seed, tmax: encoder.tmax, lr, patience: 0, readEvery: 1 });
     const out: Record<string, unknown> = { head: kind, adapter, train_examples: trainEx.length, dev_examples: devEx.length, labels: train.labels, label_texts: texts, batch, lr };
     try {
       const params = h.params.reduce((s, p) => s + p.value.size, 0);
@@ -83,12 +90,12 @@ await withGpu(async (e, gpu) => {
       try {
         e.pool.resetPeak();
         const before = e.pool.liveBytes;
-        const times = await trainer.measureStep(b, 1);
-        out.step = { seconds: times[0], B: b.B, T: b.T, pool_peak_bytes: e.pool.peakLiveBytes, pool_bytes_before: before };
+        const times = await trainer.measureStep(b, timeSteps);
+        out.step = { seconds: median(times), all_seconds: times, B: b.B, T: b.T, pool_peak_bytes: e.pool.peakLiveBytes, pool_bytes_before: before };
       } finally {
         b.release();
       }
-      if (kind === 'finetune') return out;
+      if (kind === 'finetune' || values['step-only']) return out;
       const init = await trainer.evaluate(devEx);
       out.init = { accuracy: init.metrics.accuracy, macro_f1: init.metrics.macroF1, predicted: hist(init.logits, devEx.length) };
       console.error(`[${kind}] init: ${JSON.stringify(out.init)}; step ${JSON.stringify(out.step)}`);
@@ -96,7 +103,7 @@ await withGpu(async (e, gpu) => {
       const r = await trainer.fit(trainEx, devEx, { onStep: (s) => losses.push(Number(s.loss.toFixed(4))) });
       const last = r.dev.at(-1)!;
       const fin = await trainer.evaluate(devEx);
-      out.after = { steps: r.steps, accuracy: last.metrics.accuracy, macro_f1: last.metrics.macroF1, predicted: hist(fin.logits, devEx.length), train_loss: losses, seconds: r.seconds };
+      out.after = { steps: r.steps, accuracy: last.metrics.accuracy, macro_f1: last.metrics.macroF1, predicted: hist(fin.logits, devEx.length), train_loss: losses, seconds: r.seconds, dev_by_epoch: r.dev.map((x) => [x.metrics.accuracy, x.metrics.macroF1]) };
       console.error(`[${kind}] after ${r.steps} steps: ${JSON.stringify(out.after)}`);
       return out;
     } finally {

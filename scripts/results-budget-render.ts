@@ -1,4 +1,4 @@
-// The equal-budget section of docs/RESULTS.md, rendered from .cache/results/budget.jsonl (results-budget.ts):
+// The equal-budget section of docs/RESULTS.md, rendered from docs/results/budget.jsonl (results-budget.ts):
 // per set, one row per head with accuracy (mean ± sd over seeds), macro-F1, the paired bootstrap 95% interval of
 // its accuracy minus the linear probe's, and its accuracy as % of full fine-tuning's, plus the issue's goal line
 // (fine-tuning >= 2 points above the probe).
@@ -102,7 +102,7 @@ export function renderBudgetGoal(all: readonly BudgetRowView[], sets: readonly s
   return lines.join('\n');
 }
 
-export const BUDGET_BEGIN = '<!-- budget:begin (written by `npm run results:budget -- --render` from .cache/results/budget.jsonl) -->';
+export const BUDGET_BEGIN = '<!-- budget:begin (written by `npm run results:budget -- --render` from docs/results/budget.jsonl) -->';
 export const BUDGET_END = '<!-- budget:end -->';
 
 /** The page with the text between the budget markers replaced (the markers kept); an error if they are missing. */

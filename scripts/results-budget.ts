@@ -1,7 +1,7 @@
 // The equal-budget comparison of docs/RESULTS.md: every head — the cached-feature heads AND the kinds that run
 // the encoder in WGSL on token ids (full fine-tuning, L-Tuning, prefix/prompt tuning) — trained on the SAME small
 // fixed training subset with the same token limit, so "% of full fine-tuning" compares like with like. Appends one
-// JSON line per (set, head, seed) to .cache/results/budget.jsonl; `--render` writes the page's equal-budget tables
+// JSON line per (set, head, seed) to docs/results/budget.jsonl; `--render` writes the page's equal-budget tables
 // between their markers in docs/RESULTS.md and its template (results-budget-render.ts).
 // Design decision: the budget is data, not time: N training examples (a fixed stratified subset of the set's
 // training split, seed 0) and Tmax tokens for every head; the encoder that makes the cached features runs at the
@@ -26,7 +26,7 @@ import { correctnessString } from './results-stats';
 import { renderBudgetGoal, renderBudgetTables, replaceBudgetSection } from './results-budget-render';
 import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
 
-export const budgetFile = join(root, '.cache/results/budget.jsonl');
+export const budgetFile = join(root, 'docs/results/budget.jsonl');
 
 export interface BudgetRow {
   set: string;

@@ -1,6 +1,6 @@
 // Reproduces docs/RESULTS.md: trains every head on the benchmark sets in ../shared/data with the default encoder
 // and evaluates each on the set's held-out evaluation file, appending one JSON line per (set, head, seed) to
-// .cache/results/results.jsonl; `--render` turns those lines into docs/RESULTS.md (mean and spread over seeds).
+// docs/results/results.jsonl; `--render` turns those lines into docs/RESULTS.md (mean and spread over seeds).
 // Design decision: model selection never sees the evaluation file. Each set's training file gives a fixed
 // (seed 0) stratified 10% selection split for early stopping; the reported number is on the evaluation file
 // (SST-2/RTE/MRPC dev, TREC test, AG News test), scored once with the kept checkpoint. One process per
@@ -26,7 +26,7 @@ import { correctnessString } from './results-stats';
 import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
 import type { TrainExample } from '../src/train/batches';
 
-const outFile = join(root, '.cache/results/results.jsonl');
+const outFile = join(root, 'docs/results/results.jsonl');
 
 export interface ResultRow {
   set: string;

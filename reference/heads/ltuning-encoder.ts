@@ -118,6 +118,7 @@ export function encoderTuningForwardRef(
   const tokenTypeIds = text.tokenTypes ? (lt ? repeatRows(text.tokenTypes, B, T, k) : Float64Array.from(text.tokenTypes, Number)) : null;
   let prefix: { length: number; layers: PrefixKV[] } | null = null;
   let prompt: { length: number; data: Float64Array } | null = null;
+  let promptMask: Float64Array | null = null;
   let pooledLabels: Float64Array | null = null;
   let attn: Float64Array | null = null;
   if (r.method === 'lt-prefix') {
@@ -137,6 +138,10 @@ export function encoderTuningForwardRef(
     const rows = new Float64Array(R * Pn * r.d);
     for (let q = 0; q < R; q++) rows.set(r.labelTokens.subarray(rowLabel![q] * Pn * r.d, (rowLabel![q] + 1) * Pn * r.d), q * Pn * r.d);
     prompt = { length: Pn, data: affine(rows, p['G.W'], p['G.b'], R * Pn, r.d, r.E) };
+    if (r.promptPooling === 'text') {
+      promptMask = new Float64Array(R * Pn);
+      for (let q = 0; q < R; q++) promptMask.set(r.labelMask.subarray(rowLabel![q] * Pn, (rowLabel![q] + 1) * Pn), q * Pn);
+    }
   } else if (r.method === 'prefix') {
     prefix = {
       length: Pn,
@@ -155,7 +160,8 @@ export function encoderTuningForwardRef(
     for (let b = 0; b < R; b++) data.set(p.prompt, b * Pn * r.E);
     prompt = { length: Pn, data };
   }
-  const enc = refForward(spec, { ids, mask, tokenTypeIds, B: R, T, prefix, prompt });
+  const poolText = !!prompt && r.promptPooling === 'text';
+  const enc = refForward(spec, { ids, mask, tokenTypeIds, B: R, T, prefix, prompt, promptMask, poolText });
   let pooled = enc.pooled;
   const meanPooled = !pooled;
   if (!pooled) {
@@ -163,9 +169,9 @@ export function encoderTuningForwardRef(
     pooled = new Float64Array(R * C);
     for (let q = 0; q < R; q++) {
       let n = 0;
-      for (let t = 0; t < enc.L; t++) n += enc.keep[q * enc.L + t];
+      for (let t = 0; t < enc.L; t++) n += enc.poolKeep[q * enc.L + t];
       for (let t = 0; t < enc.L; t++) {
-        if (!enc.keep[q * enc.L + t]) continue;
+        if (!enc.poolKeep[q * enc.L + t]) continue;
         for (let j = 0; j < C; j++) pooled[q * C + j] += enc.tokens[(q * enc.L + t) * C + j] / Math.max(n, 1);
       }
     }
@@ -211,9 +217,9 @@ export function encoderTuningBackwardRef(cache: EncoderTuningRefCache, dLogits: 
     dTokens = new Float64Array(R * enc.L * C);
     for (let q = 0; q < R; q++) {
       let n = 0;
-      for (let t = 0; t < enc.L; t++) n += enc.keep[q * enc.L + t];
+      for (let t = 0; t < enc.L; t++) n += enc.poolKeep[q * enc.L + t];
       for (let t = 0; t < enc.L; t++) {
-        if (!enc.keep[q * enc.L + t]) continue;
+        if (!enc.poolKeep[q * enc.L + t]) continue;
         for (let j = 0; j < C; j++) dTokens[(q * enc.L + t) * C + j] = dPooled[q * C + j] / Math.max(n, 1);
       }
     }

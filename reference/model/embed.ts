@@ -25,6 +25,8 @@ export interface EmbedInput {
   /** (B, P, E) prompt vectors; P = prompt.length / (B * E). */
   prompt?: Float64Array | null;
   promptLength?: number;
+  /** (B, P) 1 = prompt row attended, 0 = masked (no position step, no key); absent: all 1. */
+  promptMask?: ArrayLike<number> | null;
   /** (B, P+T, E) added to the summed embeddings before the norm (a probe for gradient checks). */
   delta?: Float64Array | null;
 }
@@ -49,6 +51,7 @@ export function embedForward(spec: EncoderSpec, p: Params, inp: EmbedInput): { x
   const E = spec.embedWidth;
   const emb = spec.embeddings;
   const P = inp.prompt ? (inp.promptLength ?? inp.prompt.length / (B * E)) : 0;
+  if (inp.promptMask && inp.promptMask.length !== B * P) throw new Error(`reference encoder: promptMask holds ${inp.promptMask.length} values, expected B*P = ${B * P}`);
   if (inp.prompt && inp.prompt.length !== B * P * E) throw new Error(`reference encoder: prompt holds ${inp.prompt.length} values, expected B*P*E = ${B * P * E}`);
   const L = P + T;
   if (inp.ids.length !== B * T || inp.mask.length !== B * T) throw new Error(`reference encoder: ids and mask must hold B*T = ${B * T} values`);
@@ -63,7 +66,7 @@ export function embedForward(spec: EncoderSpec, p: Params, inp: EmbedInput): { x
     for (let t = 0; t < L; t++) {
       const r = b * L + t;
       const tok = t - P;
-      const on = tok < 0 || inp.mask[b * T + tok] > 0;
+      const on = tok < 0 ? !inp.promptMask || inp.promptMask[b * P + t] > 0 : inp.mask[b * T + tok] > 0;
       if (tok >= 0) {
         tokenRows.push(r);
         tokenIds.push(inp.ids[b * T + tok]);

@@ -26,6 +26,10 @@ export interface ReferenceInput {
   prefix?: { length: number; layers: PrefixKV[] } | null;
   /** L-Tuning prompt: (B, P, embedWidth) vectors in front of the text, before positions/types/norm. */
   prompt?: { length: number; data: Float64Array } | null;
+  /** (B, P) 1 = that prompt row is attended (and takes a position), 0 = masked like padding; absent: all 1. */
+  promptMask?: ArrayLike<number> | null;
+  /** Pool over the text rows only (prompt rows left out of the pooling mean); default false: every kept row. */
+  poolText?: boolean;
   /** Weights; default referenceParams(spec). */
   params?: Params;
   /** Probes for gradient checks: added to the summed embeddings (B, P+T, E) and to layer i's input. */
@@ -40,6 +44,8 @@ export interface ReferenceCache {
   layers: LayerCache[];
   prefixLength: number;
   pool: PoolCache | null;
+  /** (B, L) the rows the pooling averaged (keep, less the prompt rows with poolText). */
+  poolKeep: Float64Array;
 }
 
 export interface ReferenceForward {
@@ -51,6 +57,8 @@ export interface ReferenceForward {
   L: number;
   /** (B, L) the mask the model applies (prompt rows 1; USE-lite drops tokens past maxTokens). */
   keep: Float64Array;
+  /** (B, L) the rows pooled: keep, with the prompt rows 0 when poolText. */
+  poolKeep: Float64Array;
   cache: ReferenceCache;
 }
 
@@ -76,7 +84,7 @@ export function forward(spec: EncoderSpec, input: ReferenceInput): ReferenceForw
   const { B } = input;
   const e = embedForward(spec, params, {
     ids: input.ids, mask: input.mask, tokenTypeIds: input.tokenTypeIds, B, T: input.T,
-    prompt: input.prompt?.data ?? null, promptLength: input.prompt?.length, delta: input.delta?.embeddings ?? null,
+    prompt: input.prompt?.data ?? null, promptLength: input.prompt?.length, promptMask: input.promptMask ?? null, delta: input.delta?.embeddings ?? null,
   });
   const { L, keep } = e.cache;
   const P = input.prefix?.length ?? 0;
@@ -97,13 +105,17 @@ export function forward(spec: EncoderSpec, input: ReferenceInput): ReferenceForw
     layers.push(r.cache);
     x = r.out;
   });
-  const pool = poolForward(spec, params, x, keep, B, L);
+  const Pp = e.cache.P;
+  const poolKeep = Float64Array.from(keep);
+  if (input.poolText) for (let b = 0; b < B; b++) poolKeep.fill(0, b * L, b * L + Pp);
+  const pool = poolForward(spec, params, x, poolKeep, B, L);
   return {
     tokens: x,
     pooled: pool?.pooled ?? null,
     L,
     keep,
-    cache: { spec, params, ids: input.ids, embed: e.cache, layers, prefixLength: P, pool: pool?.cache ?? null },
+    poolKeep,
+    cache: { spec, params, ids: input.ids, embed: e.cache, layers, prefixLength: P, pool: pool?.cache ?? null, poolKeep },
   };
 }
 
@@ -117,7 +129,7 @@ export function backward(cache: ReferenceCache, dTokens: Float64Array | null, dP
   if (d.length !== B * L * spec.hiddenSize) throw new Error(`reference encoder: dTokens must hold B*L*C = ${B * L * spec.hiddenSize} values`);
   if (dPooled) {
     if (!cache.pool) throw new Error('reference encoder: the model has no pooled output to take a gradient from');
-    const dH = poolBackward(spec, params, cache.pool, embed.keep, dPooled, B, L, grads);
+    const dH = poolBackward(spec, params, cache.pool, cache.poolKeep, dPooled, B, L, grads);
     for (let i = 0; i < d.length; i++) d[i] += dH[i];
   }
   const dPrefix: PrefixKV[] = [];

@@ -23,7 +23,7 @@ import { tokenExamples, type PairMode } from '../train/token-examples';
 import type { TrainExample } from '../train/batches';
 import { trainProgress } from './progress';
 import { labelSupportWarnings } from '../data';
-import { calibrate, thresholdsAtTemperature } from '../train/calibration';
+import { headOutcome } from '../train/head-outcome';
 import { classWeightsFor, parseClassWeights, type ClassWeightSpec } from '../train/class-weights';
 import { LABEL_FLAG_OPTIONS, LABEL_FLAGS_USAGE, labelReadOptions } from './args';
 import { devReport, devSummary } from './metrics-report';
@@ -296,11 +296,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
             const final = await trainer.evaluate(devEx);
             const L = trainSet.labels.length;
             const devTargets = multi ? devEx.map((x) => x.labels ?? [x.label]) : devEx.map((x) => x.label);
-            // Temperature scaling on dev (after model selection); the predicted labels do not change.
-            const cal = a.calibrate && Number.isFinite(final.loss) ? calibrate(final.logits, devTargets, L, multi ? 'sigmoid' : 'softmax') : null;
-            // Thresholds were tuned on T = 1 probabilities: the file stores them at the fitted T (same decisions).
-            const tuned = multi ? (final.metrics.multiLabel?.thresholds ?? new Array<number>(L).fill(0.5)) : undefined;
-            const thresholds = tuned && cal ? thresholdsAtTemperature(tuned, cal.temperature) : tuned;
+            // Temperature scaling on dev (after model selection; predicted labels do not change) and, multi-label,
+            // the tuned thresholds moved to the calibrated scale: one function with the studio (train/head-outcome.ts).
+            const outcome = headOutcome(final, devTargets, L, multi, a.calibrate);
+            const cal = outcome.fit;
             const trainSeconds = (performance.now() - t0) / 1000;
             const target = a.out ? runOutPath(a.out, several ? run : []) : null;
             let out: string | null = null;
@@ -320,11 +319,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
                   accuracy: final.metrics.accuracy,
                   macroF1: final.metrics.macroF1,
                   loss: final.loss,
-                  ...(final.metrics.balancedAccuracy !== undefined ? { balancedAccuracy: final.metrics.balancedAccuracy } : {}),
-                  ...(final.metrics.multiLabel ? { microF1: final.metrics.multiLabel.microF1, hammingLoss: final.metrics.multiLabel.hammingLoss } : {}),
+                  ...outcome.extraMetrics,
                 },
-                ...(multi ? { task: { multiLabel: true, thresholds: thresholds!.map((t) => Math.min(0.999999, Math.max(1e-6, t))) } } : {}),
-                ...(cal ? { calibration: { temperature: cal.temperature, eceBefore: cal.eceBefore, eceAfter: cal.eceAfter } } : {}),
+                task: outcome.task,
+                calibration: outcome.calibration,
               });
               try {
                 writeAtomically(target, await exportHead(h, meta));
@@ -343,7 +341,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
               labels: trainSet.labels,
               train_examples: trainSet.examples.length,
               dev_examples: devSet.examples.length,
-              dev: devReport(trainSet.labels, final.metrics, final.loss, cal, thresholds),
+              dev: devReport(trainSet.labels, final.metrics, final.loss, cal, outcome.task?.thresholds),
               stopped_by: result?.stoppedBy ?? 'no-training',
               message: result?.message ?? 'The zero-shot head has nothing to train: evaluated as is.',
               best_epoch: result?.best ? result.best.epoch + 1 : null,

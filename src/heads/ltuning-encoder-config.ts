@@ -23,8 +23,13 @@
 //   at lr 1e-3, against prefix values of rms 1) — the label prefix jumped to the label prior in a step or two.
 //   At lr / d the prefix/prompt moves ~lr per step, as the baselines' own prefix/prompt rows do.
 // - lt-prompt: G maps the label states (width d = hiddenSize) to the encoder's INPUT width E (USE-lite: 512 ->
-//   256); the prompt length is the longest label's token count, shorter labels' extra rows are G(0) = G's bias
-//   (the WGSL encoder attends every prompt row; a per-row prompt mask would remove this).
+//   256); the prompt length is the longest label's token count.
+// - Prompt rows and pooling (`promptPooling`, both prompt methods): 'text' (new heads) masks a shorter label's
+//   extra prompt rows like padding (lt-prompt) and pools the encoder's output over the TEXT rows only, the way a
+//   decoder LLM's classifier reads the text's last token (the paper's LLMs) — the prompt acts on the text
+//   through attention. Measured on USE-lite (notes/hl2.md): pooled over every row, the prompt row's output
+//   (rms 3.5 vs 2.2 for text rows) made the pooled vector mostly label (cos 0.82 to the text's own pooled
+//   vector) and lt-prompt did not learn. 'all' = every prompt row attended and pooled: files without the key.
 import { seededNormals } from './init';
 import type { EncoderSpec } from '../model/spec';
 
@@ -46,8 +51,12 @@ export interface EncoderTuningConfig {
   labelStates?: LabelStates[];
   /** L-Tuning heads: 'per-label' classifier rows (default) or one 'shared' row (files from before it). */
   classifier?: EncoderTuningClassifier;
+  /** Prompt methods: 'text' (default; masked short-label rows, pooling over text rows) or 'all' (older files). */
+  promptPooling?: PromptPooling;
   seed?: number;
 }
+
+export type PromptPooling = 'text' | 'all';
 
 export type EncoderTuningClassifier = 'per-label' | 'shared';
 
@@ -68,6 +77,8 @@ export interface EncoderTuningResolved {
   widths: number[];
   /** Classifier rows: one per label, or one shared by all labels (L-Tuning files from before per-label rows). */
   classifier: EncoderTuningClassifier;
+  /** See the header: how prompt rows are masked and pooled ('text' for the prefix methods, which have none). */
+  promptPooling: PromptPooling;
   /** (L, lmax, d) unit-rms label states, zero rows past each label's length; (L, lmax) mask. lmax 0 for baselines. */
   lmax: number;
   labelTokens: Float64Array;
@@ -116,6 +127,8 @@ export function resolveEncoderTuning(c: EncoderTuningConfig): EncoderTuningResol
   const P = method === 'lt-prompt' ? lmax : (c.P ?? ENCODER_TUNING_DEFAULT_P);
   const classifier = c.classifier ?? 'per-label';
   if (classifier !== 'per-label' && (classifier !== 'shared' || !lt)) throw new Error(`${what}: classifier must be "per-label"${lt ? ' or "shared"' : ''}, got ${JSON.stringify(classifier)}`);
+  const promptPooling = c.promptPooling ?? 'text';
+  if (promptPooling !== 'text' && (promptPooling !== 'all' || !method.endsWith('prompt'))) throw new Error(`${what}: promptPooling must be "text"${method.endsWith('prompt') ? ' or "all"' : ''}, got ${JSON.stringify(promptPooling)}`);
   if (!Number.isInteger(P) || P < 1 || P > 256) throw new Error(`${what}: prefix/prompt length P must be an integer in [1, 256], got ${P}`);
   return {
     method,
@@ -128,6 +141,7 @@ export function resolveEncoderTuning(c: EncoderTuningConfig): EncoderTuningResol
     Cp: pooledWidthOf(spec),
     widths: spec.layers.map((x) => x.heads * x.headDim),
     classifier,
+    promptPooling,
     lmax,
     labelTokens,
     labelMask,
@@ -194,13 +208,15 @@ function rms(a: ArrayLike<number>): number {
  * Seeded initial values, each rounded through float32. Unit-scale maps of unit-rms inputs: Z gives prefix
  * keys/values of rms ~1, G gives prompt rows at the word embeddings' own rms, the soft prompt starts as P random
  * vocabulary rows (Lester et al.), plain prefixes N(0, 1); F starts at 0 (uniform pooling over the label's
- * tokens); the classifier gives scores of std ~1 (unit weights on an L2-normalised pooled vector, 1/sqrt(C')
- * otherwise) and bias 0.
+ * tokens); the classifier starts near zero, as a Hugging Face classification head (N(0, 0.02^2)): scores of
+ * std ~0.02 (0.02 on an L2-normalised pooled vector, 0.02/sqrt(C') otherwise), bias 0. Measured (notes/hl2.md):
+ * with unit-std rows the random projection of the pooled vector decided the predictions for the whole of a short
+ * run (Adam moves each weight ~lr per step; 12 steps at lr 1e-2 cannot undo N(0, 1)), on every method.
  */
 export function encoderTuningInit(r: EncoderTuningResolved): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
   const wordRms = rms(r.spec.embeddings.word.data) * r.spec.embeddings.wordScale;
-  const cStd = r.spec.pooling?.l2 ? 1 : 1 / Math.sqrt(r.Cp);
+  const cStd = 0.02 * (r.spec.pooling?.l2 ? 1 : 1 / Math.sqrt(r.Cp));
   encoderTuningParamSpecs(r).forEach((p, i) => {
     const n = p.shape.reduce((a, b) => a * b, 1);
     const seed = (r.seed * 1000003 + 7919 * (i + 1)) >>> 0;

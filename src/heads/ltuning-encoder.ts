@@ -121,6 +121,14 @@ export class EncoderTuningHead implements Head {
     }
   }
 
+  /** (R, P) each pair's prompt-row mask: its label's token mask (rows past a shorter label's length are 0). */
+  private promptMaskOf(rowLabel: ArrayLike<number>): Float32Array {
+    const { lmax, labelMask } = this.config;
+    const out = new Float32Array(rowLabel.length * lmax);
+    for (let q = 0; q < rowLabel.length; q++) for (let i = 0; i < lmax; i++) out[q * lmax + i] = labelMask[rowLabel[q] * lmax + i];
+    return out;
+  }
+
   private own(shape: number[], label: string, init: Float32Array): GpuTensor {
     const t = this.e.tensor(shape, `${this.kind}.${label}`, init);
     this.consts.push(t);
@@ -219,7 +227,7 @@ export class EncoderTuningHead implements Head {
       matmul(e, this.labTokens!, this.p['G.W'].value, st.eLab, { M: L * P, K: d, N: E, bias: this.p['G.b'].value, bBatched: false });
       const prompt = t([R, P, E], 'prompt');
       matmul(e, sel!, st.eLab, prompt, { M: R, K: L, N: P * E, bBatched: false });
-      extras.prompt = { P, value: prompt, shared: false };
+      extras.prompt = { P, value: prompt, shared: false, poolText: r.promptPooling === 'text', mask: r.promptPooling === 'text' ? this.promptMaskOf(rowLabel!) : null };
     } else if (m === 'prefix') {
       extras.prefix = {
         P,
@@ -228,7 +236,7 @@ export class EncoderTuningHead implements Head {
         shared: true,
       };
     } else {
-      extras.prompt = { P, value: this.p.prompt.value, shared: true };
+      extras.prompt = { P, value: this.p.prompt.value, shared: true, poolText: r.promptPooling === 'text' };
     }
     const fwd = this.encoder.forward(seqs, train, extras);
     st.pooled = fwd.pooled;

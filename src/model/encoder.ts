@@ -25,7 +25,15 @@ export interface EncoderOptions {
 /** Trainable inputs of prompt and prefix tuning (L-Tuning and its baselines); the caller owns every tensor. */
 export interface EncoderExtras {
   /** P vectors in front of each example's word embeddings (before positions, types, norm): (B, P, E) or (P, E). */
-  prompt?: { P: number; value: GpuTensor; shared: boolean };
+  prompt?: {
+    P: number;
+    value: GpuTensor;
+    shared: boolean;
+    /** (B, P) host mask: 0 masks a prompt row like padding (no key, no position step); absent: all attended. */
+    mask?: Float32Array | null;
+    /** Pool over the text rows only (the prompt rows left out of the pooling mean); default: every kept row. */
+    poolText?: boolean;
+  };
   /** Per layer: P keys and values in front of that layer's keys/values: (B, P, H*dh) or (P, H*dh) each. */
   prefix?: { P: number; keys: GpuTensor[]; values: GpuTensor[]; shared: boolean };
 }
@@ -66,6 +74,8 @@ interface Tape {
   extras: EncoderExtras;
   /** (B, P+T) key mask of layers with a prefix. */
   keyMask: GpuTensor | null;
+  /** (B, T) the pooling's mask when it differs from `mask` (prompt rows left out), else null. */
+  poolMask: GpuTensor | null;
 }
 
 export class WgslEncoder {
@@ -109,8 +119,9 @@ export class WgslEncoder {
     const { B } = batch;
     const Pp = extras.prompt?.P ?? 0;
     const T = batch.T + Pp;
-    const prep = prepareInputs(this.spec, Pp ? withPromptRows(batch, Pp) : batch);
+    const prep = prepareInputs(this.spec, Pp ? withPromptRows(batch, Pp, extras.prompt?.mask ?? null) : batch);
     const mask = e.tensor([B, T], 'encoder.mask', prep.mask);
+    const poolMask = Pp && extras.prompt?.poolText ? e.tensor([B, T], 'encoder.poolMask', textRowsOnly(prep.mask, B, T, Pp)) : null;
     const keyMask = extras.prefix ? e.tensor([B, extras.prefix.P + T], 'encoder.keyMask', prefixMask(prep.mask, B, T, extras.prefix.P)) : null;
     this.checkExtras(extras, B);
     const emb = embeddingsForward(e, this.emb, batch.ids, prep, { B, T: batch.T }, extras.prompt ?? null);
@@ -133,10 +144,10 @@ export class WgslEncoder {
     if (!keepForBackward) emb.release();
     const last = xs[xs.length - 1]!;
     const tokens = last.view([B, T, this.spec.hiddenSize], 'encoder.tokens');
-    const pool = poolingForward(e, this.pooling, last, mask, { B, T });
+    const pool = poolingForward(e, this.pooling, last, poolMask ?? mask, { B, T });
     if (!keepForBackward) pool.release();
     const fwd: EncoderForward = { B, T, tokens, pooled: pool.out, mask, maskHost: prep.mask };
-    this.tape = { fwd, emb, xs, layers, pool, differentiable: keepForBackward, extras, keyMask };
+    this.tape = { fwd, emb, xs, layers, pool, differentiable: keepForBackward, extras, keyMask, poolMask };
     return fwd;
   }
 
@@ -189,7 +200,7 @@ export class WgslEncoder {
       if (dTokens.size !== R * C) throw new Error(`WgslEncoder.backward: dTokens has ${dTokens.size} elements, expected (B, T, C) = ${R * C}`);
       e.copy(dTokens, d);
     }
-    if (dPooled) poolingBackward(e, this.pooling, tape.pool, dPooled, tape.fwd.mask, d, { B, T });
+    if (dPooled) poolingBackward(e, this.pooling, tape.pool, dPooled, tape.poolMask ?? tape.fwd.mask, d, { B, T });
     for (let l = this.layers.length - 1; l >= 0; l--) {
       let saved = tape.layers[l];
       const pre = this.layerPrefix(tape.extras, tape.keyMask, l, grads);
@@ -224,6 +235,7 @@ export class WgslEncoder {
     t.pool.out.release();
     t.fwd.mask.release();
     t.keyMask?.release();
+    t.poolMask?.release();
   }
 
   dispose(): void {
@@ -233,18 +245,27 @@ export class WgslEncoder {
 }
 
 /** The batch with P prompt rows in front of each example (id 0, mask 1, type 0), for positions and masks. */
-function withPromptRows(b: TokenBatch, P: number): TokenBatch {
+function withPromptRows(b: TokenBatch, P: number, promptMask: Float32Array | null): TokenBatch {
+  if (promptMask && promptMask.length !== b.B * P) throw new Error(`encoder prompt: mask has ${promptMask.length} values, (B, P) needs ${b.B * P}`);
   const T = b.T + P;
   const ids = new Uint32Array(b.B * T);
   const mask = new Float32Array(b.B * T);
   const tokenTypes = b.tokenTypes ? new Uint32Array(b.B * T) : null;
   for (let r = 0; r < b.B; r++) {
-    mask.fill(1, r * T, r * T + P);
+    if (promptMask) mask.set(promptMask.subarray(r * P, (r + 1) * P), r * T);
+    else mask.fill(1, r * T, r * T + P);
     ids.set(b.ids.subarray(r * b.T, (r + 1) * b.T), r * T + P);
     mask.set(b.mask.subarray(r * b.T, (r + 1) * b.T), r * T + P);
     if (tokenTypes) tokenTypes.set(b.tokenTypes!.subarray(r * b.T, (r + 1) * b.T), r * T + P);
   }
   return { B: b.B, T, ids, mask, tokenTypes };
+}
+
+/** The mask with each example's first P (prompt) rows zeroed: the pooling's mask when it reads text rows only. */
+function textRowsOnly(mask: Float32Array, B: number, T: number, P: number): Float32Array {
+  const out = Float32Array.from(mask);
+  for (let r = 0; r < B; r++) out.fill(0, r * T, r * T + P);
+  return out;
 }
 
 /** (B, P+T) key mask: P ones (the prefix is always attended), then each example's token mask. */

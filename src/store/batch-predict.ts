@@ -6,7 +6,7 @@ import { fmtCount, listLines, summarizeIssues } from '../data/errors';
 import { parse } from '../data/parse';
 import { sniff } from '../data/sniff';
 import { argmaxRows } from '../train/inference';
-import { headProbabilities } from '../train/head-probs';
+import { headProbabilities, predictedSets } from '../train/head-probs';
 import { predictionAccuracy, predictionsCsv, type PredictionRow } from '../train/prediction-csv';
 import { getActiveHead } from './active-head';
 import { activeHeadLogits } from './head-input';
@@ -29,7 +29,7 @@ export interface DownloadFile {
 
 /** The whole file's inputs and, after a run, every probability (kept out of the store). */
 const batch = {
-  data: null as { inputs: PredictionRow[]; table: ReturnType<typeof parse>; probs: Float64Array | null; labels: string[]; labelTexts: string[]; chosen: PredictColumns } | null,
+  data: null as { inputs: PredictionRow[]; table: ReturnType<typeof parse>; probs: Float64Array | null; labels: string[]; labelTexts: string[]; chosen: PredictColumns; sets?: number[][] } | null,
   abort: null as AbortController | null,
   fileNotes: [] as string[],
 };
@@ -133,14 +133,20 @@ export async function runBatch(): Promise<void> {
     const labels = head.info.meta.labels;
     const probs = headProbabilities(logits, L, head.info.meta); // calibrated when the head has a temperature
     const best = argmaxRows(probs, L);
-    batch.data = { ...data, inputs: rows, probs, labels, labelTexts: head.info.meta.labelTexts };
+    // A multi-label head predicts a label list per row (p_k >= its threshold), as the CLI's predict.
+    const task = head.info.meta.task;
+    const sets = task?.multiLabel ? predictedSets(probs, L, task.thresholds) : undefined;
+    batch.data = { ...data, inputs: rows, probs, labels, labelTexts: head.info.meta.labelTexts, sets };
     const counts = new Array<number>(L).fill(0);
     const preview: BatchPreviewRow[] = [];
     for (let i = 0; i < rows.length; i++) {
-      counts[best[i]]++;
-      if (i < BATCH_PREVIEW_ROWS) preview.push({ ...rows[i], predicted: labels[best[i]], predictedText: head.info.meta.labelTexts[best[i]], confidence: probs[i * L + best[i]] });
+      if (sets) for (const k of sets[i]) counts[k]++;
+      else counts[best[i]]++;
+      if (i >= BATCH_PREVIEW_ROWS) continue;
+      if (sets) preview.push({ ...rows[i], predicted: sets[i].length ? sets[i].map((k) => labels[k]).join(', ') : '(none)', confidence: sets[i].length ? Math.min(...sets[i].map((k) => probs[i * L + k])) : NaN });
+      else preview.push({ ...rows[i], predicted: labels[best[i]], predictedText: head.info.meta.labelTexts[best[i]], confidence: probs[i * L + best[i]] });
     }
-    const acc = predictionAccuracy(rows, labels, probs);
+    const acc = sets ? { correct: 0, total: 0 } : predictionAccuracy(rows, labels, probs);
     patch({ status: 'done', progress: null, preview, counts, labels, accuracy: acc.total ? acc : null, seconds: (performance.now() - t0) / 1000 });
   } catch (err) {
     if (isAbort(err)) patch({ status: 'ready', progress: null, error: 'Batch prediction cancelled.' });
@@ -165,6 +171,6 @@ export function batchCsvFile(): DownloadFile | null {
   const data = batch.data;
   if (!b || !data?.probs) return null;
   const names = { text: data.chosen.text, textPair: data.inputs.some((x) => x.textPair !== undefined) ? (data.chosen.textPair ?? null) : null, label: data.chosen.label ?? null };
-  const csv = predictionsCsv(names, data.inputs, data.labels, data.probs, data.labelTexts);
+  const csv = predictionsCsv(names, data.inputs, data.labels, data.probs, data.labelTexts, data.sets);
   return { data: csv, name: `${safeFileName(b.fileName)}.predictions.csv`, mime: 'text/csv;charset=utf-8' };
 }

@@ -5,6 +5,7 @@
 // there is no half-built state — so the workflow can keep the previous dataset until a new one is valid.
 import { guessColumns } from '../data/columns';
 import { buildDataset } from '../data/dataset';
+import type { LabelSep } from '../data/multi-label';
 import { DataError, summarizeIssues, type DataIssue, type IssueSummary } from '../data/errors';
 import { splitDataset } from '../data/split';
 import { sampleDataset } from '../train/subset';
@@ -24,6 +25,16 @@ export interface ColumnChoice {
   text: string;
   textPair: string | null;
   label: string;
+  /**
+   * Labels per row (issue 13): 'auto' (default) detects a multi-label column (src/data/multi-label.ts), 'single'
+   * reads every cell as one label, 'multi' several labels per row (`labelSep`, else detected, else ',').
+   */
+  labelMode?: 'auto' | 'single' | 'multi';
+  labelSep?: LabelSep;
+  /** Multi-label as one 0/1 column per label: these columns (then `label` is ignored). */
+  labelColumns?: string[];
+  /** Label names by id (a labels.txt: item i names id i); label cells then hold ids or these names. */
+  labelNames?: string[];
 }
 
 export interface SplitChoice {
@@ -64,17 +75,22 @@ export function defaultColumns(table: ParsedTable): ColumnChoice {
   }
 }
 
-function build(table: ParsedTable, c: ColumnChoice, labelOrder?: readonly string[]): Dataset {
-  const ds = buildDataset(table, {
+/** The label-reading options of a choice; `like` (a dev file) reads its labels as the training set does. */
+function labelRead(c: ColumnChoice, like?: Dataset) {
+  const cols = c.labelColumns?.length ? c.labelColumns : undefined;
+  const multiLabel = like ? !!like.multiLabel : cols ? true : c.labelMode === 'single' ? false : c.labelMode === 'multi' ? true : undefined;
+  const labelSep = like ? like.labelSep : multiLabel === false ? undefined : c.labelSep;
+  return { multiLabel, ...(labelSep ? { labelSep } : {}), ...(cols ? { labelColumns: cols } : {}), ...(c.labelNames?.length ? { labelNames: c.labelNames } : {}) };
+}
+
+function build(table: ParsedTable, c: ColumnChoice, labelOrder?: readonly string[], like?: Dataset): Dataset {
+  return buildDataset(table, {
     textColumn: c.text || undefined,
-    labelColumn: c.label || undefined,
+    labelColumn: c.labelColumns?.length ? undefined : c.label || undefined,
     textPairColumn: c.text ? c.textPair : c.textPair === null ? undefined : c.textPair,
     labelOrder,
-    // The studio's run does not train multi-label heads yet (the CLI does): keep reading every label cell as one
-    // class, as before multi-label detection existed, rather than silently training on each row's first label.
-    multiLabel: false,
+    ...labelRead(c, like),
   });
-  return ds;
 }
 
 /**
@@ -92,7 +108,7 @@ export function devColumns(trainTable: ParsedTable, devTable: ParsedTable, cols:
       `The dev file '${devName}' has no column '${n}' (its columns: ${devTable.columns.slice(0, 12).join(', ')}), and its column count (${devTable.columns.length}) differs from the training file's (${trainTable.columns.length}). Give the dev file the same columns as the training file.`,
     );
   });
-  return { text: mapped[0]!, textPair: mapped[1] ?? null, label: mapped[2]! };
+  return { text: mapped[0]!, textPair: mapped[1] ?? null, label: mapped[2] ?? '' };
 }
 
 export interface AssembleInput {
@@ -126,7 +142,8 @@ function assemble({ name, train: table, dev, columns, split, sample }: AssembleI
     if (!dev) throw new DataError('bad-option', 'Dev set "from a file" is chosen but no dev file is loaded: drop one on the dev zone, or switch to an automatic split.');
     let devSet: Dataset;
     try {
-      devSet = build(dev.table, devColumns(table, dev.table, full.columns, dev.name), full.labels);
+      const dc = devColumns(table, dev.table, full.columns, dev.name);
+      devSet = build(dev.table, { ...columns, ...dc }, full.labels, full);
     } catch (err) {
       if (err instanceof DataError) throw new DataError(err.code, `Dev file '${dev.name}': ${err.message}`, err.lines);
       throw err;

@@ -121,7 +121,7 @@ export function rebuildDataset(): boolean {
       datasetOrigin: origin,
       datasetVersion: s.datasetVersion + 1,
       datasetReport: rowReports(ds, { name: s.trainFile.name, issues: s.trainFile.table.issues }, dev ? { name: dev.name, issues: dev.table.issues } : null),
-      columns: { text: c.text, textPair: c.textPair ?? null, label: c.label },
+      columns: { ...s.columns, text: c.text, textPair: c.textPair ?? null, label: c.label },
       draftInUse: true,
       dataError: null,
     });

@@ -122,7 +122,7 @@ async function doEncodeSet(which: 'dev' | 'train', full: Dataset, form: TrainFor
   const out: EncodedSet = {
     key,
     ds,
-    examples: ds.examples.map((x, i) => ({ features: features[i], label: x.label })),
+    examples: ds.examples.map((x, i) => ({ features: features[i], label: x.label, ...(x.labels ? { labels: x.labels } : {}) })),
     cached,
     seconds: (performance.now() - t0) / 1000,
   };

@@ -6,7 +6,7 @@ import type { EncodedExample } from '../encoder/types';
 import type { Head } from '../heads/head';
 import { packBatch } from '../train/batches';
 import { argmaxRows } from '../train/inference';
-import { headProbabilities } from '../train/head-probs';
+import { headProbabilities, predictedSets } from '../train/head-probs';
 import { labelTokenAttention } from './attention-view';
 import { getEncoderClient } from './encoder-workflows';
 import { activeHeadLogits } from './head-input';
@@ -35,6 +35,8 @@ export async function predictText(text: string, textPair?: string): Promise<void
     const L = head.head.labels;
     const probs = Array.from(headProbabilities(logits, L, head.info.meta)); // calibrated when the head has a temperature
     const predicted = argmaxRows(probs, L)[0];
+    const task = head.info.meta.task;
+    const multi = task?.multiLabel ? { predictedSet: predictedSets(probs, L, task.thresholds)[0], thresholds: task.thresholds ?? new Array<number>(L).fill(0.5) } : {};
     let attention: AttentionView | null = null;
     let attentionNote: string | null = null;
     if (head.head.crossAttention && features) {
@@ -47,7 +49,7 @@ export async function predictText(text: string, textPair?: string): Promise<void
       attentionNote = `A ${head.info.kind} head has no label decoder: the attention view is for Y-Tuning heads.`;
     }
     set({
-      playResult: { headId: head.info.id, ...input, labels: head.info.meta.labels, labelTexts: head.info.meta.labelTexts, probs, predicted, attention, attentionNote, ms: performance.now() - t0 },
+      playResult: { headId: head.info.id, ...input, labels: head.info.meta.labels, labelTexts: head.info.meta.labelTexts, probs, predicted, ...multi, attention, attentionNote, ms: performance.now() - t0 },
     });
   } catch (err) {
     set({ playError: `Prediction failed: ${message(err)}`, playResult: null });

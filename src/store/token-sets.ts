@@ -50,7 +50,7 @@ async function tokenSet(which: 'dev' | 'train', full: Dataset, sample: number, m
       await new Promise((r) => setTimeout(r, 0));
       signal.throwIfAborted();
     }
-    examples.push({ tokens: tokenize(model.tokenizer, x.text, x.textPair, tmax, mode), label: x.label });
+    examples.push({ tokens: tokenize(model.tokenizer, x.text, x.textPair, tmax, mode), label: x.label, ...(x.labels ? { labels: x.labels } : {}) });
   }
   const out: EncodedSet = { key, ds, examples, cached: 0, seconds: (performance.now() - t0) / 1000 };
   for (const k of kept.keys()) if (k.startsWith(`${which}:`)) kept.delete(k);

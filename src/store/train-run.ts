@@ -22,6 +22,7 @@ import { headOnPage } from './page-head';
 import { beginEncode, beginRun, endEncode, endRun, getTrainerClient } from './run-control';
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
 import { keepRun, onRunCheckpoint, onRunFailed, onRunProgress, onRunStart } from './run-save';
+import { classWeightsError, runOutcome, taskOptions } from './run-task';
 import { prepareTokenRun, type TokenRunInputs } from './token-sets';
 import { useStudio } from './store';
 import { formErrors, sampleForSeconds, trainOptions } from './train-form';
@@ -47,6 +48,8 @@ function prerequisites(): { ds: CurrentDataset; info: EncoderInfo; engine: GpuEn
   if (!engine) return `WebGPU is not available, so heads cannot train: ${s.deviceLost ?? s.engineError ?? 'the GPU engine has not started'}.`;
   if (ds.train.labels.length < 2) return `The dataset has only one label ("${ds.train.labels[0]}"): a classifier needs at least two.`;
   const errs = formErrors(s.trainForm);
+  const cw = classWeightsError(s.trainForm.classWeights, ds.train.labels);
+  if (cw) errs.push(cw);
   if (errs.length) return errs.join(' ');
   const labelTexts = s.labelTexts.length === ds.train.labels.length ? s.labelTexts.slice() : ds.train.labels.slice();
   return { ds, info, engine, form: s.trainForm, kind: s.headKind, labelTexts };
@@ -154,6 +157,9 @@ async function finishRun(run: RunContext, outcome: Extract<TrainJobOutcome, { st
   record.stoppedBy = result.stoppedBy;
   record.message = msg;
   record.best = result.best?.metrics ?? final.metrics;
+  const multi = !!ds.train.multiLabel;
+  // Multi-label thresholds and the temperature fitted on dev: in the head's metadata, hence in every export.
+  const task = runOutcome(final, dev.examples, record.labels.length, multi);
   const { head } = await headOnPage(kind, ctx, params);
   const meta = headMeta({
     labels: record.labels,
@@ -163,7 +169,9 @@ async function finishRun(run: RunContext, outcome: Extract<TrainJobOutcome, { st
     tmax: record.options.tmax,
     pairData: ds.pair,
     training: { data: ds.name, head: kind, epochs: form.epochs, batch: form.batchSize, lr: form.lr, seed: form.seed, bestEpoch: result.best ? result.best.epoch + 1 : null, run: record.id },
-    metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss },
+    metrics: { accuracy: final.metrics.accuracy, macroF1: final.metrics.macroF1, loss: final.loss, ...task.extraMetrics },
+    task: task.task,
+    calibration: task.calibration,
   });
   setActiveHead(head, { id: record.id, kind, source: 'trained', meta, pair: ctx.pair, tmax: record.options.tmax });
   set({
@@ -176,6 +184,7 @@ async function finishRun(run: RunContext, outcome: Extract<TrainJobOutcome, { st
       metrics: final.metrics,
       logits: Array.from(final.logits),
       targets: dev.examples.map((x) => x.label),
+      ...(multi ? { targetSets: dev.examples.map((x) => [...(x.labels ?? [x.label])]) } : {}),
       texts: dev.ds.examples.map((x) => x.text),
       textPairs: dev.ds.examples.map((x) => x.textPair ?? null),
     },
@@ -207,7 +216,7 @@ export async function startTraining(): Promise<void> {
   // The head, as the CLI builds it: pairs go side by side only when the encoder has no pair input of its own
   // (kinds with joint pairs run a pair as one sequence whatever the encoder).
   const pair = ds.pair && !info.hasPairInput && headEntry(kind).pairs !== 'joint';
-  const options = trainOptions(form, kind, train.examples.length, encoderTmax(form));
+  const options = { ...trainOptions(form, kind, train.examples.length, encoderTmax(form)), ...taskOptions(ds, form) };
   const ctx: HeadContext = { C: info.hiddenSize, labels: ds.train.labels.length, pair, labelFeatures, seed: form.seed };
   if (tokenIds) ctx.encoderSpec = (enc as TokenRunInputs).encoderSpec;
   const record: RunRecord = {

@@ -7,6 +7,7 @@ import type { HeadKind } from '../heads/registry';
 import type { EncodeProgress } from '../encoder/types';
 import type { Metrics } from '../train/metrics';
 import type { DecayKind } from '../train/schedule';
+import type { RunSizingView } from './default-sizing';
 import type { RunRecord } from './run-record';
 
 /** A run's cost measured from real steps before it starts (src/train/estimate.ts). */
@@ -38,6 +39,8 @@ export interface TrainForm {
   /** Stratified sample sizes (0 = all examples): a quick first run on a CPU adapter. */
   maxTrain: number;
   maxDev: number;
+  /** Class weights (issue 13): '' none, 'auto' (inverse frequency), or 'name=w,...' (./run-task.ts). */
+  classWeights?: string;
 }
 
 /** Where encoding is: which set, and the encoder's own progress (texts/s, ETA, cache hits). */
@@ -69,6 +72,8 @@ export interface TrainResults {
   /** (N, L) logits, row-major, as plain numbers. */
   logits: number[];
   targets: number[];
+  /** Multi-label runs: every dev example's labels (`targets` then holds each first label). */
+  targetSets?: number[][];
   /** The dev texts (and second texts of pairs), same order. */
   texts: string[];
   textPairs: (string | null)[];
@@ -89,6 +94,8 @@ export interface TrainSlice {
   encodeSummary: EncodeSummary | null;
   /** Measured before a run on a CPU (fallback) adapter: a step's time, the run's cost, a sample that trains in ~1 min. */
   runEstimate: RunEstimateView | null;
+  /** The default demo run sized to the adapter before its first run (./default-sizing.ts). */
+  runSizing: RunSizingView | null;
   /** The run in progress or the last one (stoppedBy 'running' while it runs). */
   run: RunRecord | null;
   /** Why the last run stopped, or what went wrong (for the user). */
@@ -125,6 +132,7 @@ export const createTrainSlice: StateCreator<TrainSlice, [], [], TrainSlice> = (s
   encodeStage: null,
   encodeSummary: null,
   runEstimate: null,
+  runSizing: null,
   run: null,
   trainMessage: null,
   trainError: null,

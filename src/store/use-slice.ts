@@ -29,6 +29,9 @@ export interface PlaygroundResult {
   probs: number[];
   /** Index of the most probable label. */
   predicted: number;
+  /** Multi-label heads: the predicted labels (indices, p >= the label's threshold) and those thresholds. */
+  predictedSet?: number[];
+  thresholds?: number[];
   attention: AttentionView | null;
   /** Why there is no attention view (not a Y-Tuning head, or it could not be read), or null. */
   attentionNote: string | null;

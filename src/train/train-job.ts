@@ -56,11 +56,12 @@ export type TrainJobOutcome =
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Dev score used for model selection, as the trainer does: accuracy, then lower loss. */
+/** Dev score used for model selection, as the trainer does: accuracy (multi-label: macro-F1), then lower loss. */
 function better(a: EvalRecord, b: EvalRecord | null): boolean {
   if (!Number.isFinite(a.loss)) return false;
   if (!b) return true;
-  if (a.metrics.accuracy !== b.metrics.accuracy) return a.metrics.accuracy > b.metrics.accuracy;
+  const score = (r: EvalRecord) => (r.metrics.multiLabel ? r.metrics.macroF1 : r.metrics.accuracy);
+  if (score(a) !== score(b)) return score(a) > score(b);
   return a.loss < b.loss;
 }
 

@@ -3,6 +3,7 @@
 // details. Design decision: components only read the store and call workflows (src/store/*-workflows.ts); each
 // step is wrapped here in an anchored, numbered slot so the panels themselves stay free of layout.
 import { useEffect, useMemo, type CSSProperties, type ReactNode } from 'react';
+import { watchDefaultSizing } from '../store/default-sizing';
 import { loadEncoder } from '../store/encoder-workflows';
 import { watchCacheStats } from '../store/model-workflows';
 import { useStudio } from '../store/store';
@@ -59,7 +60,12 @@ export function App() {
   useEffect(() => {
     void startEngine();
     void loadEncoder();
-    return watchCacheStats();
+    const stopSizing = watchDefaultSizing();
+    const stopCache = watchCacheStats();
+    return () => {
+      stopSizing();
+      stopCache();
+    };
   }, []);
   const done = useDoneSteps();
   // The panels read the store themselves: the same elements each render, so a change of the done steps

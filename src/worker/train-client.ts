@@ -10,6 +10,7 @@
 // - A worker that dies (script error) rejects every run still pending with a message saying so, never hangs.
 import type { AdapterReport } from '../gpu/device';
 import type { RunEstimate } from '../train/estimate';
+import type { MeasureSpec, StepMeasure } from '../train/measure-job';
 import type { Checkpoint, TrainJobOutcome, TrainJobSpec } from '../train/train-job';
 import type { EvalRecord, StepRecord } from '../train/trainer';
 import { errorFromData } from './encoder-client';
@@ -152,6 +153,16 @@ export class TrainerClient {
     return { outcome, pause: control('pause'), resume: control('resume'), stop: control('stop') };
   }
 
+  /** Time one training step of `spec.kind` on synthetic features of shape (B, T, C) in the worker (train/measure-job.ts). */
+  measure(spec: MeasureSpec): Promise<StepMeasure> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<StepMeasure>((resolve, reject) => {
+      this.pending.set(id, { cb: {}, resolve: resolve as (v: unknown) => void, reject });
+      this.post({ type: 'measure', id, spec });
+    });
+  }
+
   /** Stop any run and release the worker's device, then end the worker. Safe to call twice. */
   async dispose(): Promise<void> {
     if (this.dead) return;
@@ -198,6 +209,9 @@ export class TrainerClient {
         break;
       case 'outcome':
         this.settle(msg.id, (q) => q.resolve(msg.outcome));
+        break;
+      case 'measured':
+        this.settle(msg.id, (q) => q.resolve(msg.measure));
         break;
       case 'disposed':
         this.settle(msg.id, (q) => q.resolve(undefined));

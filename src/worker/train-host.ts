@@ -6,7 +6,10 @@
 // - Pause, resume and stop act between steps: the run's pause gate waits while paused and yields to the event
 //   loop at least every ~30 ms, so control messages are read while a run records GPU work. A worker's event loop
 //   is not throttled in a background tab, so the run keeps its speed there.
+// - A 'measure' (a step timed on synthetic features, train/measure-job.ts) uses the same engine; a run asked for
+//   while one is measured waits for it (never refused), and a measure asked for during a run is refused.
 import type { GpuEngine } from '../gpu/engine';
+import { measureStepTime } from '../train/measure-job';
 import { outcomeTransferables, runTrainJob } from '../train/train-job';
 import { errorToData } from './protocol';
 import type { TrainRequest, TrainResponse } from './train-protocol';
@@ -39,6 +42,8 @@ function yieldToEventLoop(): Promise<void> {
 export class TrainHost {
   private engine: Promise<GpuEngine> | null = null;
   private run: ActiveRun | null = null;
+  /** The measurement in progress (a run waits for it). */
+  private measuring: Promise<unknown> | null = null;
 
   constructor(private readonly deps: TrainHostDeps) {}
 
@@ -46,6 +51,9 @@ export class TrainHost {
     switch (req.type) {
       case 'train':
         void this.train(req).catch((err) => this.post({ type: 'error', id: req.id, error: errorToData(err) }));
+        return;
+      case 'measure':
+        void this.measure(req).catch((err) => this.post({ type: 'error', id: req.id, error: errorToData(err) }));
         return;
       case 'pause':
         if (this.run?.id === req.target) this.run.paused = true;
@@ -95,6 +103,7 @@ export class TrainHost {
     const run: ActiveRun = { id: req.id, ctrl: new AbortController(), paused: false, wake: null };
     this.run = run;
     try {
+      await this.measuring?.catch(() => undefined);
       const e = await this.getEngine();
       this.post({ type: 'started', id: req.id, adapter: e.gpu.report });
       let lastYield = performance.now();
@@ -116,6 +125,18 @@ export class TrainHost {
       this.post({ type: 'outcome', id: req.id, outcome }, outcomeTransferables(outcome));
     } finally {
       if (this.run === run) this.run = null;
+    }
+  }
+
+  private async measure(req: Extract<TrainRequest, { type: 'measure' }>): Promise<void> {
+    if (this.run) throw new Error(`The trainer is busy with run ${this.run.id}: a step can be measured only between runs.`);
+    while (this.measuring) await this.measuring.catch(() => undefined);
+    const p = this.getEngine().then((e) => measureStepTime(e, req.spec));
+    this.measuring = p;
+    try {
+      this.post({ type: 'measured', id: req.id, measure: await p });
+    } finally {
+      if (this.measuring === p) this.measuring = null;
     }
   }
 

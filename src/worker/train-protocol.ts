@@ -6,12 +6,15 @@
 // only the adapter it ran on.
 import type { AdapterReport } from '../gpu/device';
 import type { RunEstimate } from '../train/estimate';
+import type { MeasureSpec, StepMeasure } from '../train/measure-job';
 import type { Checkpoint, TrainJobOutcome, TrainJobSpec } from '../train/train-job';
 import type { EvalRecord, StepRecord } from '../train/trainer';
 import type { WorkerError } from './protocol';
 
 export type TrainRequest =
   | { type: 'train'; id: number; job: TrainJobSpec }
+  /** Time a step of a head kind on synthetic features of the run's shape (sizing a run before anything is encoded). */
+  | { type: 'measure'; id: number; spec: MeasureSpec }
   /** Pause / resume / stop run `target` (a stopped run keeps its best checkpoint; a paused one can be stopped). */
   | { type: 'pause' | 'resume' | 'stop'; id: number; target: number }
   /** Stop any run, release the device. */
@@ -28,5 +31,7 @@ export type TrainResponse =
   /** The run's ending (finished, device lost, failed); parameter and logit buffers are transferred. */
   | { type: 'outcome'; id: number; outcome: TrainJobOutcome }
   | { type: 'disposed'; id: number }
+  /** The answer to 'measure'. */
+  | { type: 'measured'; id: number; measure: StepMeasure }
   /** The request could not run at all (no WebGPU in the worker, a second run while one trains, a bad request). */
   | { type: 'error'; id: number; error: WorkerError };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encoderTuningBackwardRef, encoderTuningForwardRef, type RefTextBatch } from '../../reference/heads/ltuning-encoder';
 import { EncoderTuningHead } from '../../src/heads/ltuning-encoder';
 import { exportHead, importHead, type HeadMeta } from '../../src/heads/serialize';
-import { encoderTuningInit, encoderTuningParamSpecs, resolveEncoderTuning, type EncoderTuningClassifier, type EncoderTuningMethod } from '../../src/heads/ltuning-encoder-config';
+import { encoderTuningInit, encoderTuningParamSpecs, resolveEncoderTuning, type EncoderTuningClassifier, type EncoderTuningMethod, type PromptPooling } from '../../src/heads/ltuning-encoder-config';
 import type { HeadBatch } from '../../src/heads/head';
 import { readEncoderSpec } from '../../src/model/onnx-reader';
 import type { EncoderSpec } from '../../src/model/spec';
@@ -28,17 +28,17 @@ function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: strin
   expect(maxDiff / maxRef, `${what}: max|diff| ${maxDiff.toExponential(2)} vs max|ref| ${maxRef.toExponential(2)}`).toBeLessThanOrEqual(tol);
 }
 
-async function check(spec: EncoderSpec, method: EncoderTuningMethod, text: RefTextBatch, pairs: number[] | null, L: number, what: string, classifier: EncoderTuningClassifier = 'per-label') {
+async function check(spec: EncoderSpec, method: EncoderTuningMethod, text: RefTextBatch, pairs: number[] | null, L: number, what: string, classifier: EncoderTuningClassifier = 'per-label', promptPooling: PromptPooling = 'text') {
   const e = await testEngine();
   const d = spec.hiddenSize;
   const labelStates = Array.from({ length: L }, (_, l) => ({ tokens: randn(((l % 3) + 1) * d, 60 + l, 20), length: (l % 3) + 1 }));
-  const r = resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates, seed: 1, classifier });
+  const r = resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates, seed: 1, classifier, promptPooling });
   const init = encoderTuningInit(r);
   encoderTuningParamSpecs(r).forEach(({ name }, i) => {
     const n = randn(init[name].length, 200 + i, 0.2);
     init[name] = init[name].map((v, j) => Math.fround(v + n[j]));
   });
-  const head = new EncoderTuningHead(e, { method, spec, labels: L, P: 2, labelStates, seed: 1, classifier }, init);
+  const head = new EncoderTuningHead(e, { method, spec, labels: L, P: 2, labelStates, seed: 1, classifier, promptPooling }, init);
   expect(head.encoder.params.length, 'frozen encoder').toBe(0);
   const ref = encoderTuningForwardRef(r, init, text, pairs);
   const w = randn(text.B * L, 9);
@@ -79,7 +79,12 @@ describe('frozen-encoder tuning heads on the GPU vs the float64 reference: tiny 
   }
   for (const method of ['lt-prefix', 'lt-prompt'] as const) {
     it(`${method} with one shared classifier row (files from before per-label rows): logits and every gradient`, async () => {
-      await check(bert, method, bertText, [2, 0, 1, 2], 3, 'tiny BERT', 'shared');
+      await check(bert, method, bertText, [2, 0, 1, 2], 3, 'tiny BERT', 'shared', method === 'lt-prompt' ? 'all' : 'text');
+    });
+  }
+  for (const method of ['lt-prompt', 'prompt'] as const) {
+    it(`${method} with every prompt row attended and pooled (files from before the prompt mask): logits and every gradient`, async () => {
+      await check(bert, method, bertText, [2, 0, 1, 2], 3, 'tiny BERT', 'per-label', 'all');
     });
   }
 });
@@ -88,11 +93,14 @@ describe('frozen-encoder tuning heads on the GPU vs the float64 reference: USE-l
   const full = readEncoderSpec(new Uint8Array(readFileSync('public/models/use-lite/model.onnx')));
   const spec: EncoderSpec = { ...full, layers: [full.layers[0]] };
   const text: RefTextBatch = { B: 2, T: 3, ids: [40, 51, 77, 12, 0, 0], mask: [1, 1, 1, 1, 0, 0], tokenTypes: null };
-  for (const method of ['lt-prefix', 'lt-prompt'] as const) {
-    it(`${method}: logits and every gradient (512-wide label states, 256-wide inputs, L2 pooling)`, async () => {
+  for (const method of ['lt-prefix', 'lt-prompt', 'prompt'] as const) {
+    it(`${method}: logits and every gradient (512-wide label states, 256-wide inputs, L2 pooling over the text rows)`, async () => {
       await check(spec, method, text, [1, 0, 0, 1], 2, 'USE-lite L0');
     });
   }
+  it('lt-prompt with every prompt row attended and pooled: logits and every gradient', async () => {
+    await check(spec, 'lt-prompt', text, [1, 0, 0, 1], 2, 'USE-lite L0', 'per-label', 'all');
+  });
   it('a joint pair (a ++ b with the tokenizer\'s 0/1 segment ids) runs without types on a model that has none', async () => {
     const e = await testEngine();
     const head = new EncoderTuningHead(e, { method: 'prompt', spec, labels: 2, P: 1 });
@@ -131,17 +139,20 @@ describe('frozen-encoder tuning heads: export and import', () => {
     training: {},
     metrics: { accuracy: 0.5, macroF1: 0.5, loss: 1 },
   });
-  const roundTrips: [EncoderTuningMethod, EncoderTuningClassifier][] = [['lt-prefix', 'per-label'], ['lt-prompt', 'per-label'], ['prefix', 'per-label'], ['prompt', 'per-label'], ['lt-prompt', 'shared']];
-  for (const [method, classifier] of roundTrips) {
-    it(`${method} (${classifier} classifier): a file round-trips to the same logits on the base encoder, and needs that encoder`, async () => {
+  const roundTrips: [EncoderTuningMethod, EncoderTuningClassifier, PromptPooling][] = [
+    ['lt-prefix', 'per-label', 'text'], ['lt-prompt', 'per-label', 'text'], ['prefix', 'per-label', 'text'], ['prompt', 'per-label', 'text'], ['lt-prompt', 'shared', 'all'], ['prompt', 'per-label', 'all'],
+  ];
+  for (const [method, classifier, promptPooling] of roundTrips) {
+    it(`${method} (${classifier} classifier, prompt pooling ${promptPooling}): a file round-trips to the same logits on the base encoder, and needs that encoder`, async () => {
       const e = await testEngine();
       const L = 3;
       const labelStates = Array.from({ length: L }, (_, l) => ({ tokens: randn((l + 1) * bert.hiddenSize, 80 + l, 10), length: l + 1 }));
-      const head = new EncoderTuningHead(e, { method, spec: bert, labels: L, P: 2, labelStates, seed: 5, classifier });
+      const head = new EncoderTuningHead(e, { method, spec: bert, labels: L, P: 2, labelStates, seed: 5, classifier, promptPooling });
       const bytes = await exportHead(head, meta(L));
       const { head: back } = importHead(e, bytes, { encoderHash: HASH, encoderName: 'tiny-bert', encoderSpec: bert });
       expect(back.kind).toBe(head.kind);
       expect((back as EncoderTuningHead).config.classifier).toBe(classifier);
+      expect((back as EncoderTuningHead).config.promptPooling).toBe(promptPooling);
       const t = bertText;
       const batch: HeadBatch = {
         B: t.B, T: t.T, tokens: e.tensor([t.B, t.T, 0], 'tokens'), mask: e.tensor([t.B, t.T], 'mask', Float32Array.from(t.mask)), pooled: e.tensor([t.B, 0], 'pooled'), pooledB: null,

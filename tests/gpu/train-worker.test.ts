@@ -4,7 +4,9 @@
 // parameters that, written into a head on ANOTHER device (the page's), give the dev logits the worker reported;
 // pause holds the run between steps and stop ends it with its best checkpoint; a device destroyed mid-run ends it
 // as 'lost' with the CPU copy of its best checkpoint, and the next run gets a new device; a second run while one
-// trains is refused. The browser wiring (train-worker.ts, navigator.gpu) runs in e2e/train.test.ts.
+// trains is refused; a 'measure' request times a step of a head on synthetic features of the asked (B, T, C) before
+// anything is encoded (refused during a run and for token-id kinds; a run asked for meanwhile waits, never refused).
+// The browser wiring (train-worker.ts, navigator.gpu) runs in e2e/train.test.ts.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acquireGpu } from '../../src/gpu/device';
@@ -179,4 +181,29 @@ describe('TrainerClient <-> TrainHost over a MessageChannel', () => {
     expect(next.status).toBe('finished');
     expect(engines).toHaveLength(2);
   });
+
+  it('measure times a step on synthetic features of (B, T, C); a run asked meanwhile waits; refused during a run and for token-id kinds', async () => {
+    const { client, engines } = rig();
+    const spec = { kind: 'ytuning' as const, ctx: { C, labels: L, pair: false, labelFeatures: [], seed: 1 }, options: { ...DEFAULT_TRAIN_OPTIONS, batchSize: 32, tmax: 4 }, B: 4, T: 6 };
+    const measuring = client.measure(spec);
+    const run = client.train(job(1));
+    const m = await measuring;
+    expect(m.stepSeconds).toBeGreaterThan(0);
+    expect(Number.isFinite(m.stepSeconds)).toBe(true);
+    expect([m.B, m.T]).toEqual([4, 6]);
+    expect(m.adapter.host).toBe('node');
+    expect((await run.outcome).status).toBe('finished');
+    expect(engines).toHaveLength(1); // the same engine measured and trained
+    // Pairs encoded side by side get both sides' features.
+    const pair = await client.measure({ ...spec, kind: 'linear', ctx: { ...spec.ctx, pair: true }, B: 2, T: 3 });
+    expect(pair.stepSeconds).toBeGreaterThan(0);
+    await expect(client.measure({ ...spec, kind: 'finetune' })).rejects.toThrow(/token ids/);
+    let started!: () => void;
+    const isStarted = new Promise<void>((r) => (started = r));
+    const busy = client.train(job(30), { onStarted: () => started() });
+    await isStarted;
+    await expect(client.measure(spec)).rejects.toThrow(/busy with run/);
+    busy.stop();
+    await busy.outcome;
+  }, 120_000);
 });

@@ -13,8 +13,10 @@ import {
   resolveEncoderTuning,
   type EncoderTuningClassifier,
   type EncoderTuningMethod,
+  type PromptPooling,
 } from '../../src/heads/ltuning-encoder-config';
 import { headEntry } from '../../src/heads/registry';
+import { forward as refForward } from '../../reference/model/encoder';
 import { makeTinyBert } from '../../tools/make-tiny-bert';
 import { randn } from '../helpers/rng';
 import { tinyBertSpec } from '../helpers/tiny-bert-spec';
@@ -29,8 +31,8 @@ function text(): RefTextBatch {
   return { B: 2, T: 4, ids: [5, 9, 12, 7, 8, 3, 0, 0], mask: [1, 1, 1, 1, 1, 1, 0, 0], tokenTypes: null };
 }
 
-function setup(method: EncoderTuningMethod, classifier: EncoderTuningClassifier = 'per-label') {
-  const r = resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates, seed: 3, classifier });
+function setup(method: EncoderTuningMethod, classifier: EncoderTuningClassifier = 'per-label', promptPooling: PromptPooling = 'text') {
+  const r = resolveEncoderTuning({ method, spec, labels: L, P: 2, labelStates, seed: 3, classifier, promptPooling });
   const p = encoderTuningInit(r);
   // Move every parameter off its init (F = 0, biases 0) so each gradient path is exercised.
   encoderTuningParamSpecs(r).forEach(({ name }, i) => {
@@ -41,14 +43,16 @@ function setup(method: EncoderTuningMethod, classifier: EncoderTuningClassifier 
 }
 
 describe('frozen-encoder tuning heads (float64 reference): gradients vs finite differences', () => {
-  // per-label classifier rows (every new head) and, for the L-Tuning heads, one shared row (files from before)
-  const variants: [EncoderTuningMethod, EncoderTuningClassifier][] = [
-    ['lt-prefix', 'per-label'], ['lt-prompt', 'per-label'], ['prefix', 'per-label'], ['prompt', 'per-label'], ['lt-prefix', 'shared'], ['lt-prompt', 'shared'],
+  // per-label classifier rows (every new head) and, for the L-Tuning heads, one shared row (files from before);
+  // prompt methods: masked short-label prompt rows + pooling over text rows ('text', new) or every row ('all', older files)
+  const variants: [EncoderTuningMethod, EncoderTuningClassifier, PromptPooling][] = [
+    ['lt-prefix', 'per-label', 'text'], ['lt-prompt', 'per-label', 'text'], ['prefix', 'per-label', 'text'], ['prompt', 'per-label', 'text'],
+    ['lt-prefix', 'shared', 'text'], ['lt-prompt', 'shared', 'all'], ['lt-prompt', 'per-label', 'all'], ['prompt', 'per-label', 'all'],
   ];
-  for (const [method, classifier] of variants) {
+  for (const [method, classifier, pooling] of variants) {
     for (const pairs of [[0, 2, 1, 0], null]) {
-      it(`${method} (${classifier} classifier), ${pairs ? 'a pair list (k = 2)' : 'all labels'}`, () => {
-        const { r, p } = setup(method, classifier);
+      it(`${method} (${classifier} classifier${method.endsWith('prompt') ? `, prompt pooling ${pooling}` : ''}), ${pairs ? 'a pair list (k = 2)' : 'all labels'}`, () => {
+        const { r, p } = setup(method, classifier, pooling);
         const b = text();
         const w = randn(b.B * L, 7);
         const fwd = encoderTuningForwardRef(r, p, b, pairs);
@@ -138,5 +142,43 @@ describe('frozen-encoder tuning heads: pairs, label states, counts', () => {
     expect(shapes('prompt-tuning', { method: 'prompt' }).get('param.C.W')).toEqual([8, 3]);
     expect(() => shapes('ltuning-prompt', { method: 'lt-prompt', classifier: 'rows' })).toThrow(/config \(ltuning-prompt\)\.classifier must be "per-label" or "shared", got "rows"/);
     expect(() => shapes('prompt-tuning', { method: 'prompt', classifier: 'shared' })).toThrow(/config \(prompt-tuning\)\.classifier must be "per-label", got "shared"/);
+  });
+
+  it('a stored prompt config without `prompt_pooling` (before the prompt mask) attends and pools every prompt row; a bad value is refused', () => {
+    const base = { L: 3, P: 1, d: 8, E: 8, Cp: 8, widths: [8], lmax: 1, classifier: 'per-label' };
+    const expectOf = (kind: 'ltuning-prompt' | 'prompt-tuning' | 'ltuning-prefix', c: Record<string, unknown>) => () => headEntry(kind).codec.expect({ ...base, ...c });
+    expect(expectOf('ltuning-prompt', { method: 'lt-prompt' })).not.toThrow();
+    expect(expectOf('ltuning-prompt', { method: 'lt-prompt', prompt_pooling: 'text' })).not.toThrow();
+    expect(expectOf('prompt-tuning', { method: 'prompt', prompt_pooling: 'all' })).not.toThrow();
+    expect(expectOf('ltuning-prompt', { method: 'lt-prompt', prompt_pooling: 'cls' })).toThrow(/config \(ltuning-prompt\)\.prompt_pooling must be "text" or "all", got "cls"/);
+    expect(expectOf('ltuning-prefix', { method: 'lt-prefix', prompt_pooling: 'all' })).toThrow(/config \(ltuning-prefix\)\.prompt_pooling must be "text", got "all"/);
+    expect(() => resolveEncoderTuning({ method: 'lt-prefix', spec, labels: L, labelStates, promptPooling: 'all' })).toThrow(/promptPooling must be "text", got "all"/);
+  });
+});
+
+describe('the reference encoder: prompt mask and pooling over the text rows', () => {
+  const E = spec.embedWidth;
+  const b = text();
+  const prompt = randn(b.B * 2 * E, 11, 0.5);
+  const run = (data: Float64Array, promptMask: number[] | null, poolText = false) =>
+    refForward(spec, { ids: b.ids, mask: b.mask, B: b.B, T: b.T, prompt: { length: 2, data }, promptMask, poolText });
+  it('a masked prompt row changes nothing the text rows compute', () => {
+    const moved = Float64Array.from(prompt);
+    const kick = randn(E, 12, 2);
+    for (let j = 0; j < E; j++) moved[(0 * 2 + 1) * E + j] += kick[j]; // text 0's second prompt row, masked
+    const m = [1, 0, 1, 1];
+    const a = run(prompt, m);
+    const c = run(moved, m);
+    const C = spec.hiddenSize;
+    for (let t = 2; t < a.L; t++) for (let j = 0; j < C; j++) expect(c.tokens[t * C + j]).toBeCloseTo(a.tokens[t * C + j], 12);
+    expect(Array.from(a.keep.subarray(0, a.L))).toEqual([1, 0, 1, 1, 1, 1]);
+    // unmasked, the same change reaches the text rows
+    const u = run(moved, null);
+    expect(Math.abs(u.tokens[2 * C] - run(prompt, null).tokens[2 * C])).toBeGreaterThan(1e-6);
+  });
+  it('poolText leaves exactly the prompt rows out of the pooling mask', () => {
+    const f = run(prompt, [1, 0, 1, 1], true);
+    expect(Array.from(f.poolKeep)).toEqual([0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0]);
+    expect(Array.from(run(prompt, null).poolKeep)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
   });
 });

@@ -9,7 +9,7 @@
 // is from before and rebuilds its one shared row.
 import { bool, HeadFileError, HeadOnnxError, IMPORT_LIMITS, int, paramInit, type Config, type HeadContext, type HeadKindEntry, type LabelFeatures } from '../kind-entry';
 import { EncoderTuningHead, KIND_OF_METHOD, type EncoderTuningKind } from '../ltuning-encoder';
-import { encoderTuningParamSpecs, type EncoderTuningClassifier, type EncoderTuningMethod, type EncoderTuningResolved } from '../ltuning-encoder-config';
+import { encoderTuningParamSpecs, type EncoderTuningClassifier, type EncoderTuningMethod, type EncoderTuningResolved, type PromptPooling } from '../ltuning-encoder-config';
 import type { EncoderSpec } from '../../model/spec';
 import type { F32Tensor } from '../safetensors';
 
@@ -50,7 +50,13 @@ function readConfig(kind: EncoderTuningKind, c: Config) {
   if (classifier !== 'per-label' && !(lt && classifier === 'shared')) {
     throw new HeadFileError(`${w}.classifier must be "per-label"${lt ? ' or "shared"' : ''}, got ${JSON.stringify(c.classifier)}`);
   }
-  return { L: int(c, 'L', w), P: int(c, 'P', w), d: int(c, 'd', w), E: int(c, 'E', w), Cp: int(c, 'Cp', w), widths: widths as number[], lmax: lt ? int(c, 'lmax', w) : 0, lt, classifier };
+  // A prompt file without `prompt_pooling` predates the prompt mask and text-row pooling: every prompt row attended and pooled.
+  const prompt = kind === 'ltuning-prompt' || kind === 'prompt-tuning';
+  const promptPooling: PromptPooling = c.prompt_pooling === undefined ? (prompt ? 'all' : 'text') : (c.prompt_pooling as PromptPooling);
+  if (promptPooling !== 'text' && !(prompt && promptPooling === 'all')) {
+    throw new HeadFileError(`${w}.prompt_pooling must be "text"${prompt ? ' or "all"' : ''}, got ${JSON.stringify(c.prompt_pooling)}`);
+  }
+  return { L: int(c, 'L', w), P: int(c, 'P', w), d: int(c, 'd', w), E: int(c, 'E', w), Cp: int(c, 'Cp', w), widths: widths as number[], lmax: lt ? int(c, 'lmax', w) : 0, lt, classifier, promptPooling };
 }
 
 /** A resolved config from stored numbers alone (for tensor shapes). */
@@ -66,6 +72,7 @@ function shapeOnly(kind: EncoderTuningKind, c: ReturnType<typeof readConfig>): E
     Cp: c.Cp,
     widths: c.widths,
     classifier: c.classifier,
+    promptPooling: c.promptPooling,
     lmax: c.lmax,
     labelTokens: new Float64Array(0),
     labelMask: new Float64Array(0),
@@ -92,7 +99,7 @@ function entry<K extends EncoderTuningKind>(kind: K, title: string, blurb: strin
       save(head) {
         const h = head as EncoderTuningHead;
         const r = h.config;
-        const config = { method: r.method, L: r.L, P: r.P, d: r.d, E: r.E, Cp: r.Cp, widths: r.widths, lmax: r.lmax, classifier: r.classifier, family: r.spec.family, pair_joint: true };
+        const config = { method: r.method, L: r.L, P: r.P, d: r.d, E: r.E, Cp: r.Cp, widths: r.widths, lmax: r.lmax, classifier: r.classifier, family: r.spec.family, pair_joint: true, ...(r.method.endsWith('prompt') ? { prompt_pooling: r.promptPooling } : {}) };
         const extra: Record<string, F32Tensor> = {};
         if (r.lmax) {
           extra['config.labelTokens'] = { shape: [r.L, r.lmax, r.d], data: Float32Array.from(r.labelTokens) };
@@ -127,7 +134,7 @@ function entry<K extends EncoderTuningKind>(kind: K, title: string, blurb: strin
             return { tokens: tok.subarray(l * rc.lmax * rc.d, (l * rc.lmax + n) * rc.d), length: n };
           });
         }
-        return new EncoderTuningHead(e, { method, spec, labels: L, P: rc.P, labelStates: states, classifier: rc.classifier }, paramInit(t));
+        return new EncoderTuningHead(e, { method, spec, labels: L, P: rc.P, labelStates: states, classifier: rc.classifier, promptPooling: rc.promptPooling }, paramInit(t));
       },
     },
     onnx() {

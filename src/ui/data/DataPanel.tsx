@@ -14,6 +14,7 @@ import { DevSplit } from './DevSplit';
 import { DropZone } from './DropZone';
 import { FileFacts } from './FileFacts';
 import { LabelChart } from './LabelChart';
+import { LabelReading } from './LabelReading';
 import { ParseProgressBar } from './ParseProgressBar';
 import { PasteBox } from './PasteBox';
 import { PreviewTable } from './PreviewTable';
@@ -81,6 +82,7 @@ export function DataPanel() {
             <FileFacts file={trainFile} rereadable={trainOrigin !== 'demo' && canRereadTrainFile()} />
           </div>
           {columns ? <ColumnPicker columns={trainFile.table.columns} choice={columns} /> : null}
+          {columns ? <LabelReading columns={trainFile.table.columns} choice={columns} dataset={inUse ? dataset : null} /> : null}
           <PreviewTable table={trainFile.table} choice={columns} />
         </div>
       ) : null}

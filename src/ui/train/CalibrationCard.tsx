@@ -5,12 +5,13 @@
 // milliseconds), so it needs no new state in the store and shows for every run that has dev logits.
 import { useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { calibrate } from '../../train/calibration';
+import { calibrate, type CalTargets, type ProbKind } from '../../train/calibration';
 import type { Metrics } from '../../train/metrics';
 import { pct } from './format';
 
-export function CalibrationCard({ logits, targets, L }: { logits: readonly number[]; targets: readonly number[]; L: number }) {
-  const cal = useMemo(() => (targets.length ? calibrate(logits, targets, L, 'softmax') : null), [logits, targets, L]);
+/** `kind` 'sigmoid' (multi-label): `targets` are label lists and every (text, label) probability is binned. */
+export function CalibrationCard({ logits, targets, L, kind = 'softmax' }: { logits: readonly number[]; targets: CalTargets; L: number; kind?: ProbKind }) {
+  const cal = useMemo(() => (targets.length ? calibrate(logits, targets, L, kind) : null), [logits, targets, L, kind]);
   if (!cal) return null;
   const data = cal.binsBefore.map((b, i) => ({
     bin: `${Math.round(b.lo * 100)}-${Math.round(b.hi * 100)}`,
@@ -45,7 +46,8 @@ export function CalibrationCard({ logits, targets, L }: { logits: readonly numbe
 }
 
 export function PerLabelChart({ labels, metrics }: { labels: readonly string[]; metrics: Metrics }) {
-  const data = labels.map((l, k) => ({ label: l, precision: metrics.perClass[k].precision, recall: metrics.perClass[k].recall, f1: metrics.perClass[k].f1, support: metrics.perClass[k].support }));
+  // The support goes in the axis label ("fear (12)"): how much each bar can be trusted.
+  const data = labels.map((l, k) => ({ label: `${l} (${metrics.perClass[k].support})`, precision: metrics.perClass[k].precision, recall: metrics.perClass[k].recall, f1: metrics.perClass[k].f1, support: metrics.perClass[k].support }));
   return (
     <div className="per-label-chart" data-testid="per-label-chart">
       <h3>Per label</h3>

@@ -9,6 +9,7 @@ import { misclassified, predictions } from '../../train/inspect';
 import { majorityClass, type Metrics } from '../../train/metrics';
 import { headInfo, labelsShown, pct } from './format';
 import { CalibrationCard, PerLabelChart } from './CalibrationCard';
+import { MultiLabelResults } from './MultiLabelResults';
 import './train.css';
 
 /**
@@ -184,8 +185,6 @@ export function ResultsPanel() {
   if (!finished || !metrics) return null;
   // Label texts over raw names ("a positive review (1)"), in label order everywhere.
   const labels = labelsShown(finished.labels, finished.labelTexts);
-  const zeroShot = useStudio.getState().zeroShot;
-  const majority = majorityClass(labels, metrics.confusion);
   const bestEval = finished.evals.reduce<(typeof finished.evals)[number] | null>((b, e) => (!b || e.metrics.accuracy > b.metrics.accuracy ? e : b), null);
   return (
     <section className="results-panel" data-testid="results-panel">
@@ -196,6 +195,22 @@ export function ResultsPanel() {
       <p className="card-sub">
         The kept checkpoint{bestEval ? ` (epoch ${bestEval.epoch + 1})` : ''} on {metrics.n.toLocaleString()} dev examples of {finished.dataset.name}.
       </p>
+      {metrics.multiLabel ? (
+        <MultiLabelResults labels={labels} metrics={metrics} logits={results && results.runId === finished.id ? results.logits : null} targetSets={results && results.runId === finished.id ? (results.targetSets ?? null) : null} />
+      ) : (
+        <SingleLabelResults labels={labels} metrics={metrics} cell={cell} setCell={setCell} />
+      )}
+    </section>
+  );
+}
+
+function SingleLabelResults({ labels, metrics, cell, setCell }: { labels: string[]; metrics: Metrics; cell: [number, number] | null; setCell: (c: [number, number] | null) => void }) {
+  const results = useStudio((s) => s.results);
+  const finished = useStudio((s) => s.run)!;
+  const zeroShot = useStudio.getState().zeroShot;
+  const majority = majorityClass(labels, metrics.confusion);
+  return (
+    <>
       <div className="results-stats">
         <div className="stat">
           <span className="stat-value" data-testid="result-accuracy">{pct(metrics.accuracy)}</span>
@@ -245,6 +260,6 @@ export function ResultsPanel() {
       ) : (
         <p className="muted small">The dev predictions of this run are not available (its GPU device was lost before they were read).</p>
       )}
-    </section>
+    </>
   );
 }

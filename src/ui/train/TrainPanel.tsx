@@ -21,7 +21,9 @@ import {
 } from '../../store/train-workflows';
 import type { DecayKind } from '../../train/schedule';
 import { duration, headInfo, liveEpoch, pct, rate, trainEtaSeconds } from './format';
+import { RunSizingNote } from './RunSizingNote';
 import { TrainCharts } from './TrainCharts';
+import { ClassWeightsField } from './ClassWeightsField';
 import './train.css';
 
 const useDataset = () => useStudio((s) => s.dataset);
@@ -149,6 +151,7 @@ function Advanced({ disabled }: { disabled: boolean }) {
           </select>
         </label>
         <NumberField label="Label smoothing" field="labelSmoothing" step={0.01} />
+        <ClassWeightsField disabled={disabled} />
         <NumberField label="Patience (epochs, 0 = off)" field="patience" />
         <NumberField label="Seed" field="seed" />
         <NumberField label="Tmax (tokens)" field="tmax" min={1} />
@@ -310,6 +313,7 @@ export function TrainPanel() {
           <HeadPicker disabled={running} />
           <LabelTexts disabled={running} ready={!!encoderReady && engineReady} />
           <Advanced disabled={running} />
+          {!running && <RunSizingNote />}
           {problems.length > 0 && <div className="alert alert-warn small">{problems.join(' ')}</div>}
           <div className="row train-actions">
             <button className="btn-primary" data-testid="train-start" disabled={!canTrain} onClick={() => void startTraining()}>

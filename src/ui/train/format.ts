@@ -31,14 +31,18 @@ export function liveEpoch(run: { steps: readonly { step: number }[]; evals: read
 }
 
 /**
- * Seconds left in a live run at its recent speed (steps still to take x seconds per step so far), NaN before the
- * first steps. Evaluations are inside the measured time, so they are counted too.
+ * Seconds left in a live run at its recent speed: steps still to take x batch x the mean seconds per example of
+ * the last (up to) 10 step records, NaN before the second record. Each record's examples/s covers the time since
+ * the one before it, dev evaluations included; the first record is skipped (it carries the worker's start:
+ * device, pipeline compiles, the measured steps), which made a whole-run average overestimate early ETAs.
  */
-export function trainEtaSeconds(run: { steps: readonly { step: number }[]; dataset: { train: number }; options: { batchSize: number; epochs: number }; timings: { train: number } }): number {
+export function trainEtaSeconds(run: { steps: readonly { step: number; examplesPerSecond: number }[]; dataset: { train: number }; options: { batchSize: number; epochs: number } }): number {
   const last = run.steps.at(-1);
-  if (!last || last.step < 2 || !(run.timings.train > 0)) return Number.NaN;
+  const recent = run.steps.slice(1).slice(-10).filter((r) => r.examplesPerSecond > 0 && Number.isFinite(r.examplesPerSecond));
+  if (!last || recent.length === 0) return Number.NaN;
+  const secondsPerExample = recent.reduce((a, r) => a + 1 / r.examplesPerSecond, 0) / recent.length;
   const total = Math.ceil(run.dataset.train / run.options.batchSize) * run.options.epochs;
-  return Math.max(0, total - last.step) * (run.timings.train / last.step);
+  return Math.max(0, total - last.step) * run.options.batchSize * secondsPerExample;
 }
 
 /** How a label shows on the page: its text when the user gave one ("a positive review (1)"), else its name. */

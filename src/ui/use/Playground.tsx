@@ -70,10 +70,17 @@ export function Playground({ head }: { head: ActiveHeadInfo }) {
 }
 
 function Probabilities({ r }: { r: PlaygroundResult }) {
+  const set = r.predictedSet;
+  const on = (l: number) => (set ? set.includes(l) : l === r.predicted);
   return (
     <div className="use-probs" data-testid="play-probs" data-text={r.text} data-head-id={r.headId}>
+      {set && (
+        <p className="small" data-testid="play-predicted-set" data-labels={JSON.stringify(set.map((k) => r.labels[k]))}>
+          Predicted labels: <strong>{set.length ? set.map((k) => labelDisplay(r.labels[k], r.labelTexts[k])).join(', ') : 'none (no label reaches its threshold)'}</strong>
+        </p>
+      )}
       {r.labels.map((label, l) => (
-        <div key={label} className={`use-prob ${l === r.predicted ? 'top' : ''}`} data-testid="play-prob" data-label={label} data-p={r.probs[l]}>
+        <div key={label} className={`use-prob ${on(l) ? 'top' : ''}`} data-testid="play-prob" data-label={label} data-p={r.probs[l]} title={r.thresholds ? `threshold ${r.thresholds[l].toFixed(2)}` : undefined}>
           <span className="use-prob-label" title={label}>
             {labelDisplay(label, r.labelTexts[l])}
           </span>
