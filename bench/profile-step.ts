@@ -5,13 +5,20 @@
 // mode to the engine: shipped code pays nothing, and the plain step is timed first for comparison (one pass per
 // dispatch makes the profiled step slower on some drivers; read the shares, not the absolute sum).
 //
-//   npm run bench:profile [-- --kind finetune --B 16 --T 48]
+// --compare N: before the profile, time N plain steps with each GEMM operand path, alternating step by step
+// (scalar = the `gemm` entry point, vec4 = `gemm_v4` where the operands allow it, as shipped), and print median
+// and min of each: a before/after of the GEMM work in one run. The scalar steps swap gemm_v4 dispatches for the
+// scalar kernel of the same tile (same bindings and uniforms) in the same wrapper of GpuEngine.run.
+//
+//   npm run bench:profile [-- --kind finetune --B 16 --T 48 --compare 5]
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuEngine } from '../src/gpu/engine';
 import type { KernelSpec } from '../src/gpu/kernel';
+import { matmulKernel, matmulSmallKernel, matmulVec4Kernel, matmulVec4SmallKernel } from '../src/kernels/matmul';
 import { buildHead, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { readEncoderSpec } from '../src/model/onnx-reader';
 import { packBatch, type TrainExample } from '../src/train/batches';
@@ -20,7 +27,7 @@ import { DEFAULT_TRAIN_OPTIONS, Trainer } from '../src/train/trainer';
 const MODEL = fileURLToPath(new URL('../public/models/use-lite/model.onnx', import.meta.url));
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { kind: { type: 'string', default: 'finetune' }, B: { type: 'string', default: '16' }, T: { type: 'string', default: '48' } } });
+  const { values } = parseArgs({ options: { kind: { type: 'string', default: 'finetune' }, B: { type: 'string', default: '16' }, T: { type: 'string', default: '48' }, compare: { type: 'string', default: '0' } } });
   const kind = values.kind as HeadKind;
   if (headEntry(kind).input !== 'token-ids') throw new Error(`--kind ${kind} trains on cached features; this profiler runs the encoder's kinds (finetune, ltuning-*, prefix-tuning, prompt-tuning)`);
   const B = Number(values.B);
@@ -46,16 +53,41 @@ async function main(): Promise<void> {
   await step(); // pipelines compiled, buffers pooled
   const plain = await step();
 
+  const proto = GpuEngine.prototype as unknown as { run: (spec: KernelSpec, buffers: unknown, uniforms: unknown, wg: unknown) => void };
+  const orig = proto.run;
+  const compareRuns = Number(values.compare);
+  const compare: Record<string, number[]> = { scalar: [], vec4: [] };
+  if (compareRuns > 0) {
+    const scalarOf = new Map([
+      [matmulVec4Kernel, matmulKernel],
+      [matmulVec4SmallKernel, matmulSmallKernel],
+    ]);
+    const scalarRun = function (this: GpuEngine, k: KernelSpec, buffers: unknown, uniforms: unknown, wg: unknown) {
+      orig.call(this, scalarOf.get(k) ?? k, buffers, uniforms, wg);
+    };
+    proto.run = scalarRun;
+    await step(); // the scalar pipelines compiled
+    for (let r = 0; r < compareRuns; r++) {
+      for (const path of ['scalar', 'vec4'] as const) {
+        proto.run = path === 'scalar' ? scalarRun : orig;
+        compare[path].push(await step());
+      }
+    }
+    proto.run = orig;
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const [sMed, vMed] = [med(compare.scalar), med(compare.vec4)];
+    const [sMin, vMin] = [Math.min(...compare.scalar), Math.min(...compare.vec4)];
+    console.log(`GEMM paths, ${compareRuns} plain steps each, alternating: scalar ${sMed.toFixed(0)} ms med (${sMin.toFixed(0)} min), vec4 ${vMed.toFixed(0)} ms med (${vMin.toFixed(0)} min); scalar/vec4 ${(sMed / vMed).toFixed(2)}x med, ${(sMin / vMin).toFixed(2)}x min; load average ${loadavg()[0].toFixed(2)}`);
+  }
+
   const N = 4096; // the WebGPU maximum query count: 2048 dispatches
   const qs = gpu.device.createQuerySet({ type: 'timestamp', count: N });
   const names: string[] = [];
-  const proto = GpuEngine.prototype as unknown as { run: (spec: KernelSpec, buffers: unknown, uniforms: unknown, wg: unknown) => void };
-  const orig = proto.run;
   proto.run = function (this: GpuEngine, k: KernelSpec, buffers: unknown, uniforms: unknown, wg: unknown) {
     if (names.length * 2 + 2 <= N) {
       this.endPass();
       this.nextPassTimestamps = { querySet: qs, beginningOfPassWriteIndex: names.length * 2, endOfPassWriteIndex: names.length * 2 + 1 };
-      names.push(k.name === 'matmul.gemm' && Array.isArray(uniforms) ? `matmul.gemm M=${uniforms[1].u32} K=${uniforms[2].u32} N=${uniforms[3].u32}${uniforms[7].u32 ? ' A^T' : ''}${uniforms[8].u32 ? ' B^T' : ''}` : k.name);
+      names.push(k.name.startsWith('matmul.gemm') && Array.isArray(uniforms) ? `${k.name} M=${uniforms[1].u32} K=${uniforms[2].u32} N=${uniforms[3].u32}${uniforms[7].u32 ? ' A^T' : ''}${uniforms[8].u32 ? ' B^T' : ''}` : k.name);
     }
     orig.call(this, k, buffers, uniforms, wg);
     this.endPass();
@@ -82,11 +114,11 @@ async function main(): Promise<void> {
     a.n++;
     agg.set(name, a);
   });
-  console.log(`${kind}, B=${B}, T=${T}, ${describeAdapter(gpu.report)}`);
+  console.log(`${kind}, B=${B}, T=${T}, ${describeAdapter(gpu.report)}, load average ${loadavg()[0].toFixed(2)}`);
   console.log(`plain step ${plain.toFixed(0)} ms; profiled step ${profiled.toFixed(0)} ms, ${names.length} dispatches, ${total.toFixed(0)} ms inside them`);
   console.log('| kernel | ms | dispatches | share |\n|---|---|---|---|');
   for (const [k, v] of [...agg].sort((a, b) => b[1].ms - a[1].ms)) console.log(`| ${k} | ${v.ms.toFixed(1)} | ${v.n} | ${((100 * v.ms) / total).toFixed(1)}% |`);
-  console.log(JSON.stringify({ bench: 'profile-step', kind, B, T, plainMs: plain, profiledMs: profiled, dispatches: names.length, kernels: Object.fromEntries([...agg].map(([k, v]) => [k, v.ms])) }));
+  console.log(JSON.stringify({ bench: 'profile-step', kind, B, T, plainMs: plain, profiledMs: profiled, dispatches: names.length, compare: compareRuns > 0 ? compare : undefined, loadAverage: loadavg()[0], kernels: Object.fromEntries([...agg].map(([k, v]) => [k, v.ms])) }));
   trainer.dispose();
   head.dispose();
   e.destroy();
