@@ -2,7 +2,7 @@
 // (/usr/bin/chromium, installed by scripts/setup.mjs) with playwright-core and never download a browser;
 // on machines without a GPU Chromium's WebGPU runs on SwiftShader.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -23,5 +23,13 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-quic',
       '--no-first-run',
     ],
+  });
+}
+
+/** Collect the page's uncaught errors and console errors into `errors` (each test file asserts it stays empty). */
+export function recordPageErrors(page: Page, errors: string[]): void {
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
   });
 }

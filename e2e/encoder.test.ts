@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Encoder } from '../src/encoder/encoder';
 import { loadDefaultModelFromDisk } from '../src/encoder/sources-node';
-import { launchBrowser } from './browser';
+import { launchBrowser, recordPageErrors } from './browser';
 
 const TEXT = 'A gorgeous, witty, seductive movie.';
 const TEXT2 = 'The WebGPU execution provider.';
@@ -48,10 +48,7 @@ beforeAll(async () => {
   await enc.dispose();
   browser = await launchBrowser();
   page = await browser.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
+  recordPageErrors(page, pageErrors);
   await page.goto(inject('baseUrl' as never) as string);
   // A clean feature cache for this run.
   await page.evaluate(async () => {

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './browser';
+import { launchBrowser, recordPageErrors } from './browser';
 
 const TINY = 'public/models/tiny-bert';
 let browser: Browser;
@@ -36,10 +36,7 @@ const status = () => text('train-status');
 beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
+  recordPageErrors(page, pageErrors);
   await page.goto(inject('baseUrl' as never) as string);
 });
 

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import Papa from 'papaparse';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser } from './browser';
+import { launchBrowser, recordPageErrors } from './browser';
 
 const SHOTS = resolve(process.cwd(), 'test-results');
 const TEXTS = [
@@ -56,10 +56,7 @@ beforeAll(async () => {
       },
     });
   });
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
+  recordPageErrors(page, pageErrors);
 }, 600_000);
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import onnxProto from 'onnx-proto';
 import Papa from 'papaparse';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser } from './browser';
+import { launchBrowser, recordPageErrors } from './browser';
 
 const GE = resolve(process.cwd(), '../shared/data/goemotions-ekman');
 const SHOTS = resolve(process.cwd(), 'test-results');
@@ -67,10 +67,7 @@ beforeAll(async () => {
   predictTsv = ['text', ...dev.slice(0, 12).map((l) => l.split('\t')[0].replace(/"/g, "'"))].join('\n') + '\n';
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
+  recordPageErrors(page, pageErrors);
   await page.goto(inject('baseUrl' as never) as string);
 }, 600_000);
 

@@ -11,7 +11,7 @@ import { readEncoderSpec } from '../src/model/onnx-reader';
 import type { EncoderSpec } from '../src/model/spec';
 import { makeTinyBert } from '../tools/make-tiny-bert';
 import { randomTokenBatch } from '../tests/helpers/token-batch';
-import { launchBrowser } from './browser';
+import { launchBrowser, recordPageErrors } from './browser';
 import type { ParityBatch, ParityResult } from './pages/parity-page';
 
 let browser: Browser;
@@ -47,10 +47,7 @@ function check(model: string, out: { adapter: string; ep: string; results: Parit
 beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
+  recordPageErrors(page, pageErrors);
   await page.goto(`${inject('baseUrl' as never) as string}e2e/pages/parity.html`);
   await page.waitForFunction(() => (window as unknown as { parity?: { ready: boolean } }).parity?.ready === true, undefined, { timeout: 60_000 });
 });

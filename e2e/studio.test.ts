@@ -2,7 +2,7 @@
 // kernel self-check must pass against the float64 references on it; a missing adapter fails the test.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './browser';
+import { launchBrowser, recordPageErrors } from './browser';
 
 let browser: Browser;
 let page: Page;
@@ -11,10 +11,7 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
+  recordPageErrors(page, pageErrors);
   await page.goto(inject('baseUrl' as never) as string);
 });
 

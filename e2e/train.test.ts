@@ -11,7 +11,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './browser';
+import { launchBrowser, recordPageErrors } from './browser';
 import { startMainThreadTrace, stopMainThreadTrace } from './main-thread';
 
 let browser: Browser;
@@ -57,10 +57,7 @@ async function setField(field: string, value: string): Promise<void> {
 beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
+  recordPageErrors(page, pageErrors);
   // Keep a handle on every GPUDevice the page makes, so the last test can lose one mid-training.
   // The same in every worker (the trainer worker has its own device); it starts with the page's engine, long
   // before its first run asks for a device.

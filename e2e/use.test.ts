@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { TextTokenizer } from '../src/encoder/tokenizer';
-import { launchBrowser } from './browser';
+import { launchBrowser, recordPageErrors } from './browser';
 
 const run = promisify(execFile);
 const SST2 = resolve(process.cwd(), '../shared/data/sst2/dev.tsv');
@@ -146,10 +146,7 @@ beforeAll(async () => {
 
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(msg.text());
-  });
+  recordPageErrors(page, pageErrors);
   await page.goto(inject('baseUrl' as never) as string);
 }, 600_000);
 

@@ -66,6 +66,42 @@ fn loadB(off: u32, gk: u32, gn: u32) -> f32 {
   return B[off + gk * p.N + gn];
 }
 
+// One invocation's TM x TN outputs as vec4 accumulators (gemm and gemm_v4 share the compute loop and epilogue).
+alias Acc = array<array<vec4<f32>, TN4>, TM>;
+
+// acc += the staged tiles' product over one BK step (As/Bs filled, barrier passed).
+fn fmaTile(acc: ptr<function, Acc>, tx: u32, ty: u32) {
+  for (var k = 0u; k < BK; k++) {
+    var a: array<vec4<f32>, TM4>;
+    var b: array<vec4<f32>, TN4>;
+    for (var i = 0u; i < TM4; i++) { a[i] = As[k * BM4 + ty * TM4 + i]; }
+    for (var j = 0u; j < TN4; j++) { b[j] = Bs[k * BN4 + tx * TN4 + j]; }
+    for (var i = 0u; i < TM; i++) {
+      let av = vec4<f32>(a[i / 4u][i % 4u]);
+      for (var j = 0u; j < TN4; j++) { (*acc)[i][j] = fma(av, b[j], (*acc)[i][j]); }
+    }
+  }
+}
+
+// Y(z) block of this invocation = alpha * acc (+ bias) (+ Y when accumulate); rows/columns past M/N skipped.
+fn storeTile(acc: ptr<function, Acc>, z: u32, m0: u32, n0: u32, tx: u32, ty: u32) {
+  var yOff = z * p.strideY;
+  if (p.sumBatch != 0u) { yOff = 0u; }
+  for (var i = 0u; i < TM; i++) {
+    let gm = m0 + ty * TM + i;
+    if (gm >= p.M) { break; }
+    for (var j = 0u; j < TN; j++) {
+      let gn = n0 + tx * TN + j;
+      if (gn >= p.N) { break; }
+      let idx = yOff + gm * p.N + gn;
+      var v = p.alpha * (*acc)[i][j / 4u][j % 4u];
+      if (p.hasBias != 0u) { v += bias[gn]; }
+      if (p.accumulate != 0u) { v += Y[idx]; }
+      Y[idx] = v;
+    }
+  }
+}
+
 @compute @workgroup_size(TX, TY, 1)
 fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let m0 = wid.y * BM;
@@ -78,7 +114,7 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let nt = TX * TY;
 
   // acc[i][j4] holds Y[m0 + ty*TM + i, n0 + tx*TN + 4*j4 .. +3]
-  var acc: array<array<vec4<f32>, TN4>, TM>;
+  var acc: Acc;
   for (var i = 0u; i < TM; i++) { for (var j = 0u; j < TN4; j++) { acc[i][j] = vec4<f32>(0.0); } }
 
   var b0 = wid.z;
@@ -107,35 +143,12 @@ fn gemm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         Bs[k * BN4 + n4] = vec4<f32>(loadB(bOff, gk, gn), loadB(bOff, gk, gn + 1u), loadB(bOff, gk, gn + 2u), loadB(bOff, gk, gn + 3u));
       }
       workgroupBarrier();
-      for (var k = 0u; k < BK; k++) {
-        var a: array<vec4<f32>, TM4>;
-        var b: array<vec4<f32>, TN4>;
-        for (var i = 0u; i < TM4; i++) { a[i] = As[k * BM4 + ty * TM4 + i]; }
-        for (var j = 0u; j < TN4; j++) { b[j] = Bs[k * BN4 + tx * TN4 + j]; }
-        for (var i = 0u; i < TM; i++) {
-          let av = vec4<f32>(a[i / 4u][i % 4u]);
-          for (var j = 0u; j < TN4; j++) { acc[i][j] = fma(av, b[j], acc[i][j]); }
-        }
-      }
+      fmaTile(&acc, tx, ty);
       workgroupBarrier();
     }
   }
 
-  var yOff = wid.z * p.strideY;
-  if (p.sumBatch != 0u) { yOff = 0u; }
-  for (var i = 0u; i < TM; i++) {
-    let gm = m0 + ty * TM + i;
-    if (gm >= p.M) { break; }
-    for (var j = 0u; j < TN; j++) {
-      let gn = n0 + tx * TN + j;
-      if (gn >= p.N) { break; }
-      let idx = yOff + gm * p.N + gn;
-      var v = p.alpha * acc[i][j / 4u][j % 4u];
-      if (p.hasBias != 0u) { v += bias[gn]; }
-      if (p.accumulate != 0u) { v += Y[idx]; }
-      Y[idx] = v;
-    }
-  }
+  storeTile(&acc, wid.z, m0, n0, tx, ty);
 }
 
 // ---- gemm_v4: the same product, operands read as vec4 (16-byte loads). -----------------------------------------
@@ -172,7 +185,7 @@ fn gemm_v4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
   let tid = ty * TX + tx;
   let nt = TX * TY;
 
-  var acc: array<array<vec4<f32>, TN4>, TM>;
+  var acc: Acc;
   for (var i = 0u; i < TM; i++) { for (var j = 0u; j < TN4; j++) { acc[i][j] = vec4<f32>(0.0); } }
 
   var b0 = wid.z;
@@ -231,35 +244,12 @@ fn gemm_v4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
         }
       }
       workgroupBarrier();
-      for (var k = 0u; k < BK; k++) {
-        var a: array<vec4<f32>, TM4>;
-        var b: array<vec4<f32>, TN4>;
-        for (var i = 0u; i < TM4; i++) { a[i] = As[k * BM4 + ty * TM4 + i]; }
-        for (var j = 0u; j < TN4; j++) { b[j] = Bs[k * BN4 + tx * TN4 + j]; }
-        for (var i = 0u; i < TM; i++) {
-          let av = vec4<f32>(a[i / 4u][i % 4u]);
-          for (var j = 0u; j < TN4; j++) { acc[i][j] = fma(av, b[j], acc[i][j]); }
-        }
-      }
+      fmaTile(&acc, tx, ty);
       workgroupBarrier();
     }
   }
 
-  var yOff = wid.z * p.strideY;
-  if (p.sumBatch != 0u) { yOff = 0u; }
-  for (var i = 0u; i < TM; i++) {
-    let gm = m0 + ty * TM + i;
-    if (gm >= p.M) { break; }
-    for (var j = 0u; j < TN; j++) {
-      let gn = n0 + tx * TN + j;
-      if (gn >= p.N) { break; }
-      let idx = yOff + gm * p.N + gn;
-      var v = p.alpha * acc[i][j / 4u][j % 4u];
-      if (p.hasBias != 0u) { v += bias[gn]; }
-      if (p.accumulate != 0u) { v += Y[idx]; }
-      Y[idx] = v;
-    }
-  }
+  storeTile(&acc, wid.z, m0, n0, tx, ty);
 }
 
 // ---- bias_grad: db[n] += sum_r dY[r, n]. Bound as A = dY (rows, N), Y = db (N); p.M = rows, p.N = N. --------

@@ -70,6 +70,30 @@ async function checkForward(
   });
 }
 
+/**
+ * dA and dB of `s` on the GPU against the float64 reference (operands from seeds seed..seed+3). dA always
+ * overwrites; dB accumulates by default exactly when B is shared (a parameter), so its start is random then.
+ */
+async function checkBackward(s: ref.MatmulShape, seed: number): Promise<void> {
+  const A = randn(sizeA(s), seed);
+  const B = randn(sizeB(s), seed + 1);
+  const dY = randn(s.batch * s.M * s.N, seed + 2);
+  const dB0 = s.bBatched ? filled(sizeB(s), SENTINEL) : randn(sizeB(s), seed + 3);
+  await gpu(async (e) => {
+    const tA = upload(e, A, [sizeA(s)], 'A');
+    const tB = upload(e, B, [sizeB(s)], 'B');
+    const tdY = upload(e, dY, [dY.length], 'dY');
+    const tdA = upload(e, filled(sizeA(s), SENTINEL), [sizeA(s)], 'dA');
+    const tdB = upload(e, dB0, [sizeB(s)], 'dB');
+    matmulBackward(e, { A: tA, B: tB, dY: tdY, dA: tdA, dB: tdB }, s);
+    const want = ref.matmulBackward(A, B, dY, s);
+    if (!s.bBatched) for (let i = 0; i < dB0.length; i++) want.dB[i] += dB0[i];
+    expectClose(await tdA.read(), want.dA, atolFor(s.N), RTOL, 'dA');
+    expectClose(await tdB.read(), want.dB, atolFor(s.batch * s.M), RTOL, 'dB');
+    release(tA, tB, tdY, tdA, tdB);
+  });
+}
+
 describe('matmul forward (GPU vs float64 reference)', () => {
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
@@ -208,25 +232,7 @@ describe('matmul gemm_v4 (vec4 loads) vs float64 reference and the scalar path',
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       const s: ref.MatmulShape = { batch: 2, M: 68, K: 36, N: 132, transA, transB, bBatched: false, alpha: 0.5 };
-      it(`backward through gemm_v4: dA, dB ${tag(s)}`, async () => {
-        const A = randn(sizeA(s), 95);
-        const B = randn(sizeB(s), 96);
-        const dY = randn(s.batch * s.M * s.N, 97);
-        const dB0 = randn(sizeB(s), 98);
-        await gpu(async (e) => {
-          const tA = upload(e, A, [sizeA(s)], 'A');
-          const tB = upload(e, B, [sizeB(s)], 'B');
-          const tdY = upload(e, dY, [dY.length], 'dY');
-          const tdA = upload(e, filled(sizeA(s), SENTINEL), [sizeA(s)], 'dA');
-          const tdB = upload(e, dB0, [sizeB(s)], 'dB');
-          matmulBackward(e, { A: tA, B: tB, dY: tdY, dA: tdA, dB: tdB }, s);
-          const want = ref.matmulBackward(A, B, dY, s);
-          for (let i = 0; i < dB0.length; i++) want.dB[i] += dB0[i];
-          expectClose(await tdA.read(), want.dA, atolFor(s.N), RTOL, 'dA');
-          expectClose(await tdB.read(), want.dB, atolFor(s.batch * s.M), RTOL, 'dB');
-          release(tA, tB, tdY, tdA, tdB);
-        });
-      });
+      it(`backward through gemm_v4: dA, dB ${tag(s)}`, () => checkBackward(s, 95));
     }
   }
 });
@@ -237,25 +243,7 @@ describe('matmul backward (GPU vs float64 reference)', () => {
       for (const bBatched of [true, false]) {
         const s: ref.MatmulShape = { batch: 3, M: 37, K: 70, N: 5, transA, transB, bBatched, alpha: 0.5 };
         // dA always overwrites; dB accumulates by default exactly when B is shared (a parameter).
-        it(`dA, dB ${tag(s)}`, async () => {
-          const A = randn(sizeA(s), 41);
-          const B = randn(sizeB(s), 42);
-          const dY = randn(s.batch * s.M * s.N, 43);
-          const dB0 = bBatched ? filled(sizeB(s), SENTINEL) : randn(sizeB(s), 44);
-          await gpu(async (e) => {
-            const tA = upload(e, A, [sizeA(s)], 'A');
-            const tB = upload(e, B, [sizeB(s)], 'B');
-            const tdY = upload(e, dY, [dY.length], 'dY');
-            const tdA = upload(e, filled(sizeA(s), SENTINEL), [sizeA(s)], 'dA');
-            const tdB = upload(e, dB0, [sizeB(s)], 'dB');
-            matmulBackward(e, { A: tA, B: tB, dY: tdY, dA: tdA, dB: tdB }, s);
-            const want = ref.matmulBackward(A, B, dY, s);
-            if (!bBatched) for (let i = 0; i < dB0.length; i++) want.dB[i] += dB0[i];
-            expectClose(await tdA.read(), want.dA, atolFor(s.N), RTOL, 'dA');
-            expectClose(await tdB.read(), want.dB, atolFor(s.batch * s.M), RTOL, 'dB');
-            release(tA, tB, tdY, tdA, tdB);
-          });
-        });
+        it(`dA, dB ${tag(s)}`, () => checkBackward(s, 41));
       }
     }
   }
