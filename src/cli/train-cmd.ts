@@ -23,7 +23,7 @@ import { tokenExamples, type PairMode } from '../train/token-examples';
 import type { TrainExample } from '../train/batches';
 import { trainProgress } from './progress';
 import { labelSupportWarnings } from '../data';
-import { headOutcome } from '../train/head-outcome';
+import { devTargets, headOutcome } from '../train/head-outcome';
 import { classWeightsFor, parseClassWeights, type ClassWeightSpec } from '../train/class-weights';
 import { LABEL_FLAG_OPTIONS, LABEL_FLAGS_USAGE, labelReadOptions } from './args';
 import { devReport, devSummary } from './metrics-report';
@@ -295,10 +295,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
               : null;
             const final = await trainer.evaluate(devEx);
             const L = trainSet.labels.length;
-            const devTargets = multi ? devEx.map((x) => x.labels ?? [x.label]) : devEx.map((x) => x.label);
             // Temperature scaling on dev (after model selection; predicted labels do not change) and, multi-label,
             // the tuned thresholds moved to the calibrated scale: one function with the studio (train/head-outcome.ts).
-            const outcome = headOutcome(final, devTargets, L, multi, a.calibrate);
+            const outcome = headOutcome(final, devTargets(devEx, multi), L, multi, a.calibrate);
             const cal = outcome.fit;
             const trainSeconds = (performance.now() - t0) / 1000;
             const target = a.out ? runOutPath(a.out, several ? run : []) : null;

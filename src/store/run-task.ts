@@ -4,7 +4,7 @@
 // this module only maps the studio's dataset and Train form onto it, so a studio export carries exactly what
 // `labeltune train --out` writes.
 import { classWeightsFor, parseClassWeights } from '../train/class-weights';
-import { headOutcome, type HeadOutcome } from '../train/head-outcome';
+import { devTargets, headOutcome, type HeadOutcome } from '../train/head-outcome';
 import type { TrainExample } from '../train/batches';
 import type { Metrics } from '../train/metrics';
 import type { TrainOptions } from '../train/trainer';
@@ -32,11 +32,6 @@ export function taskOptions(ds: CurrentDataset, form: TrainForm): Pick<TrainOpti
     ...(multi ? { objective: 'multilabel' as const } : {}),
     classWeights: classWeightsFor(spec, ds.train.labels, ds.train.counts, ds.train.examples.length, multi),
   };
-}
-
-/** Dev targets as the calibration and metrics code takes them: ids, or label lists for multi-label. */
-export function devTargets(examples: readonly TrainExample[], multi: boolean): number[] | number[][] {
-  return multi ? examples.map((x) => [...(x.labels ?? [x.label])]) : examples.map((x) => x.label);
 }
 
 /** The kept head's task and calibration for its file (as the CLI's train --out). */

@@ -22,6 +22,7 @@ import { headOnPage } from './page-head';
 import { beginEncode, beginRun, endEncode, endRun, getTrainerClient } from './run-control';
 import { RUN_RECORD_VERSION, type RunRecord } from './run-record';
 import { keepRun, onRunCheckpoint, onRunFailed, onRunProgress, onRunStart } from './run-save';
+import { devTargets } from '../train/head-outcome';
 import { classWeightsError, runOutcome, taskOptions } from './run-task';
 import { prepareTokenRun, type TokenRunInputs } from './token-sets';
 import { useStudio } from './store';
@@ -184,7 +185,7 @@ async function finishRun(run: RunContext, outcome: Extract<TrainJobOutcome, { st
       metrics: final.metrics,
       logits: Array.from(final.logits),
       targets: dev.examples.map((x) => x.label),
-      ...(multi ? { targetSets: dev.examples.map((x) => [...(x.labels ?? [x.label])]) } : {}),
+      ...(multi ? { targetSets: devTargets(dev.examples, true) as number[][] } : {}),
       texts: dev.ds.examples.map((x) => x.text),
       textPairs: dev.ds.examples.map((x) => x.textPair ?? null),
     },

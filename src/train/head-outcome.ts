@@ -7,6 +7,7 @@
 import type { HeadCalibration, HeadTask } from '../heads/head-task';
 import { calibrate, type Calibration } from './calibration';
 import { thresholdsAtTemperature } from './calibration';
+import type { TrainExample } from './batches';
 import type { Metrics } from './metrics';
 
 export interface HeadOutcome {
@@ -36,4 +37,9 @@ export function headOutcome(final: { loss: number; metrics: Metrics; logits: Arr
       ...(m.multiLabel ? { microF1: m.multiLabel.microF1, hammingLoss: m.multiLabel.hammingLoss } : {}),
     },
   };
+}
+
+/** Dev targets as calibration and metrics take them: label ids, or label lists for multi-label. */
+export function devTargets(examples: readonly Pick<TrainExample, 'label' | 'labels'>[], multi: boolean): number[] | number[][] {
+  return multi ? examples.map((x) => [...(x.labels ?? [x.label])]) : examples.map((x) => x.label);
 }

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { DataError, parse, sniff, type ParsedTable } from '../../src/data';
 import { assembleDataset, DEFAULT_SPLIT, type ColumnChoice } from '../../src/store/data-prep';
-import { classWeightsError, devTargets, runOutcome, taskOptions } from '../../src/store/run-task';
+import { classWeightsError, runOutcome, taskOptions } from '../../src/store/run-task';
+import { devTargets } from '../../src/train/head-outcome';
 import type { EncodedExample } from '../../src/encoder/types';
 import type { TrainForm } from '../../src/store/train-slice';
 import { thresholdsAtTemperature } from '../../src/train/calibration';
