@@ -70,9 +70,24 @@ export class CdpBrowser {
     return { targetId, session: sessionId };
   }
 
-  /** Evaluate `expression` in the tab (promises awaited), returning its JSON value; a thrown error rejects. */
+  /**
+   * Evaluate `expression` in the tab (promises awaited), returning its JSON value; a thrown error rejects. While the
+   * tab is still navigating it has no execution context yet (CDP: "Cannot find default execution context", seen in
+   * CI right after Target.attachToTarget) or loses it mid-call: those retry for up to 30 s, nothing else does.
+   */
   async evaluate<T>(session: string, expression: string): Promise<T> {
-    const r = (await this.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, session)) as { result: { value: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
+    const end = Date.now() + 30_000;
+    let r: { result: { value: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
+    for (;;) {
+      try {
+        r = (await this.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, session)) as typeof r;
+        break;
+      } catch (e) {
+        const noContext = /execution context|Execution context was destroyed|Inspected target navigated/i.test((e as Error).message);
+        if (!noContext || Date.now() > end) throw e;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
     if (r.exceptionDetails) throw new Error(`in the page: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
     return r.result.value;
   }
