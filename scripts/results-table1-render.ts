@@ -1,0 +1,162 @@
+// The Table 1 section of docs/RESULTS.md, rendered from docs/results/table1.jsonl (results-table1.ts): per set, the
+// four methods of the L-Tuning paper's Table 1 with accuracy and macro-F1 (mean ± sd over seeds), how many seeds
+// were constant predictors, the paired bootstrap 95% interval of each L-Tuning variant minus its plain baseline,
+// the paper's BERT-base accuracy beside ours, and the commit of every row; plus the label-map lr comparison.
+// Design decision: pure functions of the rows (no file access), so the unit tier checks what the page claims; the
+// rows of one (set, head, map-lr-scale) group are those the page shows, the newest row winning for a repeated seed.
+import { meanCorrect, pairedBootstrap } from './results-stats';
+
+export interface Table1Row {
+  set: string;
+  head: string;
+  seed: number;
+  /** Label maps' lr multiplier ('1/d', '1/sqrt(d)'); null for the baselines. */
+  mapLrScale: string | null;
+  accuracy: number;
+  macroF1: number;
+  /** Predicted-label histogram on the evaluation subset. */
+  predicted: number[];
+  correct: string;
+  evalLabels: number[];
+  bestEpoch: number | null;
+  selectionByEpoch: number[];
+  lossFirst6: number;
+  lossLast6: number;
+  steps: number;
+  /** lt-prompt only: rms of G(h_y) per label at init, rms of its change per label, rms gap between the labels' rows. */
+  prompt: { rmsInit: number[]; moved: number[]; labelGapInit: number; labelGapAfter: number } | null;
+  labels: string[];
+  labelTexts: string[];
+  epochs: number;
+  lr: number;
+  batch: number;
+  tmax: number;
+  trainExamples: number;
+  selectionExamples: number;
+  evalExamples: number;
+  trainableParams: number;
+  trainSeconds: number;
+  adapter: string;
+  commit: string;
+  time: string;
+}
+
+/** The paper's Table 1, BERT-base rows (accuracy %), by set: source cited on the page (PAPER_SOURCE). */
+export const PAPER_BERT_BASE: Record<string, Partial<Record<string, number>>> = {};
+export const PAPER_SOURCE = '';
+
+const TITLES: Record<string, string> = { 'prefix-tuning': 'Prefix', 'ltuning-prefix': 'LT-Prefix', 'prompt-tuning': 'Prompt', 'ltuning-prompt': 'LT-Prompt' };
+const ORDER = ['prefix-tuning', 'ltuning-prefix', 'prompt-tuning', 'ltuning-prompt'];
+const BASELINE: Record<string, string> = { 'ltuning-prefix': 'prefix-tuning', 'ltuning-prompt': 'prompt-tuning' };
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => (xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)) : 0);
+const pm = (xs: number[]) => (xs.length > 1 ? `${(100 * mean(xs)).toFixed(1)} ± ${(100 * sd(xs)).toFixed(1)}` : (100 * xs[0]).toFixed(1));
+const sgn = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+
+/** Group key of a row: set, head and (L-Tuning heads) the label maps' lr multiplier. */
+export const groupKey = (r: Pick<Table1Row, 'set' | 'head' | 'mapLrScale'>) => `${r.set}/${r.head}/${r.mapLrScale ?? '-'}`;
+
+/** Rows by group, the newest row winning for a repeated seed, sorted by seed. */
+export function groups(rows: readonly Table1Row[]): Map<string, Table1Row[]> {
+  const latest = new Map<string, Table1Row>();
+  for (const r of rows) latest.set(`${groupKey(r)}/${r.seed}`, r);
+  const out = new Map<string, Table1Row[]>();
+  for (const r of latest.values()) out.set(groupKey(r), [...(out.get(groupKey(r)) ?? []), r]);
+  for (const g of out.values()) g.sort((a, b) => a.seed - b.seed);
+  return out;
+}
+
+/** Is this run a constant predictor (every evaluation example given one label)? */
+export const isConstant = (r: Pick<Table1Row, 'predicted'>) => r.predicted.filter((n) => n > 0).length <= 1;
+
+/** Macro-F1 of the best constant predictor on these labels (one label for every example), in [0, 1]. */
+export function constantMacroF1(evalLabels: readonly number[], L: number): number {
+  let best = 0;
+  for (let c = 0; c < L; c++) {
+    const tp = evalLabels.filter((y) => y === c).length;
+    const f1 = tp > 0 ? (2 * tp) / (tp + evalLabels.length) : 0;
+    best = Math.max(best, f1 / L);
+  }
+  return best;
+}
+
+/** Paired bootstrap of an L-Tuning group minus its baseline group on the seeds both ran (per-example mean correctness). */
+export function ltMinusBaseline(lt: readonly Table1Row[], base: readonly Table1Row[]): { seeds: number[]; diff: number; lo: number; hi: number } | null {
+  const seeds = lt.map((r) => r.seed).filter((s) => base.some((b) => b.seed === s));
+  if (seeds.length === 0) return null;
+  const pick = (g: readonly Table1Row[]) => meanCorrect(seeds.map((s) => g.find((r) => r.seed === s)!.correct));
+  const iv = pairedBootstrap(pick(lt), pick(base));
+  return { seeds, diff: iv.diff, lo: iv.lo, hi: iv.hi };
+}
+
+/** The Table 1 section body (markdown) from the rows. */
+export function renderTable1(rows: readonly Table1Row[], titles: Record<string, string>): string {
+  const g = groups(rows);
+  const sets = [...new Set(rows.map((r) => r.set))];
+  const out: string[] = [];
+  const adapters = [...new Set(rows.map((r) => r.adapter))].join('; ');
+  out.push(`${rows.length} runs; adapter: ${adapters}.`, '');
+  for (const set of sets) {
+    const inSet = rows.filter((r) => r.set === set);
+    const r0 = inSet[0];
+    const L = r0.labels.length;
+    const cF1 = constantMacroF1(r0.evalLabels, L);
+    const counts = r0.labels.map((_, c) => r0.evalLabels.filter((y) => y === c).length);
+    out.push(
+      `### ${titles[set] ?? set}: ${r0.trainExamples} training texts, ${r0.evalExamples} evaluation texts`,
+      '',
+      `Budget: ${r0.epochs} epochs x ${Math.ceil(r0.trainExamples / r0.batch)} steps of batch ${r0.batch} (${r0.epochs * Math.ceil(r0.trainExamples / r0.batch)} steps), lr ${r0.lr} for every method, ` +
+        `Tmax ${r0.tmax}; kept epoch chosen on ${r0.selectionExamples} texts of the selection split; label texts ${r0.labelTexts.map((t) => `"${t}"`).join(' / ')}. ` +
+        `Evaluation labels ${r0.labels.map((l, c) => `${l}: ${counts[c]}`).join(', ')}; a constant predictor's macro-F1 is at most ${(100 * cF1).toFixed(1)}.`,
+      '',
+      '| method (head) | label maps lr | paper, BERT-base acc. | seeds | accuracy | macro-F1 | constant-predictor seeds | LT minus plain, acc. points (paired bootstrap 95%) | trainable | commit(s) |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+    );
+    const keys = [...g.keys()].filter((k) => k.startsWith(`${set}/`));
+    keys.sort((a, b) => ORDER.indexOf(a.split('/')[1]) - ORDER.indexOf(b.split('/')[1]) || a.localeCompare(b));
+    for (const k of keys) {
+      const grp = g.get(k)!;
+      const head = grp[0].head;
+      const paper = PAPER_BERT_BASE[set]?.[head];
+      const base = BASELINE[head] ? g.get(`${set}/${BASELINE[head]}/-`) : undefined;
+      const iv = base ? ltMinusBaseline(grp, base) : null;
+      const consts = grp.filter(isConstant).length;
+      out.push(
+        `| ${TITLES[head] ?? head} (\`${head}\`) | ${grp[0].mapLrScale ?? '—'} | ${paper === undefined ? '—' : paper.toFixed(1)} | ${grp.map((r) => r.seed).join(', ')} | ` +
+          `${pm(grp.map((r) => r.accuracy))} | ${pm(grp.map((r) => r.macroF1))} | ${consts} of ${grp.length} | ` +
+          `${iv ? `${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] (seeds ${iv.seeds.join(', ')})` : '—'} | ${grp[0].trainableParams.toLocaleString('en-US')} | ${[...new Set(grp.map((r) => r.commit))].join(', ')} |`,
+      );
+    }
+    out.push('');
+    const lp = keys.filter((k) => k.split('/')[1] === 'ltuning-prompt').map((k) => g.get(k)!);
+    if (lp.some((grp) => grp[0].prompt)) {
+      out.push(
+        'LT-Prompt, the prompt row G(h_y) per run: its rms at init, how far training moved it (rms of the change), and the rms gap between the two labels\' rows before -> after, mean over seeds:',
+        '',
+        '| label maps lr | rms at init | rms moved | label gap, init -> after | predicted per seed |',
+        '|---|---|---|---|---|',
+      );
+      for (const grp of lp) {
+        const p = grp.filter((r) => r.prompt).map((r) => r.prompt!);
+        out.push(
+          `| ${grp[0].mapLrScale} | ${mean(p.map((x) => mean(x.rmsInit))).toFixed(3)} | ${mean(p.map((x) => mean(x.moved))).toFixed(3)} | ${mean(p.map((x) => x.labelGapInit)).toFixed(3)} -> ${mean(p.map((x) => x.labelGapAfter)).toFixed(3)} | ${grp.map((r) => `${r.seed}: [${r.predicted.join(', ')}]`).join('; ')} |`,
+        );
+      }
+      out.push('');
+    }
+  }
+  return out.join('\n');
+}
+
+const BEGIN = '<!-- table1:begin';
+const END = '<!-- table1:end -->';
+
+/** Replace the text between the Table 1 markers (the markers stay); a page without them is refused. */
+export function replaceTable1Section(page: string, body: string): string {
+  const a = page.indexOf(BEGIN);
+  const b = page.indexOf(END);
+  if (a < 0 || b < a) throw new Error('the page has no Table 1 markers (<!-- table1:begin ... --> ... <!-- table1:end -->): add them where the section goes');
+  const open = page.indexOf('-->', a) + 3;
+  return `${page.slice(0, open)}\n${body}\n${page.slice(b)}`;
+}
