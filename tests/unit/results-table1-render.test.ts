@@ -1,0 +1,69 @@
+// The Table 1 section of RESULTS (scripts/results-table1-render.ts): what each cell claims follows from the rows —
+// mean ± sd over seeds, constant-predictor counts, the constant's macro-F1, the paired interval of each L-Tuning
+// variant minus its plain baseline on the seeds both ran, the paper's number beside ours, and each row's commit.
+import { describe, expect, it } from 'vitest';
+import { constantMacroF1, groups, isConstant, ltMinusBaseline, renderTable1, replaceTable1Section, type Table1Row } from '../../scripts/results-table1-render';
+
+const LABELS = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
+function row(head: string, seed: number, predicted: number[], extra: Partial<Table1Row> = {}): Table1Row {
+  const correct = predicted.map((p, i) => (p === LABELS[i] ? '1' : '0')).join('');
+  const acc = [...correct].filter((c) => c === '1').length / correct.length;
+  const hist = [predicted.filter((p) => p === 0).length, predicted.filter((p) => p === 1).length];
+  return {
+    set: 'sst2', head, seed, mapLrScale: head.startsWith('ltuning') ? '1/d' : null, accuracy: acc, macroF1: acc, predicted: hist, correct, evalLabels: LABELS,
+    bestEpoch: 3, selectionByEpoch: [0.5, 0.5, 0.6], lossFirst6: 0.7, lossLast6: 0.6, steps: 36, prompt: null, labels: ['0', '1'], labelTexts: ['negative', 'positive'],
+    epochs: 3, lr: 0.01, batch: 8, tmax: 64, trainExamples: 96, selectionExamples: 32, evalExamples: 10, trainableParams: 2050, trainSeconds: 100, adapter: 'lavapipe', commit: 'abc1234', time: '2026-12-05T09:00:00Z', ...extra,
+  };
+}
+const ALL0 = new Array(10).fill(0);
+const GOOD = [0, 0, 0, 0, 0, 1, 1, 1, 1, 0]; // 8 of 10
+const BETTER = [0, 0, 0, 0, 0, 0, 1, 1, 1, 0]; // 9 of 10
+
+describe('Table 1 section', () => {
+  it("a constant predictor and a constant's macro-F1", () => {
+    expect(isConstant(row('prompt-tuning', 0, ALL0))).toBe(true);
+    expect(isConstant(row('prompt-tuning', 0, GOOD))).toBe(false);
+    // always 0: F1 of class 0 = 2*6/(6+10) = 0.75, class 1 = 0 -> 0.375; always 1: 2*4/14/2 = 0.286
+    expect(constantMacroF1(LABELS, 2)).toBeCloseTo(0.375, 12);
+  });
+
+  it('the newest row wins per seed; groups split by label-map lr scale', () => {
+    const g = groups([row('ltuning-prompt', 0, ALL0), row('ltuning-prompt', 0, GOOD), row('ltuning-prompt', 1, GOOD, { mapLrScale: '1/sqrt(d)' })]);
+    expect(g.get('sst2/ltuning-prompt/1/d')!.map((r) => r.accuracy)).toEqual([0.8]);
+    expect(g.get('sst2/ltuning-prompt/1/sqrt(d)')!.length).toBe(1);
+  });
+
+  it('LT minus plain is paired on the seeds both ran', () => {
+    const lt = [row('ltuning-prompt', 0, BETTER), row('ltuning-prompt', 1, BETTER), row('ltuning-prompt', 2, ALL0)];
+    const base = [row('prompt-tuning', 0, GOOD), row('prompt-tuning', 1, GOOD)];
+    const iv = ltMinusBaseline(lt, base)!;
+    expect(iv.seeds).toEqual([0, 1]);
+    expect(iv.diff).toBeCloseTo(10, 9); // 90 - 80 points
+    expect(iv.lo).toBeLessThanOrEqual(iv.diff);
+    expect(iv.hi).toBeGreaterThanOrEqual(iv.diff);
+    expect(ltMinusBaseline(lt, [row('prompt-tuning', 5, GOOD)])).toBeNull();
+  });
+
+  it('renders mean ± sd, constant seeds, the paper number and the commits', () => {
+    const rows = [row('prompt-tuning', 0, ALL0), row('prompt-tuning', 1, GOOD, { commit: 'def5678' }), row('ltuning-prompt', 0, BETTER), row('ltuning-prompt', 1, BETTER)];
+    const md = renderTable1(rows, { sst2: 'SST-2' });
+    expect(md).toContain('### SST-2: 96 training texts, 10 evaluation texts');
+    expect(md).toContain("a constant predictor's macro-F1 is at most 37.5");
+    const lines = md.split('\n');
+    const prompt = lines.find((l) => l.startsWith('| Prompt'))!;
+    expect(prompt).toContain('| 89.1 |'); // the paper's BERT-base number
+    expect(prompt).toContain('| 70.0 ± 14.1 |'); // 60 and 80
+    expect(prompt).toContain('| 1 of 2 |');
+    expect(prompt).toContain('abc1234, def5678');
+    const lt = lines.find((l) => l.startsWith('| LT-Prompt'))!;
+    expect(lt).toContain('| 90.0 ± 0.0 |');
+    expect(lt).toContain('+20.0 ['); // 90 - 70 on seeds 0, 1
+    expect(lt).toContain('(seeds 0, 1)');
+  });
+
+  it('replaces only the marked section and refuses a page without markers', () => {
+    const page = 'a\n<!-- table1:begin (x) -->\nold\n<!-- table1:end -->\nb';
+    expect(replaceTable1Section(page, 'new')).toBe('a\n<!-- table1:begin (x) -->\nnew\n<!-- table1:end -->\nb');
+    expect(() => replaceTable1Section('a\nb', 'new')).toThrow(/no Table 1 markers/);
+  });
+});
