@@ -30,6 +30,8 @@ import { renderTable1, replaceTable1Section, type Table1Row } from './results-ta
 import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
 
 export const table1File = join(root, 'docs/results/table1.jsonl');
+/** The commit this process's code came from (read at start: a commit made while a run goes on is not its code). */
+const COMMIT = commitId();
 const TABLE1_HEADS: HeadKind[] = ['prefix-tuning', 'ltuning-prefix', 'prompt-tuning', 'ltuning-prompt'];
 /** Label texts as the paper's label words (not the page's descriptive sentences): the label token states. */
 const LABEL_WORDS: Record<string, Record<string, string>> = {
@@ -144,7 +146,7 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
           trainableParams: head.params.reduce((s, p) => s + p.value.size, 0),
           trainSeconds,
           adapter: describeAdapter(gpu.report),
-          commit: commitId(),
+          commit: COMMIT,
           time: new Date().toISOString(),
         };
         appendFileSync(table1File, JSON.stringify(row) + '\n');
