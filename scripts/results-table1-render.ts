@@ -112,10 +112,10 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
       '',
       `Budget: ${r0.epochs} epochs x ${Math.ceil(r0.trainExamples / r0.batch)} steps of batch ${r0.batch} (${r0.epochs * Math.ceil(r0.trainExamples / r0.batch)} steps), lr ${r0.lr} for every method, ` +
         `Tmax ${r0.tmax}; kept epoch chosen on ${r0.selectionExamples} texts of the selection split; label texts ${r0.labelTexts.map((t) => `"${t}"`).join(' / ')}. ` +
-        `Evaluation labels ${r0.labels.map((l, c) => `${l}: ${counts[c]}`).join(', ')}; a constant predictor's macro-F1 is at most ${(100 * cF1).toFixed(1)}.`,
+        `Evaluation labels (${r0.labels.join(', ')}): ${counts.join(', ')}; a constant predictor's macro-F1 is at most ${(100 * cF1).toFixed(1)}.`,
       '',
-      '| method (head) | label maps lr | paper, BERT-base acc. | seeds | accuracy | macro-F1 | constant-predictor seeds | LT minus plain, acc. points (paired bootstrap 95%) | trainable | commit(s) |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      '| method (head) | label maps lr | paper, BERT-base acc. | seeds | accuracy | macro-F1 | constant-predictor seeds | predicted per label, per seed | LT minus plain, acc. points (paired bootstrap 95%) | trainable | commit(s) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
     );
     const keys = [...g.keys()].filter((k) => k.startsWith(`${set}/`));
     keys.sort((a, b) => ORDER.indexOf(a.split('/')[1]) - ORDER.indexOf(b.split('/')[1]) || a.localeCompare(b));
@@ -128,7 +128,7 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
       const consts = grp.filter(isConstant).length;
       out.push(
         `| ${TITLES[head] ?? head} (\`${head}\`) | ${grp[0].mapLrScale ?? '—'} | ${paper === undefined ? '—' : paper.toFixed(1)} | ${grp.map((r) => r.seed).join(', ')} | ` +
-          `${pm(grp.map((r) => r.accuracy))} | ${pm(grp.map((r) => r.macroF1))} | ${consts} of ${grp.length} | ` +
+          `${pm(grp.map((r) => r.accuracy))} | ${pm(grp.map((r) => r.macroF1))} | ${consts} of ${grp.length} | ${grp.map((r) => `[${r.predicted.join(', ')}]`).join(' ')} | ` +
           `${iv ? `${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] (seeds ${iv.seeds.join(', ')})` : '—'} | ${grp[0].trainableParams.toLocaleString('en-US')} | ${[...new Set(grp.map((r) => r.commit))].join(', ')} |`,
       );
     }
@@ -138,13 +138,13 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
       out.push(
         'LT-Prompt, the prompt row G(h_y) per run: its rms at init, how far training moved it (rms of the change), and the rms gap between the two labels\' rows before -> after, mean over seeds:',
         '',
-        '| label maps lr | rms at init | rms moved | label gap, init -> after | predicted per seed |',
+        '| label maps lr | seeds | rms at init | rms moved | label gap, init -> after |',
         '|---|---|---|---|---|',
       );
       for (const grp of lp) {
         const p = grp.filter((r) => r.prompt).map((r) => r.prompt!);
         out.push(
-          `| ${grp[0].mapLrScale} | ${mean(p.map((x) => mean(x.rmsInit))).toFixed(3)} | ${mean(p.map((x) => mean(x.moved))).toFixed(3)} | ${mean(p.map((x) => x.labelGapInit)).toFixed(3)} -> ${mean(p.map((x) => x.labelGapAfter)).toFixed(3)} | ${grp.map((r) => `${r.seed}: [${r.predicted.join(', ')}]`).join('; ')} |`,
+          `| ${grp[0].mapLrScale} | ${grp.map((r) => r.seed).join(', ')} | ${mean(p.map((x) => mean(x.rmsInit))).toFixed(3)} | ${mean(p.map((x) => mean(x.moved))).toFixed(3)} | ${mean(p.map((x) => x.labelGapInit)).toFixed(3)} -> ${mean(p.map((x) => x.labelGapAfter)).toFixed(3)} |`,
         );
       }
       out.push('');

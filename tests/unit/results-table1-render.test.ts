@@ -53,7 +53,7 @@ describe('Table 1 section', () => {
     const prompt = lines.find((l) => l.startsWith('| Prompt'))!;
     expect(prompt).toContain('| 89.1 |'); // the paper's BERT-base number
     expect(prompt).toContain('| 70.0 ± 14.1 |'); // 60 and 80
-    expect(prompt).toContain('| 1 of 2 |');
+    expect(prompt).toContain('| 1 of 2 | [10, 0] [6, 4] |');
     expect(prompt).toContain('abc1234, def5678');
     const lt = lines.find((l) => l.startsWith('| LT-Prompt'))!;
     expect(lt).toContain('| 90.0 ± 0.0 |');
