@@ -25,6 +25,9 @@ export interface Table1Row {
   steps: number;
   /** lt-prompt only: rms of G(h_y) per label at init, rms of its change per label, rms gap between the labels' rows. */
   prompt: { rmsInit: number[]; moved: number[]; labelGapInit: number; labelGapAfter: number } | null;
+  /** L-Tuning heads: cos(pooled(x; label 0), pooled(x; label 1)) and the rms of their difference, mean over the
+   *  first evaluation texts, at init and after training (float64 reference); absent in rows before it. */
+  labelEffect?: { init: LabelEffect; after: LabelEffect } | null;
   labels: string[];
   labelTexts: string[];
   epochs: number;
@@ -39,6 +42,12 @@ export interface Table1Row {
   adapter: string;
   commit: string;
   time: string;
+}
+
+export interface LabelEffect {
+  cos: number;
+  rmsDiff: number;
+  texts: number;
 }
 
 /** The paper's Table 1, BERT-base rows (accuracy %), by set: source cited on the page (PAPER_SOURCE). */

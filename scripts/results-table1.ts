@@ -11,6 +11,7 @@
 //
 //   npm run results:table1 -- --set sst2 --seed 0,1,2 [--heads prefix-tuning,ltuning-prefix,prompt-tuning,ltuning-prompt]
 //        [--train 96] [--selection 32] [--eval-limit 128] [--epochs 3] [--batch 8] [--lr 1e-2] [--map-lr-scale d|sqrt-d]
+//        [--probe-texts 16] [--out FILE]   (L-Tuning heads: the label's effect on the pooled output, float64 reference, n texts)
 //   npm run results:table1 -- --render
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,7 +25,9 @@ import { EncoderTuningHead } from '../src/heads/ltuning-encoder';
 import { buildHead, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { readEncoderSpec } from '../src/model/onnx-reader';
 import { tokenExamples, type PairMode } from '../src/train/token-examples';
+import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
+import { encoderTuningForwardRef } from '../reference/heads/ltuning-encoder';
 import { correctnessString } from './results-stats';
 import { renderTable1, replaceTable1Section, type Table1Row } from './results-table1-render';
 import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
@@ -68,9 +71,37 @@ async function promptRows(e: GpuEngine, h: EncoderTuningHead): Promise<Float64Ar
   return out;
 }
 
+/** L-Tuning heads: how much the label changes the pooled representation, by the float64 reference on the head's
+ *  current parameters: mean over the first n evaluation texts of cos(pooled(x; label 0), pooled(x; label 1)) and of
+ *  the rms of their difference (the classifier's input; 1 - cos = 0 means the label does not reach it). */
+async function labelEffect(e: GpuEngine, h: EncoderTuningHead, xs: readonly TrainExample[], n: number): Promise<{ cos: number; rmsDiff: number; texts: number } | null> {
+  const r = h.config;
+  if (r.method !== 'lt-prompt' && r.method !== 'lt-prefix') return null;
+  const p: Record<string, Float64Array> = {};
+  for (const q of h.params) p[q.name] = Float64Array.from(await e.read(q.value));
+  const sub = xs.slice(0, n);
+  const T = Math.max(...sub.map((x) => x.tokens!.ids.length));
+  const ids = new Array(sub.length * T).fill(0);
+  const mask = new Array(sub.length * T).fill(0);
+  sub.forEach((x, b) => x.tokens!.ids.forEach((id, t) => ((ids[b * T + t] = id), (mask[b * T + t] = x.tokens!.mask[t]))));
+  const { cache } = encoderTuningForwardRef(r, p, { B: sub.length, T, ids, mask, tokenTypes: null }, null);
+  const C = r.Cp;
+  let cos = 0;
+  let rd = 0;
+  for (let b = 0; b < sub.length; b++) {
+    const u = cache.pooled.subarray((b * cache.k) * C, (b * cache.k + 1) * C);
+    const v = cache.pooled.subarray((b * cache.k + 1) * C, (b * cache.k + 2) * C);
+    let uv = 0, uu = 0, vv = 0, dd = 0;
+    for (let j = 0; j < C; j++) (uv += u[j] * v[j]), (uu += u[j] * u[j]), (vv += v[j] * v[j]), (dd += (u[j] - v[j]) ** 2);
+    cos += uv / Math.sqrt(uu * vv) / sub.length;
+    rd += Math.sqrt(dd / C) / sub.length;
+  }
+  return { cos, rmsDiff: rd, texts: sub.length };
+}
+
 const rms = (a: Float64Array, b?: Float64Array) => Math.sqrt(a.reduce((s, x, i) => s + (x - (b ? b[i] : 0)) ** 2, 0) / a.length);
 
-async function run(setName: string, seed: number, heads: HeadKind[], o: { train: number; selection: number; evalLimit: number; epochs: number; batch: number; lr: number; tmax: number; mapLrScale: string | null }): Promise<void> {
+async function run(setName: string, seed: number, heads: HeadKind[], o: { train: number; selection: number; evalLimit: number; epochs: number; batch: number; lr: number; tmax: number; mapLrScale: string | null; probeTexts: number; out: string }): Promise<void> {
   const spec = SETS[setName];
   if (!spec) throw new Error(`unknown --set "${setName}"; choose one of ${Object.keys(SETS).join(', ')}`);
   const sets = readSet(spec);
@@ -90,7 +121,7 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
   const L = train.labels.length;
   const gpu = await acquireGpu();
   const e = new GpuEngine(gpu);
-  mkdirSync(dirname(table1File), { recursive: true });
+  mkdirSync(dirname(o.out), { recursive: true });
   try {
     for (const kind of heads) {
       const head = buildHead(e, kind, { C: encoder.info.hiddenSize, labels: L, pair: false, labelFeatures: seeds, seed, encoderSpec });
@@ -102,6 +133,7 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
       const trainer = new Trainer(e, head, { ...headTrainDefaults(kind), epochs: o.epochs, seed, tmax: o.tmax, patience: 0, batchSize: o.batch, lr: o.lr, readEvery: 1 });
       try {
         const rows0 = await promptRows(e, head);
+        const effect0 = await labelEffect(e, head, ex.evaluation, o.probeTexts);
         const losses: number[] = [];
         const t1 = performance.now();
         const result = await trainer.fit(ex.train, ex.sel, {
@@ -110,6 +142,7 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
         });
         const trainSeconds = (performance.now() - t1) / 1000;
         const rows1 = await promptRows(e, head);
+        const effect1 = await labelEffect(e, head, ex.evaluation, o.probeTexts);
         const final = await trainer.evaluate(ex.evaluation);
         const predicted = argmaxRows(final.logits, ex.evaluation.length, L);
         const hist = new Array(L).fill(0);
@@ -134,6 +167,7 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
             rows0 && rows1
               ? { rmsInit: rows0.map((r) => rms(r)), moved: rows0.map((r, l) => rms(rows1[l], r)), labelGapInit: rms(rows0[1], rows0[0]), labelGapAfter: rms(rows1[1], rows1[0]) }
               : null,
+          labelEffect: effect0 && effect1 ? { init: effect0, after: effect1 } : null,
           labels: train.labels,
           labelTexts,
           epochs: o.epochs,
@@ -149,8 +183,8 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
           commit: COMMIT,
           time: new Date().toISOString(),
         };
-        appendFileSync(table1File, JSON.stringify(row) + '\n');
-        console.log(`${row.time.slice(11, 19)} ${setName} ${kind} (${mapLrScale ?? '-'}) seed ${seed}: ${(row.accuracy * 100).toFixed(2)}% (macro-F1 ${(row.macroF1 * 100).toFixed(2)}), predicted ${JSON.stringify(hist)}, best epoch ${row.bestEpoch}, train ${trainSeconds.toFixed(0)} s${row.prompt ? `, prompt ${JSON.stringify(row.prompt)}` : ''}`);
+        appendFileSync(o.out, JSON.stringify(row) + '\n');
+        console.log(`${row.time.slice(11, 19)} ${setName} ${kind} (${mapLrScale ?? '-'}) seed ${seed}: ${(row.accuracy * 100).toFixed(2)}% (macro-F1 ${(row.macroF1 * 100).toFixed(2)}), predicted ${JSON.stringify(hist)}, best epoch ${row.bestEpoch}, train ${trainSeconds.toFixed(0)} s${row.prompt ? `, prompt ${JSON.stringify(row.prompt)}` : ''}${row.labelEffect ? `, label effect ${JSON.stringify(row.labelEffect)}` : ''}`);
       } finally {
         trainer.dispose();
         head.dispose();
@@ -188,6 +222,8 @@ async function main(): Promise<void> {
       lr: { type: 'string', default: '1e-2' },
       tmax: { type: 'string', default: '64' },
       'map-lr-scale': { type: 'string' },
+      'probe-texts': { type: 'string', default: '16' },
+      out: { type: 'string' },
       render: { type: 'boolean', default: false },
     },
   });
@@ -204,7 +240,7 @@ async function main(): Promise<void> {
   if (!(lr > 0)) throw new Error(`--lr must be a positive number, got "${values.lr}"`);
   const mapLrScale = values['map-lr-scale'] ?? null;
   if (mapLrScale !== null && mapLrScale !== 'd' && mapLrScale !== 'sqrt-d') throw new Error(`--map-lr-scale must be "d" (lr/d) or "sqrt-d" (lr/sqrt(d)), got "${mapLrScale}"`);
-  const o = { train: int('train', values.train), selection: int('selection', values.selection), evalLimit: int('eval-limit', values['eval-limit']), epochs: int('epochs', values.epochs), batch: int('batch', values.batch), lr, tmax: int('tmax', values.tmax), mapLrScale };
+  const o = { train: int('train', values.train), selection: int('selection', values.selection), evalLimit: int('eval-limit', values['eval-limit']), epochs: int('epochs', values.epochs), batch: int('batch', values.batch), lr, tmax: int('tmax', values.tmax), mapLrScale, probeTexts: int('probe-texts', values['probe-texts']), out: values.out ?? table1File };
   for (const s of values.set.split(',')) for (const seed of values.seed.split(',').map(Number)) await run(s, seed, heads, o);
   process.exit(0); // a Dawn instance would keep Node alive
 }
