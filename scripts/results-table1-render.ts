@@ -142,18 +142,26 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
       );
     }
     out.push('');
-    const lp = keys.filter((k) => k.split('/')[1] === 'ltuning-prompt').map((k) => g.get(k)!);
-    if (lp.some((grp) => grp[0].prompt)) {
+    const lt = keys.filter((k) => BASELINE[k.split('/')[1]]).map((k) => g.get(k)!);
+    if (lt.length) {
       out.push(
-        'LT-Prompt, the prompt row G(h_y) per run: its rms at init, how far training moved it (rms of the change), and the rms gap between the two labels\' rows before -> after, mean over seeds:',
+        "How far the label reaches the classifier's input, per L-Tuning row (mean over its seeds): cos between the pooled vectors of the same text " +
+          'under label 0 and label 1 (1 = the label changes nothing the classifier reads; float64 reference on the trained parameters, the first ' +
+          'evaluation texts), and for LT-Prompt the prompt row G(h_y): its rms at init, the rms of its change over training, and the rms gap between the two labels\' rows.',
         '',
-        '| label maps lr | seeds | rms at init | rms moved | label gap, init -> after |',
-        '|---|---|---|---|---|',
+        '| method | label maps lr | seeds with the probe | pooled cos(label 0, label 1), init -> after | prompt row rms at init | prompt row moved (rms) | prompt rows\' label gap, init -> after |',
+        '|---|---|---|---|---|---|---|',
       );
-      for (const grp of lp) {
+      for (const grp of lt) {
+        const fx = grp.filter((r) => r.labelEffect);
         const p = grp.filter((r) => r.prompt).map((r) => r.prompt!);
+        const f3 = (x: number) => x.toFixed(3);
         out.push(
-          `| ${grp[0].mapLrScale} | ${grp.map((r) => r.seed).join(', ')} | ${mean(p.map((x) => mean(x.rmsInit))).toFixed(3)} | ${mean(p.map((x) => mean(x.moved))).toFixed(3)} | ${mean(p.map((x) => x.labelGapInit)).toFixed(3)} -> ${mean(p.map((x) => x.labelGapAfter)).toFixed(3)} |`,
+          `| ${TITLES[grp[0].head]} | ${grp[0].mapLrScale} | ${fx.length ? `${fx.map((r) => r.seed).join(', ')} (${fx[0].labelEffect!.init.texts} texts)` : '— (rows from before the probe)'} | ` +
+            `${fx.length ? `${f3(mean(fx.map((r) => r.labelEffect!.init.cos)))} -> ${f3(mean(fx.map((r) => r.labelEffect!.after.cos)))}` : '—'} | ` +
+            (p.length
+              ? `${f3(mean(p.map((x) => mean(x.rmsInit))))} | ${f3(mean(p.map((x) => mean(x.moved))))} | ${f3(mean(p.map((x) => x.labelGapInit)))} -> ${f3(mean(p.map((x) => x.labelGapAfter)))} |`
+              : '— | — | — |'),
         );
       }
       out.push('');
