@@ -68,7 +68,9 @@ const pm = (xs: number[]) => (xs.length > 1 ? `${(100 * mean(xs)).toFixed(1)} ±
 const sgn = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
 
 /** Group key of a row: set, head and (L-Tuning heads) the label maps' lr multiplier. */
-export const groupKey = (r: Pick<Table1Row, 'set' | 'head' | 'mapLrScale'>) => `${r.set}/${r.head}/${r.mapLrScale ?? '-'}`;
+/** A set at one budget (training texts, epochs, batch, lr, evaluation texts): the page shows one table per budget. */
+export const budgetKey = (r: Pick<Table1Row, 'set' | 'trainExamples' | 'epochs' | 'batch' | 'lr' | 'evalExamples'>) => `${r.set}@${r.trainExamples}x${r.epochs}x${r.batch}@lr${r.lr}@eval${r.evalExamples}`;
+export const groupKey = (r: Pick<Table1Row, 'set' | 'head' | 'mapLrScale' | 'trainExamples' | 'epochs' | 'batch' | 'lr' | 'evalExamples'>) => `${budgetKey(r)}/${r.head}/${r.mapLrScale ?? '-'}`;
 
 /** Rows by group, the newest row winning for a repeated seed, sorted by seed. */
 export function groups(rows: readonly Table1Row[]): Map<string, Table1Row[]> {
@@ -106,18 +108,18 @@ export function ltMinusBaseline(lt: readonly Table1Row[], base: readonly Table1R
 /** The Table 1 section body (markdown) from the rows. */
 export function renderTable1(rows: readonly Table1Row[], titles: Record<string, string>): string {
   const g = groups(rows);
-  const sets = [...new Set(rows.map((r) => r.set))];
+  const sets = [...new Set(rows.map(budgetKey))];
   const out: string[] = [];
   const adapters = [...new Set(rows.map((r) => r.adapter))].join('; ');
   out.push(`${rows.length} runs; adapter: ${adapters}. The paper's numbers: ${PAPER_SOURCE}.`, '');
   for (const set of sets) {
-    const inSet = rows.filter((r) => r.set === set);
+    const inSet = rows.filter((r) => budgetKey(r) === set);
     const r0 = inSet[0];
     const L = r0.labels.length;
     const cF1 = constantMacroF1(r0.evalLabels, L);
     const counts = r0.labels.map((_, c) => r0.evalLabels.filter((y) => y === c).length);
     out.push(
-      `### ${titles[set] ?? set}: ${r0.trainExamples} training texts, ${r0.evalExamples} evaluation texts`,
+      `### ${titles[r0.set] ?? r0.set}: ${r0.trainExamples} training texts, ${r0.evalExamples} evaluation texts`,
       '',
       `Budget: ${r0.epochs} epochs x ${Math.ceil(r0.trainExamples / r0.batch)} steps of batch ${r0.batch} (${r0.epochs * Math.ceil(r0.trainExamples / r0.batch)} steps), lr ${r0.lr} for every method, ` +
         `Tmax ${r0.tmax}; kept epoch chosen on ${r0.selectionExamples} texts of the selection split; label texts ${r0.labelTexts.map((t) => `"${t}"`).join(' / ')}. ` +
@@ -131,7 +133,7 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
     for (const k of keys) {
       const grp = g.get(k)!;
       const head = grp[0].head;
-      const paper = PAPER_BERT_BASE[set]?.[head];
+      const paper = PAPER_BERT_BASE[r0.set]?.[head];
       const base = BASELINE[head] ? g.get(`${set}/${BASELINE[head]}/-`) : undefined;
       const iv = base ? ltMinusBaseline(grp, base) : null;
       const consts = grp.filter(isConstant).length;

@@ -29,8 +29,8 @@ describe('Table 1 section', () => {
 
   it('the newest row wins per seed; groups split by label-map lr scale', () => {
     const g = groups([row('ltuning-prompt', 0, ALL0), row('ltuning-prompt', 0, GOOD), row('ltuning-prompt', 1, GOOD, { mapLrScale: '1/sqrt(d)' })]);
-    expect(g.get('sst2/ltuning-prompt/1/d')!.map((r) => r.accuracy)).toEqual([0.8]);
-    expect(g.get('sst2/ltuning-prompt/1/sqrt(d)')!.length).toBe(1);
+    expect(g.get('sst2@96x3x8@lr0.01@eval10/ltuning-prompt/1/d')!.map((r) => r.accuracy)).toEqual([0.8]);
+    expect(g.get('sst2@96x3x8@lr0.01@eval10/ltuning-prompt/1/sqrt(d)')!.length).toBe(1);
   });
 
   it('LT minus plain is paired on the seeds both ran', () => {
@@ -59,6 +59,14 @@ describe('Table 1 section', () => {
     expect(lt).toContain('| 90.0 ± 0.0 |');
     expect(lt).toContain('+20.0 ['); // 90 - 70 on seeds 0, 1
     expect(lt).toContain('(seeds 0, 1)');
+  });
+
+  it('one table per budget: rows of another training size are not mixed into the means', () => {
+    const rows = [row('prompt-tuning', 0, ALL0), row('prompt-tuning', 0, GOOD, { trainExamples: 192 })];
+    const md = renderTable1(rows, { sst2: 'SST-2' });
+    expect(md).toContain('### SST-2: 96 training texts');
+    expect(md).toContain('### SST-2: 192 training texts');
+    expect(md.split('\n').filter((l) => l.startsWith('| Prompt')).map((l) => l.split(' | ')[4])).toEqual(['60.0', '80.0']);
   });
 
   it('replaces only the marked section and refuses a page without markers', () => {
