@@ -39,6 +39,21 @@ const pageErrors: string[] = [];
 const text = (id: string) => page.getByTestId(id).textContent();
 const labelled = async () => Number(/(\d+)/.exec((await text('label-progress')) ?? '')?.[1] ?? NaN);
 const current = () => text('label-current-text');
+/** Click an export button and wait for its download; an export error on the page fails at once with its text. */
+async function download(testId: string) {
+  const got = page.waitForEvent('download', { timeout: 120_000 });
+  await page.getByTestId(testId).click();
+  const failed = expect
+    .poll(async () => page.getByTestId('label-export-error').count(), { timeout: 120_000, interval: 250 })
+    .toBe(1)
+    .then(
+      async () => {
+        throw new Error(`export failed on the page: ${await text('label-export-error')}`);
+      },
+      () => new Promise<never>(() => {}), // no error shown: the download decides
+    );
+  return Promise.race([got, failed]);
+}
 
 async function openPage(): Promise<void> {
   await page.goto(inject('baseUrl' as never) as string);
@@ -111,8 +126,9 @@ describe('Label step in headless Chromium', () => {
     expect(await current()).toBe(c);
     await page.getByTestId('label-button-2').click();
     await expect.poll(labelled).toBe(5);
-    // The curve has points once the head guessed (every 2 labels).
-    expect(Number(await page.getByTestId('label-curve').getAttribute('data-points'))).toBeGreaterThan(0);
+    // No dev score yet: the curve says why instead of showing a number (1 in 5 rows asked is a dev row).
+    expect(await text('label-dev-why')).toMatch(/No dev score yet: 0 of 10 dev rows labelled \(1 in every 5 rows asked is a random dev row, never trained on\)/);
+    expect(Number(await page.getByTestId('label-curve').getAttribute('data-points'))).toBe(0);
     await page.screenshot({ path: resolve(SHOTS, 'label-loop.png'), fullPage: true });
   });
 
@@ -142,7 +158,7 @@ describe('Label step in headless Chromium', () => {
       { text: 'a dull and lifeless mess', label: 'neg' },
     ]);
     for (const r of rows) expect(['pos', 'neg']).toContain(r.label);
-    const [head] = await Promise.all([page.waitForEvent('download'), page.getByTestId('label-export-head').click()]);
+    const head = await download('label-export-head');
     expect(head.suggestedFilename()).toBe('labelled-head.safetensors');
     const bytes = readFileSync((await head.path())!);
     const n = Number(bytes.readBigUInt64LE(0));
@@ -211,7 +227,7 @@ describe('Label step in headless Chromium', () => {
     expect(score).toMatch(/dev accuracy \d+(\.\d)?% \(95% interval \d+(\.\d)?–\d+(\.\d)?%\), macro-F1 \d+(\.\d)?, n=12 dev rows, 12 training labels/);
     expect(Number(await page.getByTestId('label-curve').getAttribute('data-points'))).toBeGreaterThan(1);
     await page.screenshot({ path: resolve(SHOTS, 'label-dev-curve.png'), fullPage: true });
-    const [head] = await Promise.all([page.waitForEvent('download'), page.getByTestId('label-export-head').click()]);
+    const head = await download('label-export-head');
     const bytes = readFileSync((await head.path())!);
     const meta = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')).__metadata__;
     const metrics = JSON.parse(meta.metrics);
