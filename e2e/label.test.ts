@@ -219,10 +219,11 @@ describe('Label step in headless Chromium', () => {
         await page.keyboard.press(String(y! + 1));
         await expect.poll(devCount).toBe(devBefore + 1);
       }
-      if (n === 10) expect(await text('label-dev-why')).toMatch(/No dev score yet: 5 of 10 dev rows labelled/);
+      if (n === 10) await expect.poll(async () => text('label-dev-why')).toMatch(/No dev score yet: 5 of 10 dev rows labelled/);
     }
     expect(await devCount()).toBe(12);
-    await expect.poll(async () => page.getByTestId('label-dev-score').count(), { timeout: 60_000 }).toBe(1);
+    // The curve is re-scored after each label (new checkpoints fitted in tasks of their own): wait for the latest.
+    await expect.poll(async () => (await page.getByTestId('label-dev-score').count()) && text('label-dev-score'), { timeout: 60_000 }).toMatch(/n=12 dev rows, 12 training labels/);
     const score = (await text('label-dev-score')) ?? '';
     expect(score).toMatch(/dev accuracy \d+(\.\d)?% \(95% interval \d+(\.\d)?–\d+(\.\d)?%\), macro-F1 \d+(\.\d)?, n=12 dev rows, 12 training labels/);
     expect(Number(await page.getByTestId('label-curve').getAttribute('data-points'))).toBeGreaterThan(1);

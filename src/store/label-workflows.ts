@@ -12,7 +12,7 @@
 import { toCsv } from '../data/csv-writer';
 import { LinearHead } from '../heads/linear';
 import { exportHead } from '../heads/serialize';
-import { devCurve, exportMetrics } from '../train/active/dev-score';
+import { checkpointSets, devCurve, exportMetrics, MIN_DEV } from '../train/active/dev-score';
 import { foldStandardizer, rowsFitter, type RowsFitter } from '../train/active/probe';
 import { answers, labelRow, newSession, nextRow, readLabelInput, sessionProbs, skipRow, splitAnswers, undoLast, zeroShotProbs, type LabelSession } from '../train/active/session';
 import type { UncertaintyBy } from '../train/active/uncertainty';
@@ -109,7 +109,7 @@ export async function prepareLabelling(): Promise<void> {
     }
     retrain(s);
     ask(get().labelSession!);
-    refreshCurve(get().labelSession!);
+    void refreshCurve(get().labelSession!);
     set({ labelStatus: 'ready', labelEncode: null });
   } catch (err) {
     if (seq === mem.seq) set({ labelStatus: 'error', labelEncode: null, labelError: message(err) });
@@ -134,9 +134,24 @@ function ask(s: LabelSession, row?: number | null): void {
   set(nextOf(s, row));
 }
 
-/** Re-score the curve (new checkpoints are fitted once; the dev rows may have changed with any action). */
-function refreshCurve(s: LabelSession): void {
-  if (mem.fitter) set({ labelCurve: devCurve(s, mem.fitter) });
+/**
+ * Re-score the curve (the dev rows may have changed with any action). Checkpoints not fitted yet (after a reload:
+ * all of them) are fitted one per task, so a long session's reload never freezes the page; the latest call wins.
+ */
+let curveSeq = 0;
+async function refreshCurve(s: LabelSession): Promise<void> {
+  const seq = ++curveSeq;
+  const fitter = mem.fitter;
+  if (!fitter) return;
+  if (splitAnswers(s).dev.size >= MIN_DEV) {
+    for (const train of checkpointSets(s)) {
+      if (fitter.has(train)) continue;
+      await new Promise((r) => setTimeout(r, 0));
+      if (seq !== curveSeq || fitter !== mem.fitter) return;
+      fitter.fit(train);
+    }
+  }
+  if (seq === curveSeq && fitter === mem.fitter) set({ labelCurve: devCurve(s, fitter) });
 }
 
 /** IndexedDB writes, one after another in action order (a fast labeller's saves never overtake each other). */
@@ -163,8 +178,8 @@ async function commit(s: LabelSession, row?: number | null): Promise<void> {
     if (!now || !mem.features) return set({ labelRetraining: false });
     retrain(now);
     set({ labelRetraining: false, ...nextOf(now, row) });
-    refreshCurve(now);
-  } else refreshCurve(s);
+    void refreshCurve(now);
+  } else void refreshCurve(s);
   await saving;
 }
 

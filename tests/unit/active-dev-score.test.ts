@@ -4,7 +4,7 @@
 // takes a dev label back, the curve's points (train count, dev size, Wilson interval), the minimum dev size, an
 // old (version-1) session without dev rows, and the exported head's metrics.
 import { describe, expect, it } from 'vitest';
-import { checkpoints, devCurve, exportMetrics, MIN_DEV, scoreOn, wilson } from '../../src/train/active/dev-score';
+import { checkpoints, checkpointSets, devCurve, exportMetrics, MIN_DEV, scoreOn, wilson } from '../../src/train/active/dev-score';
 import { rowsFitter } from '../../src/train/active/probe';
 import { asLabelSession, auditRows, isAuditTurn, labelRow, newSession, nextRow, sessionProbs, skipRow, splitAnswers, undoLast, type LabelSession } from '../../src/train/active/session';
 
@@ -113,6 +113,24 @@ describe('dev rows of a labelling session', () => {
     expect(last.low).toBeLessThanOrEqual(last.accuracy);
     expect(last.high).toBeGreaterThanOrEqual(last.accuracy);
     expect(scoreOn(fitter, new Map(order.map((r) => [r, train.get(r)!])), dev)).toEqual(last);
+  });
+
+  it('a long session keeps every 2^k-th checkpoint (and the latest), so its points are a subset of a shorter one\'s', () => {
+    let s = newSession(texts, ['a', 'b'], { given: { 0: 0, 59: 1 }, every: 1, audit: { every: 50, seed: 2 } });
+    s = label(s, 20); // no dev turn within 20 asks: 20 training labels
+    expect(checkpoints(s, 100)).toEqual(Array.from({ length: 21 }, (_, i) => 2 + i));
+    expect(checkpoints(s, 6)).toEqual([2, 10, 18, 22]);
+    const longer = label(s, 12);
+    // 32 training labels: every 8th checkpoint; those within the shorter session were its points already
+    expect(checkpoints(longer, 6)).toEqual([2, 10, 18, 26, 34]);
+    expect(checkpoints(longer, 6).filter((n) => n <= 22).every((n) => checkpoints(s, 6).includes(n))).toBe(true);
+    // the sets are the first n training labels; a fitted one is memoised
+    const f = rowsFitter(features, 1, 2);
+    const sets = checkpointSets(s);
+    expect(sets.map((m) => m.size)).toEqual(checkpoints(s));
+    expect(f.has(sets[0])).toBe(false);
+    f.fit(sets[0]);
+    expect(f.has(new Map([...sets[0]].reverse()))).toBe(true);
   });
 
   it('Wilson interval: known values and edges', () => {

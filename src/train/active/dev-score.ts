@@ -66,18 +66,33 @@ export function scoreOn(fitter: RowsFitter, train: ReadonlyMap<number, number>, 
   return { train: train.size, dev: rows.length, accuracy: m.accuracy, macroF1: m.macroF1, ...wilson(right, rows.length) };
 }
 
-/** The training-label counts the curve has a point at (two classes needed): the given rows, then every `every`. */
-export function checkpoints(s: LabelSession): number[] {
+/** The most points a curve has (each is a probe fit, once): longer sessions keep every 2nd, 4th, ... checkpoint. */
+export const MAX_POINTS = 40;
+
+/**
+ * The training-label counts the curve has a point at (two classes needed): the given rows, then every `every`
+ * labels; past MAX_POINTS only every 2^k-th of those (k the smallest that fits; the latest is always kept), so a
+ * longer session's points are a subset of a shorter one's and no probe is fitted twice.
+ */
+export function checkpoints(s: LabelSession, max = MAX_POINTS): number[] {
   const order = trainingOrder(s);
   const base = Object.keys(s.given).length;
-  const out: number[] = [];
+  const all: number[] = [];
   const classes = new Set<number>();
   order.forEach(([, l], i) => {
     classes.add(l);
     const n = i + 1;
-    if (classes.size >= 2 && n >= base && (n - base) % s.every === 0) out.push(n);
+    if (classes.size >= 2 && n >= base && (n - base) % s.every === 0) all.push(n);
   });
-  return out;
+  let m = 1;
+  while (all.filter((n) => ((n - base) / s.every) % m === 0).length > max - 1) m *= 2;
+  return all.filter((n, i) => ((n - base) / s.every) % m === 0 || i === all.length - 1);
+}
+
+/** The training sets (row -> label) of the checkpoints: what each point's probe is fitted on. */
+export function checkpointSets(s: LabelSession): Map<number, number>[] {
+  const order = trainingOrder(s);
+  return checkpoints(s).map((n) => new Map(order.slice(0, n)));
 }
 
 /** The learning curve (see the file comment); `why` says what is missing when there is nothing to show. */
@@ -87,8 +102,7 @@ export function devCurve(s: LabelSession, fitter: RowsFitter): DevCurve {
   if (dev.size < MIN_DEV) {
     return { points: [], dev: dev.size, why: `No dev score yet: ${dev.size} of ${MIN_DEV} dev rows labelled (1 in every ${s.audit.every} rows asked is a random dev row, never trained on).` };
   }
-  const order = trainingOrder(s);
-  const points = checkpoints(s).map((n) => scoreOn(fitter, new Map(order.slice(0, n)), dev));
+  const points = checkpointSets(s).map((train) => scoreOn(fitter, train, dev));
   return { points, dev: dev.size, why: points.length ? null : 'No dev score yet: label rows of two classes first.' };
 }
 

@@ -168,6 +168,8 @@ export interface RowsFitter {
   L: number;
   /** The probe on rows -> labels (the same set, in any order, returns the same probe object). */
   fit(pairs: ReadonlyMap<number, number>): Probe;
+  /** Whether fit(pairs) is already memoised (costs nothing). */
+  has(pairs: ReadonlyMap<number, number>): boolean;
 }
 
 /** A fitter over raw (N, C) features (standardised once here, with statistics of all N rows). */
@@ -175,14 +177,20 @@ export function rowsFitter(features: Float32Array, C: number, L: number): RowsFi
   const z = standardizer(features, C);
   const zf = z(features);
   const memo = new Map<string, Probe>();
+  const keyOf = (pairs: ReadonlyMap<number, number>) =>
+    [...pairs.keys()]
+      .sort((a, b) => a - b)
+      .map((r) => `${r}:${pairs.get(r)}`)
+      .join(',');
   return {
     z,
     zf,
     C,
     L,
+    has: (pairs) => memo.has(keyOf(pairs)),
     fit(pairs) {
       const rows = [...pairs.keys()].sort((a, b) => a - b);
-      const key = rows.map((r) => `${r}:${pairs.get(r)}`).join(',');
+      const key = keyOf(pairs);
       let m = memo.get(key);
       if (!m) {
         const X = new Float32Array(rows.length * C);
