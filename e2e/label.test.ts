@@ -1,7 +1,9 @@
 // Browser tier, the Label step (active labelling) on the built studio in headless Chromium: texts pasted with
 // two of them already labelled, the loop driven by the keyboard (1-9 label, s skip, u undo) and by a button, the
 // labels surviving a reload (IndexedDB), the labelled rows exported as CSV, and the head exported as a `linear`
-// head file that the Use step imports; then a fresh session ranked zero-shot by label texts. Screenshots:
+// head file that the Use step imports; then a fresh session ranked zero-shot by label texts; then 40 SST-2 dev
+// texts labelled by the keyboard (retrain every 4) with a random dev row every 2 rows asked, until the learning curve shows a dev
+// score (a dev label undone on the way), and the exported head's metrics are those dev metrics. Screenshots:
 // test-results/label-*.png.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,6 +13,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, recordPageErrors } from './browser';
 
 const SHOTS = resolve(process.cwd(), 'test-results');
+// SST-2 dev rows (the shared benchmark data): text -> 0 (negative) / 1 (positive).
+const SST2 = readFileSync(resolve(process.cwd(), '../shared/data/sst2/dev.tsv'), 'utf8')
+  .split('\n')
+  .slice(1, 41)
+  .map((l) => l.split('\t'))
+  .map(([t, y]) => ({ text: t.trim(), label: Number(y) }));
 const TEXTS = [
   'pos\ta wonderful , moving film',
   'neg\ta dull and lifeless mess',
@@ -31,6 +39,21 @@ const pageErrors: string[] = [];
 const text = (id: string) => page.getByTestId(id).textContent();
 const labelled = async () => Number(/(\d+)/.exec((await text('label-progress')) ?? '')?.[1] ?? NaN);
 const current = () => text('label-current-text');
+/** Click an export button and wait for its download; an export error on the page fails at once with its text. */
+async function download(testId: string) {
+  const got = page.waitForEvent('download', { timeout: 120_000 });
+  await page.getByTestId(testId).click();
+  const failed = expect
+    .poll(async () => page.getByTestId('label-export-error').count(), { timeout: 120_000, interval: 250 })
+    .toBe(1)
+    .then(
+      async () => {
+        throw new Error(`export failed on the page: ${await text('label-export-error')}`);
+      },
+      () => new Promise<never>(() => {}), // no error shown: the download decides
+    );
+  return Promise.race([got, failed]);
+}
 
 async function openPage(): Promise<void> {
   await page.goto(inject('baseUrl' as never) as string);
@@ -103,8 +126,9 @@ describe('Label step in headless Chromium', () => {
     expect(await current()).toBe(c);
     await page.getByTestId('label-button-2').click();
     await expect.poll(labelled).toBe(5);
-    // The curve has points once the head guessed (every 2 labels).
-    expect(Number(await page.getByTestId('label-curve').getAttribute('data-points'))).toBeGreaterThan(0);
+    // No dev score yet: the curve says why instead of showing a number (1 in 5 rows asked is a dev row).
+    expect(await text('label-dev-why')).toMatch(/No dev score yet: 0 of 10 dev rows labelled \(1 in every 5 rows asked is a random dev row, never trained on\)/);
+    expect(Number(await page.getByTestId('label-curve').getAttribute('data-points'))).toBe(0);
     await page.screenshot({ path: resolve(SHOTS, 'label-loop.png'), fullPage: true });
   });
 
@@ -134,7 +158,7 @@ describe('Label step in headless Chromium', () => {
       { text: 'a dull and lifeless mess', label: 'neg' },
     ]);
     for (const r of rows) expect(['pos', 'neg']).toContain(r.label);
-    const [head] = await Promise.all([page.waitForEvent('download'), page.getByTestId('label-export-head').click()]);
+    const head = await download('label-export-head');
     expect(head.suggestedFilename()).toBe('labelled-head.safetensors');
     const bytes = readFileSync((await head.path())!);
     const n = Number(bytes.readBigUInt64LE(0));
@@ -159,6 +183,58 @@ describe('Label step in headless Chromium', () => {
     expect(await text('label-button-2')).toMatch(/2\s*neg\s*\d+%/);
     await page.keyboard.press('2');
     await expect.poll(labelled).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a random dev row every 2 asked: no dev score below 10 dev rows, then a dev accuracy with its interval; undo takes a dev label back; the head exports those dev metrics', async () => {
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('label-discard').click();
+    await expect.poll(async () => page.getByTestId('label-start').count()).toBe(1);
+    await page.getByTestId('label-texts').fill(SST2.map((r) => r.text).join('\n'));
+    await page.getByTestId('label-names').fill('neg, pos');
+    await page.getByTestId('label-label-texts').fill('');
+    await page.getByTestId('label-every').fill('4');
+    await page.getByTestId('label-audit').fill('2');
+    await page.getByTestId('label-start-button').click();
+    const truth = new Map(SST2.map((r) => [r.text, r.label]));
+    const devCount = async () => Number(await text('label-dev-count'));
+    let undone = false;
+    for (let n = 0; n < 24; n++) {
+      await expect.poll(async () => page.getByTestId('label-card').count(), { timeout: 120_000, interval: 200 }).toBe(1);
+      const isDev = (await page.getByTestId('label-dev-row').count()) === 1;
+      expect(isDev).toBe(n % 2 === 1); // every 2nd row asked is a dev row
+      const y = truth.get((await current()) ?? '');
+      expect(y).toBeDefined();
+      const [before, devBefore] = [await labelled(), await devCount()];
+      await page.keyboard.press(String(y! + 1));
+      await expect.poll(labelled).toBe(before + 1);
+      if (isDev) expect(await devCount()).toBe(devBefore + 1);
+      if (isDev && !undone) {
+        undone = true;
+        await expect.poll(async () => (await page.getByTestId('label-card').count()) === 1 && (await page.getByTestId('label-dev-row').count()) === 0, { timeout: 120_000 }).toBe(true); // a training row now
+        await page.keyboard.press('u');
+        await expect.poll(devCount).toBe(devBefore);
+        expect(await labelled()).toBe(before);
+        expect(await page.getByTestId('label-dev-row').count()).toBe(1); // asked again, as a dev row
+        await page.keyboard.press(String(y! + 1));
+        await expect.poll(devCount).toBe(devBefore + 1);
+      }
+      if (n === 10) await expect.poll(async () => text('label-dev-why')).toMatch(/No dev score yet: 5 of 10 dev rows labelled/);
+    }
+    expect(await devCount()).toBe(12);
+    // The curve is re-scored after each label (new checkpoints fitted in tasks of their own): wait for the latest.
+    await expect.poll(async () => (await page.getByTestId('label-dev-score').count()) && text('label-dev-score'), { timeout: 60_000 }).toMatch(/n=12 dev rows, 12 training labels/);
+    const score = (await text('label-dev-score')) ?? '';
+    expect(score).toMatch(/dev accuracy \d+(\.\d)?% \(95% interval \d+(\.\d)?–\d+(\.\d)?%\), macro-F1 \d+(\.\d)?, n=12 dev rows, 12 training labels/);
+    expect(Number(await page.getByTestId('label-curve').getAttribute('data-points'))).toBeGreaterThan(1);
+    await page.screenshot({ path: resolve(SHOTS, 'label-dev-curve.png'), fullPage: true });
+    const head = await download('label-export-head');
+    const bytes = readFileSync((await head.path())!);
+    const meta = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')).__metadata__;
+    const metrics = JSON.parse(meta.metrics);
+    expect(metrics).toMatchObject({ n: 12, source: 'dev: audit rows drawn at random from the texts, never trained on' });
+    expect(score).toContain(`dev accuracy ${+(metrics.accuracy * 100).toFixed(1)}%`);
+    expect(JSON.parse(meta.training)).toMatchObject({ labelled: 12, dev: 12, audit_every: 2 });
     expect(pageErrors).toEqual([]);
   });
 });

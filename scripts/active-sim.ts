@@ -13,14 +13,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { alignDev, loadDataset, splitDataset, type Dataset } from '../src/data';
-import { Encoder } from '../src/encoder/encoder';
-import { NodeCacheStore } from '../src/encoder/cache-store-node';
-import { cacheKey } from '../src/encoder/cache-key';
-import { FeatureCache } from '../src/encoder/feature-cache';
-import { loadModelSourceNode } from '../src/encoder/sources-node';
+import { alignDev, loadDataset, splitDataset } from '../src/data';
 import { fitProbe, probeProbs, standardizer } from '../src/train/active/probe';
 import { simulate, STRATEGIES, type CurvePoint, type Strategy } from '../src/train/active/simulate';
+import { poolFeatures as features } from './pool-features';
 import { renderActiveSection, activeSvg, replaceSection, type ActiveMeta, type ActiveRun } from './active-report';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,37 +27,6 @@ const SETS: Record<string, { title: string; pool: string; test: string; poolLimi
   agnews: { title: 'AG News', pool: 'agnews/dev.tsv', test: 'agnews/test.tsv', poolLimit: null },
   sst2: { title: 'SST-2', pool: 'sst2/train.tsv', test: 'sst2/dev.tsv', poolLimit: 5000 },
 };
-
-async function features(pool: Dataset, test: Dataset): Promise<{ pool: Float32Array; test: Float32Array; C: number; encodeSeconds: number; cached: number }> {
-  const encoder = await Encoder.load(await loadModelSourceNode({ kind: 'default' }), { runtime: 'node', epPolicy: 'auto' });
-  const cache = await FeatureCache.open({ store: new NodeCacheStore(), budgetBytes: 8 * 2 ** 30 });
-  const t0 = performance.now();
-  let cached = 0;
-  const flat = async (ds: Dataset) => {
-    const f = await encoder.encode(
-      ds.examples.map((x) => ({ text: x.text })),
-      {
-        cache,
-        cacheKey: (i) => cacheKey({ modelHash: encoder.info.hash, tmax: encoder.tmax, text: i.text, textPair: i.textPair }),
-        onProgress: (p) => {
-          if (p.done === p.total) cached += p.cached;
-        },
-      },
-    );
-    const C = encoder.info.hiddenSize;
-    const out = new Float32Array(f.length * C);
-    f.forEach((x, i) => out.set(x.pooled, i * C));
-    return out;
-  };
-  try {
-    const p = await flat(pool);
-    const t = await flat(test);
-    return { pool: p, test: t, C: encoder.info.hiddenSize, encodeSeconds: (performance.now() - t0) / 1000, cached };
-  } finally {
-    await cache.close();
-    await encoder.dispose();
-  }
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

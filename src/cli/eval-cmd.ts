@@ -120,7 +120,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
             data: values.data,
             labels: meta.labels,
             examples: ds.examples.length,
-            skipped_rows: ds.skipped.length,
+            skipped_rows: ds.skipped.filter((i) => i.code !== 'repeated-label').length, // repaired rows are kept
             metrics: {
               accuracy: m.accuracy,
               balanced_accuracy: m.balancedAccuracy,

@@ -10,7 +10,7 @@
 import { guessColumns, MAX_LABELS, tooManyLabels } from './columns';
 import { DataError, fmtCount, listLines, listNames, summarizeIssues, type DataIssue } from './errors';
 import { isNumeric } from './header';
-import { detectLabelSep, indicatorLists, nameLabelIds, splitLabelCell, type LabelSep } from './multi-label';
+import { dedupeLabels, detectLabelSep, indicatorLists, nameLabelIds, splitLabelPieces, type LabelSep } from './multi-label';
 import type { BuildOptions, Dataset, DatasetColumns, Example, ParsedTable } from './types';
 
 function checkColumn(table: ParsedTable, name: string, role: string, flag: string): number {
@@ -63,7 +63,7 @@ function labelLists(table: ParsedTable, keep: readonly number[], li: number, opt
   const raw = keep.map((i) => table.rows[i][li].trim());
   const sep = opts.multiLabel === false ? null : (opts.labelSep ?? detectLabelSep(raw, opts.labelNames) ?? (opts.multiLabel ? ',' : null));
   if (sep === null) return { lists: raw.map((r) => [r]), multi: false };
-  return { lists: raw.map((r) => splitLabelCell(r, sep)), multi: true, sep };
+  return { lists: raw.map((r) => splitLabelPieces(r, sep)), multi: true, sep };
 }
 
 /**
@@ -105,6 +105,7 @@ export function buildDataset(table: ParsedTable, opts: BuildOptions = {}): Datas
   const pairs: string[] = [];
   let lists: string[][] = [];
   const lines: number[] = [];
+  const cells: string[] = [];
   keep.forEach((i, k) => {
     const line = table.lines[i];
     if (found.lists[k].length === 0) {
@@ -116,6 +117,7 @@ export function buildDataset(table: ParsedTable, opts: BuildOptions = {}): Datas
     if (pi >= 0) pairs.push(table.rows[i][pi].trim());
     lists.push(found.lists[k]);
     lines.push(line);
+    cells.push(table.rows[i][li].trim());
   });
 
   if (texts.length === 0) {
@@ -123,6 +125,14 @@ export function buildDataset(table: ParsedTable, opts: BuildOptions = {}): Datas
     throw new DataError('no-examples', `No usable rows: all ${fmtCount(table.rows.length)} rows were skipped. ${why}`, skipped.slice(0, 20).map((s) => s.line));
   }
   if (opts.labelNames) lists = nameLabelIds(lists, lines, opts.labelNames);
+  lists = lists.map((list, i) => {
+    const { labels, repeated } = dedupeLabels(list);
+    if (repeated.length) {
+      const what = repeated.map(([l, c]) => `'${l}' ${c === 2 ? 'twice' : `${c} times`}`).join(' and ');
+      skipped.push({ code: 'repeated-label', line: lines[i], message: `line ${lines[i]}: the label cell '${cells[i]}' lists ${what}: kept once. If the row should carry another label, fix the cell.` });
+    }
+    return labels;
+  });
 
   let labels: string[];
   const order = opts.labelOrder ?? opts.labelNames;

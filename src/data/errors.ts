@@ -34,6 +34,7 @@ export type DataIssueCode =
   | 'empty-text' // the text (or text-pair) column is empty: row skipped
   | 'empty-label' // the label column is empty: row skipped
   | 'replaced-chars' // bytes that are not valid UTF-8 were replaced by U+FFFD
+  | 'repeated-label' // a multi-label cell lists one label more than once: kept once (the row is kept)
   | 'repeated-column'; // a header that gives one name to two columns (the repeat is renamed 'name (2)')
 
 /** A problem with one row. `line` is the 1-based line of the file where the row starts. */
@@ -113,5 +114,6 @@ const SUMMARY: Record<DataIssueCode, string> = {
   'empty-text': 'an empty text, skipped',
   'empty-label': 'an empty label, skipped',
   'replaced-chars': 'bytes that are not UTF-8, replaced by U+FFFD',
+  'repeated-label': 'a label listed twice in its cell, kept once',
   'repeated-column': 'a column name the header gives twice, the repeat renamed',
 };

@@ -28,12 +28,25 @@ function jsonList(cell: string): string[] | null {
 }
 
 /**
- * The labels of one cell (trimmed, empty pieces and repeats dropped, first occurrence order). With 'json' a cell
- * that is not a JSON array is one label (so single-label rows may be plain strings).
+ * The labels of one cell as written (trimmed, empty pieces dropped, repeats kept: buildDataset keeps each label
+ * once and notes the row). With 'json' a cell that is not a JSON array is one label (single-label rows may be
+ * plain strings).
  */
-export function splitLabelCell(cell: string, sep: LabelSep): string[] {
+export function splitLabelPieces(cell: string, sep: LabelSep): string[] {
   const parts = sep === 'json' ? (jsonList(cell) ?? [cell.trim()]) : cell.split(sep).map((p) => p.trim());
-  return [...new Set(parts.filter((p) => p !== ''))];
+  return parts.filter((p) => p !== '');
+}
+
+/** The labels of one cell, each once (first occurrence order). */
+export function splitLabelCell(cell: string, sep: LabelSep): string[] {
+  return [...new Set(splitLabelPieces(cell, sep))];
+}
+
+/** A list with each label once, and the labels it listed more than once with how often. */
+export function dedupeLabels(list: readonly string[]): { labels: string[]; repeated: [string, number][] } {
+  const n = new Map<string, number>();
+  for (const l of list) n.set(l, (n.get(l) ?? 0) + 1);
+  return { labels: [...n.keys()], repeated: [...n].filter(([, c]) => c > 1) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { headProbabilities, predictedSets } from '../train/head-probs';
 import { predictionAccuracy, predictionsCsv, type PredictionRow } from '../train/prediction-csv';
 import { getActiveHead } from './active-head';
 import { activeHeadLogits } from './head-input';
-import { labelColumn, predictColumns, predictInputs, type PredictColumns } from './predict-columns';
+import { labelColumn, labelListColumn, predictColumns, predictInputs, type PredictColumns } from './predict-columns';
 import { useStudio } from './store';
 import { headReadsPairs, message, ready } from './use-ready';
 import type { BatchPreviewRow, BatchState } from './use-slice';
@@ -61,6 +61,8 @@ export async function openBatchFile(file: File): Promise<void> {
     const picked = predictInputs(table, chosen);
     const notes = [`${sniffed.format.toUpperCase()}${sniffed.format === 'csv' || sniffed.format === 'tsv' ? (sniffed.hasHeader ? ' with a header' : ' without a header') : ''}, ${table.rows.length.toLocaleString()} rows`];
     if (label) notes.push(`column '${label}' holds the head's labels: the predictions are scored against it`);
+    const lists = head && !label && !head.info.meta.task?.multiLabel ? labelListColumn(table, head.info.meta.labels, [texts.text, ...(texts.textPair ? [texts.textPair] : [])]) : undefined;
+    if (lists) notes.push(`column '${lists.column}' lists several labels per row (line ${lists.line}: '${lists.cell}'), but this head predicts one label per row, so the predictions are not scored against it: train a multi-label head on this file to score label sets`);
     for (const s of summarizeIssues(table.issues)) notes.push(s.message);
     batch.fileNotes = notes;
     batch.data = { inputs: picked.inputs, table, probs: null, labels: [], labelTexts: [], chosen };

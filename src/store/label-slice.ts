@@ -3,6 +3,7 @@
 // Plain data only; label-workflows.ts does the work. Design decision: features and the full (N, L)
 // probability table stay outside the store (label-workflows.ts), only the current row's probabilities are here.
 import type { StateCreator } from 'zustand';
+import type { DevCurve } from '../train/active/dev-score';
 import type { LabelSession } from '../train/active/session';
 
 export type LabelStatus = 'idle' | 'encoding' | 'ready' | 'error';
@@ -23,6 +24,8 @@ export interface LabelSlice {
   /** Retrains of the probe so far in this page (the learning curve has one point per retrain). */
   labelRetrains: number;
   labelRetraining: boolean;
+  /** The learning curve on the dev rows (null until the texts are encoded). */
+  labelCurve: DevCurve | null;
   /** A label/skip/undo is not yet written to IndexedDB (the page says so: closing it now could lose it). */
   labelSaving: boolean;
   setLabel: (patch: Partial<Omit<LabelSlice, 'setLabel'>>) => void;
@@ -38,6 +41,7 @@ export const createLabelSlice: StateCreator<LabelSlice, [], [], LabelSlice> = (s
   labelRanker: 'order',
   labelRetrains: 0,
   labelRetraining: false,
+  labelCurve: null,
   labelSaving: false,
   setLabel: (patch) => set(patch),
 });

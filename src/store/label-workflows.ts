@@ -1,7 +1,9 @@
 // The Label step's work: start a session from pasted/dropped texts and label names (optionally label texts for
 // a zero-shot start, and `label<TAB>text` lines already labelled), encode the texts through the encoder worker
 // (and its feature cache), rank them by uncertainty, and after each label/skip/undo save the session to
-// IndexedDB and ask the next row; every `every` new labels the probe is retrained and the ranking refreshed.
+// IndexedDB and ask the next row; every `every` new training labels the probe is retrained and the ranking
+// refreshed; the learning curve is the probe's score on the session's dev rows (random audit rows, never trained
+// on: src/train/active/dev-score.ts), refreshed after every action.
 // Design decision: the head retrained in the loop is the CPU softmax probe of src/train/active (float64, full
 // batch: a few hundred labelled 512-d vectors fit in well under a second on this page's thread, in a task of its
 // own after the label is saved), not the GPU Trainer: a fit per few labels on a CPU WebGPU adapter would take
@@ -10,9 +12,9 @@
 import { toCsv } from '../data/csv-writer';
 import { LinearHead } from '../heads/linear';
 import { exportHead } from '../heads/serialize';
-import { classificationMetrics } from '../train/metrics';
-import { fitProbe, foldStandardizer, standardizer } from '../train/active/probe';
-import { answers, guessOf, labelRow, newSession, nextRow, readLabelInput, sessionProbs, skipRow, undoLast, zeroShotProbs, type LabelSession } from '../train/active/session';
+import { checkpointSets, devCurve, exportMetrics, MIN_DEV } from '../train/active/dev-score';
+import { foldStandardizer, rowsFitter, type RowsFitter } from '../train/active/probe';
+import { answers, labelRow, newSession, nextRow, readLabelInput, sessionProbs, skipRow, splitAnswers, undoLast, zeroShotProbs, type LabelSession } from '../train/active/session';
 import type { UncertaintyBy } from '../train/active/uncertainty';
 import type { DownloadFile } from './batch-predict';
 import { encoderTmax } from './encoded-sets';
@@ -27,7 +29,9 @@ const get = () => useStudio.getState();
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Outside the store: the texts' pooled vectors (N, C), the label seeds' zero-shot probabilities, the ranking's probabilities. */
-const mem = { features: null as Float32Array | null, C: 0, prior: null as Float32Array | null, probs: null as Float32Array | null, trainedAt: 0, forTexts: null as string[] | null, seq: 0, unsaved: 0 };
+const mem = { features: null as Float32Array | null, C: 0, fitter: null as RowsFitter | null, prior: null as Float32Array | null, probs: null as Float32Array | null, trainedAt: 0, forTexts: null as string[] | null, seq: 0, unsaved: 0 };
+const trainCount = (s: LabelSession) => splitAnswers(s).train.size;
+const trainClasses = (s: LabelSession) => new Set(splitAnswers(s).train.values()).size;
 
 function client() {
   const c = getEncoderClient();
@@ -53,6 +57,8 @@ export interface StartInput {
   by: UncertaintyBy;
   diverse: boolean;
   every: number;
+  /** Every `audit`-th row asked is a random dev row (2-50). */
+  audit: number;
 }
 
 /** Label names from a comma- or line-separated list. */
@@ -66,7 +72,7 @@ export async function startLabelling(input: StartInput): Promise<void> {
     const { texts, given } = readLabelInput(input.texts, labels);
     const lt = (input.labelTexts ?? '').split('\n').map((x) => x.trim()).filter(Boolean);
     if (lt.length && lt.length !== labels.length) throw new Error(`${lt.length} label texts for ${labels.length} labels: give one text per label (one per line, in the labels' order), or none`);
-    const s = newSession(texts, labels, { labelTexts: lt.length ? lt : undefined, given, by: input.by, diverse: input.diverse, every: input.every });
+    const s = newSession(texts, labels, { labelTexts: lt.length ? lt : undefined, given, by: input.by, diverse: input.diverse, every: input.every, audit: { every: input.audit, seed: Math.floor(Math.random() * 2 ** 31) } });
     if (!lt.length) s.labelTexts = [];
     await saveSession(s);
     mem.features = null;
@@ -99,10 +105,11 @@ export async function prepareLabelling(): Promise<void> {
         prior = zeroShotProbs(features, sf, C);
       }
       if (seq !== mem.seq) return;
-      Object.assign(mem, { features, C, prior, forTexts: s.texts });
+      Object.assign(mem, { features, C, prior, forTexts: s.texts, fitter: rowsFitter(features, C, s.labels.length) });
     }
     retrain(s);
     ask(get().labelSession!);
+    void refreshCurve(get().labelSession!);
     set({ labelStatus: 'ready', labelEncode: null });
   } catch (err) {
     if (seq === mem.seq) set({ labelStatus: 'error', labelEncode: null, labelError: message(err) });
@@ -110,9 +117,9 @@ export async function prepareLabelling(): Promise<void> {
 }
 
 function retrain(s: LabelSession): void {
-  mem.probs = sessionProbs(s, mem.features!, mem.C, mem.prior);
-  mem.trainedAt = answers(s).size;
-  const classes = new Set(answers(s).values()).size;
+  mem.probs = sessionProbs(s, mem.fitter!, mem.prior);
+  mem.trainedAt = trainCount(s);
+  const classes = trainClasses(s);
   set({ labelRanker: classes >= 2 ? 'probe' : mem.prior ? 'zero-shot' : 'order', labelRetrains: get().labelRetrains + (classes >= 2 ? 1 : 0) });
 }
 
@@ -127,6 +134,26 @@ function ask(s: LabelSession, row?: number | null): void {
   set(nextOf(s, row));
 }
 
+/**
+ * Re-score the curve (the dev rows may have changed with any action). Checkpoints not fitted yet (after a reload:
+ * all of them) are fitted one per task, so a long session's reload never freezes the page; the latest call wins.
+ */
+let curveSeq = 0;
+async function refreshCurve(s: LabelSession): Promise<void> {
+  const seq = ++curveSeq;
+  const fitter = mem.fitter;
+  if (!fitter) return;
+  if (splitAnswers(s).dev.size >= MIN_DEV) {
+    for (const train of checkpointSets(s)) {
+      if (fitter.has(train)) continue;
+      await new Promise((r) => setTimeout(r, 0));
+      if (seq !== curveSeq || fitter !== mem.fitter) return;
+      fitter.fit(train);
+    }
+  }
+  if (seq === curveSeq && fitter === mem.fitter) set({ labelCurve: devCurve(s, fitter) });
+}
+
 /** IndexedDB writes, one after another in action order (a fast labeller's saves never overtake each other). */
 let saving: Promise<void> = Promise.resolve();
 
@@ -137,7 +164,7 @@ let saving: Promise<void> = Promise.resolve();
  * the click paints first.
  */
 async function commit(s: LabelSession, row?: number | null): Promise<void> {
-  const due = !!mem.features && (answers(s).size - mem.trainedAt >= s.every || (mem.probs === mem.prior && new Set(answers(s).values()).size >= 2));
+  const due = !!mem.features && (trainCount(s) - mem.trainedAt >= s.every || (mem.probs === mem.prior && trainClasses(s) >= 2));
   set({ labelSession: s, labelError: null, ...(due ? { labelCurrent: null, labelCurrentProbs: null, labelRetraining: true } : nextOf(s, row)) });
   mem.unsaved++;
   set({ labelSaving: true });
@@ -151,7 +178,8 @@ async function commit(s: LabelSession, row?: number | null): Promise<void> {
     if (!now || !mem.features) return set({ labelRetraining: false });
     retrain(now);
     set({ labelRetraining: false, ...nextOf(now, row) });
-  }
+    void refreshCurve(now);
+  } else void refreshCurve(s);
   await saving;
 }
 
@@ -160,8 +188,7 @@ export async function answerLabel(label: number): Promise<void> {
   const { labelSession: s, labelCurrent: row, labelStatus } = get();
   if (!s || row === null || labelStatus !== 'ready') return;
   if (label < 0 || label >= s.labels.length) return;
-  const guess = mem.probs ? guessOf(mem.probs, s.labels.length, row) : undefined;
-  await commit(labelRow(s, row, label, guess));
+  await commit(labelRow(s, row, label));
 }
 
 export async function skipCurrent(): Promise<void> {
@@ -180,8 +207,8 @@ export async function undoLabel(): Promise<void> {
 
 export async function discardLabelling(): Promise<void> {
   mem.seq++;
-  Object.assign(mem, { features: null, prior: null, probs: null, forTexts: null, trainedAt: 0 });
-  set({ labelSession: null, labelStatus: 'idle', labelCurrent: null, labelCurrentProbs: null, labelError: null, labelRanker: 'order', labelRetrains: 0 });
+  Object.assign(mem, { features: null, fitter: null, prior: null, probs: null, forTexts: null, trainedAt: 0 });
+  set({ labelSession: null, labelStatus: 'idle', labelCurrent: null, labelCurrentProbs: null, labelError: null, labelRanker: 'order', labelRetrains: 0, labelCurve: null });
   try {
     await deleteSession();
   } catch (err) {
@@ -189,46 +216,34 @@ export async function discardLabelling(): Promise<void> {
   }
 }
 
-/** The labelled rows as CSV (text,label), in the order they were labelled (given rows first). */
+/** The labelled rows as CSV (text,label), in the order they were labelled (given rows first; dev rows included). */
 export function labelledCsv(s: LabelSession): DownloadFile {
   const rows = [...answers(s)].map(([r, l]) => [s.texts[r], s.labels[l]]);
   return { data: toCsv(['text', 'label'], rows), name: 'labelled.csv', mime: 'text/csv' };
 }
 
-/** The probe on every labelled row as a `linear` head file (.safetensors), written through the GPU engine. */
+/** The probe on every training row (dev rows left out) as a `linear` head file (.safetensors), written through the GPU engine. */
 export async function labelledHead(s: LabelSession): Promise<DownloadFile> {
-  const a = answers(s);
-  if (new Set(a.values()).size < 2) throw new Error('Label rows of at least two labels before exporting a head.');
-  if (!mem.features) throw new Error('The texts are not encoded yet: wait until the Label step is ready.');
+  const { train } = splitAnswers(s);
+  if (new Set(train.values()).size < 2) throw new Error('Label training rows of at least two labels before exporting a head.');
+  if (!mem.features || !mem.fitter) throw new Error('The texts are not encoded yet: wait until the Label step is ready.');
   const engine = getEngine();
   if (!engine) throw new Error('Exporting a head needs the WebGPU engine, which is not running (see the status strip).');
   const c = client();
-  const C = mem.C;
-  const z = standardizer(mem.features, C);
-  const zf = z(mem.features);
-  const rows = [...a.keys()];
-  const X = new Float32Array(rows.length * C);
-  rows.forEach((r, i) => X.set(zf.subarray(r * C, (r + 1) * C), i * C));
-  const { W, b } = foldStandardizer(fitProbe(X, rows.map((r) => a.get(r)!), C, s.labels.length), z);
-  const head = new LinearHead(engine, { C, labels: s.labels.length, pair: false, W, b });
+  const fitter = mem.fitter;
+  const { W, b } = foldStandardizer(fitter.fit(train), fitter.z);
+  const head = new LinearHead(engine, { C: fitter.C, labels: s.labels.length, pair: false, W, b });
   try {
     const data = await exportHead(head, {
       labels: s.labels,
       labelTexts: s.labelTexts.length === s.labels.length ? s.labelTexts : s.labels,
       encoder: { name: c.info.name, hash: c.info.hash },
       tokenizer: { tmax: encoderTmax(get().trainForm), pair: 'none' },
-      training: { method: 'active labelling (CPU softmax probe, src/train/active/probe.ts)', labelled: rows.length, by: s.by, diverse: s.diverse },
-      metrics: guessMetrics(s),
+      training: { method: 'active labelling (CPU softmax probe, src/train/active/probe.ts)', labelled: train.size, dev: splitAnswers(s).dev.size, by: s.by, diverse: s.diverse, audit_every: s.audit?.every ?? null },
+      metrics: exportMetrics(s, fitter),
     });
     return { data, name: 'labelled-head.safetensors', mime: 'application/octet-stream' };
   } finally {
     head.dispose();
   }
-}
-
-/** No dev split in a labelling session: the head's guesses made before each label was given stand in for one. */
-function guessMetrics(s: LabelSession): { accuracy: number; macroF1: number; source: string; n: number } {
-  const g = s.log.filter((x) => x.kind === 'label' && x.guess !== undefined);
-  const m = classificationMetrics(g.map((x) => x.guess!), g.map((x) => x.label!), s.labels.length);
-  return { accuracy: m.accuracy, macroF1: m.macroF1, source: 'guesses made before each label was given (no dev split)', n: g.length };
 }

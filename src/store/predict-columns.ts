@@ -5,6 +5,7 @@
 // read as gold labels (accuracy and a `correct` column, as `labeltune predict` does).
 import { columnStats, guessColumns, pairNames } from '../data/columns';
 import { DataError } from '../data/errors';
+import { detectLabelSep, splitLabelCell } from '../data/multi-label';
 import type { ParsedTable } from '../data/types';
 
 export interface PredictColumns {
@@ -29,6 +30,26 @@ export function labelColumn(table: ParsedTable, labels: readonly string[], texts
     }
     return seen > 0;
   });
+}
+
+/**
+ * The first column (not a text column) that lists several of `labels` per row (a JSON array or a delimited list;
+ * every piece one of the labels, at least one row with two): the column and its first such row (1-based line).
+ * Batch prediction says so when the head predicts one label per row, instead of silently not scoring it.
+ */
+export function labelListColumn(table: ParsedTable, labels: readonly string[], texts: readonly string[]): { column: string; line: number; cell: string } | undefined {
+  const known = new Set(labels);
+  for (const [j, name] of table.columns.entries()) {
+    if (texts.includes(name)) continue;
+    const cells = table.rows.map((r) => (r[j] ?? '').trim());
+    const sep = detectLabelSep(cells, labels);
+    if (sep === null) continue;
+    const lists = cells.map((c) => (c === '' ? [] : splitLabelCell(c, sep)));
+    if (!lists.every((l) => l.every((x) => known.has(x)))) continue;
+    const i = lists.findIndex((l) => l.length > 1);
+    if (i >= 0) return { column: name, line: table.lines[i], cell: cells[i] };
+  }
+  return undefined;
 }
 
 /** Default text column(s) for predicting with a single-text (`pair` false) or pair head. */

@@ -7,6 +7,7 @@ import type { HeadKind } from '../heads/registry';
 import type { EncodeProgress } from '../encoder/types';
 import type { Metrics } from '../train/metrics';
 import type { DecayKind } from '../train/schedule';
+import type { ZeroShotScore } from '../train/zero-shot-eval';
 import type { RunSizingView } from './default-sizing';
 import type { RunRecord } from './run-record';
 
@@ -56,12 +57,9 @@ export interface EncodeSummary {
   seconds: number;
 }
 
-export interface ZeroShotPreview {
+export interface ZeroShotPreview extends ZeroShotScore {
   /** The label texts it was computed for. */
   labelTexts: string[];
-  accuracy: number;
-  macroF1: number;
-  dev: number;
 }
 
 /** Dev-set predictions of the head a run ended with (best checkpoint restored). */

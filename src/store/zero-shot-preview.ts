@@ -2,14 +2,11 @@
 // typing, a run shows the score of its texts before training starts. Design decision: the dev set is NOT encoded
 // just because a page opened (on a CPU that is minutes of work nobody asked for); the user asks for the preview
 // ("Check zero-shot"), or presses Train, which encodes dev first. The latest request wins (a sequence number).
-import type { EncodedExample } from '../encoder/types';
-import type { GpuEngine } from '../gpu/engine';
-import { buildHead } from '../heads/registry';
-import type { TrainExample } from '../train/batches';
-import { Trainer } from '../train/trainer';
+// The scoring itself (single- and multi-label) is src/train/zero-shot-eval.ts.
 import { currentDataset, devIsEncoded, encodeLabelTexts, encodeSet } from './encoded-sets';
 import { getEncoderClient } from './encoder-workflows';
 import { useStudio } from './store';
+import { evaluateZeroShot } from '../train/zero-shot-eval';
 import type { TrainSlice } from './train-slice';
 import { getEngine } from './workflows';
 
@@ -110,16 +107,4 @@ async function computeZeroShot(encode = false): Promise<void> {
   }
 }
 
-/** Accuracy and macro-F1 on dev of the zero-shot head built from label features. */
-export async function evaluateZeroShot(engine: GpuEngine, C: number, labelFeatures: EncodedExample[], dev: readonly TrainExample[]) {
-  const head = buildHead(engine, 'zeroshot', { C, labels: labelFeatures.length, pair: false, labelFeatures, seed: 0 });
-  // The zero-shot head reads only pooled vectors: one token row per example keeps the upload small.
-  const trainer = new Trainer(engine, head, { batchSize: 256, tmax: 1 });
-  try {
-    const r = await trainer.evaluate(dev);
-    return { accuracy: r.metrics.accuracy, macroF1: r.metrics.macroF1, dev: dev.length };
-  } finally {
-    trainer.dispose();
-    head.dispose();
-  }
-}
+export { evaluateZeroShot };

@@ -130,3 +130,12 @@ export function tuneThresholds(probs: ArrayLike<number>, targets: readonly (read
   }
   return out;
 }
+
+/**
+ * Multi-label metrics of label scores with per-label thresholds tuned on the same rows (best F1), the rule the
+ * trainer's dev evaluations use. `scores` (n, L) only need to rank rows within a label: thresholds are tuned on
+ * them as given (pass probabilities to get probability thresholds back).
+ */
+export function tunedMultiLabelMetrics(scores: ArrayLike<number>, targets: readonly (readonly number[])[], L: number): Metrics {
+  return multiLabelMetrics(scores, targets, L, tuneThresholds(scores, targets, L));
+}

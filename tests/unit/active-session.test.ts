@@ -1,7 +1,8 @@
 // The labelling session's pure steps (src/train/active/session.ts): input lines, label/skip/undo, the next row,
-// the probabilities (zero-shot prior, then the probe), the guess-based learning curve and the storage guard.
+// the probabilities (zero-shot prior, then the probe) and the storage guard (dev rows: active-dev-score.test.ts).
 import { describe, expect, it } from 'vitest';
-import { answers, asLabelSession, labelRow, newSession, nextRow, readLabelInput, sessionCurve, sessionProbs, skipRow, undoLast, zeroShotProbs } from '../../src/train/active/session';
+import { rowsFitter } from '../../src/train/active/probe';
+import { answers, asLabelSession, labelRow, newSession, nextRow, readLabelInput, sessionProbs, skipRow, undoLast, zeroShotProbs } from '../../src/train/active/session';
 
 describe('labelling session', () => {
   it('reads texts, with `label<TAB>text` lines as given labels; refuses an unknown label with its line', () => {
@@ -19,7 +20,7 @@ describe('labelling session', () => {
     let s = newSession(['t0', 't1', 't2', 't3'], ['a', 'b'], { given: { 3: 1 } });
     s = labelRow(s, 0, 0);
     s = skipRow(s, 1);
-    s = labelRow(s, 2, 1, 0);
+    s = labelRow(s, 2, 1);
     expect([...answers(s)]).toEqual([[3, 1], [0, 0], [2, 1]]);
     expect(nextRow(s, null, null, 1)).toBeNull();
     const u = undoLast(s);
@@ -39,12 +40,13 @@ describe('labelling session', () => {
   it('probabilities: the prior until two classes have labels, then the probe (which learns the labels)', () => {
     const features = Float32Array.from([1, 0, 0.9, 0.1, 0, 1, 0.1, 0.9]);
     const prior = Float32Array.from([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    const fitter = rowsFitter(features, 2, 2);
     let s = newSession(['a1', 'a2', 'b1', 'b2'], ['a', 'b']);
-    expect(sessionProbs(s, features, 2, prior)).toBe(prior);
+    expect(sessionProbs(s, fitter, prior)).toBe(prior);
     s = labelRow(s, 0, 0);
-    expect(sessionProbs(s, features, 2, null)).toBeNull();
+    expect(sessionProbs(s, fitter, null)).toBeNull();
     s = labelRow(s, 2, 1);
-    const p = sessionProbs(s, features, 2, prior)!;
+    const p = sessionProbs(s, fitter, prior)!;
     expect(p[1 * 2 + 0]).toBeGreaterThan(0.5); // a2 looks like a1
     expect(p[3 * 2 + 1]).toBeGreaterThan(0.5); // b2 looks like b1
   });
@@ -53,24 +55,11 @@ describe('labelling session', () => {
     expect(p[0]).toBeCloseTo(Math.exp(2) / (Math.exp(2) + 1), 6);
     expect(p[3]).toBeCloseTo(Math.exp(2) / (Math.exp(2) + 1), 6);
   });
-  it('the curve: accuracy of the guesses made before each label, every `every` labels and at the end', () => {
-    let s = newSession(['0', '1', '2', '3', '4'], ['a', 'b'], { every: 2 });
-    s = labelRow(s, 0, 0); // no guess yet
-    s = labelRow(s, 1, 1, 1); // right
-    s = labelRow(s, 2, 0, 1); // wrong
-    s = labelRow(s, 3, 0, 0); // right
-    s = labelRow(s, 4, 1, 1); // right
-    expect(sessionCurve(s)).toEqual([
-      { labels: 2, accuracy: 1, guesses: 1 },
-      { labels: 4, accuracy: 2 / 3, guesses: 3 },
-      { labels: 5, accuracy: 3 / 4, guesses: 4 },
-    ]);
-    expect(sessionCurve(s, 2).at(-1)).toEqual({ labels: 5, accuracy: 1, guesses: 2 });
-  });
   it('the storage guard accepts a session and refuses a broken one with the reason', () => {
     const s = labelRow(newSession(['x', 'y'], ['a', 'b']), 1, 1);
     expect(asLabelSession(JSON.parse(JSON.stringify(s)))).toEqual(s);
-    expect(() => asLabelSession({ ...s, version: 0 })).toThrow(/version 0, this studio reads 1/);
+    expect(() => asLabelSession({ ...s, version: 0 })).toThrow(/version 0, this studio reads 1 and 2/);
+    expect(() => asLabelSession({ ...s, audit: { every: 1, seed: 3 } })).toThrow(/dev audit plan is missing or broken/);
     expect(() => asLabelSession({ ...s, log: [{ row: 5, kind: 'skip' }] })).toThrow(/an action names row 5/);
     expect(() => asLabelSession(null)).toThrow(/not an object/);
   });

@@ -98,4 +98,17 @@ describe('rows the parser repaired, dropped or skipped are printed with their li
     expect(bad.startsWith(`labeltune: warning: ${jsonl}: line 2 is not valid JSON (`) && bad.endsWith('): skipped.'), bad).toBe(true);
     expect(notObject).toBe(`labeltune: warning: ${jsonl}: line 4 is an array, not an object like {"text": "...", "label": "..."}: skipped.`);
   });
+
+  it('a multi-label cell that lists a label twice gets a warning naming the line, the label and "kept once"', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `text number ${i}\t${['joy', 'sad', 'joy,sad'][i % 3]}`);
+    const data = file('repeats.tsv', `text\tlabel\n${rows.join('\n')}\na happy sad day\tjoy,sad,joy\n`);
+    const r = await run(['train', '--data', data, '--multi-label', '--label-texts', 'nope=x']);
+    expect(r.code, r.err).toBe(2);
+    const warnings = r.err.split('\n').filter((l) => l.startsWith('labeltune: warning: ') && !/ few (training|dev) examples /.test(l));
+    expect(warnings).toEqual([`labeltune: warning: ${data}: line 32: the label cell 'joy,sad,joy' lists 'joy' twice: kept once. If the row should carry another label, fix the cell.`]);
+    // two rows: one summary sentence with both lines
+    const two = file('repeats2.tsv', `text\tlabel\n${rows.join('\n')}\na happy sad day\tjoy,sad,joy\nsad sad sad\tsad,sad\n`);
+    const r2 = await run(['train', '--data', two, '--multi-label', '--label-texts', 'nope=x']);
+    expect(r2.err).toContain(`labeltune: warning: ${two}: 2 rows: a label listed twice in its cell, kept once (lines 32, 33). First: line 32: the label cell 'joy,sad,joy' lists 'joy' twice: kept once.`);
+  });
 });

@@ -80,6 +80,31 @@ describe('buildDataset with several labels per row', () => {
     expect(ds.skipped[0].message).toMatch(/lists no label/);
   });
 
+  it('a label listed twice in a cell is kept once, with a row note naming the line, the cell and the label', () => {
+    const rows = [
+      ['a fine day', 'joy,joy'],
+      ['so sad today', 'sadness'],
+      ['what a shock', 'surprise,joy'],
+      ['angry and sad', 'anger,sadness,anger'],
+      ['just fine', 'joy'],
+      ['scared stiff', 'fear, fear ,sadness,fear'],
+    ];
+    const ds = buildDataset(tableOf(['text', 'label'], rows), { multiLabel: true, labelSep: ',' });
+    expect(ds.examples.map((e) => e.labels!.map((k) => ds.labels[k]))).toEqual([['joy'], ['sadness'], ['joy', 'surprise'], ['anger', 'sadness'], ['joy'], ['fear', 'sadness']]);
+    expect(ds.skipped.map((i) => [i.code, i.line, i.message])).toEqual([
+      ['repeated-label', 2, "line 2: the label cell 'joy,joy' lists 'joy' twice: kept once. If the row should carry another label, fix the cell."],
+      ['repeated-label', 5, "line 5: the label cell 'anger,sadness,anger' lists 'anger' twice: kept once. If the row should carry another label, fix the cell."],
+      ['repeated-label', 7, "line 7: the label cell 'fear, fear ,sadness,fear' lists 'fear' 3 times: kept once. If the row should carry another label, fix the cell."],
+    ]);
+    const json = buildDataset(tableOf(['text', 'label'], [['a', '["x","y","x"]'], ['b', '["y"]'], ['c', '["x"]']]));
+    expect(json.labelSep).toBe('json');
+    expect(json.skipped.map((i) => i.message)).toEqual([`line 2: the label cell '["x","y","x"]' lists 'x' twice: kept once. If the row should carry another label, fix the cell.`]);
+    // an id and the name it stands for are the same label too (a label-name list)
+    const named = buildDataset(tableOf(['text', 'label'], [['a', '0,joy'], ['b', '1'], ['c', '0,1']]), { multiLabel: true, labelNames: ['joy', 'sad'] });
+    expect(named.examples[0].labels).toEqual([0]);
+    expect(named.skipped.map((i) => i.message)).toEqual(["line 2: the label cell '0,joy' lists 'joy' twice: kept once. If the row should carry another label, fix the cell."]);
+  });
+
   it('aligns a dev set label by label, and refuses a single-label dev for multi-label training', () => {
     const train = buildDataset(tableOf(['text', 'label'], [['x', 'a'], ['y', 'b|c'], ['z', 'c']]));
     const dev = alignDev(train, buildDataset(tableOf(['text', 'label'], [['u', 'c|a'], ['v', 'b']]), { labelSep: '|' }));

@@ -134,6 +134,18 @@ describe('bad inputs refuse with their codes (and studio wording)', () => {
     expect(rep[0].summaries[0].message).toMatch(/2 rows: an empty text, skipped \(lines 3, 5\)/);
   });
 
+  it('a multi-label cell listing a label twice: the row is kept with it once, and the row report says so by line', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `text ${i},${['joy', 'sad', '"joy,sad"'][i % 3]}`).join('\n');
+    const t = text(`text,label\n${rows}\nhappy sad day,"joy,sad,joy"\n`);
+    const ds = assembleDataset(input(t, { split: { ...DEFAULT_SPLIT, fraction: 0.25 } }));
+    expect(ds.train.multiLabel).toBe(true);
+    const rep = rowReports(ds, { name: 'x.csv', issues: t.issues }, null);
+    expect(rep).toHaveLength(1);
+    expect(rep[0].summaries.map((s) => [s.code, s.lines, s.message])).toEqual([
+      ['repeated-label', [14], "line 14: the label cell 'joy,sad,joy' lists 'joy' twice: kept once. If the row should carry another label, fix the cell."],
+    ]);
+  });
+
   it('forStudio rewrites CLI flags only', () => {
     expect(forStudio('Pick one (--text COLUMN). Or (--text-pair COLUMN).')).toBe('Pick one (the "text" menu). Or (the "second text" menu).');
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/data/parse';
 import { sniff } from '../../src/data/sniff';
 import { displayTokens, labelTokenAttention, wordAttention } from '../../src/store/attention-view';
-import { labelColumn, predictColumns, predictInputs } from '../../src/store/predict-columns';
+import { labelColumn, labelListColumn, predictColumns, predictInputs } from '../../src/store/predict-columns';
 import { argmaxRows, softmaxRows } from '../../src/train/inference';
 import { formatProbability, predictionAccuracy, predictionsCsv } from '../../src/train/prediction-csv';
 import { expectClose } from '../helpers/close';
@@ -133,5 +133,14 @@ describe('predictColumns', () => {
     const picked = predictInputs(t, { text: 'text', label: 'mood' });
     expect(picked.inputs.map((x) => x.gold)).toEqual(['pos', 'neg', undefined]);
     expect(() => predictInputs(t, { text: 'text', label: 'gold' })).toThrow(/no column 'gold'/);
+  });
+
+  it('finds a column of label lists (which a single-label head cannot be scored against) with its first multi-label row', () => {
+    const t = table('text,labels,id\nI loved it,pos,1\nmixed feelings,"pos,neg",2\nA dull plot,neg,3\n', 'm.csv');
+    expect(labelColumn(t, ['neg', 'pos'], ['text'])).toBeUndefined();
+    expect(labelListColumn(t, ['neg', 'pos'], ['text'])).toEqual({ column: 'labels', line: 3, cell: 'pos,neg' });
+    expect(labelListColumn(t, ['negative', 'positive'], ['text'])).toBeUndefined();
+    const single = table('text,mood\nI loved it,pos\nA dull plot,neg\n', 's.csv');
+    expect(labelListColumn(single, ['neg', 'pos'], ['text'])).toBeUndefined();
   });
 });

@@ -158,3 +158,47 @@ export function probeProbs(m: Probe, X0: Rows): Float32Array {
   }
   return out;
 }
+
+/** Probes fitted on labelled rows of one standardised feature table, memoised by the labelled set. */
+export interface RowsFitter {
+  /** The standardiser (statistics of all N rows) and the standardised (N, C) features of every text. */
+  z: Standardizer;
+  zf: Float32Array;
+  C: number;
+  L: number;
+  /** The probe on rows -> labels (the same set, in any order, returns the same probe object). */
+  fit(pairs: ReadonlyMap<number, number>): Probe;
+  /** Whether fit(pairs) is already memoised (costs nothing). */
+  has(pairs: ReadonlyMap<number, number>): boolean;
+}
+
+/** A fitter over raw (N, C) features (standardised once here, with statistics of all N rows). */
+export function rowsFitter(features: Float32Array, C: number, L: number): RowsFitter {
+  const z = standardizer(features, C);
+  const zf = z(features);
+  const memo = new Map<string, Probe>();
+  const keyOf = (pairs: ReadonlyMap<number, number>) =>
+    [...pairs.keys()]
+      .sort((a, b) => a - b)
+      .map((r) => `${r}:${pairs.get(r)}`)
+      .join(',');
+  return {
+    z,
+    zf,
+    C,
+    L,
+    has: (pairs) => memo.has(keyOf(pairs)),
+    fit(pairs) {
+      const rows = [...pairs.keys()].sort((a, b) => a - b);
+      const key = keyOf(pairs);
+      let m = memo.get(key);
+      if (!m) {
+        const X = new Float32Array(rows.length * C);
+        rows.forEach((r, i) => X.set(zf.subarray(r * C, (r + 1) * C), i * C));
+        m = fitProbe(X, rows.map((r) => pairs.get(r)!), C, L);
+        memo.set(key, m);
+      }
+      return m;
+    },
+  };
+}

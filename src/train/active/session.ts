@@ -1,26 +1,35 @@
 // A labelling session as plain data (what the studio keeps in IndexedDB) and the pure steps on it: label, skip,
-// undo, which row to ask next, the probabilities that ranking uses, and the learning curve. Design decision: the
-// session is an append-only log of actions plus the answers it implies, so undo is "drop the last action" and a
-// reload restores everything from one JSON-safe record; each label action stores the head's guess for that row
-// at the moment it was asked, which gives a held-out score for free (every guess is made before its label is
-// known): the curve is the accuracy of those guesses over a sliding window, against the number of labels.
-import { fitProbe, probeProbs, standardizer } from './probe';
+// undo, which row to ask next, and the probabilities that ranking uses. Design decision: the session is an
+// append-only log of actions plus the answers it implies, so undo is "drop the last action" and a reload restores
+// everything from one JSON-safe record. Dev rows (version 2, `audit`): a seeded random subset of the texts
+// unlabelled at the start, 1 in `audit.every`, is held out; every `every`-th row asked is the next of them (in a
+// seeded random order), never by uncertainty, and their labels never train the head (dev-score.ts scores on them).
+import { probeProbs, type RowsFitter } from './probe';
 import { suggestRows } from './suggest';
+import { seededShuffle } from '../../util/random';
 import type { UncertaintyBy } from './uncertainty';
 
-export const SESSION_VERSION = 1;
+/** Version 2 adds `audit` (dev rows); version 1 records (no audit: every label trains the head) still load. */
+export const SESSION_VERSION = 2;
 
 export interface SessionAction {
   row: number;
   kind: 'label' | 'skip';
   /** The label given (kind 'label'). */
   label?: number;
-  /** The head's argmax for the row when it was asked (absent when no head existed yet). */
+  /** Version 1 only: the head's argmax for the row when it was asked (read back, no longer written or used). */
   guess?: number;
 }
 
+export interface AuditPlan {
+  /** Every `every`-th row asked is a dev (audit) row; 1 in `every` of the texts unlabelled at the start are set aside for it. */
+  every: number;
+  /** Seeds which rows are set aside and the order they are asked in. */
+  seed: number;
+}
+
 export interface LabelSession {
-  version: typeof SESSION_VERSION;
+  version: 1 | typeof SESSION_VERSION;
   labels: string[];
   /** Texts the label seeds (zero-shot ranking before two classes have labels) are encoded from. */
   labelTexts: string[];
@@ -32,6 +41,8 @@ export interface LabelSession {
   diverse: boolean;
   /** Retrain after this many new labels. */
   every: number;
+  /** Dev rows held out at random (absent in version-1 sessions: no dev rows, no dev score). */
+  audit?: AuditPlan;
   createdAt: string;
 }
 
@@ -42,7 +53,9 @@ export function asLabelSession(x: unknown): LabelSession {
     throw new Error(`the saved labelling session cannot be read (${why}); start a new one`);
   };
   if (!s || typeof s !== 'object') fail('not an object');
-  if (s.version !== SESSION_VERSION) fail(`version ${String(s.version)}, this studio reads ${SESSION_VERSION}`);
+  if (s.version !== 1 && s.version !== SESSION_VERSION) fail(`version ${String(s.version)}, this studio reads 1 and ${SESSION_VERSION}`);
+  if (s.version === SESSION_VERSION && !validAudit(s.audit)) fail('its dev audit plan is missing or broken');
+  if (s.version === 1 && s.audit !== undefined) fail('a version-1 session with an audit plan');
   if (!Array.isArray(s.labels) || s.labels.length < 2 || !s.labels.every((l) => typeof l === 'string')) fail('fewer than 2 labels');
   if (!Array.isArray(s.texts) || !s.texts.every((t) => typeof t === 'string')) fail('no texts');
   if (!Array.isArray(s.log)) fail('no action log');
@@ -53,7 +66,9 @@ export function asLabelSession(x: unknown): LabelSession {
   return s;
 }
 
-export function newSession(texts: string[], labels: string[], o: { labelTexts?: string[]; given?: Record<number, number>; by?: UncertaintyBy; diverse?: boolean; every?: number } = {}): LabelSession {
+const validAudit = (a: AuditPlan | undefined): boolean => !!a && Number.isInteger(a.every) && a.every >= 2 && a.every <= 50 && Number.isInteger(a.seed);
+
+export function newSession(texts: string[], labels: string[], o: { labelTexts?: string[]; given?: Record<number, number>; by?: UncertaintyBy; diverse?: boolean; every?: number; audit?: AuditPlan } = {}): LabelSession {
   const names = labels.map((l) => l.trim());
   if (names.length < 2) throw new Error(`a labelling session needs at least 2 labels, got ${names.length}`);
   const empty = names.findIndex((l) => l === '');
@@ -62,7 +77,9 @@ export function newSession(texts: string[], labels: string[], o: { labelTexts?: 
   if (dup !== undefined) throw new Error(`the label "${dup}" is listed twice`);
   if (names.length > 9) throw new Error(`${names.length} labels: the labelling keys are 1-9, so at most 9 labels`);
   if (texts.length === 0) throw new Error('no texts to label: give at least one text');
-  return { version: SESSION_VERSION, labels: names, labelTexts: o.labelTexts ?? names, texts, given: o.given ?? {}, log: [], by: o.by ?? 'margin', diverse: o.diverse ?? false, every: o.every ?? 5, createdAt: new Date().toISOString() };
+  const audit = o.audit ?? { every: 5, seed: 1 };
+  if (!validAudit(audit)) throw new Error(`a dev row every ${audit.every} rows asked: give a whole number from 2 to 50`);
+  return { version: SESSION_VERSION, labels: names, labelTexts: o.labelTexts ?? names, texts, given: o.given ?? {}, log: [], by: o.by ?? 'margin', diverse: o.diverse ?? false, every: o.every ?? 5, audit, createdAt: new Date().toISOString() };
 }
 
 /** row -> label of every labelled row (given ones, then the log in order; a later action on a row wins). */
@@ -72,13 +89,41 @@ export function answers(s: LabelSession): Map<number, number> {
   return out;
 }
 
+/**
+ * The rows set aside as dev, in the order they are asked: a seeded shuffle of the rows unlabelled at the start,
+ * its first floor(n / every). A simple random sample of those texts, fixed before any label, so the labels asked
+ * by uncertainty never tilt it (drawing from what is still unlabelled would leave the hard rows out of dev).
+ */
+export function auditRows(s: LabelSession): number[] {
+  if (!s.audit) return [];
+  const pool: number[] = [];
+  for (let i = 0; i < s.texts.length; i++) if (!(i in s.given)) pool.push(i);
+  return seededShuffle(pool, s.audit.seed).slice(0, Math.floor(pool.length / s.audit.every));
+}
+
+/** Labelled rows split: dev (audit rows: scored, never trained on) and train (given rows and every other label). */
+export function splitAnswers(s: LabelSession): { train: Map<number, number>; dev: Map<number, number> } {
+  const held = new Set(auditRows(s));
+  const train = new Map<number, number>();
+  const dev = new Map<number, number>();
+  for (const [r, l] of answers(s)) (held.has(r) ? dev : train).set(r, l);
+  return { train, dev };
+}
+
+/** Whether the next row asked is a dev row: every `audit.every`-th label of the log (a skipped one is replaced). */
+export function isAuditTurn(s: LabelSession): boolean {
+  if (!s.audit) return false;
+  const logged = answers(s).size - Object.keys(s.given).length;
+  return (logged + 1) % s.audit.every === 0;
+}
+
 export function skippedRows(s: LabelSession): Set<number> {
   return new Set(s.log.filter((a) => a.kind === 'skip').map((a) => a.row));
 }
 
-export function labelRow(s: LabelSession, row: number, label: number, guess?: number): LabelSession {
+export function labelRow(s: LabelSession, row: number, label: number): LabelSession {
   if (!(label >= 0 && label < s.labels.length)) throw new Error(`label ${label + 1} does not exist: this session has ${s.labels.length} labels`);
-  return { ...s, log: [...s.log, { row, kind: 'label', label, ...(guess !== undefined ? { guess } : {}) }] };
+  return { ...s, log: [...s.log, { row, kind: 'label', label }] };
 }
 
 export function skipRow(s: LabelSession, row: number): LabelSession {
@@ -97,20 +142,13 @@ export function labelCount(s: LabelSession): number {
 }
 
 /**
- * Probabilities (N, L) for every text: the CPU probe on the labelled rows once two classes have labels
- * (features standardised over all texts), else the zero-shot `prior` when given, else null (no ranking yet).
+ * Probabilities (N, L) for every text: the CPU probe on the training rows (dev rows left out) once two classes
+ * have them, else the zero-shot `prior` when given, else null (no ranking yet).
  */
-export function sessionProbs(s: LabelSession, features: Float32Array, C: number, prior: Float32Array | null): Float32Array | null {
-  const a = answers(s);
-  const classes = new Set(a.values());
-  if (classes.size < 2) return prior;
-  const z = standardizer(features, C);
-  const zf = z(features);
-  const rows = [...a.keys()];
-  const X = new Float32Array(rows.length * C);
-  rows.forEach((r, i) => X.set(zf.subarray(r * C, (r + 1) * C), i * C));
-  const probe = fitProbe(X, rows.map((r) => a.get(r)!), C, s.labels.length);
-  return probeProbs(probe, zf);
+export function sessionProbs(s: LabelSession, fitter: RowsFitter, prior: Float32Array | null): Float32Array | null {
+  const { train } = splitAnswers(s);
+  if (new Set(train.values()).size < 2) return prior;
+  return probeProbs(fitter.fit(train), fitter.zf);
 }
 
 /** Zero-shot probabilities: softmax over labels of cosine(text, label seed) / temperature. */
@@ -135,51 +173,26 @@ export function zeroShotProbs(features: Float32Array, seeds: Float32Array, C: nu
   return out;
 }
 
-/** The next row to ask about: the most uncertain unlabelled, unskipped row; in text order without probabilities. */
+/**
+ * The next row to ask about. On an audit turn (isAuditTurn): the next dev row in its seeded order that is not
+ * labelled or skipped (by uncertainty when none is left). Otherwise the most uncertain unlabelled, unskipped row
+ * outside the dev rows (in text order without probabilities); the dev rows are asked when nothing else is left.
+ */
 export function nextRow(s: LabelSession, probs: Float32Array | null, features: Float32Array | null, C: number): number | null {
   const a = answers(s);
-  const exclude = new Set([...a.keys(), ...skippedRows(s)]);
+  const done = new Set([...a.keys(), ...skippedRows(s)]);
+  const held = auditRows(s).filter((r) => !done.has(r));
+  if (held.length && isAuditTurn(s)) return held[0];
+  const exclude = new Set([...done, ...held]);
+  let out: number | null = null;
   if (!probs) {
-    for (let i = 0; i < s.texts.length; i++) if (!exclude.has(i)) return i;
-    return null;
+    for (let i = 0; i < s.texts.length && out === null; i++) if (!exclude.has(i)) out = i;
+  } else {
+    const anchors = [...splitAnswers(s).train.keys()];
+    const diverse = s.diverse && features ? { features, C, anchors } : undefined;
+    out = suggestRows(probs, s.labels.length, { k: 1, by: s.by, exclude, diverse })[0]?.row ?? null;
   }
-  const diverse = s.diverse && features ? { features, C, anchors: [...a.keys()] } : undefined;
-  const [first] = suggestRows(probs, s.labels.length, { k: 1, by: s.by, exclude, diverse });
-  return first?.row ?? null;
-}
-
-/** The argmax of row `row` of (N, L) probabilities. */
-export function guessOf(probs: Float32Array, L: number, row: number): number {
-  let best = 0;
-  for (let l = 1; l < L; l++) if (probs[row * L + l] > probs[row * L + best]) best = l;
-  return best;
-}
-
-export interface SessionCurvePoint {
-  labels: number;
-  /** Accuracy of the head's guesses on the last `window` labelled rows, each guessed before its label was given. */
-  accuracy: number;
-  guesses: number;
-}
-
-/** One point after every `every` labels (and the latest), from the log's guesses. */
-export function sessionCurve(s: LabelSession, window = 20): SessionCurvePoint[] {
-  const base = Object.keys(s.given).length;
-  const out: SessionCurvePoint[] = [];
-  const guessed: boolean[] = [];
-  let n = 0;
-  const seen = new Set<number>(Object.keys(s.given).map(Number));
-  for (const a of s.log) {
-    if (a.kind !== 'label') continue;
-    if (!seen.has(a.row)) n++;
-    seen.add(a.row);
-    if (a.guess !== undefined) guessed.push(a.guess === a.label);
-    const last = guessed.slice(-window);
-    if (last.length && (n % s.every === 0 || a === s.log.filter((x) => x.kind === 'label').at(-1))) {
-      out.push({ labels: base + n, accuracy: last.filter(Boolean).length / last.length, guesses: last.length });
-    }
-  }
-  return out.filter((p, i, arr) => i === arr.length - 1 || p.labels !== arr[i + 1].labels);
+  return out ?? held[0] ?? null;
 }
 
 /**

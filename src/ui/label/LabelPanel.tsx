@@ -6,7 +6,7 @@
 import { useEffect, useState, type DragEvent } from 'react';
 import { answerLabel, discardLabelling, labelledCsv, labelledHead, prepareLabelling, restoreLabelling, skipCurrent, startLabelling, undoLabel } from '../../store/label-workflows';
 import { useStudio } from '../../store/store';
-import { answers, skippedRows } from '../../train/active/session';
+import { answers, auditRows, skippedRows, splitAnswers } from '../../train/active/session';
 import type { UncertaintyBy } from '../../train/active/uncertainty';
 import { downloadFile } from '../download';
 import { LearningCurve } from './LearningCurve';
@@ -43,6 +43,7 @@ function StartForm() {
   const [by, setBy] = useState<UncertaintyBy>('margin');
   const [diverse, setDiverse] = useState(false);
   const [every, setEvery] = useState(5);
+  const [audit, setAudit] = useState(5);
   const ready = useStudio((s) => s.encoderStatus === 'ready');
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -80,7 +81,11 @@ function StartForm() {
           retrain every{' '}
           <input type="number" min={1} max={50} className="label-every" data-testid="label-every" value={every} onChange={(e) => setEvery(Math.max(1, Math.min(50, Number(e.target.value) || 1)))} /> labels
         </label>
-        <button type="button" className="btn btn-primary" data-testid="label-start-button" disabled={!ready} title={ready ? '' : 'Waiting for the encoder (Model step)'} onClick={() => void startLabelling({ texts, labels, labelTexts, by, diverse, every })}>
+        <label title="Every k-th row asked is drawn at random (not by uncertainty) and kept as dev: scored, never trained on. Lines given with a label are all training rows.">
+          a random dev row every{' '}
+          <input type="number" min={2} max={50} className="label-every" data-testid="label-audit" value={audit} onChange={(e) => setAudit(Math.max(2, Math.min(50, Number(e.target.value) || 2)))} /> rows asked
+        </label>
+        <button type="button" className="btn btn-primary" data-testid="label-start-button" disabled={!ready} title={ready ? '' : 'Waiting for the encoder (Model step)'} onClick={() => void startLabelling({ texts, labels, labelTexts, by, diverse, every, audit })}>
           Start labelling
         </button>
       </div>
@@ -113,6 +118,8 @@ function Labelling() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   const done = answers(s).size;
+  const dev = splitAnswers(s).dev.size;
+  const devRow = row !== null && auditRows(s).includes(row);
   const skipped = skippedRows(s).size;
   const left = s.texts.length - done - [...skippedRows(s)].filter((r) => !answers(s).has(r)).length;
   const exportHead = () => {
@@ -123,13 +130,13 @@ function Labelling() {
     <div className="label-session" data-testid="label-session">
       <div className="row between">
         <span data-testid="label-progress">
-          <b>{done}</b> labelled · {skipped} skipped · {left} left · ranked by {ranker === 'probe' ? `the probe (${s.by}${s.diverse ? ', diverse' : ''})` : ranker === 'zero-shot' ? 'the label texts (zero-shot)' : 'file order (label two classes to rank)'}
+          <b>{done}</b> labelled ({done - dev} train, <span data-testid="label-dev-count">{dev}</span> dev) · {skipped} skipped · {left} left · ranked by {ranker === 'probe' ? `the probe (${s.by}${s.diverse ? ', diverse' : ''})` : ranker === 'zero-shot' ? 'the label texts (zero-shot)' : 'file order (label two classes to rank)'}
           {retraining && <span className="muted"> · retraining…</span>}
           {saving && <span className="muted" data-testid="label-saving"> · saving…</span>}
         </span>
         <span className="row">
           <button type="button" className="btn btn-sm" data-testid="label-export-csv" disabled={done === 0} onClick={() => downloadFile(labelledCsv(s))}>⤓ labelled rows (CSV)</button>
-          <button type="button" className="btn btn-sm" data-testid="label-export-head" disabled={new Set(answers(s).values()).size < 2} onClick={exportHead}>⤓ head (.safetensors)</button>
+          <button type="button" className="btn btn-sm" data-testid="label-export-head" disabled={new Set(splitAnswers(s).train.values()).size < 2} onClick={exportHead}>⤓ head (.safetensors)</button>
           <button type="button" className="btn btn-sm btn-danger" data-testid="label-discard" onClick={() => confirm('Discard this labelling session and its labels?') && void discardLabelling()}>Discard</button>
         </span>
       </div>
@@ -139,6 +146,7 @@ function Labelling() {
       {status === 'ready' && row === null && !retraining && <p data-testid="label-done"><b>Every text is labelled or skipped.</b> Export the labelled rows or the head; undo (u) to revisit the last one.</p>}
       {status === 'ready' && row !== null && (
         <div className="label-card" data-testid="label-card" data-row={row}>
+          {devRow && <p className="muted small" data-testid="label-dev-row">A random dev row: its label scores the head and never trains it.</p>}
           <p className="label-text" data-testid="label-current-text">{s.texts[row]}</p>
           <div className="row label-buttons">
             {s.labels.map((l, i) => (
@@ -152,7 +160,7 @@ function Labelling() {
           </div>
         </div>
       )}
-      <LearningCurve session={s} />
+      <LearningCurve />
     </div>
   );
 }

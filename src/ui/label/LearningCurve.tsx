@@ -1,26 +1,43 @@
-// The labelling session's learning curve: the accuracy of the head's guesses (each made before its row was
-// labelled: a held-out score without a dev split) over the last 20 labelled rows, against the number of labels.
-// Design decision: recharts with animation off, like the training charts; the series is at most one point per
-// `every` labels, so it needs no decimation.
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { sessionCurve, type LabelSession } from '../../train/active/session';
+// The labelling session's learning curve: dev accuracy of the probe trained on the first n training labels,
+// against n, with its Wilson 95% interval as a band, scored on the dev rows (random audit rows, never trained on;
+// src/train/active/dev-score.ts). Below the minimum dev size it says why there is no score instead of a number.
+// Design decision: recharts with animation off, like the training charts; one point per retrain, no decimation.
+import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useStudio } from '../../store/store';
 
-export function LearningCurve({ session }: { session: LabelSession }) {
-  const data = sessionCurve(session).map((p) => ({ labels: p.labels, accuracy: +(p.accuracy * 100).toFixed(1), guesses: p.guesses }));
+const pct = (x: number) => +(x * 100).toFixed(1);
+
+export function LearningCurve() {
+  const curve = useStudio((s) => s.labelCurve);
+  const points = curve?.points ?? [];
+  const data = points.map((p) => ({ labels: p.train, accuracy: pct(p.accuracy), band: [pct(p.low), pct(p.high)], macroF1: pct(p.macroF1) }));
+  const last = points.at(-1);
   return (
     <div className="label-curve" data-testid="label-curve" data-points={data.length}>
-      <div className="muted small">Accuracy of the head's guess on the last 20 rows, each guessed before you labelled it (the rows asked are the hard ones, so this understates accuracy)</div>
-      {data.length === 0 ? (
-        <p className="muted small">The curve starts once the head guesses (after labels of two classes, or from label texts).</p>
-      ) : (
+      <div className="muted small">
+        Dev accuracy (band: 95% Wilson interval) and macro-F1 against the number of training labels, on {curve?.dev ?? 0} dev rows drawn at random
+      </div>
+      {last && (
+        <p className="small" data-testid="label-dev-score">
+          dev accuracy <b>{pct(last.accuracy)}%</b> (95% interval {pct(last.low)}–{pct(last.high)}%), macro-F1 {pct(last.macroF1)}, n={last.dev} dev rows, {last.train} training labels
+        </p>
+      )}
+      {curve?.why && (
+        <p className="muted small" data-testid="label-dev-why">
+          {curve.why}
+        </p>
+      )}
+      {data.length > 0 && (
         <ResponsiveContainer width="100%" height={180} minWidth={0}>
-          <LineChart data={data} margin={{ top: 6, right: 10, bottom: 0, left: -12 }}>
+          <ComposedChart data={data} margin={{ top: 6, right: 10, bottom: 0, left: -12 }}>
             <CartesianGrid stroke="#e5e7eb" />
             <XAxis dataKey="labels" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} />
             <YAxis domain={[0, 100]} tick={{ fontSize: 11 }} />
-            <Tooltip formatter={(v) => `${v}%`} labelFormatter={(l) => `${l} labels`} />
-            <Line dataKey="accuracy" stroke="#4f46e5" dot={data.length < 30} isAnimationActive={false} />
-          </LineChart>
+            <Tooltip labelFormatter={(l) => `${l} training labels`} />
+            <Area dataKey="band" name="95% interval" stroke="none" fill="#c7d2fe" isAnimationActive={false} />
+            <Line dataKey="accuracy" name="dev accuracy %" stroke="#4f46e5" dot={data.length < 30} isAnimationActive={false} />
+            <Line dataKey="macroF1" name="dev macro-F1" stroke="#10b981" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
+          </ComposedChart>
         </ResponsiveContainer>
       )}
     </div>

@@ -94,10 +94,17 @@ function LabelTexts({ disabled, ready }: { disabled: boolean; ready: boolean }) 
         <div className="row zero-shot" data-testid="zero-shot">
           {busy && <span className="spinner" aria-hidden />}
           {zs ? (
-            <span className={current ? '' : 'stale'}>
-              Zero-shot on dev: <b data-testid="zero-shot-accuracy">{pct(zs.accuracy)}</b> accuracy
-              <span className="muted"> · macro-F1 {pct(zs.macroF1)} · {zs.dev.toLocaleString()} {zs.dev === 1 ? 'example' : 'examples'}</span>
-            </span>
+            zs.multiLabel ? (
+              <span className={current ? '' : 'stale'} data-testid="zero-shot-multilabel" title="Each label scored on its own: sigmoid of the text's cosine with the label text, a threshold per label tuned on dev for the best F1 (as the trained heads' dev metrics are)">
+                Zero-shot on dev, per label: macro-F1 <b data-testid="zero-shot-accuracy">{pct(zs.macroF1)}</b>
+                <span className="muted"> · micro-F1 {pct(zs.multiLabel.microF1)} · subset accuracy {pct(zs.multiLabel.subsetAccuracy)} · thresholds tuned on dev · {zs.dev.toLocaleString()} {zs.dev === 1 ? 'example' : 'examples'}</span>
+              </span>
+            ) : (
+              <span className={current ? '' : 'stale'}>
+                Zero-shot on dev: <b data-testid="zero-shot-accuracy">{pct(zs.accuracy)}</b> accuracy
+                <span className="muted"> · macro-F1 {pct(zs.macroF1)} · {zs.dev.toLocaleString()} {zs.dev === 1 ? 'example' : 'examples'}</span>
+              </span>
+            )
           ) : (
             !busy && (
               <button className="btn-sm" data-testid="zero-shot-check" disabled={disabled || !ready} onClick={() => void checkZeroShot()} title="Encodes the dev set (kept for training) and scores it with the label texts alone">
