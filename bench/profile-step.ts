@@ -8,7 +8,8 @@
 // --compare N: before the profile, time N plain steps with each GEMM operand path, alternating step by step
 // (scalar = the `gemm` entry point, vec4 = `gemm_v4` where the operands allow it, as shipped), and print median
 // and min of each: a before/after of the GEMM work in one run. The scalar steps swap gemm_v4 dispatches for the
-// scalar kernel of the same tile (same bindings and uniforms) in the same wrapper of GpuEngine.run.
+// scalar kernel (same bindings and uniforms) in the same wrapper of GpuEngine.run: the small and 64 x 128 vec4
+// tiles for the scalar kernel of the same tile, the wide 128 x 128 vec4 tile for the scalar 64 x 128 one.
 //
 //   npm run bench:profile [-- --kind finetune --B 16 --T 48 --compare 5]
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuEngine } from '../src/gpu/engine';
 import type { KernelSpec } from '../src/gpu/kernel';
-import { matmulKernel, matmulSmallKernel, matmulVec4Kernel, matmulVec4SmallKernel } from '../src/kernels/matmul';
+import { matmulKernel, matmulSmallKernel, matmulVec4Kernel, matmulVec4SmallKernel, matmulVec4WideKernel } from '../src/kernels/matmul';
 import { buildHead, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { readEncoderSpec } from '../src/model/onnx-reader';
 import { packBatch, type TrainExample } from '../src/train/batches';
@@ -63,7 +64,12 @@ async function main(): Promise<void> {
       [matmulVec4SmallKernel, matmulSmallKernel],
     ]);
     const scalarRun = function (this: GpuEngine, k: KernelSpec, buffers: unknown, uniforms: unknown, wg: unknown) {
-      orig.call(this, scalarOf.get(k) ?? k, buffers, uniforms, wg);
+      // The wide vec4 tile (128 x 128) becomes the scalar 64 x 128 tile on twice the rows of workgroups (groups
+      // past M exit at the kernel's whole-group guard).
+      if (k === matmulVec4WideKernel) {
+        const [gx, gy, gz] = wg as number[];
+        orig.call(this, matmulKernel, buffers, uniforms, [gx, 2 * gy, gz]);
+      } else orig.call(this, scalarOf.get(k) ?? k, buffers, uniforms, wg);
     };
     proto.run = scalarRun;
     await step(); // the scalar pipelines compiled

@@ -10,17 +10,35 @@ import wgsl from './matmul.wgsl?raw';
 
 const bindings = ['read', 'read', 'read', 'rw', 'uniform'] as const;
 
-/** A tile configuration: TX x TY invocations, TM x TN = 8 x 16 outputs each (consts in the WGSL), K staged BK at a time. */
+/** A tile configuration: TX x TY invocations, TM x TN outputs each, K staged BK at a time. */
 interface Tile {
   TX: number;
   TY: number;
   BK: number;
+  /** Outputs per invocation (default 8 x 16); consts in the WGSL, set per kernel by withRegisterTile. */
+  TM?: number;
+  TN?: number;
 }
-const TM = 8;
-const TN = 16;
+
+const registerTiles = new Map<KernelSpec, { TM: number; TN: number }>();
+
+/** The WGSL with its per-invocation output block set to TM x TN (the file's `const TM`/`const TN` lines). */
+function withRegisterTile(TM: number, TN: number): string {
+  const set = (src: string, name: string, v: number) => {
+    const re = new RegExp(`const ${name}: u32 = \\d+u;`);
+    if (!re.test(src)) throw new Error(`matmul.wgsl: no 'const ${name}: u32 = ...u;' line to set the register tile`);
+    return src.replace(re, `const ${name}: u32 = ${v}u;`);
+  };
+  return set(set(wgsl, 'TM', TM), 'TN', TN);
+}
 
 function gemmSpec(name: string, t: Tile, entryPoint = 'gemm'): KernelSpec {
-  return { name, wgsl, entryPoint, bindings, overrides: { TX: t.TX, TY: t.TY, BK: t.BK } };
+  const TM = t.TM ?? 8;
+  const TN = t.TN ?? 16;
+  const source = TM === 8 && TN === 16 ? wgsl : withRegisterTile(TM, TN);
+  const spec: KernelSpec = { name, wgsl: source, entryPoint, bindings, overrides: { TX: t.TX, TY: t.TY, BK: t.BK } };
+  registerTiles.set(spec, { TM, TN });
+  return spec;
 }
 
 /**
@@ -33,6 +51,13 @@ export const matmulSmallKernel: KernelSpec = gemmSpec('matmul.gemm_small', { TX:
 /** The same two tiles reading operands as vec4 (gemm_v4): used when both operands' contiguous axes are multiples of 4. */
 export const matmulVec4Kernel: KernelSpec = gemmSpec('matmul.gemm_v4', { TX: 8, TY: 8, BK: 16 }, 'gemm_v4');
 export const matmulVec4SmallKernel: KernelSpec = gemmSpec('matmul.gemm_v4_small', { TX: 4, TY: 4, BK: 16 }, 'gemm_v4');
+/**
+ * gemm_v4 with 16 x 16 outputs per invocation: 128 x 128 tiles (64 invocations), the large vec4 tile. On lavapipe
+ * at the fine-tuning shapes (256 rows x 512/1536, all three forms) it beat the 8 x 16 block by about 1.2x (fewer
+ * workgroup-memory loads per FMA; hp3 notes). 256 accumulators per invocation is a CPU-driver choice: on a GPU
+ * it costs registers/occupancy (not re-tuned there).
+ */
+export const matmulVec4WideKernel: KernelSpec = gemmSpec('matmul.gemm_v4_wide', { TX: 8, TY: 8, BK: 16, TM: 16, TN: 16 }, 'gemm_v4');
 const BG = { RX: 32, RY: 8 };
 export const biasGradKernel: KernelSpec = { name: 'matmul.bias_grad', wgsl, entryPoint: 'bias_grad', bindings, overrides: BG };
 
@@ -40,20 +65,24 @@ const MAX_GROUPS = 65535;
 
 /** Rows and columns of the output tile a gemm kernel computes per workgroup. */
 export function tileOf(spec: KernelSpec): { BM: number; BN: number } {
-  return { BM: (spec.overrides!.TY as number) * TM, BN: (spec.overrides!.TX as number) * TN };
+  const r = registerTiles.get(spec) ?? { TM: 8, TN: 16 };
+  return { BM: (spec.overrides!.TY as number) * r.TM, BN: (spec.overrides!.TX as number) * r.TN };
 }
 
 // Per-output cost of the small tiles relative to the big ones when nothing is padded (measured on lavapipe: the
 // small tiles stage operands twice as often).
 const SMALL_TILE_COST = 1.5;
 
-/** The tile configuration for an (M, N) output: the big tiles unless padding to them wastes too much work. */
-export function pickGemmKernel(M: number, N: number): KernelSpec {
+/**
+ * The tile configuration for an (M, N) output: the big tiles unless padding to them wastes too much work. The
+ * candidates default to the scalar pair; the vec4 path passes its own (wide and small).
+ */
+export function pickGemmKernel(M: number, N: number, large: KernelSpec = matmulKernel, small: KernelSpec = matmulSmallKernel): KernelSpec {
   const padded = (spec: KernelSpec) => {
     const { BM, BN } = tileOf(spec);
     return Math.ceil(M / BM) * BM * Math.ceil(N / BN) * BN;
   };
-  return SMALL_TILE_COST * padded(matmulSmallKernel) < padded(matmulKernel) ? matmulSmallKernel : matmulKernel;
+  return SMALL_TILE_COST * padded(small) < padded(large) ? small : large;
 }
 
 export interface MatmulOptions {
@@ -118,8 +147,8 @@ export function matmul(e: GpuEngine, A: GpuTensor, B: GpuTensor, Y: GpuTensor, o
     throw new Error(`${op}: path 'vec4' needs A's contiguous axis (${o.transA ? 'M' : 'K'}) and B's (${o.transB ? 'K' : 'N'}) to be multiples of 4; got M ${M}, K ${K}, N ${N}`);
   }
   const vec4 = o.path === 'vec4' || (o.path !== 'scalar' && aligned);
-  const shape = o.tile === 'large' ? matmulKernel : o.tile === 'small' ? matmulSmallKernel : pickGemmKernel(M, N);
-  const spec = !vec4 ? shape : shape === matmulKernel ? matmulVec4Kernel : matmulVec4SmallKernel;
+  const [large, small] = vec4 ? [matmulVec4WideKernel, matmulVec4SmallKernel] : [matmulKernel, matmulSmallKernel];
+  const spec = o.tile === 'large' ? large : o.tile === 'small' ? small : pickGemmKernel(M, N, large, small);
   const { BM, BN } = tileOf(spec);
   const gx = Math.ceil(N / BN);
   const gy = Math.ceil(M / BM);

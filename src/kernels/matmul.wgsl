@@ -11,7 +11,8 @@
 // block (rows ty*TM.., columns tx*TN..) held as vec4 accumulators. K is walked in steps of BK; each step stages
 // op(A) as As[k][m/4] and op(B) as Bs[k][n/4] (vec4 of 4 consecutive rows / columns) in workgroup memory,
 // loading along the operand's contiguous axis whatever the transpose. Out-of-range loads read 0 and stores are
-// guarded, so any shape works. Why 8 x 16 outputs and vec4 tiles: on CPU drivers (lavapipe, SwiftShader) every
+// guarded, so any shape works. TM and TN are consts so the accumulators are a fixed-size array: matmul.ts
+// builds the wide vec4 kernel (16 x 16 outputs, 128 x 128 tiles) by rewriting those two lines. Why 8 x 16 outputs and vec4 tiles: on CPU drivers (lavapipe, SwiftShader) every
 // memory load costs tens of FMAs, so FMAs per load decide speed (2 + 4 vec4 loads per 128 FMAs per k here);
 // on GPUs it is the usual register-blocked SGEMM shape.
 

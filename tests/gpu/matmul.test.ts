@@ -8,6 +8,8 @@ import {
   matmulBackward,
   matmulKernel,
   matmulSmallKernel,
+  matmulVec4SmallKernel,
+  matmulVec4WideKernel,
   pickGemmKernel,
   tileOf,
   vec4Aligned,
@@ -129,6 +131,10 @@ describe('matmul forward (GPU vs float64 reference)', () => {
     expect(pickGemmKernel(2048, 3)).toBe(matmulSmallKernel);
     expect(tileOf(matmulKernel)).toEqual({ BM: 64, BN: 128 });
     expect(tileOf(matmulSmallKernel)).toEqual({ BM: 32, BN: 64 });
+    // The vec4 path's pair: 128 x 128 wide tiles (16 x 16 outputs per invocation) or the small vec4 tiles.
+    expect(tileOf(matmulVec4WideKernel)).toEqual({ BM: 128, BN: 128 });
+    expect(pickGemmKernel(256, 1536, matmulVec4WideKernel, matmulVec4SmallKernel)).toBe(matmulVec4WideKernel);
+    expect(pickGemmKernel(8, 512, matmulVec4WideKernel, matmulVec4SmallKernel)).toBe(matmulVec4SmallKernel);
   });
 
   // Several tiles in both directions, partial last tiles and a partial last K step, for both configurations.
@@ -173,6 +179,14 @@ describe('matmul gemm_v4 (vec4 loads) vs float64 reference and the scalar path',
     transB,
     bBatched,
   });
+
+  // The wide vec4 tile (128 x 128) over several tiles each way: 132 rows (128 + 4) and 260 columns (2 x 128 + 4).
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      const s: ref.MatmulShape = { batch: 1, M: 132, K: 20, N: 260, transA, transB, bBatched: false };
+      it(`wide tiles ${tag(s)} +bias`, () => checkForward(s, { bias: true, seed: 84, tile: 'large', path: 'vec4' }));
+    }
+  }
 
   it('vec4Aligned: the contiguous axes only', () => {
     expect(vec4Aligned({ M: 67, K: 36, N: 132 })).toBe(true);
