@@ -7,7 +7,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alignDev, listNames, splitDataset, type Dataset } from '../data';
-import { describeAdapter } from '../gpu/device';
+import { describeAdapter, isCpuAdapter } from '../gpu/device';
 import { headMeta } from '../heads/head-meta';
 import { exportHead, NonFiniteHeadError } from '../heads/serialize';
 import { estimateRun, formatDuration } from '../train/estimate';
@@ -271,7 +271,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
             if (headEntry(head).input === 'token-ids' && h.params.length) {
               // Encoder-in-the-loop kinds are slow: measure a step and say what the whole run will take first.
               const est = await estimateRun(engine, trainer, trainEx, devEx.length);
-              const cpu = gpu.report.isFallbackAdapter || /llvmpipe|swiftshader|software/i.test(describeAdapter(gpu.report));
+              const cpu = isCpuAdapter(gpu.report);
               if (!c.json) {
                 console.error(
                   `${runName ? `[${runName}] ` : ''}measured ${est.stepSeconds.toFixed(2)} s per step (batch ${est.B} x ${est.T} tokens): ` +

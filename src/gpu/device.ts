@@ -162,6 +162,14 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   };
 }
 
+/**
+ * Whether the adapter is a CPU driver (SwiftShader, lavapipe/llvmpipe, or one that says it is a fallback): kernels
+ * tuned for CPU drivers (bigger register tiles) and "a GPU runs this far faster" notes key off this.
+ */
+export function isCpuAdapter(r: Pick<AdapterReport, 'isFallbackAdapter' | 'vendor' | 'architecture' | 'device' | 'description'>): boolean {
+  return r.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software/i.test([r.vendor, r.architecture, r.device, r.description].join(' '));
+}
+
 /** One line for logs and benchmark JSON: "lavapipe (llvmpipe, fallback=false, node)". */
 export function describeAdapter(r: AdapterReport): string {
   const name = [r.vendor, r.architecture, r.device, r.description].filter(Boolean).join(' / ') || 'unknown adapter';

@@ -4,7 +4,7 @@
 // Each dispatch gets its own pooled uniform buffer, returned to the pool once the step is submitted.
 import { BufferPool } from './buffer-pool';
 import { BufferUsage, MapMode } from './flags';
-import type { Gpu } from './device';
+import { type Gpu, isCpuAdapter } from './device';
 import { type KernelSpec, PipelineCache } from './kernel';
 import { packUniforms, type UniformField } from './uniforms';
 
@@ -72,8 +72,12 @@ export class GpuEngine {
   /** Command buffers submitted since the engine was created (a training step should add exactly one). */
   submitCount = 0;
 
+  /** The adapter is a CPU driver (isCpuAdapter): kernels may pick tiles tuned for CPU drivers. */
+  readonly cpuAdapter: boolean;
+
   constructor(readonly gpu: Gpu) {
     this.device = gpu.device;
+    this.cpuAdapter = gpu.report ? isCpuAdapter(gpu.report) : false;
     this.pool = new BufferPool(this.device);
     this.pipelines = new PipelineCache(this.device);
   }

@@ -58,6 +58,13 @@ export const matmulVec4SmallKernel: KernelSpec = gemmSpec('matmul.gemm_v4_small'
  * it costs registers/occupancy (not re-tuned there).
  */
 export const matmulVec4WideKernel: KernelSpec = gemmSpec('matmul.gemm_v4_wide', { TX: 8, TY: 8, BK: 16, TM: 16, TN: 16 }, 'gemm_v4');
+/**
+ * The vec4 path's large tile: the wide tile on CPU drivers (where it was measured), the 8 x 16 block elsewhere
+ * (256 accumulators per invocation would cost a GPU registers and occupancy). `wide` forces either (tests, benchmarks).
+ */
+function vec4LargeKernel(e: GpuEngine, wide?: boolean): KernelSpec {
+  return wide ?? e.cpuAdapter ? matmulVec4WideKernel : matmulVec4Kernel;
+}
 const BG = { RX: 32, RY: 8 };
 export const biasGradKernel: KernelSpec = { name: 'matmul.bias_grad', wgsl, entryPoint: 'bias_grad', bindings, overrides: BG };
 
@@ -114,6 +121,8 @@ export interface MatmulOptions {
    * ('vec4' on unaligned operands throws).
    */
   path?: 'auto' | 'scalar' | 'vec4';
+  /** The vec4 path's large tile: 16 x 16 outputs per invocation (true) or 8 x 16 (false); default: wide on CPU adapters. */
+  wide?: boolean;
 }
 
 /**
@@ -147,7 +156,7 @@ export function matmul(e: GpuEngine, A: GpuTensor, B: GpuTensor, Y: GpuTensor, o
     throw new Error(`${op}: path 'vec4' needs A's contiguous axis (${o.transA ? 'M' : 'K'}) and B's (${o.transB ? 'K' : 'N'}) to be multiples of 4; got M ${M}, K ${K}, N ${N}`);
   }
   const vec4 = o.path === 'vec4' || (o.path !== 'scalar' && aligned);
-  const [large, small] = vec4 ? [matmulVec4WideKernel, matmulVec4SmallKernel] : [matmulKernel, matmulSmallKernel];
+  const [large, small] = vec4 ? [vec4LargeKernel(e, o.wide), matmulVec4SmallKernel] : [matmulKernel, matmulSmallKernel];
   const spec = o.tile === 'large' ? large : o.tile === 'small' ? small : pickGemmKernel(M, N, large, small);
   const { BM, BN } = tileOf(spec);
   const gx = Math.ceil(N / BN);

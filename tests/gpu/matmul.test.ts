@@ -45,7 +45,7 @@ function release(...ts: (GpuTensor | null)[]): void {
 /** Forward on the GPU vs the reference; Y starts as `y0` (sentinel unless accumulating). */
 async function checkForward(
   s: ref.MatmulShape,
-  opts: { bias?: boolean; accumulate?: boolean; seed?: number; tile?: 'large' | 'small'; path?: 'scalar' | 'vec4'; sumBatch?: boolean } = {},
+  opts: { bias?: boolean; accumulate?: boolean; seed?: number; tile?: 'large' | 'small'; path?: 'scalar' | 'vec4'; wide?: boolean; sumBatch?: boolean } = {},
 ) {
   const seed = opts.seed ?? 1;
   const A = randn(sizeA(s), seed);
@@ -58,7 +58,7 @@ async function checkForward(
     const tB = upload(e, B, [sizeB(s)], 'B');
     const tBias = bias ? upload(e, bias, [s.N], 'bias') : null;
     const tY = upload(e, y0, [ny], 'Y');
-    matmul(e, tA, tB, tY, { ...s, bias: tBias, accumulate: opts.accumulate, tile: opts.tile, path: opts.path, sumBatch: opts.sumBatch });
+    matmul(e, tA, tB, tY, { ...s, bias: tBias, accumulate: opts.accumulate, tile: opts.tile, path: opts.path, wide: opts.wide, sumBatch: opts.sumBatch });
     let want = ref.matmulForward(A, B, bias, s);
     if (opts.sumBatch) {
       const sum = new Float64Array(ny);
@@ -184,7 +184,9 @@ describe('matmul gemm_v4 (vec4 loads) vs float64 reference and the scalar path',
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       const s: ref.MatmulShape = { batch: 1, M: 132, K: 20, N: 260, transA, transB, bBatched: false };
-      it(`wide tiles ${tag(s)} +bias`, () => checkForward(s, { bias: true, seed: 84, tile: 'large', path: 'vec4' }));
+      it(`wide tiles ${tag(s)} +bias`, () => checkForward(s, { bias: true, seed: 84, tile: 'large', path: 'vec4', wide: true }));
+      // The 8 x 16 vec4 block (64 x 128 tiles): the large tile on hardware adapters, so it is checked here too.
+      it(`8 x 16 vec4 tiles ${tag(s)} +bias`, () => checkForward(s, { bias: true, seed: 85, tile: 'large', path: 'vec4', wide: false }));
     }
   }
 
