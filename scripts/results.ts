@@ -1,13 +1,14 @@
-// Reproduces docs/RESULTS.md: trains every head on the benchmark sets in ../shared/data with the default encoder
-// and evaluates each on the set's held-out evaluation file, appending one JSON line per (set, head, seed) to
-// docs/results/results.jsonl; `--render` turns those lines into docs/RESULTS.md (mean and spread over seeds).
-// Design decision: model selection never sees the evaluation file. Each set's training file gives a fixed
-// (seed 0) stratified 10% selection split for early stopping; the reported number is on the evaluation file
-// (SST-2/RTE/MRPC dev, TREC test, AG News test), scored once with the kept checkpoint. One process per
-// (set, seed) encodes once (through the on-disk feature cache) and trains every head over the same features.
+// Reproduces the main table of docs/RESULTS.md (RESULTS version 2, issue 10): trains every head over cached
+// features of the default encoder on a benchmark set in ../shared/data and evaluates each on the set's held-out
+// evaluation file, appending one JSON line per (set, head, seed) to docs/results/results.jsonl; `--render` turns
+// those lines into the page (./results-render.ts). Design decision: model selection never sees the evaluation
+// file. Each set's training file gives a fixed (seed 0) stratified 10% selection split; every trained head gets
+// the SAME budget (./results-protocol.ts MAIN_BUDGET: max epochs, patience, batch) with early stopping on that
+// split, the probe's L2 is chosen there too, and the evaluation file is scored once with the kept checkpoint. One
+// process per set encodes once (through the on-disk feature cache) and trains every head and seed over it.
 //
-//   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --set trec --seed 0 [--heads ytuning,linear]
-//   npx tsx --import ./scripts/raw-loader.mjs scripts/results.ts --render
+//   npm run results -- --set trec --seed 0,1,2,3,4 [--heads ytuning,linear]
+//   npm run results -- --render
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,43 +21,55 @@ import { loadModelSourceNode } from '../src/encoder/sources-node';
 import type { EncodedExample } from '../src/encoder/types';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuEngine } from '../src/gpu/engine';
+import type { Head } from '../src/heads/head';
 import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, type HeadKind } from '../src/heads/registry';
-import { Trainer } from '../src/train/trainer';
+import { YTuningHead } from '../src/heads/ytuning';
+import { Trainer, type TrainResult } from '../src/train/trainer';
+import type { TrainExample } from '../src/train/batches';
+import { chooseL2, L2_GRID, MAIN_BUDGET, predictedCounts, type L2Trial } from './results-protocol';
+import { latestRows, renderCommands, renderCoverage, renderFindings, renderGoals, renderSetTable, type RenderRow } from './results-render';
 import { correctnessString } from './results-stats';
 import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
-import type { TrainExample } from '../src/train/batches';
 
 const outFile = join(root, 'docs/results/results.jsonl');
 
-export interface ResultRow {
-  set: string;
+/** The heads of the main table (over cached features), in the page's order. */
+export const MAIN_HEADS: readonly HeadKind[] = ['ytuning', 'label-attn-prefix', 'label-attn-prompt', 'linear', 'label', 'zeroshot'];
+
+export interface ResultRow extends RenderRow {
+  /** 2 = RESULTS version 2 (equal budget, chosen probe L2); earlier rows were never committed. */
+  protocol: 2;
   head: HeadKind;
-  /** Per evaluation example '1' correct / '0' wrong (scripts/results-stats.ts: paired bootstrap vs the probe). */
-  correct?: string;
-  /** What the head trained on; rows without it predate issue 10 (every kind then read cached features). */
-  input?: 'features' | 'token-ids';
-  seed: number;
-  accuracy: number;
-  macroF1: number;
+  /** What the head trained on (the main table: cached features). */
+  input: 'features' | 'token-ids';
+  /** Per evaluation example '1' correct / '0' wrong (./results-stats.ts: paired bootstrap vs the probe). */
+  correct: string;
+  /** How many evaluation examples the head gave each label (one non-zero count = a constant predictor). */
+  predicted: number[];
+  /** The evaluation set's count of each label. */
+  evalLabelCounts: number[];
   selectionAccuracy: number | null;
-  bestEpoch: number | null;
+  /** Max epochs of the budget (0 = not trained: zeroshot). */
   epochs: number;
+  patience: number;
+  lr: number;
+  objective: string;
+  /** AdamW decoupled weight decay this row trained with (the probe: the value chosen on the selection split). */
+  weightDecay: number;
+  /** The probe only: every candidate of the L2 grid on the selection split. */
+  l2Grid?: L2Trial[];
+  /** Y-Tuning only: its dropout probability. */
+  dropout?: number;
   stoppedBy: string;
-  trainExamples: number;
-  selectionExamples: number;
-  evalExamples: number;
   /** Seconds to encode train + selection + eval texts in this process (cache hits are cheap). */
   encodeSeconds: number;
   cachedTexts: number;
-  trainSeconds: number;
   adapter: string;
   ep: string;
-  commit: string;
-  time: string;
 }
 
 
-async function run(setName: string, seed: number, heads: HeadKind[]): Promise<void> {
+async function runSet(setName: string, seeds: number[], heads: HeadKind[]): Promise<void> {
   const spec = SETS[setName];
   if (!spec) throw new Error(`unknown --set "${setName}"; choose one of ${Object.keys(SETS).join(', ')}`);
   const { train, selection, evaluation } = readSet(spec);
@@ -77,54 +90,98 @@ async function run(setName: string, seed: number, heads: HeadKind[]): Promise<vo
     );
   const [fTrain, fSel, fEval] = [await encode(train), await encode(selection), await encode(evaluation)];
   const labelTexts = train.labels.map((l) => spec.labelTexts[l] ?? l);
-  const seeds = await encoder.encode(labelTexts.map((text) => ({ text })));
+  const labelFeatures = await encoder.encode(labelTexts.map((text) => ({ text })));
   const encodeSeconds = (performance.now() - t0) / 1000;
   await cache.close();
   const toEx = (ds: Dataset, f: EncodedExample[]): TrainExample[] => ds.examples.map((x, i) => ({ features: f[i], label: x.label }));
   const exTrain = toEx(train, fTrain);
   const exSel = toEx(selection, fSel);
   const exEval = toEx(evaluation, fEval);
+  const L = train.labels.length;
+  const evalLabelCounts = predictedCounts(exEval.map((x) => x.label), L);
   const pair = train.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
   const gpu = await acquireGpu();
   const engine = new GpuEngine(gpu);
   mkdirSync(dirname(outFile), { recursive: true });
+  const commit = commitId();
   try {
-    for (const kind of heads) {
-      const head = buildHead(engine, kind, { C: encoder.info.hiddenSize, labels: train.labels.length, pair, labelFeatures: seeds, seed });
-      const probe = kind === 'linear' || kind === 'label';
-      const epochs = probe ? 10 : spec.epochs;
-      const trainer = new Trainer(engine, head, { epochs, seed, tmax: spec.headTmax ?? encoder.tmax, patience: 3, ...headTrainDefaults(kind) });
-      const t1 = performance.now();
-      const result = head.params.length ? await trainer.fit(exTrain, exSel) : null;
-      const trainSeconds = (performance.now() - t1) / 1000;
-      const final = await trainer.evaluate(exEval);
-      const row: ResultRow = {
-        set: setName,
-        head: kind,
-        input: headEntry(kind).input,
-        correct: correctnessString(argmaxRows(final.logits, exEval.length, train.labels.length), exEval.map((x) => x.label)),
-        seed,
-        accuracy: final.metrics.accuracy,
-        macroF1: final.metrics.macroF1,
-        selectionAccuracy: result?.best?.metrics.accuracy ?? null,
-        bestEpoch: result?.best ? result.best.epoch + 1 : null,
-        epochs,
-        stoppedBy: result?.stoppedBy ?? 'no-training',
-        trainExamples: exTrain.length,
-        selectionExamples: exSel.length,
-        evalExamples: exEval.length,
-        encodeSeconds,
-        cachedTexts,
-        trainSeconds,
-        adapter: describeAdapter(gpu.report),
-        ep: encoder.info.ep,
-        commit: commitId(),
-        time: new Date().toISOString(),
-      };
-      appendFileSync(outFile, JSON.stringify(row) + '\n');
-      console.log(`${new Date().toISOString().slice(11, 19)} ${setName} ${kind} seed ${seed}: ${(row.accuracy * 100).toFixed(2)}% (macro-F1 ${(row.macroF1 * 100).toFixed(2)}), best epoch ${row.bestEpoch}, train ${trainSeconds.toFixed(1)} s`);
-      trainer.dispose();
-      head.dispose();
+    for (const seed of seeds) {
+      for (const kind of heads) {
+        const defaults = headTrainDefaults(kind);
+        // One budget for every trained head (MAIN_BUDGET); each keeps its own learning rate and objective.
+        const options = { ...defaults, epochs: MAIN_BUDGET.maxEpochs, patience: MAIN_BUDGET.patience, batchSize: MAIN_BUDGET.batchSize, seed, tmax: spec.headTmax ?? encoder.tmax };
+        const build = () => buildHead(engine, kind, { C: encoder.info.hiddenSize, labels: L, pair, labelFeatures, seed });
+        const t1 = performance.now();
+        let head = build();
+        let trainer: Trainer;
+        let result: TrainResult | null = null;
+        let l2Grid: L2Trial[] | undefined;
+        if (kind === 'linear') {
+          // The probe's L2 (AdamW decoupled decay) is chosen on the selection split: keep only the chosen candidate.
+          head.dispose();
+          l2Grid = [];
+          let kept: { head: Head; trainer: Trainer; result: TrainResult } | null = null;
+          for (const wd of L2_GRID) {
+            const h = build();
+            const t = new Trainer(engine, h, { ...options, weightDecay: wd });
+            const r = await t.fit(exTrain, exSel);
+            l2Grid.push({ weightDecay: wd, selectionAccuracy: r.best?.metrics.accuracy ?? NaN, selectionLoss: r.best?.loss ?? NaN, bestEpoch: r.best ? r.best.epoch + 1 : 0 });
+            if (chooseL2(l2Grid) === l2Grid.length - 1) {
+              kept?.trainer.dispose();
+              kept?.head.dispose();
+              kept = { head: h, trainer: t, result: r };
+            } else {
+              t.dispose();
+              h.dispose();
+            }
+          }
+          ({ head, trainer, result } = kept!);
+        } else {
+          trainer = new Trainer(engine, head, options);
+          result = head.params.length ? await trainer.fit(exTrain, exSel) : null;
+        }
+        const trainSeconds = (performance.now() - t1) / 1000;
+        const final = await trainer.evaluate(exEval);
+        const predicted = argmaxRows(final.logits, exEval.length, L);
+        const row: ResultRow = {
+          protocol: 2,
+          set: setName,
+          head: kind,
+          input: headEntry(kind).input,
+          correct: correctnessString(predicted, exEval.map((x) => x.label)),
+          predicted: predictedCounts(predicted, L),
+          evalLabelCounts,
+          seed,
+          accuracy: final.metrics.accuracy,
+          macroF1: final.metrics.macroF1,
+          selectionAccuracy: result?.best?.metrics.accuracy ?? null,
+          bestEpoch: result?.best ? result.best.epoch + 1 : null,
+          epochs: head.params.length ? MAIN_BUDGET.maxEpochs : 0,
+          patience: MAIN_BUDGET.patience,
+          lr: defaults.lr,
+          objective: defaults.objective,
+          weightDecay: trainer.options.weightDecay,
+          ...(l2Grid ? { l2Grid } : {}),
+          ...(head instanceof YTuningHead ? { dropout: head.config.dropout } : {}),
+          stoppedBy: result?.stoppedBy ?? 'no-training',
+          trainExamples: exTrain.length,
+          selectionExamples: exSel.length,
+          evalExamples: exEval.length,
+          encodeSeconds,
+          cachedTexts,
+          trainSeconds,
+          adapter: describeAdapter(gpu.report),
+          ep: encoder.info.ep,
+          commit,
+          time: new Date().toISOString(),
+        };
+        appendFileSync(outFile, JSON.stringify(row) + '\n');
+        console.log(
+          `${new Date().toISOString().slice(11, 19)} ${setName} ${kind} seed ${seed}: ${(row.accuracy * 100).toFixed(2)}% (macro-F1 ${(row.macroF1 * 100).toFixed(2)}), best epoch ${row.bestEpoch}${l2Grid ? `, wd ${row.weightDecay}` : ''}, predicted ${row.predicted!.join('/')}, train ${trainSeconds.toFixed(1)} s`,
+        );
+        trainer.dispose();
+        head.dispose();
+      }
     }
   } finally {
     await encoder.dispose();
@@ -134,94 +191,42 @@ async function run(setName: string, seed: number, heads: HeadKind[]): Promise<vo
 }
 
 
-function meanSd(xs: number[]): { mean: number; sd: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, sd };
-}
-
-/** The markdown table body: one row per head, one column per set (accuracy mean ± sd over seeds, n). */
-export function renderTable(rows: ResultRow[], sets: string[], heads: readonly string[]): string {
-  const fmt = (xs: number[]) => {
-    if (!xs.length) return '—';
-    const { mean, sd } = meanSd(xs.map((x) => x * 100));
-    return `${mean.toFixed(1)} ± ${sd.toFixed(1)}${xs.length < 3 ? ` (n=${xs.length})` : ''}`;
-  };
-  const lines = [`| head | ${sets.map((s) => `${SETS[s].title} ${SETS[s].evalName}`).join(' | ')} |`, `|---|${sets.map(() => '---').join('|')}|`];
-  for (const h of heads) {
-    const cells = sets.map((s) => {
-      const r = rows.filter((x) => x.set === s && x.head === h);
-      return r.length ? `${fmt(r.map((x) => x.accuracy))}<br><sub>F1 ${fmt(r.map((x) => x.macroF1))}</sub>` : '—';
-    });
-    lines.push(`| ${h} | ${cells.join(' | ')} |`);
-  }
-  return lines.join('\n');
-}
-
-/** Per (set, head): train size, epochs, mean train seconds, mean best epoch, encode seconds of the first seed. */
-export function renderTimings(rows: ResultRow[], sets: string[], heads: readonly string[]): string {
-  const lines = ['| set | head | train examples | max epochs | mean best epoch | train s (mean) | seeds | command |', '|---|---|---|---|---|---|---|---|'];
-  for (const s of sets) {
-    for (const h of heads) {
-      const r = rows.filter((x) => x.set === s && x.head === h);
-      if (!r.length) continue;
-      const be = r.filter((x) => x.bestEpoch !== null).map((x) => x.bestEpoch as number);
-      lines.push(
-        `| ${SETS[s].title} | ${h} | ${r[0].trainExamples} | ${h === 'zeroshot' ? '—' : r[0].epochs} | ${be.length ? meanSd(be).mean.toFixed(1) : '—'} | ${meanSd(r.map((x) => x.trainSeconds)).mean.toFixed(1)} | ${r.map((x) => x.seed).sort().join(',')} | \`npm run results -- --set ${s} --heads ${h} --seed ${r.map((x) => x.seed).sort().join(',')}\` |`,
-      );
-    }
-  }
-  return lines.join('\n');
-}
-
-/** The issue's goals, checked on the means: Y-Tuning > linear on every set; both L-Tuning > linear on pairs. */
-export function renderGoals(rows: ResultRow[], sets: string[]): string {
-  const mean = (s: string, h: string) => {
-    const r = rows.filter((x) => x.set === s && x.head === h);
-    return r.length ? meanSd(r.map((x) => x.accuracy * 100)).mean : NaN;
-  };
-  const lines: string[] = [];
-  for (const s of sets) {
-    const lin = mean(s, 'linear');
-    const pairSet = s === 'rte' || s === 'mrpc';
-    const challengers = pairSet ? ['ytuning', 'label-attn-prefix', 'label-attn-prompt'] : ['ytuning'];
-    const parts = challengers.map((h) => {
-      const d = mean(s, h) - lin;
-      return Number.isNaN(d) ? `${h}: not run` : `${h} ${d >= 0 ? '+' : ''}${d.toFixed(1)} points vs linear (${d > 0 ? 'beats it' : 'does not beat it'})`;
-    });
-    lines.push(`- ${SETS[s].title}: ${parts.join('; ')}`);
-  }
-  return lines.join('\n');
-}
-
 function render(): void {
   if (!existsSync(outFile)) throw new Error(`no results yet: ${outFile} is missing (run --set first)`);
-  const rows = readFileSync(outFile, 'utf8')
+  const all = readFileSync(outFile, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as ResultRow);
-  // The newest row wins for a (set, head, seed) triple run twice.
-  const latest = new Map<string, ResultRow>();
-  for (const r of rows) {
-    // Rows written before issue 10 under ltuning-prefix / -prompt are the cached-feature heads now called
-    // label-attn-prefix / -prompt; the published L-Tuning kinds (token ids) never ran through this script.
-    if ((r.head === 'ltuning-prefix' || r.head === 'ltuning-prompt') && r.input !== 'token-ids') r.head = r.head === 'ltuning-prefix' ? 'label-attn-prefix' : 'label-attn-prompt';
-    latest.set(`${r.set}/${r.head}/${r.seed}`, r);
-  }
-  const kept = [...latest.values()];
-  const sets = Object.keys(SETS).filter((s) => kept.some((r) => r.set === s));
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as ResultRow;
+      } catch (e) {
+        throw new Error(`${outFile} line ${i + 1} is not JSON (${(e as Error).message}); fix or remove that line`);
+      }
+    });
+  const kept = latestRows(all);
+  const setNames = Object.keys(SETS);
+  const sets = setNames.filter((s) => kept.some((r) => r.set === s));
+  const heads = MAIN_HEADS.filter((h) => kept.some((r) => r.head === h));
+  const tables = sets.map((s) => renderSetTable(kept, s, SETS[s], heads)).join('\n\n');
   const encodeLines = sets.map((s) => {
     const r = kept.filter((x) => x.set === s);
-    const first = r.reduce((a, b) => (a.cachedTexts <= b.cachedTexts ? a : b));
+    const first = r.reduce((a, b) => (a.time <= b.time ? a : b));
     return `- ${SETS[s].title}: ${first.trainExamples + first.selectionExamples + first.evalExamples} texts, ${first.encodeSeconds.toFixed(1)} s with ${first.cachedTexts} from the feature cache (${first.ep})`;
   });
+  const dropouts = [...new Set(kept.filter((r) => r.head === 'ytuning').map((r) => r.dropout))];
   const tpl = readFileSync(join(root, 'docs/RESULTS.template.md'), 'utf8');
   const out = tpl
-    .replace('{{TABLE}}', renderTable(kept, sets, HEAD_KINDS))
-    .replace('{{TIMINGS}}', renderTimings(kept, sets, HEAD_KINDS))
-    .replace('{{GOALS}}', renderGoals(kept, sets))
+    .replace('{{COVERAGE}}', renderCoverage(kept, setNames, SETS, heads))
+    .replace('{{TABLE}}', tables || '(no rows yet)')
+    .replace('{{TIMINGS}}', renderCommands(kept, sets, SETS))
+    .replace('{{GOALS}}', renderGoals(kept, setNames, SETS))
+    .replace('{{FINDINGS}}', renderFindings(kept, sets, SETS, heads))
     .replace('{{ENCODE}}', encodeLines.join('\n'))
     .replace('{{ADAPTER}}', kept[0]?.adapter ?? 'unknown')
+    .replace('{{DROPOUT}}', dropouts.map(String).join(', ') || '—')
+    .replace('{{L2GRID}}', L2_GRID.join(', '))
+    .replace('{{EPOCHS}}', String(MAIN_BUDGET.maxEpochs))
+    .replace('{{PATIENCE}}', String(MAIN_BUDGET.patience))
     .replace('{{COMMITS}}', [...new Set(kept.map((r) => r.commit))].join(', '))
     .replace('{{ROWS}}', String(kept.length));
   writeFileSync(join(root, 'docs/RESULTS.md'), out);
@@ -234,14 +239,16 @@ async function main(): Promise<void> {
   });
   if (values.render) return render();
   if (!values.set) throw new Error('give --set NAME (or --render)');
-  const heads = (values.heads ? values.heads.split(',') : [...HEAD_KINDS]) as HeadKind[];
+  const heads = (values.heads ? values.heads.split(',') : [...MAIN_HEADS]) as HeadKind[];
   for (const h of heads) if (!HEAD_KINDS.includes(h)) throw new Error(`unknown head "${h}"; choose from ${HEAD_KINDS.join(', ')}`);
   // This runner trains on cached features only; the kinds that run the encoder on token ids (finetune, the
   // published L-Tuning and its prefix/prompt baselines) are measured with scripts/ltuning-check.ts for now.
   const tokenKinds = heads.filter((h) => headEntry(h).input === 'token-ids');
   if (values.heads && tokenKinds.length) throw new Error(`${tokenKinds.join(', ')} train on token ids through the WGSL encoder, which this runner does not do yet: use scripts/ltuning-check.ts`);
   heads.splice(0, heads.length, ...heads.filter((h) => headEntry(h).input === 'features'));
-  for (const s of values.set.split(',')) for (const seed of values.seed.split(',').map(Number)) await run(s, seed, heads);
+  const seeds = values.seed.split(',').map(Number);
+  for (const x of seeds) if (!Number.isInteger(x) || x < 0) throw new Error(`--seed: "${values.seed}" is not a comma-separated list of non-negative integers`);
+  for (const s of values.set.split(',')) await runSet(s, seeds, heads);
 }
 
 main().catch((err) => {
