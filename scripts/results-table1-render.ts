@@ -105,12 +105,21 @@ export function ltMinusBaseline(lt: readonly Table1Row[], base: readonly Table1R
   return { seeds, diff: iv.diff, lo: iv.lo, hi: iv.hi };
 }
 
+/** Does an L-Tuning variant beat its plain baseline? Only an interval wholly above 0 is a win. */
+export function verdict(iv: { lo: number; hi: number } | null): string {
+  if (!iv) return '—';
+  if (iv.lo > 0) return 'yes (interval above 0)';
+  if (iv.hi < 0) return 'no: below its baseline (interval under 0)';
+  return 'not shown (interval contains 0)';
+}
+
 /** The Table 1 section body (markdown) from the rows. */
 export function renderTable1(rows: readonly Table1Row[], titles: Record<string, string>): string {
   const g = groups(rows);
   const sets = [...new Set(rows.map(budgetKey))];
   const out: string[] = [];
   const adapters = [...new Set(rows.map((r) => r.adapter))].join('; ');
+  const summary: string[] = [];
   out.push(`${rows.length} runs; adapter: ${adapters}. The paper's numbers: ${PAPER_SOURCE}.`, '');
   for (const set of sets) {
     const inSet = rows.filter((r) => budgetKey(r) === set);
@@ -125,8 +134,8 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
         `Tmax ${r0.tmax}; kept epoch chosen on ${r0.selectionExamples} texts of the selection split; label texts ${r0.labelTexts.map((t) => `"${t}"`).join(' / ')}. ` +
         `Evaluation labels (${r0.labels.join(', ')}): ${counts.join(', ')}; a constant predictor's macro-F1 is at most ${(100 * cF1).toFixed(1)}.`,
       '',
-      '| method (head) | label maps lr | paper, BERT-base acc. | seeds | accuracy | macro-F1 | constant-predictor seeds | predicted per label, per seed | LT minus plain, acc. points (paired bootstrap 95%) | trainable | commit(s) |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| method (head) | label maps lr | paper, BERT-base acc. | seeds | accuracy | macro-F1 | constant-predictor seeds | predicted per label, per seed | LT minus plain, acc. points (paired bootstrap 95%) | LT beats plain? | trainable | commit(s) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     const keys = [...g.keys()].filter((k) => k.startsWith(`${set}/`));
     keys.sort((a, b) => ORDER.indexOf(a.split('/')[1]) - ORDER.indexOf(b.split('/')[1]) || a.localeCompare(b));
@@ -137,10 +146,15 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
       const base = BASELINE[head] ? g.get(`${set}/${BASELINE[head]}/-`) : undefined;
       const iv = base ? ltMinusBaseline(grp, base) : null;
       const consts = grp.filter(isConstant).length;
+      if (iv)
+        summary.push(
+          `| ${titles[r0.set] ?? r0.set} | ${r0.trainExamples} texts, ${r0.epochs * Math.ceil(r0.trainExamples / r0.batch)} steps | ${TITLES[head]} - ${TITLES[BASELINE[head]]} | ${grp[0].mapLrScale ?? '—'} | ` +
+            `${iv.seeds.join(', ')} | ${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] | ${paper !== undefined && PAPER_BERT_BASE[r0.set]?.[BASELINE[head]] !== undefined ? sgn(paper - PAPER_BERT_BASE[r0.set]![BASELINE[head]]!) : '— (no paper number)'} | ${verdict(iv)} |`,
+        );
       out.push(
         `| ${TITLES[head] ?? head} (\`${head}\`) | ${grp[0].mapLrScale ?? '—'} | ${paper === undefined ? '—' : paper.toFixed(1)} | ${grp.map((r) => r.seed).join(', ')} | ` +
           `${pm(grp.map((r) => r.accuracy))} | ${pm(grp.map((r) => r.macroF1))} | ${consts} of ${grp.length} | ${grp.map((r) => `[${r.predicted.join(', ')}]`).join(' ')} | ` +
-          `${iv ? `${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] (seeds ${iv.seeds.join(', ')})` : '—'} | ${grp[0].trainableParams.toLocaleString('en-US')} | ${[...new Set(grp.map((r) => r.commit))].join(', ')} |`,
+          `${iv ? `${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] (seeds ${iv.seeds.join(', ')})` : '—'} | ${verdict(iv)} | ${grp[0].trainableParams.toLocaleString('en-US')} | ${[...new Set(grp.map((r) => r.commit))].join(', ')} |`,
       );
     }
     out.push('');
@@ -169,6 +183,17 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
       out.push('');
     }
   }
+  if (summary.length)
+    out.push(
+      '### Does each L-Tuning variant beat its plain baseline?',
+      '',
+      'Per table above: the paired bootstrap 95% interval of LT minus plain (accuracy points, evaluation texts resampled, per-text correctness averaged over the seeds both ran) beside the paper\'s BERT-base difference. A win needs the whole interval above 0.',
+      '',
+      '| set | budget | comparison | label maps lr | seeds | ours: LT minus plain [95%] | paper (BERT-base) | LT beats plain? |',
+      '|---|---|---|---|---|---|---|---|',
+      ...summary,
+      '',
+    );
   return out.join('\n');
 }
 

@@ -7,7 +7,8 @@
 // training split (seed 0, independent of the training seed), a fixed subset of its 10% selection split that
 // picks the kept epoch, and a fixed stratified subset of the evaluation file scored once; one lr and batch for all
 // four methods. `--map-lr-scale d|sqrt-d` overrides the lr multiplier of the label maps (G.W, Z.*.W) for the
-// comparison of notes/hl3.md (goal 1); the row records the multiplier the run used.
+// comparison of notes/hl3.md (goal 1); the row records the multiplier the run used. Pair sets (RTE, MRPC): each
+// pair is one joint sequence for all four methods (results-table1-inputs.ts).
 //
 //   npm run results:table1 -- --set sst2 --seed 0,1,2 [--heads prefix-tuning,ltuning-prefix,prompt-tuning,ltuning-prompt]
 //        [--train 96] [--selection 32] [--eval-limit 128] [--epochs 3] [--batch 8] [--lr 1e-2] [--map-lr-scale d|sqrt-d]
@@ -16,7 +17,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { splitDataset, type Dataset } from '../src/data';
+import type { Dataset } from '../src/data';
 import { Encoder } from '../src/encoder/encoder';
 import { loadModelSourceNode } from '../src/encoder/sources-node';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
@@ -24,11 +25,11 @@ import { GpuEngine } from '../src/gpu/engine';
 import { EncoderTuningHead } from '../src/heads/ltuning-encoder';
 import { buildHead, headTrainDefaults, type HeadKind } from '../src/heads/registry';
 import { readEncoderSpec } from '../src/model/onnx-reader';
-import { tokenExamples, type PairMode } from '../src/train/token-examples';
 import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
 import { encoderTuningForwardRef } from '../reference/heads/ltuning-encoder';
 import { correctnessString } from './results-stats';
+import { capSet as cap, table1Examples } from './results-table1-inputs';
 import { renderTable1, replaceTable1Section, type Table1Row } from './results-table1-render';
 import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
 
@@ -43,11 +44,6 @@ const LABEL_WORDS: Record<string, Record<string, string>> = {
   mrpc: { '0': 'not equivalent', '1': 'equivalent' },
 };
 const LABEL_MAP = /^(G|Z\.\d+\.[kv])\.W$/;
-
-/** A fixed stratified subset of at most n examples (seed 0, independent of the training seed). */
-function cap(ds: Dataset, n: number): Dataset {
-  return ds.examples.length > n ? splitDataset(ds, { devFraction: n / ds.examples.length, seed: 0 }).dev : ds;
-}
 
 /** lt-prompt's prompt rows G(h_y) (labels x lmax x E, masked rows skipped) from the head's current G. */
 async function promptRows(e: GpuEngine, h: EncoderTuningHead): Promise<Float64Array[] | null> {
@@ -114,9 +110,7 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
   const labelTexts = train.labels.map((l) => words[l] ?? l);
   const seeds = await encoder.encode(labelTexts.map((text) => ({ text })));
   const encoderSpec = readEncoderSpec(files.model);
-  const hasPairs = train.examples.some((x) => x.textPair !== undefined);
-  const mode: PairMode = hasPairs ? 'pair-input' : 'none';
-  const tok = (ds: Dataset) => tokenExamples(encoder.tokenizer, ds, o.tmax, mode);
+  const tok = (ds: Dataset) => table1Examples(encoder.tokenizer, ds, o.tmax, heads);
   const ex = { train: tok(train), sel: tok(selection), evaluation: tok(evaluation) };
   const L = train.labels.length;
   const gpu = await acquireGpu();

@@ -2,7 +2,7 @@
 // mean ± sd over seeds, constant-predictor counts, the constant's macro-F1, the paired interval of each L-Tuning
 // variant minus its plain baseline on the seeds both ran, the paper's number beside ours, and each row's commit.
 import { describe, expect, it } from 'vitest';
-import { constantMacroF1, groups, isConstant, ltMinusBaseline, renderTable1, replaceTable1Section, type Table1Row } from '../../scripts/results-table1-render';
+import { constantMacroF1, groups, isConstant, ltMinusBaseline, renderTable1, replaceTable1Section, verdict, type Table1Row } from '../../scripts/results-table1-render';
 
 const LABELS = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
 function row(head: string, seed: number, predicted: number[], extra: Partial<Table1Row> = {}): Table1Row {
@@ -59,6 +59,26 @@ describe('Table 1 section', () => {
     expect(lt).toContain('| 90.0 ± 0.0 |');
     expect(lt).toContain('+20.0 ['); // 90 - 70 on seeds 0, 1
     expect(lt).toContain('(seeds 0, 1)');
+  });
+
+  it('a win needs the whole interval above 0; the summary table says so per comparison, with the paper\'s difference', () => {
+    expect(verdict({ lo: 0.1, hi: 3 })).toMatch(/^yes/);
+    expect(verdict({ lo: -0.1, hi: 3 })).toMatch(/^not shown/);
+    expect(verdict({ lo: 0, hi: 3 })).toMatch(/^not shown/);
+    expect(verdict({ lo: -3, hi: -0.5 })).toMatch(/^no: below/);
+    expect(verdict(null)).toBe('—');
+    // LT-Prompt right on 9 of 10 texts vs Prompt on 6 (ALL0) on both seeds: every resample is above 0.
+    const win = [row('prompt-tuning', 0, ALL0), row('prompt-tuning', 1, ALL0), row('ltuning-prompt', 0, BETTER), row('ltuning-prompt', 1, BETTER)];
+    const md = renderTable1(win, { sst2: 'SST-2' });
+    expect(md.split('\n').find((l) => l.startsWith('| LT-Prompt'))).toContain('| yes (interval above 0) |');
+    const sum = md.split('\n').find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps | LT-Prompt - Prompt'))!;
+    expect(sum).toContain('| 0, 1 | +30.0 [');
+    expect(sum).toContain('| +1.1 |'); // the paper: 90.2 - 89.1
+    expect(sum).toContain('| yes (interval above 0) |');
+    // The same run against itself: the interval is [0, 0], not a win; a set without paper numbers says so.
+    const tie = [row('prompt-tuning', 0, GOOD, { set: 'mrpc' }), row('ltuning-prompt', 0, GOOD, { set: 'mrpc' })];
+    const t = renderTable1(tie, { mrpc: 'MRPC' }).split('\n').find((l) => l.startsWith('| MRPC | 96 texts'))!;
+    expect(t).toContain('| +0.0 [+0.0, +0.0] | — (no paper number) | not shown (interval contains 0) |');
   });
 
   it('one table per budget: rows of another training size are not mixed into the means', () => {
