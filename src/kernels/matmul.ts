@@ -52,7 +52,7 @@ export const matmulSmallKernel: KernelSpec = gemmSpec('matmul.gemm_small', { TX:
 export const matmulVec4Kernel: KernelSpec = gemmSpec('matmul.gemm_v4', { TX: 8, TY: 8, BK: 16 }, 'gemm_v4');
 export const matmulVec4SmallKernel: KernelSpec = gemmSpec('matmul.gemm_v4_small', { TX: 4, TY: 4, BK: 16 }, 'gemm_v4');
 /**
- * gemm_v4 with 16 x 16 outputs per invocation: 128 x 128 tiles (64 invocations), the large vec4 tile. On lavapipe
+ * gemm_v4 with 16 x 16 outputs per invocation: 128 x 128 tiles (64 invocations), the large vec4 tile on CPU adapters. On lavapipe
  * at the fine-tuning shapes (256 rows x 512/1536, all three forms) it beat the 8 x 16 block by about 1.2x (fewer
  * workgroup-memory loads per FMA; hp3 notes). 256 accumulators per invocation is a CPU-driver choice: on a GPU
  * it costs registers/occupancy (not re-tuned there).
@@ -63,7 +63,7 @@ export const matmulVec4WideKernel: KernelSpec = gemmSpec('matmul.gemm_v4_wide', 
  * (256 accumulators per invocation would cost a GPU registers and occupancy). `wide` forces either (tests, benchmarks).
  */
 function vec4LargeKernel(e: GpuEngine, wide?: boolean): KernelSpec {
-  return wide ?? e.cpuAdapter ? matmulVec4WideKernel : matmulVec4Kernel;
+  return (wide ?? e.cpuAdapter) ? matmulVec4WideKernel : matmulVec4Kernel;
 }
 const BG = { RX: 32, RY: 8 };
 export const biasGradKernel: KernelSpec = { name: 'matmul.bias_grad', wgsl, entryPoint: 'bias_grad', bindings, overrides: BG };
