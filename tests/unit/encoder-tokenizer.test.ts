@@ -7,26 +7,13 @@ import { cutChars, maxChars, TextTokenizer, truncateLongestFirst } from '../../s
 import { encodeInputs, InputError } from '../../src/encoder/encode';
 import type { EncoderSession } from '../../src/encoder/session';
 import { tinyTokenizerJson, tinyVocab } from '../../tools/tiny-bert/vocab';
+import { plainUnigramJson } from '../helpers/plain-tokenizer';
 
 const bertJson = tinyTokenizerJson(tinyVocab());
 const bert = TextTokenizer.fromJson('tiny-bert', bertJson);
 const lib = new Tokenizer(bertJson, {});
 const CLS = 2;
 const SEP = 3;
-
-/** A Unigram tokenizer with no specials and no post-processor, like USE-lite's (unk id 0). */
-function plainUnigramJson() {
-  const pieces = ['<unk>', '▁the', '▁movie', '▁good', '▁a', 'a', 'b', 'c', '▁'];
-  return {
-    version: '1.0',
-    added_tokens: [],
-    normalizer: null,
-    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-    post_processor: null,
-    decoder: null,
-    model: { type: 'Unigram', unk_id: 0, vocab: pieces.map((p, i) => [p, p === '<unk>' ? 0 : -1 - i]) },
-  };
-}
 
 /** Hugging Face's LongestFirst, one token at a time. */
 function iterativeLongestFirst(la: number, lb: number, budget: number): [number, number] {

@@ -6,18 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data';
 import { TextTokenizer } from '../../src/encoder/tokenizer';
 import { capSet, table1Examples, table1PairMode } from '../../scripts/results-table1-inputs';
+import { plainUnigramJson } from '../helpers/plain-tokenizer';
 
-/** A Unigram tokenizer with no specials and no post-processor, like USE-lite's (unk id 0). */
-const pieces = ['<unk>', '▁the', '▁movie', '▁good', '▁a', 'a', 'b', 'c', '▁'];
-const tok = TextTokenizer.fromJson('plain', {
-  version: '1.0',
-  added_tokens: [],
-  normalizer: null,
-  pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-  post_processor: null,
-  decoder: null,
-  model: { type: 'Unigram', unk_id: 0, vocab: pieces.map((p, i) => [p, p === '<unk>' ? 0 : -1 - i]) },
-});
+const tok = TextTokenizer.fromJson('plain', plainUnigramJson());
 const KINDS = ['prefix-tuning', 'ltuning-prefix', 'prompt-tuning', 'ltuning-prompt'] as const;
 
 const rte = loadDataset(
