@@ -12,7 +12,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { splitDataset, type Dataset } from '../src/data';
+import type { Dataset } from '../src/data';
 import { Encoder } from '../src/encoder/encoder';
 import { loadModelSourceNode } from '../src/encoder/sources-node';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
@@ -24,7 +24,7 @@ import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
 import { correctnessString } from './results-stats';
 import { renderBudgetGoal, renderBudgetTables, replaceBudgetSection } from './results-budget-render';
-import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
+import { argmaxRows, capSet as cap, commitId, readSet, root, SETS } from './results-sets';
 
 export const budgetFile = join(root, 'docs/results/budget.jsonl');
 
@@ -52,11 +52,6 @@ export interface BudgetRow {
   adapter: string;
   commit: string;
   time: string;
-}
-
-/** A fixed stratified subset of at most n examples (seed 0, independent of the training seed). */
-function cap(ds: Dataset, n: number): Dataset {
-  return ds.examples.length > n ? splitDataset(ds, { devFraction: n / ds.examples.length, seed: 0 }).dev : ds;
 }
 
 /** Epochs per kind at this budget: heads over cached features up to 10 (early stopping, patience 3: they are

@@ -110,3 +110,8 @@ export function argmaxRows(logits: ArrayLike<number>, n: number, L: number): Int
   for (let i = 0; i < n; i++) for (let y = 1; y < L; y++) if (logits[i * L + y] > logits[i * L + out[i]]) out[i] = y;
   return out;
 }
+
+/** A fixed stratified subset of at most n examples (seed 0, independent of the training seed). */
+export function capSet(ds: Dataset, n: number): Dataset {
+  return ds.examples.length > n ? splitDataset(ds, { devFraction: n / ds.examples.length, seed: 0 }).dev : ds;
+}

@@ -1,19 +1,14 @@
-// What the Table 1 runner (results-table1.ts) trains and scores on: a fixed stratified subset of each split, and
-// every example as token ids for the frozen-encoder tuning heads.
+// What the Table 1 runner (results-table1.ts) trains and scores on: every example as token ids for the
+// frozen-encoder tuning heads (the fixed subsets of each split come from results-sets.ts capSet).
 // Design decision: a set with two text columns (RTE, MRPC) goes through as ONE joint sequence per pair — the
 // tokenizer's pair form (USE-lite, which has no pair template or token types: a's tokens then b's, longest-first
 // truncation to Tmax; BERT: [CLS] a [SEP] b [SEP] with token types) — for all four methods alike, since every
 // Table 1 kind takes joint pairs (registry `pairs: 'joint'`); a kind without it is refused, never given one side.
-import { splitDataset, type Dataset } from '../src/data';
+import type { Dataset } from '../src/data';
 import type { TextTokenizer } from '../src/encoder/tokenizer';
 import { headEntry, type HeadKind } from '../src/heads/registry';
 import type { TrainExample } from '../src/train/batches';
 import { tokenExamples, type PairMode } from '../src/train/token-examples';
-
-/** A fixed stratified subset of at most n examples (seed 0, independent of the training seed). */
-export function capSet(ds: Dataset, n: number): Dataset {
-  return ds.examples.length > n ? splitDataset(ds, { devFraction: n / ds.examples.length, seed: 0 }).dev : ds;
-}
 
 /** How the set's texts reach the encoder: 'pair-input' (one joint sequence) for pair sets, else 'none'. */
 export function table1PairMode(ds: Dataset, kinds: readonly HeadKind[]): PairMode {

@@ -5,6 +5,7 @@
 // Design decision: pure functions of the rows (no file access), so the unit tier checks what the page claims; the
 // rows of one (set, head, map-lr-scale) group are those the page shows, the newest row winning for a repeated seed.
 import { meanCorrect, pairedBootstrap } from './results-stats';
+import { constantMacroF1 as constantMacroF1OfCounts, isConstant as isConstantCounts, predictedCounts } from './results-protocol';
 
 export interface Table1Row {
   set: string;
@@ -83,17 +84,11 @@ export function groups(rows: readonly Table1Row[]): Map<string, Table1Row[]> {
 }
 
 /** Is this run a constant predictor (every evaluation example given one label)? */
-export const isConstant = (r: Pick<Table1Row, 'predicted'>) => r.predicted.filter((n) => n > 0).length <= 1;
+export const isConstant = (r: Pick<Table1Row, 'predicted'>) => isConstantCounts(r.predicted);
 
 /** Macro-F1 of the best constant predictor on these labels (one label for every example), in [0, 1]. */
 export function constantMacroF1(evalLabels: readonly number[], L: number): number {
-  let best = 0;
-  for (let c = 0; c < L; c++) {
-    const tp = evalLabels.filter((y) => y === c).length;
-    const f1 = tp > 0 ? (2 * tp) / (tp + evalLabels.length) : 0;
-    best = Math.max(best, f1 / L);
-  }
-  return best;
+  return constantMacroF1OfCounts(predictedCounts(evalLabels, L));
 }
 
 /** Paired bootstrap of an L-Tuning group minus its baseline group on the seeds both ran (per-example mean correctness). */

@@ -29,9 +29,9 @@ import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
 import { encoderTuningForwardRef } from '../reference/heads/ltuning-encoder';
 import { correctnessString } from './results-stats';
-import { capSet as cap, table1Examples } from './results-table1-inputs';
+import { table1Examples } from './results-table1-inputs';
 import { renderTable1, replaceTable1Section, type Table1Row } from './results-table1-render';
-import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
+import { argmaxRows, capSet as cap, commitId, readSet, root, SETS } from './results-sets';
 
 export const table1File = join(root, 'docs/results/table1.jsonl');
 /** The commit this process's code came from (read at start: a commit made while a run goes on is not its code). */

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data';
 import { TextTokenizer } from '../../src/encoder/tokenizer';
-import { capSet, table1Examples, table1PairMode } from '../../scripts/results-table1-inputs';
+import { table1Examples, table1PairMode } from '../../scripts/results-table1-inputs';
+import { capSet } from '../../scripts/results-sets';
 import { plainUnigramJson } from '../helpers/plain-tokenizer';
 
 const tok = TextTokenizer.fromJson('plain', plainUnigramJson());
