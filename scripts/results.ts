@@ -112,13 +112,12 @@ async function runSet(setName: string, seeds: number[], heads: HeadKind[]): Prom
         const options = { ...defaults, epochs: MAIN_BUDGET.maxEpochs, patience: MAIN_BUDGET.patience, batchSize: MAIN_BUDGET.batchSize, seed, tmax: spec.headTmax ?? encoder.tmax };
         const build = () => buildHead(engine, kind, { C: encoder.info.hiddenSize, labels: L, pair, labelFeatures, seed });
         const t1 = performance.now();
-        let head = build();
+        let head: Head;
         let trainer: Trainer;
         let result: TrainResult | null = null;
         let l2Grid: L2Trial[] | undefined;
         if (kind === 'linear') {
           // The probe's L2 (AdamW decoupled decay) is chosen on the selection split: keep only the chosen candidate.
-          head.dispose();
           l2Grid = [];
           let kept: { head: Head; trainer: Trainer; result: TrainResult } | null = null;
           for (const wd of L2_GRID) {
@@ -137,6 +136,7 @@ async function runSet(setName: string, seeds: number[], heads: HeadKind[]): Prom
           }
           ({ head, trainer, result } = kept!);
         } else {
+          head = build();
           trainer = new Trainer(engine, head, options);
           result = head.params.length ? await trainer.fit(exTrain, exSel) : null;
         }
