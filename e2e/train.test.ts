@@ -114,11 +114,14 @@ describe('train in headless Chromium', () => {
       expect(await field('tmax')).toBe(m![3]);
       expect(Number(m![1].replace(/,/g, ''))).toBeLessThan(600);
       await shot('train-sized', 'train-panel');
+      // The form re-renders after each click: poll until all three fields show it (a read between two of React's
+      // commits can see tmax updated before maxTrain and epochs).
+      const fields = async () => [await field('maxTrain'), await field('epochs'), await field('tmax')];
       await page.getByTestId('run-sizing-undo').click();
-      expect(await sizingState()).toBe('undone');
-      expect([await field('maxTrain'), await field('epochs'), await field('tmax')]).toEqual(['0', '10', '128']);
+      await expect.poll(sizingState, { timeout: 10_000, interval: 100 }).toBe('undone');
+      await expect.poll(fields, { timeout: 10_000, interval: 100 }).toEqual(['0', '10', '128']);
       await page.getByTestId('run-sizing-apply').click();
-      expect([await field('maxTrain'), await field('epochs'), await field('tmax')]).toEqual([m![1].replace(/,/g, ''), m![2], m![3]]);
+      await expect.poll(fields, { timeout: 10_000, interval: 100 }).toEqual([m![1].replace(/,/g, ''), m![2], m![3]]);
     } else {
       // A fast adapter: the full demo already trains in about a minute, so nothing was changed.
       expect(await sizingState()).toBe('fits');
