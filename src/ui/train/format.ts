@@ -7,8 +7,8 @@ export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
   if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  const m = Math.floor(seconds / 60);
-  return `${m} min ${Math.round(seconds - 60 * m)} s`;
+  const s = Math.round(seconds); // round first: 479.6 s is "8 min 0 s", not "7 min 60 s"
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
 export function rate(perSecond: number): string {
