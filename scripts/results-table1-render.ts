@@ -5,7 +5,7 @@
 // Design decision: pure functions of the rows (no file access), so the unit tier checks what the page claims; the
 // rows of one (set, head, map-lr-scale) group are those the page shows, the newest row winning for a repeated seed.
 import { meanCorrect, pairedBootstrap } from './results-stats';
-import { constantMacroF1 as constantMacroF1OfCounts, isConstant as isConstantCounts, predictedCounts } from './results-protocol';
+import { constantMacroF1 as constantMacroF1OfCounts, isConstant as isConstantCounts, predictedCounts, type L2Trial } from './results-protocol';
 
 export interface Table1Row {
   set: string;
@@ -39,6 +39,12 @@ export interface Table1Row {
   selectionExamples: number;
   evalExamples: number;
   trainableParams: number;
+  /** The probe (`linear`) only: the AdamW decoupled decay chosen on the selection subset, and every candidate. */
+  weightDecay?: number;
+  /** The probe only, when it trained for more epochs than the table's budget (`--probe-epochs`); its own group. */
+  probeEpochs?: number;
+  l2Grid?: L2Trial[];
+  /** Seconds of training (the probe: its whole L2 grid). */
   trainSeconds: number;
   adapter: string;
   commit: string;
@@ -60,7 +66,9 @@ export const PAPER_SOURCE =
   'Table 1 ("LMs", BERT row) of L-Tuning_paper.pdf in github.com/Kowsher/L-Tuning (commit 486c209; Kowsher et al., ICLR 2024 Tiny Papers, arXiv 2402.01643): BERT-base accuracy; the paper states no evaluation split, seeds or spread, and has no MRPC column';
 
 const TITLES: Record<string, string> = { 'prefix-tuning': 'Prefix', 'ltuning-prefix': 'LT-Prefix', 'prompt-tuning': 'Prompt', 'ltuning-prompt': 'LT-Prompt' };
-const ORDER = ['prefix-tuning', 'ltuning-prefix', 'prompt-tuning', 'ltuning-prompt'];
+const ORDER = ['linear', 'prefix-tuning', 'ltuning-prefix', 'prompt-tuning', 'ltuning-prompt'];
+/** The yardstick of issue 10's goal "LT-Prefix at least matches the linear probe" (not one of the paper's methods). */
+const PROBE = 'linear';
 const BASELINE: Record<string, string> = { 'ltuning-prefix': 'prefix-tuning', 'ltuning-prompt': 'prompt-tuning' };
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -71,7 +79,8 @@ const sgn = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
 /** Group key of a row: set, head and (L-Tuning heads) the label maps' lr multiplier. */
 /** A set at one budget (training texts, epochs, batch, lr, evaluation texts): the page shows one table per budget. */
 export const budgetKey = (r: Pick<Table1Row, 'set' | 'trainExamples' | 'epochs' | 'batch' | 'lr' | 'evalExamples'>) => `${r.set}@${r.trainExamples}x${r.epochs}x${r.batch}@lr${r.lr}@eval${r.evalExamples}`;
-export const groupKey = (r: Pick<Table1Row, 'set' | 'head' | 'mapLrScale' | 'trainExamples' | 'epochs' | 'batch' | 'lr' | 'evalExamples'>) => `${budgetKey(r)}/${r.head}/${r.mapLrScale ?? '-'}`;
+export const groupKey = (r: Pick<Table1Row, 'set' | 'head' | 'mapLrScale' | 'trainExamples' | 'epochs' | 'batch' | 'lr' | 'evalExamples' | 'probeEpochs'>) =>
+  `${budgetKey(r)}/${r.head}/${r.mapLrScale ?? '-'}${r.probeEpochs ? `/${r.probeEpochs}ep` : ''}`;
 
 /** Rows by group, the newest row winning for a repeated seed, sorted by seed. */
 export function groups(rows: readonly Table1Row[]): Map<string, Table1Row[]> {
@@ -108,6 +117,17 @@ export function verdict(iv: { lo: number; hi: number } | null): string {
   return 'not shown (interval contains 0)';
 }
 
+/** The probe's row title: the same texts, and its epochs when they differ from the table's. */
+const probeTitle = (r: Pick<Table1Row, 'probeEpochs' | 'epochs'>) => `Linear probe, same texts, ${r.probeEpochs ?? r.epochs} epochs`;
+
+/** Does LT-Prefix at least match the probe? Below only when the whole interval is under 0. */
+export function probeVerdict(iv: { lo: number; hi: number } | null): string {
+  if (!iv) return '—';
+  if (iv.lo > 0) return 'yes: above the probe (interval above 0)';
+  if (iv.hi < 0) return 'no: below the probe (interval under 0)';
+  return 'not shown below it (interval contains 0)';
+}
+
 /** The Table 1 section body (markdown) from the rows. */
 export function renderTable1(rows: readonly Table1Row[], titles: Record<string, string>): string {
   const g = groups(rows);
@@ -115,6 +135,7 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
   const out: string[] = [];
   const adapters = [...new Set(rows.map((r) => r.adapter))].join('; ');
   const summary: string[] = [];
+  const vsProbe: string[] = [];
   out.push(`${rows.length} runs; adapter: ${adapters}. The paper's numbers: ${PAPER_SOURCE}.`, '');
   for (const set of sets) {
     const inSet = rows.filter((r) => budgetKey(r) === set);
@@ -147,12 +168,25 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
             `${iv.seeds.join(', ')} | ${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] | ${paper !== undefined && PAPER_BERT_BASE[r0.set]?.[BASELINE[head]] !== undefined ? sgn(paper - PAPER_BERT_BASE[r0.set]![BASELINE[head]]!) : '— (no paper number)'} | ${verdict(iv)} |`,
         );
       out.push(
-        `| ${TITLES[head] ?? head} (\`${head}\`) | ${grp[0].mapLrScale ?? '—'} | ${paper === undefined ? '—' : paper.toFixed(1)} | ${grp.map((r) => r.seed).join(', ')} | ` +
+        `| ${head === PROBE ? probeTitle(grp[0]) : (TITLES[head] ?? head)} (\`${head}\`) | ${grp[0].mapLrScale ?? '—'} | ${paper === undefined ? '—' : paper.toFixed(1)} | ${grp.map((r) => r.seed).join(', ')} | ` +
           `${pm(grp.map((r) => r.accuracy))} | ${pm(grp.map((r) => r.macroF1))} | ${consts} of ${grp.length} | ${grp.map((r) => `[${r.predicted.join(', ')}]`).join(' ')} | ` +
           `${iv ? `${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] (seeds ${iv.seeds.join(', ')})` : '—'} | ${verdict(iv)} | ${grp[0].trainableParams.toLocaleString('en-US')} | ${[...new Set(grp.map((r) => r.commit))].join(', ')} |`,
       );
     }
     out.push('');
+    for (const pk of keys.filter((k) => k.split('/')[1] === PROBE)) {
+      const probe = g.get(pk)!;
+      out.push(`${probeTitle(probe[0])}: decay (AdamW decoupled, chosen on the selection subset per seed) ${probe.map((r) => `seed ${r.seed} ${r.weightDecay ?? '?'}`).join(', ')}.`);
+      for (const k of keys.filter((k) => k.split('/')[1] === 'ltuning-prefix')) {
+        const iv = ltMinusBaseline(g.get(k)!, probe);
+        if (iv)
+          vsProbe.push(
+            `| ${titles[r0.set] ?? r0.set} | ${r0.trainExamples} texts, ${r0.epochs * Math.ceil(r0.trainExamples / r0.batch)} steps | ${g.get(k)![0].mapLrScale ?? '—'} | ${probe[0].probeEpochs ?? r0.epochs} | ${iv.seeds.join(', ')} | ` +
+              `${pm(g.get(k)!.filter((r) => iv.seeds.includes(r.seed)).map((r) => r.accuracy))} | ${pm(probe.filter((r) => iv.seeds.includes(r.seed)).map((r) => r.accuracy))} | ${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] | ${probeVerdict(iv)} |`,
+          );
+      }
+    }
+    if (keys.some((k) => k.split('/')[1] === PROBE)) out.push('');
     const lt = keys.filter((k) => BASELINE[k.split('/')[1]]).map((k) => g.get(k)!);
     if (lt.length) {
       out.push(
@@ -187,6 +221,17 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
       '| set | budget | comparison | label maps lr | seeds | ours: LT minus plain [95%] | paper (BERT-base) | LT beats plain? |',
       '|---|---|---|---|---|---|---|---|',
       ...summary,
+      '',
+    );
+  if (vsProbe.length)
+    out.push(
+      '### Does LT-Prefix at least match the linear probe on the same texts?',
+      '',
+      "The probe (`linear`) trains on the encoder's pooled vector of the same training texts (pairs: the main table's pair features) with the same batch and lr, for the table's epochs or (\"probe epochs\") more, its kept epoch and decay chosen on the same selection subset; scored on the same evaluation texts. Interval: paired bootstrap 95% of LT-Prefix minus the probe, as above.",
+      '',
+      '| set | budget | label maps lr | probe epochs | seeds | LT-Prefix acc. | probe acc. | LT-Prefix minus probe [95%] | LT-Prefix at least matches the probe? |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...vsProbe,
       '',
     );
   return out.join('\n');

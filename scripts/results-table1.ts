@@ -8,11 +8,16 @@
 // picks the kept epoch, and a fixed stratified subset of the evaluation file scored once; one lr and batch for all
 // four methods. `--map-lr-scale d|sqrt-d` overrides the lr multiplier of the label maps (G.W, Z.*.W) for the
 // comparison of notes/hl3.md (goal 1); the row records the multiplier the run used. Pair sets (RTE, MRPC): each
-// pair is one joint sequence for all four methods (results-table1-inputs.ts).
+// pair is one joint sequence for all four methods (results-table1-inputs.ts). `--heads linear` adds the linear
+// probe on the SAME texts (the encoder's pooled vectors; pairs: the main table's pair features), at the same batch
+// and lr (epochs: the table's, or --probe-epochs), its L2 chosen on the same selection subset from results-protocol's
+// grid: the yardstick of issue 10's goal "LT-Prefix at least matches the linear probe".
 //
-//   npm run results:table1 -- --set sst2 --seed 0,1,2 [--heads prefix-tuning,ltuning-prefix,prompt-tuning,ltuning-prompt]
+//   npm run results:table1 -- --set sst2 --seed 0,1,2 [--heads prefix-tuning,ltuning-prefix,prompt-tuning,ltuning-prompt,linear]
 //        [--train 96] [--selection 32] [--eval-limit 128] [--epochs 3] [--batch 8] [--lr 1e-2] [--map-lr-scale d|sqrt-d]
-//        [--probe-texts 16] [--out FILE]   (L-Tuning heads: the label's effect on the pooled output, float64 reference, n texts)
+//        [--probe-texts 16] [--probe-epochs N] [--out FILE]
+//        (--probe-texts: L-Tuning heads, the label's effect on the pooled output by the float64 reference on n texts;
+//         --probe-epochs: the linear probe's epochs, default --epochs)
 //   npm run results:table1 -- --render
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +33,10 @@ import { readEncoderSpec } from '../src/model/onnx-reader';
 import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
 import { encoderTuningForwardRef } from '../reference/heads/ltuning-encoder';
+import type { EncodedExample } from '../src/encoder/types';
+import type { Head } from '../src/heads/head';
+import type { TrainResult } from '../src/train/trainer';
+import { chooseL2, L2_GRID, type L2Trial } from './results-protocol';
 import { correctnessString } from './results-stats';
 import { table1Examples } from './results-table1-inputs';
 import { renderTable1, replaceTable1Section, type Table1Row } from './results-table1-render';
@@ -37,6 +46,8 @@ export const table1File = join(root, 'docs/results/table1.jsonl');
 /** The commit this process's code came from (read at start: a commit made while a run goes on is not its code). */
 const COMMIT = commitId();
 const TABLE1_HEADS: HeadKind[] = ['prefix-tuning', 'ltuning-prefix', 'prompt-tuning', 'ltuning-prompt'];
+/** The yardstick beside the four methods (not one of the paper's): the linear probe on the same texts. */
+const PROBE: HeadKind = 'linear';
 /** Label texts as the paper's label words (not the page's descriptive sentences): the label token states. */
 const LABEL_WORDS: Record<string, Record<string, string>> = {
   sst2: { '0': 'negative', '1': 'positive' },
@@ -97,7 +108,7 @@ async function labelEffect(e: GpuEngine, h: EncoderTuningHead, xs: readonly Trai
 
 const rms = (a: Float64Array, b?: Float64Array) => Math.sqrt(a.reduce((s, x, i) => s + (x - (b ? b[i] : 0)) ** 2, 0) / a.length);
 
-async function run(setName: string, seed: number, heads: HeadKind[], o: { train: number; selection: number; evalLimit: number; epochs: number; batch: number; lr: number; tmax: number; mapLrScale: string | null; probeTexts: number; out: string }): Promise<void> {
+async function run(setName: string, seed: number, heads: HeadKind[], o: { train: number; selection: number; evalLimit: number; epochs: number; batch: number; lr: number; tmax: number; mapLrScale: string | null; probeTexts: number; probeEpochs: number | null; out: string }): Promise<void> {
   const spec = SETS[setName];
   if (!spec) throw new Error(`unknown --set "${setName}"; choose one of ${Object.keys(SETS).join(', ')}`);
   const sets = readSet(spec);
@@ -110,35 +121,76 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
   const labelTexts = train.labels.map((l) => words[l] ?? l);
   const seeds = await encoder.encode(labelTexts.map((text) => ({ text })));
   const encoderSpec = readEncoderSpec(files.model);
-  const tok = (ds: Dataset) => table1Examples(encoder.tokenizer, ds, o.tmax, heads);
-  const ex = { train: tok(train), sel: tok(selection), evaluation: tok(evaluation) };
+  const tuned = heads.filter((k) => k !== PROBE);
+  const tok = (ds: Dataset) => table1Examples(encoder.tokenizer, ds, o.tmax, tuned);
+  const ex = tuned.length ? { train: tok(train), sel: tok(selection), evaluation: tok(evaluation) } : null;
+  // The probe's inputs: the encoder's pooled vectors of the same examples (pairs as the main table's pair features).
+  const pair = train.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
+  const pooled = async (ds: Dataset): Promise<TrainExample[]> => {
+    const f: EncodedExample[] = await encoder.encode(ds.examples.map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair })));
+    return ds.examples.map((x, i) => ({ features: f[i], label: x.label }));
+  };
+  const px = heads.includes(PROBE) ? { train: await pooled(train), sel: await pooled(selection), evaluation: await pooled(evaluation) } : null;
   const L = train.labels.length;
   const gpu = await acquireGpu();
   const e = new GpuEngine(gpu);
   mkdirSync(dirname(o.out), { recursive: true });
   try {
     for (const kind of heads) {
-      const head = buildHead(e, kind, { C: encoder.info.hiddenSize, labels: L, pair: false, labelFeatures: seeds, seed, encoderSpec });
-      if (!(head instanceof EncoderTuningHead)) throw new Error(`${kind} is not a frozen-encoder tuning head`);
-      const d = head.config.d;
-      if (o.mapLrScale) for (const p of head.params) if (LABEL_MAP.test(p.name)) p.lrScale = o.mapLrScale === 'sqrt-d' ? 1 / Math.sqrt(d) : 1 / d;
-      const mapParam = head.params.find((p) => LABEL_MAP.test(p.name));
-      const mapLrScale = mapParam ? (Math.abs((mapParam.lrScale ?? 1) * d - 1) < 1e-9 ? '1/d' : Math.abs((mapParam.lrScale ?? 1) * Math.sqrt(d) - 1) < 1e-9 ? '1/sqrt(d)' : String(mapParam.lrScale ?? 1)) : null;
-      const trainer = new Trainer(e, head, { ...headTrainDefaults(kind), epochs: o.epochs, seed, tmax: o.tmax, patience: 0, batchSize: o.batch, lr: o.lr, readEvery: 1 });
-      try {
-        const rows0 = await promptRows(e, head);
-        const effect0 = await labelEffect(e, head, ex.evaluation, o.probeTexts);
-        const losses: number[] = [];
-        const t1 = performance.now();
-        const result = await trainer.fit(ex.train, ex.sel, {
+      const data = kind === PROBE ? px! : ex!;
+      const budget = { ...headTrainDefaults(kind), epochs: kind === PROBE ? (o.probeEpochs ?? o.epochs) : o.epochs, seed, tmax: o.tmax, patience: 0, batchSize: o.batch, lr: o.lr, readEvery: 1 };
+      let head: Head;
+      let trainer: Trainer;
+      let result: TrainResult;
+      let l2Grid: L2Trial[] | undefined;
+      let mapLrScale: string | null = null;
+      let losses: number[] = [];
+      let rows0: Float64Array[] | null = null;
+      let effect0: Awaited<ReturnType<typeof labelEffect>> = null;
+      let t1 = performance.now();
+      if (kind === PROBE) {
+        // The probe's L2 (AdamW decoupled decay) from the main table's grid, chosen on the same selection subset.
+        l2Grid = [];
+        let kept: { head: Head; trainer: Trainer; result: TrainResult; losses: number[] } | null = null;
+        for (const wd of L2_GRID) {
+          const h = buildHead(e, kind, { C: encoder.info.hiddenSize, labels: L, pair, labelFeatures: seeds, seed });
+          const t = new Trainer(e, h, { ...budget, weightDecay: wd });
+          const ls: number[] = [];
+          const r = await t.fit(data.train, data.sel, { onStep: (st) => ls.push(st.loss) });
+          l2Grid.push({ weightDecay: wd, selectionAccuracy: r.best?.metrics.accuracy ?? NaN, selectionLoss: r.best?.loss ?? NaN, bestEpoch: r.best ? r.best.epoch + 1 : 0 });
+          if (chooseL2(l2Grid) === l2Grid.length - 1) {
+            kept?.trainer.dispose();
+            kept?.head.dispose();
+            kept = { head: h, trainer: t, result: r, losses: ls };
+          } else {
+            t.dispose();
+            h.dispose();
+          }
+        }
+        ({ head, trainer, result, losses } = kept!);
+        console.log(`  ${kind} seed ${seed}: L2 grid on the selection subset ${l2Grid.map((x) => `${x.weightDecay}: ${(x.selectionAccuracy * 100).toFixed(1)}%`).join(', ')}; kept ${trainer.options.weightDecay}`);
+      } else {
+        head = buildHead(e, kind, { C: encoder.info.hiddenSize, labels: L, pair: false, labelFeatures: seeds, seed, encoderSpec });
+        if (!(head instanceof EncoderTuningHead)) throw new Error(`${kind} is not a frozen-encoder tuning head`);
+        const d = head.config.d;
+        if (o.mapLrScale) for (const p of head.params) if (LABEL_MAP.test(p.name)) p.lrScale = o.mapLrScale === 'sqrt-d' ? 1 / Math.sqrt(d) : 1 / d;
+        const mapParam = head.params.find((p) => LABEL_MAP.test(p.name));
+        mapLrScale = mapParam ? (Math.abs((mapParam.lrScale ?? 1) * d - 1) < 1e-9 ? '1/d' : Math.abs((mapParam.lrScale ?? 1) * Math.sqrt(d) - 1) < 1e-9 ? '1/sqrt(d)' : String(mapParam.lrScale ?? 1)) : null;
+        trainer = new Trainer(e, head, budget);
+        rows0 = await promptRows(e, head);
+        effect0 = await labelEffect(e, head, data.evaluation, o.probeTexts);
+        t1 = performance.now();
+        result = await trainer.fit(data.train, data.sel, {
           onStep: (s) => losses.push(s.loss),
           onEval: (r) => console.log(`  ${kind} seed ${seed} epoch ${r.epoch + 1}: selection accuracy ${(r.metrics.accuracy * 100).toFixed(1)}%`),
         });
+      }
+      try {
         const trainSeconds = (performance.now() - t1) / 1000;
-        const rows1 = await promptRows(e, head);
-        const effect1 = await labelEffect(e, head, ex.evaluation, o.probeTexts);
-        const final = await trainer.evaluate(ex.evaluation);
-        const predicted = argmaxRows(final.logits, ex.evaluation.length, L);
+        const rows1 = head instanceof EncoderTuningHead ? await promptRows(e, head) : null;
+        const effect1 = head instanceof EncoderTuningHead ? await labelEffect(e, head, data.evaluation, o.probeTexts) : null;
+        const final = await trainer.evaluate(data.evaluation);
+        const predicted = argmaxRows(final.logits, data.evaluation.length, L);
         const hist = new Array(L).fill(0);
         for (const p of predicted) hist[p]++;
         const m6 = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -150,8 +202,8 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
           accuracy: final.metrics.accuracy,
           macroF1: final.metrics.macroF1,
           predicted: hist,
-          correct: correctnessString(predicted, ex.evaluation.map((x) => x.label)),
-          evalLabels: ex.evaluation.map((x) => x.label),
+          correct: correctnessString(predicted, data.evaluation.map((x) => x.label)),
+          evalLabels: data.evaluation.map((x) => x.label),
           bestEpoch: result.best ? result.best.epoch + 1 : null,
           selectionByEpoch: result.dev.map((r) => r.metrics.accuracy),
           lossFirst6: m6(losses.slice(0, 6)),
@@ -168,9 +220,11 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
           lr: o.lr,
           batch: o.batch,
           tmax: o.tmax,
-          trainExamples: ex.train.length,
-          selectionExamples: ex.sel.length,
-          evalExamples: ex.evaluation.length,
+          trainExamples: data.train.length,
+          selectionExamples: data.sel.length,
+          evalExamples: data.evaluation.length,
+          ...(l2Grid ? { weightDecay: trainer.options.weightDecay, l2Grid } : {}),
+          ...(kind === PROBE && o.probeEpochs && o.probeEpochs !== o.epochs ? { probeEpochs: o.probeEpochs } : {}),
           trainableParams: head.params.reduce((s, p) => s + p.value.size, 0),
           trainSeconds,
           adapter: describeAdapter(gpu.report),
@@ -217,6 +271,7 @@ async function main(): Promise<void> {
       tmax: { type: 'string', default: '64' },
       'map-lr-scale': { type: 'string' },
       'probe-texts': { type: 'string', default: '16' },
+      'probe-epochs': { type: 'string' },
       out: { type: 'string' },
       render: { type: 'boolean', default: false },
     },
@@ -224,7 +279,7 @@ async function main(): Promise<void> {
   if (values.render) return render();
   if (!values.set) throw new Error('give --set NAME[,NAME...] (or --render)');
   const heads = values.heads.split(',') as HeadKind[];
-  for (const h of heads) if (!TABLE1_HEADS.includes(h)) throw new Error(`unknown head "${h}"; Table 1 has ${TABLE1_HEADS.join(', ')}`);
+  for (const h of heads) if (!TABLE1_HEADS.includes(h) && h !== PROBE) throw new Error(`unknown head "${h}"; Table 1 has ${TABLE1_HEADS.join(', ')} and the probe ${PROBE}`);
   const int = (name: string, v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
@@ -234,7 +289,7 @@ async function main(): Promise<void> {
   if (!(lr > 0)) throw new Error(`--lr must be a positive number, got "${values.lr}"`);
   const mapLrScale = values['map-lr-scale'] ?? null;
   if (mapLrScale !== null && mapLrScale !== 'd' && mapLrScale !== 'sqrt-d') throw new Error(`--map-lr-scale must be "d" (lr/d) or "sqrt-d" (lr/sqrt(d)), got "${mapLrScale}"`);
-  const o = { train: int('train', values.train), selection: int('selection', values.selection), evalLimit: int('eval-limit', values['eval-limit']), epochs: int('epochs', values.epochs), batch: int('batch', values.batch), lr, tmax: int('tmax', values.tmax), mapLrScale, probeTexts: int('probe-texts', values['probe-texts']), out: values.out ?? table1File };
+  const o = { train: int('train', values.train), selection: int('selection', values.selection), evalLimit: int('eval-limit', values['eval-limit']), epochs: int('epochs', values.epochs), batch: int('batch', values.batch), lr, tmax: int('tmax', values.tmax), mapLrScale, probeTexts: int('probe-texts', values['probe-texts']), probeEpochs: values['probe-epochs'] === undefined ? null : int('probe-epochs', values['probe-epochs']), out: values.out ?? table1File };
   for (const s of values.set.split(',')) for (const seed of values.seed.split(',').map(Number)) await run(s, seed, heads, o);
   process.exit(0); // a Dawn instance would keep Node alive
 }

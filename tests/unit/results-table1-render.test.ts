@@ -2,7 +2,7 @@
 // mean ± sd over seeds, constant-predictor counts, the constant's macro-F1, the paired interval of each L-Tuning
 // variant minus its plain baseline on the seeds both ran, the paper's number beside ours, and each row's commit.
 import { describe, expect, it } from 'vitest';
-import { constantMacroF1, groups, isConstant, ltMinusBaseline, renderTable1, replaceTable1Section, verdict, type Table1Row } from '../../scripts/results-table1-render';
+import { constantMacroF1, groups, isConstant, ltMinusBaseline, probeVerdict, renderTable1, replaceTable1Section, verdict, type Table1Row } from '../../scripts/results-table1-render';
 
 const LABELS = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
 function row(head: string, seed: number, predicted: number[], extra: Partial<Table1Row> = {}): Table1Row {
@@ -87,6 +87,29 @@ describe('Table 1 section', () => {
     expect(md).toContain('### SST-2: 96 training texts');
     expect(md).toContain('### SST-2: 192 training texts');
     expect(md.split('\n').filter((l) => l.startsWith('| Prompt')).map((l) => l.split(' | ')[4])).toEqual(['60.0', '80.0']);
+  });
+
+  it('the probe on the same texts: its own row, its chosen decay, and LT-Prefix minus the probe with a verdict', () => {
+    const probe = (seed: number, p: number[], wd: number) => row('linear', seed, p, { mapLrScale: null, weightDecay: wd, trainableParams: 1026 });
+    const rows = [probe(0, BETTER, 0.01), probe(1, BETTER, 1), row('ltuning-prefix', 0, GOOD), row('ltuning-prefix', 1, GOOD), row('prefix-tuning', 0, GOOD)];
+    const md = renderTable1(rows, { sst2: 'SST-2' });
+    const lines = md.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('| Linear probe, same texts, 3 epochs (`linear`)'))).toBeLessThan(lines.findIndex((l) => l.startsWith('| Prefix')));
+    expect(lines.find((l) => l.startsWith('| Linear probe'))).toContain('| 90.0 ± 0.0 |');
+    expect(md).toContain('Linear probe, same texts, 3 epochs: decay (AdamW decoupled, chosen on the selection subset per seed) seed 0 0.01, seed 1 1.');
+    // LT-Prefix minus probe: 80 - 90 on seeds 0, 1; the probe never counts as an L-Tuning baseline.
+    const cmp = lines.find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps | 1/d | 3 | 0, 1 |'))!;
+    expect(cmp).toContain('| 80.0 ± 0.0 | 90.0 ± 0.0 | -10.0 [');
+    expect(lines.find((l) => l.startsWith('| LT-Prefix'))).toContain('+0.0 [+0.0, +0.0] (seeds 0)');
+    expect(probeVerdict({ lo: -3, hi: -0.1 })).toMatch(/^no: below the probe/);
+    expect(probeVerdict({ lo: -3, hi: 0.1 })).toMatch(/^not shown below/);
+    expect(probeVerdict({ lo: 0.1, hi: 2 })).toMatch(/^yes: above/);
+    // A probe trained longer is its own row and its own comparison, in the same table.
+    const md2 = renderTable1([...rows, { ...probe(0, GOOD, 0), probeEpochs: 10 }], { sst2: 'SST-2' });
+    expect(md2).toContain('| Linear probe, same texts, 10 epochs (`linear`) |');
+    expect(md2.split('\n').find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps | 1/d | 10 | 0 |'))).toContain('| +0.0 [+0.0, +0.0] |');
+    // Without probe rows there is no probe table.
+    expect(renderTable1(rows.slice(2), { sst2: 'SST-2' })).not.toContain('at least match the linear probe');
   });
 
   it('replaces only the marked section and refuses a page without markers', () => {
