@@ -36,7 +36,8 @@ import { encoderTuningForwardRef } from '../reference/heads/ltuning-encoder';
 import type { EncodedExample } from '../src/encoder/types';
 import type { Head } from '../src/heads/head';
 import type { TrainResult } from '../src/train/trainer';
-import { chooseL2, L2_GRID, type L2Trial } from './results-protocol';
+import { fitProbeL2 } from './results-probe';
+import type { L2Trial } from './results-protocol';
 import { correctnessString } from './results-stats';
 import { table1Examples } from './results-table1-inputs';
 import { renderTable1, replaceTable1Section, type Table1Row } from './results-table1-render';
@@ -150,24 +151,8 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
       let t1 = performance.now();
       if (kind === PROBE) {
         // The probe's L2 (AdamW decoupled decay) from the main table's grid, chosen on the same selection subset.
-        l2Grid = [];
-        let kept: { head: Head; trainer: Trainer; result: TrainResult; losses: number[] } | null = null;
-        for (const wd of L2_GRID) {
-          const h = buildHead(e, kind, { C: encoder.info.hiddenSize, labels: L, pair, labelFeatures: seeds, seed });
-          const t = new Trainer(e, h, { ...budget, weightDecay: wd });
-          const ls: number[] = [];
-          const r = await t.fit(data.train, data.sel, { onStep: (st) => ls.push(st.loss) });
-          l2Grid.push({ weightDecay: wd, selectionAccuracy: r.best?.metrics.accuracy ?? NaN, selectionLoss: r.best?.loss ?? NaN, bestEpoch: r.best ? r.best.epoch + 1 : 0 });
-          if (chooseL2(l2Grid) === l2Grid.length - 1) {
-            kept?.trainer.dispose();
-            kept?.head.dispose();
-            kept = { head: h, trainer: t, result: r, losses: ls };
-          } else {
-            t.dispose();
-            h.dispose();
-          }
-        }
-        ({ head, trainer, result, losses } = kept!);
+        const build = () => buildHead(e, kind, { C: encoder.info.hiddenSize, labels: L, pair, labelFeatures: seeds, seed });
+        ({ head, trainer, result, l2Grid, losses } = await fitProbeL2(e, build, budget, data.train, data.sel));
         console.log(`  ${kind} seed ${seed}: L2 grid on the selection subset ${l2Grid.map((x) => `${x.weightDecay}: ${(x.selectionAccuracy * 100).toFixed(1)}%`).join(', ')}; kept ${trainer.options.weightDecay}`);
       } else {
         head = buildHead(e, kind, { C: encoder.info.hiddenSize, labels: L, pair: false, labelFeatures: seeds, seed, encoderSpec });
@@ -225,7 +210,7 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
           evalExamples: data.evaluation.length,
           ...(l2Grid ? { weightDecay: trainer.options.weightDecay, l2Grid } : {}),
           ...(kind === PROBE && o.probeEpochs && o.probeEpochs !== o.epochs ? { probeEpochs: o.probeEpochs } : {}),
-          trainableParams: head.params.reduce((s, p) => s + p.value.size, 0),
+          trainableParams: head.params.map((p) => p.value.size).reduce((a, b) => a + b, 0),
           trainSeconds,
           adapter: describeAdapter(gpu.report),
           commit: COMMIT,

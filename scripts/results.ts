@@ -26,7 +26,8 @@ import { buildHead, HEAD_KINDS, headEntry, headTrainDefaults, type HeadKind } fr
 import { YTuningHead } from '../src/heads/ytuning';
 import { Trainer, type TrainResult } from '../src/train/trainer';
 import type { TrainExample } from '../src/train/batches';
-import { chooseL2, L2_GRID, MAIN_BUDGET, predictedCounts, type L2Trial } from './results-protocol';
+import { fitProbeL2 } from './results-probe';
+import { L2_GRID, MAIN_BUDGET, predictedCounts, type L2Trial } from './results-protocol';
 import { latestRows, renderCommands, renderCoverage, renderFindings, renderGoals, renderSetTable, type RenderRow } from './results-render';
 import { correctnessString } from './results-stats';
 import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
@@ -118,23 +119,7 @@ async function runSet(setName: string, seeds: number[], heads: HeadKind[]): Prom
         let l2Grid: L2Trial[] | undefined;
         if (kind === 'linear') {
           // The probe's L2 (AdamW decoupled decay) is chosen on the selection split: keep only the chosen candidate.
-          l2Grid = [];
-          let kept: { head: Head; trainer: Trainer; result: TrainResult } | null = null;
-          for (const wd of L2_GRID) {
-            const h = build();
-            const t = new Trainer(engine, h, { ...options, weightDecay: wd });
-            const r = await t.fit(exTrain, exSel);
-            l2Grid.push({ weightDecay: wd, selectionAccuracy: r.best?.metrics.accuracy ?? NaN, selectionLoss: r.best?.loss ?? NaN, bestEpoch: r.best ? r.best.epoch + 1 : 0 });
-            if (chooseL2(l2Grid) === l2Grid.length - 1) {
-              kept?.trainer.dispose();
-              kept?.head.dispose();
-              kept = { head: h, trainer: t, result: r };
-            } else {
-              t.dispose();
-              h.dispose();
-            }
-          }
-          ({ head, trainer, result } = kept!);
+          ({ head, trainer, result, l2Grid } = await fitProbeL2(engine, build, options, exTrain, exSel));
         } else {
           head = build();
           trainer = new Trainer(engine, head, options);
