@@ -128,10 +128,18 @@ export function probeVerdict(iv: { lo: number; hi: number } | null): string {
   return 'not shown below it (interval contains 0)';
 }
 
+/** A summary table's budget cell: training texts, steps, and the evaluation texts the interval resamples. */
+const budgetCell = (r: Table1Row) => `${r.trainExamples} texts, ${r.epochs * Math.ceil(r.trainExamples / r.batch)} steps; ${r.evalExamples} eval. texts`;
+
 /** The Table 1 section body (markdown) from the rows. */
 export function renderTable1(rows: readonly Table1Row[], titles: Record<string, string>): string {
   const g = groups(rows);
-  const sets = [...new Set(rows.map(budgetKey))];
+  // One table per budget, in the sets' order (titles), then by training texts, then by evaluation texts.
+  const first = new Map<string, Table1Row>();
+  for (const r of rows) if (!first.has(budgetKey(r))) first.set(budgetKey(r), r);
+  const order = Object.keys(titles);
+  const rank = (k: string) => [order.indexOf(first.get(k)!.set), first.get(k)!.trainExamples, first.get(k)!.evalExamples];
+  const sets = [...first.keys()].sort((a, b) => rank(a).reduce((d, x, i) => d || x - rank(b)[i], 0));
   const out: string[] = [];
   const adapters = [...new Set(rows.map((r) => r.adapter))].join('; ');
   const summary: string[] = [];
@@ -164,7 +172,7 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
       const consts = grp.filter(isConstant).length;
       if (iv)
         summary.push(
-          `| ${titles[r0.set] ?? r0.set} | ${r0.trainExamples} texts, ${r0.epochs * Math.ceil(r0.trainExamples / r0.batch)} steps | ${TITLES[head]} - ${TITLES[BASELINE[head]]} | ${grp[0].mapLrScale ?? '—'} | ` +
+          `| ${titles[r0.set] ?? r0.set} | ${budgetCell(r0)} | ${TITLES[head]} - ${TITLES[BASELINE[head]]} | ${grp[0].mapLrScale ?? '—'} | ` +
             `${iv.seeds.join(', ')} | ${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] | ${paper !== undefined && PAPER_BERT_BASE[r0.set]?.[BASELINE[head]] !== undefined ? sgn(paper - PAPER_BERT_BASE[r0.set]![BASELINE[head]]!) : '— (no paper number)'} | ${verdict(iv)} |`,
         );
       out.push(
@@ -181,7 +189,7 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
         const iv = ltMinusBaseline(g.get(k)!, probe);
         if (iv)
           vsProbe.push(
-            `| ${titles[r0.set] ?? r0.set} | ${r0.trainExamples} texts, ${r0.epochs * Math.ceil(r0.trainExamples / r0.batch)} steps | ${g.get(k)![0].mapLrScale ?? '—'} | ${probe[0].probeEpochs ?? r0.epochs} | ${iv.seeds.join(', ')} | ` +
+            `| ${titles[r0.set] ?? r0.set} | ${budgetCell(r0)} | ${g.get(k)![0].mapLrScale ?? '—'} | ${probe[0].probeEpochs ?? r0.epochs} | ${iv.seeds.join(', ')} | ` +
               `${pm(g.get(k)!.filter((r) => iv.seeds.includes(r.seed)).map((r) => r.accuracy))} | ${pm(probe.filter((r) => iv.seeds.includes(r.seed)).map((r) => r.accuracy))} | ${sgn(iv.diff)} [${sgn(iv.lo)}, ${sgn(iv.hi)}] | ${probeVerdict(iv)} |`,
           );
       }

@@ -71,13 +71,13 @@ describe('Table 1 section', () => {
     const win = [row('prompt-tuning', 0, ALL0), row('prompt-tuning', 1, ALL0), row('ltuning-prompt', 0, BETTER), row('ltuning-prompt', 1, BETTER)];
     const md = renderTable1(win, { sst2: 'SST-2' });
     expect(md.split('\n').find((l) => l.startsWith('| LT-Prompt'))).toContain('| yes (interval above 0) |');
-    const sum = md.split('\n').find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps | LT-Prompt - Prompt'))!;
+    const sum = md.split('\n').find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps; 10 eval. texts | LT-Prompt - Prompt'))!;
     expect(sum).toContain('| 0, 1 | +30.0 [');
     expect(sum).toContain('| +1.1 |'); // the paper: 90.2 - 89.1
     expect(sum).toContain('| yes (interval above 0) |');
     // The same run against itself: the interval is [0, 0], not a win; a set without paper numbers says so.
     const tie = [row('prompt-tuning', 0, GOOD, { set: 'mrpc' }), row('ltuning-prompt', 0, GOOD, { set: 'mrpc' })];
-    const t = renderTable1(tie, { mrpc: 'MRPC' }).split('\n').find((l) => l.startsWith('| MRPC | 96 texts'))!;
+    const t = renderTable1(tie, { mrpc: 'MRPC' }).split('\n').find((l) => l.startsWith('| MRPC | 96 texts, 36 steps; 10 eval. texts |'))!;
     expect(t).toContain('| +0.0 [+0.0, +0.0] | — (no paper number) | not shown (interval contains 0) |');
   });
 
@@ -87,6 +87,10 @@ describe('Table 1 section', () => {
     expect(md).toContain('### SST-2: 96 training texts');
     expect(md).toContain('### SST-2: 192 training texts');
     expect(md.split('\n').filter((l) => l.startsWith('| Prompt')).map((l) => l.split(' | ')[4])).toEqual(['60.0', '80.0']);
+    // Tables follow the sets' order, then training texts, then evaluation texts, whatever order the rows came in.
+    const mixed = [row('prompt-tuning', 0, GOOD, { evalExamples: 872 }), row('prompt-tuning', 0, GOOD, { set: 'rte' }), row('prompt-tuning', 0, GOOD, { trainExamples: 192 }), row('prompt-tuning', 0, GOOD)];
+    const heads = renderTable1(mixed, { sst2: 'SST-2', rte: 'RTE' }).split('\n').filter((l) => l.startsWith('### '));
+    expect(heads).toEqual(['### SST-2: 96 training texts, 10 evaluation texts', '### SST-2: 96 training texts, 872 evaluation texts', '### SST-2: 192 training texts, 10 evaluation texts', '### RTE: 96 training texts, 10 evaluation texts']);
   });
 
   it('the probe on the same texts: its own row, its chosen decay, and LT-Prefix minus the probe with a verdict', () => {
@@ -98,7 +102,7 @@ describe('Table 1 section', () => {
     expect(lines.find((l) => l.startsWith('| Linear probe'))).toContain('| 90.0 ± 0.0 |');
     expect(md).toContain('Linear probe, same texts, 3 epochs: decay (AdamW decoupled, chosen on the selection subset per seed) seed 0 0.01, seed 1 1.');
     // LT-Prefix minus probe: 80 - 90 on seeds 0, 1; the probe never counts as an L-Tuning baseline.
-    const cmp = lines.find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps | 1/d | 3 | 0, 1 |'))!;
+    const cmp = lines.find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps; 10 eval. texts | 1/d | 3 | 0, 1 |'))!;
     expect(cmp).toContain('| 80.0 ± 0.0 | 90.0 ± 0.0 | -10.0 [');
     expect(lines.find((l) => l.startsWith('| LT-Prefix'))).toContain('+0.0 [+0.0, +0.0] (seeds 0)');
     expect(probeVerdict({ lo: -3, hi: -0.1 })).toMatch(/^no: below the probe/);
@@ -107,7 +111,7 @@ describe('Table 1 section', () => {
     // A probe trained longer is its own row and its own comparison, in the same table.
     const md2 = renderTable1([...rows, { ...probe(0, GOOD, 0), probeEpochs: 10 }], { sst2: 'SST-2' });
     expect(md2).toContain('| Linear probe, same texts, 10 epochs (`linear`) |');
-    expect(md2.split('\n').find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps | 1/d | 10 | 0 |'))).toContain('| +0.0 [+0.0, +0.0] |');
+    expect(md2.split('\n').find((l) => l.startsWith('| SST-2 | 96 texts, 36 steps; 10 eval. texts | 1/d | 10 | 0 |'))).toContain('| +0.0 [+0.0, +0.0] |');
     // Without probe rows there is no probe table.
     expect(renderTable1(rows.slice(2), { sst2: 'SST-2' })).not.toContain('at least match the linear probe');
   });
