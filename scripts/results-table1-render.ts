@@ -41,9 +41,9 @@ export interface Table1Row {
   trainableParams: number;
   /** The probe (`linear`) only: the AdamW decoupled decay chosen on the selection subset, and every candidate. */
   weightDecay?: number;
+  l2Grid?: L2Trial[];
   /** The probe only, when it trained for more epochs than the table's budget (`--probe-epochs`); its own group. */
   probeEpochs?: number;
-  l2Grid?: L2Trial[];
   /** Seconds of training (the probe: its whole L2 grid). */
   trainSeconds: number;
   adapter: string;
