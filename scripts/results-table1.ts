@@ -53,6 +53,7 @@ const LABEL_WORDS: Record<string, Record<string, string>> = {
   sst2: { '0': 'negative', '1': 'positive' },
   rte: { entailment: 'entailment', not_entailment: 'not entailment' },
   mrpc: { '0': 'not equivalent', '1': 'equivalent' },
+  trec: { '0': 'description', '1': 'entity', '2': 'abbreviation', '3': 'human', '4': 'location', '5': 'number' },
 };
 const LABEL_MAP = /^(G|Z\.\d+\.[kv])\.W$/;
 
