@@ -24,7 +24,7 @@ import type { TrainExample } from '../src/train/batches';
 import { Trainer } from '../src/train/trainer';
 import { correctnessString } from './results-stats';
 import { renderBudgetGoal, renderBudgetTables, replaceBudgetSection } from './results-budget-render';
-import { argmaxRows, capSet as cap, commitId, readSet, root, SETS } from './results-sets';
+import { argmaxRows, capSet as cap, commitId, featureExamples, readSet, root, SETS, sideBySidePairs } from './results-sets';
 
 export const budgetFile = join(root, 'docs/results/budget.jsonl');
 
@@ -70,11 +70,8 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
   const files = await loadModelSourceNode({ kind: 'default' });
   const encoder = await Encoder.load(files, { runtime: 'node', epPolicy: 'auto', tmax: o.tmax });
   const hasPairs = train.examples.some((x) => x.textPair !== undefined);
-  const pair = hasPairs && !encoder.info.hasPairInput;
-  const featureEx = async (ds: Dataset): Promise<TrainExample[]> => {
-    const f = await encoder.encode(ds.examples.map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair })));
-    return ds.examples.map((x, i) => ({ features: f[i], label: x.label }));
-  };
+  const pair = sideBySidePairs(train, encoder.info);
+  const featureEx = (ds: Dataset) => featureExamples(encoder, ds);
   const needFeatures = heads.some((h) => headEntry(h).input === 'features' || headEntry(h).labelStates);
   const feats = needFeatures ? { train: await featureEx(train), sel: await featureEx(selection), evaluation: await featureEx(evaluation) } : null;
   const seeds = needFeatures ? await encoder.encode(train.labels.map((l) => ({ text: spec.labelTexts[l] ?? l }))) : [];

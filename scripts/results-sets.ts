@@ -1,5 +1,6 @@
 // The benchmark sets of docs/RESULTS.md (files in ../shared/data, sizes, label texts) and how each is split, shared
-// by the full-budget runner (results.ts) and the equal-budget runner (results-budget.ts).
+// by the full-budget runner (results.ts), the equal-budget runner (results-budget.ts) and Table 1 (results-table1.ts),
+// with the inputs of the heads over cached features (encoderInputs, featureExamples, sideBySidePairs).
 // Design decision: every split is fixed (seed 0, stratified) and independent of the training seed, so every head
 // and every seed sees the same training, selection and evaluation examples.
 import { execFileSync } from 'node:child_process';
@@ -7,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alignDev, loadDataset, splitDataset, type Dataset } from '../src/data';
+import type { Encoder, EncodeInput } from '../src/encoder/encoder';
+import type { EncoderInfo } from '../src/encoder/types';
+import type { TrainExample } from '../src/train/batches';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const dataDir = process.env.LABELTUNE_DATA ?? resolve(root, '../shared/data');
@@ -114,4 +118,21 @@ export function argmaxRows(logits: ArrayLike<number>, n: number, L: number): Int
 /** A fixed stratified subset of at most n examples (seed 0, independent of the training seed). */
 export function capSet(ds: Dataset, n: number): Dataset {
   return ds.examples.length > n ? splitDataset(ds, { devFraction: n / ds.examples.length, seed: 0 }).dev : ds;
+}
+
+/** The encoder inputs of a set's examples: a pair keeps its second text. */
+export function encoderInputs(ds: Dataset): EncodeInput[] {
+  return ds.examples.map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair }));
+}
+
+/** Heads over cached features read a pair side by side (the pair-features token) when the set has pairs and the
+ *  encoder has no pair input of its own. */
+export function sideBySidePairs(ds: Dataset, info: Pick<EncoderInfo, 'hasPairInput'>): boolean {
+  return ds.examples.some((x) => x.textPair !== undefined) && !info.hasPairInput;
+}
+
+/** Every example with the encoder's features (no feature cache): the inputs of the heads over cached features. */
+export async function featureExamples(encoder: Pick<Encoder, 'encode'>, ds: Dataset): Promise<TrainExample[]> {
+  const f = await encoder.encode(encoderInputs(ds));
+  return ds.examples.map((x, i) => ({ features: f[i], label: x.label }));
 }

@@ -33,14 +33,13 @@ import { readEncoderSpec } from '../src/model/onnx-reader';
 import type { TrainExample } from '../src/train/batches';
 import { Trainer, type TrainResult } from '../src/train/trainer';
 import { encoderTuningForwardRef } from '../reference/heads/ltuning-encoder';
-import type { EncodedExample } from '../src/encoder/types';
 import type { Head } from '../src/heads/head';
 import { fitProbeL2 } from './results-probe';
 import type { L2Trial } from './results-protocol';
 import { correctnessString } from './results-stats';
 import { table1Examples } from './results-table1-inputs';
 import { renderTable1, replaceTable1Section, type Table1Row } from './results-table1-render';
-import { argmaxRows, capSet as cap, commitId, readSet, root, SETS } from './results-sets';
+import { argmaxRows, capSet as cap, commitId, featureExamples, readSet, root, SETS, sideBySidePairs } from './results-sets';
 
 export const table1File = join(root, 'docs/results/table1.jsonl');
 /** The commit this process's code came from (read at start: a commit made while a run goes on is not its code). */
@@ -126,11 +125,8 @@ async function run(setName: string, seed: number, heads: HeadKind[], o: { train:
   const tok = (ds: Dataset) => table1Examples(encoder.tokenizer, ds, o.tmax, tuned);
   const ex = tuned.length ? { train: tok(train), sel: tok(selection), evaluation: tok(evaluation) } : null;
   // The probe's inputs: the encoder's pooled vectors of the same examples (pairs as the main table's pair features).
-  const pair = train.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
-  const pooled = async (ds: Dataset): Promise<TrainExample[]> => {
-    const f: EncodedExample[] = await encoder.encode(ds.examples.map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair })));
-    return ds.examples.map((x, i) => ({ features: f[i], label: x.label }));
-  };
+  const pair = sideBySidePairs(train, encoder.info);
+  const pooled = (ds: Dataset) => featureExamples(encoder, ds);
   const px = heads.includes(PROBE) ? { train: await pooled(train), sel: await pooled(selection), evaluation: await pooled(evaluation) } : null;
   const L = train.labels.length;
   const gpu = await acquireGpu();

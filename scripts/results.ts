@@ -30,7 +30,7 @@ import { fitProbeL2 } from './results-probe';
 import { L2_GRID, MAIN_BUDGET, predictedCounts, type L2Trial } from './results-protocol';
 import { latestRows, renderCommands, renderCoverage, renderFindings, renderGoals, renderSetTable, type RenderRow } from './results-render';
 import { correctnessString } from './results-stats';
-import { argmaxRows, commitId, readSet, root, SETS } from './results-sets';
+import { argmaxRows, commitId, encoderInputs, readSet, root, SETS, sideBySidePairs } from './results-sets';
 
 const outFile = join(root, 'docs/results/results.jsonl');
 
@@ -80,7 +80,7 @@ async function runSet(setName: string, seeds: number[], heads: HeadKind[]): Prom
   const t0 = performance.now();
   const encode = async (ds: Dataset): Promise<EncodedExample[]> =>
     encoder.encode(
-      ds.examples.map((x) => (x.textPair === undefined ? { text: x.text } : { text: x.text, textPair: x.textPair })),
+      encoderInputs(ds),
       {
         cache,
         cacheKey: (i) => cacheKey({ modelHash: encoder.info.hash, tmax: encoder.tmax, text: i.text, textPair: i.textPair }),
@@ -100,7 +100,7 @@ async function runSet(setName: string, seeds: number[], heads: HeadKind[]): Prom
   const exEval = toEx(evaluation, fEval);
   const L = train.labels.length;
   const evalLabelCounts = predictedCounts(exEval.map((x) => x.label), L);
-  const pair = train.examples.some((x) => x.textPair !== undefined) && !encoder.info.hasPairInput;
+  const pair = sideBySidePairs(train, encoder.info);
   const gpu = await acquireGpu();
   const engine = new GpuEngine(gpu);
   mkdirSync(dirname(outFile), { recursive: true });
