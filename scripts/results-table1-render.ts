@@ -138,8 +138,9 @@ export function renderTable1(rows: readonly Table1Row[], titles: Record<string, 
   const first = new Map<string, Table1Row>();
   for (const r of rows) if (!first.has(budgetKey(r))) first.set(budgetKey(r), r);
   const order = Object.keys(titles);
-  const rank = (k: string) => [order.indexOf(first.get(k)!.set), first.get(k)!.trainExamples, first.get(k)!.evalExamples];
-  const sets = [...first.keys()].sort((a, b) => rank(a).reduce((d, x, i) => d || x - rank(b)[i], 0));
+  const sets = [...first.values()]
+    .sort((a, b) => order.indexOf(a.set) - order.indexOf(b.set) || a.trainExamples - b.trainExamples || a.evalExamples - b.evalExamples)
+    .map(budgetKey);
   const out: string[] = [];
   const adapters = [...new Set(rows.map((r) => r.adapter))].join('; ');
   const summary: string[] = [];
